@@ -1,0 +1,101 @@
+/* edgecl/learner.h - continual learners on latent vectors, behind one interface.
+ *
+ *   naive  : transfer learning; the head is trained only on the newest data (forgets).
+ *   replay : the paper's method; each observe() trains the head on the new samples mixed with
+ *            samples drawn from the replay memory, then admits the new samples to the memory.
+ *   slda   : streaming linear discriminant analysis (Hayes & Kanan 2020): running class means
+ *            and a shared covariance; predict with precision = (1-s)*Sigma + s*I inverted.
+ *   ncm    : nearest class mean (running means, Euclidean distance; scores = -distance).
+ *
+ * All memory is supplied by the caller (ecl_learner_mem_size), nothing is allocated later.
+ *
+ *     struct ecl_learner_params p = ecl_learner_default_params(ECL_LEARNER_REPLAY, 1280, 50);
+ *     p.replay.capacity = 1500;
+ *     size_t need; ecl_learner_mem_size(&p, &need);
+ *     void *mem = malloc(need);
+ *     struct ecl_learner *l; ecl_learner_init(&p, mem, need, &l);
+ *     ecl_learner_observe(l, latents, labels, n);      // labels in 0..max_classes-1
+ *     float scores[50]; int32_t top; ecl_learner_predict(l, latent, scores, &top);
+ *
+ * State (save/restore): ecl_learner_state_size / _write give a self-describing byte image
+ * (magic "ECLS", version, little-endian, explicit lengths, CRC32 over everything); read it back
+ * with ecl_learner_state_params (to size and init a learner) then ecl_learner_state_read.
+ * A truncated, corrupted or wrong-version image is refused and leaves the learner untouched.
+ * Files are written atomically by the port layer (edgecl/port.h: ecl_port_save_atomic).
+ */
+#ifndef EDGECL_LEARNER_H
+#define EDGECL_LEARNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "edgecl/status.h"
+#include "edgecl/head.h"
+#include "edgecl/replay.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ecl_learner_kind {
+    ECL_LEARNER_NAIVE = 0,
+    ECL_LEARNER_REPLAY = 1,
+    ECL_LEARNER_SLDA = 2,
+    ECL_LEARNER_NCM = 3
+};
+
+#define ECL_CLASS_NAME_MAX 32 /* bytes including the terminating NUL */
+
+struct ecl_learner_params {
+    enum ecl_learner_kind kind;
+    uint32_t dim;
+    uint32_t max_classes;
+    struct ecl_head_params head;     /* naive, replay */
+    uint32_t epochs;                 /* naive, replay: passes over each observed batch */
+    uint32_t batch_size;             /* naive, replay: new samples per mini-batch */
+    uint32_t replay_per_batch;       /* replay: replayed samples mixed into each mini-batch */
+    float lr_after_first;            /* naive, replay: lr for observe() calls after the first
+                                        (paper: 1e-3 first batch, 5e-5 later); <=0: keep lr */
+    struct ecl_replay_params replay; /* replay */
+    float slda_shrinkage;            /* slda: covariance shrinkage, default 1e-4 */
+    uint32_t seed;
+};
+
+struct ecl_learner;
+
+const char *ecl_learner_kind_name(enum ecl_learner_kind k);          /* "naive", ... */
+enum ecl_status ecl_learner_kind_parse(const char *name, enum ecl_learner_kind *k);
+struct ecl_learner_params ecl_learner_default_params(enum ecl_learner_kind kind, uint32_t dim,
+                                                     uint32_t max_classes);
+enum ecl_status ecl_learner_mem_size(const struct ecl_learner_params *p, size_t *bytes);
+enum ecl_status ecl_learner_init(const struct ecl_learner_params *p, void *mem, size_t bytes,
+                                 struct ecl_learner **out);
+const struct ecl_learner_params *ecl_learner_params(const struct ecl_learner *l);
+
+/* Learn from n labelled latents (row-major n x dim). Unknown labels become new classes. */
+enum ecl_status ecl_learner_observe(struct ecl_learner *l, const float *x, const int32_t *y,
+                                    uint32_t n);
+/* scores: max_classes entries (classes never seen get -INFINITY for ncm/slda, 0 prob for heads);
+ * top: best class, or -1 if nothing learned yet. Either output may be NULL. */
+enum ecl_status ecl_learner_predict(struct ecl_learner *l, const float *x, float *scores,
+                                    int32_t *top);
+uint32_t ecl_learner_n_classes(const struct ecl_learner *l);  /* 1 + highest label seen */
+uint64_t ecl_learner_n_seen(const struct ecl_learner *l);     /* samples observed in total */
+/* Class names (optional, for tools and the demo). */
+enum ecl_status ecl_learner_set_class_name(struct ecl_learner *l, int32_t cls, const char *name);
+const char *ecl_learner_class_name(const struct ecl_learner *l, int32_t cls); /* "" if unset */
+/* Bytes of the replay memory's stored latents (0 for learners without one). */
+size_t ecl_learner_replay_bytes(const struct ecl_learner *l);
+/* Forget everything learned; params stay. */
+enum ecl_status ecl_learner_reset(struct ecl_learner *l);
+
+enum ecl_status ecl_learner_state_size(const struct ecl_learner *l, size_t *bytes);
+enum ecl_status ecl_learner_state_write(const struct ecl_learner *l, void *buf, size_t cap,
+                                        size_t *written);
+enum ecl_status ecl_learner_state_params(const void *buf, size_t len,
+                                         struct ecl_learner_params *p);
+enum ecl_status ecl_learner_state_read(struct ecl_learner *l, const void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,47 @@
+/* tools/common/fe.h - convenience feature extractor for the tools (CLI, demo, benchmarks):
+ * loads a .tflite backbone, plans the arena for a chosen cut tensor, and turns RGB8 images of
+ * any size into latent vectors (resize to the model input, normalise as the model expects).
+ * This layer may allocate (it is not the library); the library's interpreter API is in
+ * include/edgecl/model.h.
+ *
+ *     struct fe_opts o = fe_default_opts();
+ *     o.cut = "block_13_expand_relu";       // NULL: the model's output
+ *     struct fe *fe; if (fe_open("models/mobilenet_v2.tflite", &o, &fe, err, sizeof err)) ...
+ *     float *lat = malloc(fe_dim(fe) * sizeof(float));
+ *     fe_extract_rgb8(fe, rgb, w, h, lat);
+ *     fe_close(fe);
+ */
+#ifndef EDGECL_TOOLS_FE_H
+#define EDGECL_TOOLS_FE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "edgecl/status.h"
+
+struct fe_opts {
+    const char *cut;     /* tensor name of the cut layer; NULL = model output */
+    int threads;         /* 1 or more */
+    int force_ref;       /* 1: reference kernels only */
+    int pool;            /* 1: global-average-pool a 4-D cut tensor to its channels (default 1) */
+};
+
+struct fe;
+
+struct fe_opts fe_default_opts(void);
+/* On failure returns non-OK and writes a one-line message to err. */
+enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct fe **out,
+                        char *err, size_t errlen);
+uint32_t fe_dim(const struct fe *fe);           /* latent size after optional pooling */
+void fe_input_size(const struct fe *fe, int *w, int *h);
+size_t fe_arena_bytes(const struct fe *fe);
+/* rgb: w*h*3 bytes, row-major. Resized (bilinear) to the model input. */
+enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent);
+void fe_close(struct fe *fe);
+
+/* Default model path: $EDGECL_MODEL, else <prefix>/models/mobilenet_v2.tflite next to the
+ * binary's source tree, else ./models/mobilenet_v2.tflite. */
+const char *fe_default_model_path(void);
+/* Default cut layer for generic features. */
+#define FE_DEFAULT_CUT "block_13_expand_relu"
+
+#endif

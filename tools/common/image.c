@@ -1,0 +1,210 @@
+/* Image decoding for the tools: PNG (libpng) and JPEG (libjpeg-turbo) to RGB8.
+ * Both libraries report fatal errors with longjmp; we catch them and turn them into a status
+ * plus a message, so a truncated or hostile file never takes the process down. Sizes are
+ * capped (IMG_MAX_SIDE) before any allocation. */
+#include "image.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "edgecl/port.h"
+
+#ifdef ECL_HAVE_PNG
+#include <png.h>
+#endif
+#ifdef ECL_HAVE_JPEG
+#include <jpeglib.h>
+#endif
+
+static void seterr(char *err, size_t errlen, const char *msg)
+{
+    if (err && errlen) snprintf(err, errlen, "%s", msg);
+}
+
+#ifdef ECL_HAVE_PNG
+struct png_src {
+    const unsigned char *p;
+    size_t len, pos;
+};
+
+static void png_read_mem(png_structp png, png_bytep out, png_size_t n)
+{
+    struct png_src *s = png_get_io_ptr(png);
+    if (n > s->len - s->pos) png_error(png, "PNG data is truncated");
+    memcpy(out, s->p + s->pos, n);
+    s->pos += n;
+}
+
+static void png_err_fn(png_structp png, png_const_charp msg)
+{
+    char *buf = png_get_error_ptr(png);
+    if (buf) snprintf(buf, 128, "%s", msg);
+    png_longjmp(png, 1);
+}
+
+static void png_warn_fn(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+static enum ecl_status decode_png(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
+                                  char *err, size_t errlen)
+{
+    char pngmsg[128] = "PNG decode error";
+    struct png_src src = {buf, len, 0};
+    uint8_t *volatile out = NULL;
+    png_bytep *volatile rows = NULL;
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, pngmsg, png_err_fn,
+                                             png_warn_fn);
+    if (!png) return ECL_EIO;
+    png_infop info = png_create_info_struct(png);
+    if (!info || setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        free(out);
+        free(rows);
+        if (err && errlen) snprintf(err, errlen, "bad PNG: %s", pngmsg);
+        return ECL_EFORMAT;
+    }
+    png_set_read_fn(png, &src, png_read_mem);
+    png_set_user_limits(png, IMG_MAX_SIDE, IMG_MAX_SIDE);
+    png_read_info(png, info);
+    png_uint_32 W = png_get_image_width(png, info), H = png_get_image_height(png, info);
+    int bd = png_get_bit_depth(png, info), ct = png_get_color_type(png, info);
+    if (bd == 16) png_set_strip_16(png);
+    if (ct == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (ct == PNG_COLOR_TYPE_GRAY && bd < 8) png_set_expand_gray_1_2_4_to_8(png);
+    if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+    if (ct == PNG_COLOR_TYPE_GRAY || ct == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
+    png_set_strip_alpha(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    if (png_get_rowbytes(png, info) != (size_t)W * 3) png_error(png, "unexpected row layout");
+    out = malloc((size_t)W * H * 3);
+    rows = malloc(sizeof(png_bytep) * H);
+    if (!out || !rows) png_error(png, "out of memory");
+    for (png_uint_32 y = 0; y < H; y++) rows[y] = out + (size_t)y * W * 3;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    png_destroy_read_struct(&png, &info, NULL);
+    free(rows);
+    *rgb = out;
+    *w = (int)W;
+    *h = (int)H;
+    return ECL_OK;
+}
+#endif
+
+#ifdef ECL_HAVE_JPEG
+struct jerr {
+    struct jpeg_error_mgr mgr;
+    jmp_buf jb;
+    char msg[JMSG_LENGTH_MAX];
+};
+
+static void jpeg_err_exit(j_common_ptr c)
+{
+    struct jerr *e = (struct jerr *)c->err;
+    c->err->format_message(c, e->msg);
+    longjmp(e->jb, 1);
+}
+
+static void jpeg_quiet(j_common_ptr c, int level)
+{
+    (void)c;
+    (void)level;
+}
+
+static enum ecl_status decode_jpeg(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
+                                   char *err, size_t errlen)
+{
+    struct jpeg_decompress_struct cinfo;
+    struct jerr je;
+    uint8_t *volatile out = NULL;
+    cinfo.err = jpeg_std_error(&je.mgr);
+    je.mgr.error_exit = jpeg_err_exit;
+    je.mgr.emit_message = jpeg_quiet;
+    if (setjmp(je.jb)) {
+        jpeg_destroy_decompress(&cinfo);
+        free(out);
+        if (err && errlen) snprintf(err, errlen, "bad JPEG: %s", je.msg);
+        return ECL_EFORMAT;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, (const unsigned char *)buf, (unsigned long)len);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.image_width > IMG_MAX_SIDE || cinfo.image_height > IMG_MAX_SIDE) {
+        jpeg_destroy_decompress(&cinfo);
+        seterr(err, errlen, "JPEG too large");
+        return ECL_ERANGE;
+    }
+    cinfo.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+    if (cinfo.output_components != 3) {
+        jpeg_destroy_decompress(&cinfo);
+        seterr(err, errlen, "bad JPEG: cannot convert to RGB");
+        return ECL_EFORMAT;
+    }
+    size_t W = cinfo.output_width, H = cinfo.output_height;
+    out = malloc(W * H * 3);
+    if (!out) {
+        jpeg_destroy_decompress(&cinfo);
+        seterr(err, errlen, "out of memory");
+        return ECL_ERANGE;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = out + (size_t)cinfo.output_scanline * W * 3;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    *rgb = out;
+    *w = (int)W;
+    *h = (int)H;
+    return ECL_OK;
+}
+#endif
+
+enum ecl_status img_decode_mem(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
+                               char *err, size_t errlen)
+{
+    const unsigned char *p = buf;
+    if (!buf || !rgb || !w || !h) return ECL_EINVAL;
+    *rgb = NULL;
+    if (len >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8)) {
+#ifdef ECL_HAVE_PNG
+        return decode_png(buf, len, rgb, w, h, err, errlen);
+#else
+        seterr(err, errlen, "PNG support not built (libpng missing)");
+        return ECL_EUNSUPPORTED;
+#endif
+    }
+    if (len >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) {
+#ifdef ECL_HAVE_JPEG
+        return decode_jpeg(buf, len, rgb, w, h, err, errlen);
+#else
+        seterr(err, errlen, "JPEG support not built (libjpeg missing)");
+        return ECL_EUNSUPPORTED;
+#endif
+    }
+    seterr(err, errlen, "not a PNG or JPEG image");
+    return ECL_EFORMAT;
+}
+
+enum ecl_status img_load_file(const char *path, uint8_t **rgb, int *w, int *h, char *err,
+                              size_t errlen)
+{
+    void *buf;
+    size_t len;
+    enum ecl_status st = ecl_port_read_file(path, &buf, &len);
+    if (st != ECL_OK) {
+        if (err && errlen) snprintf(err, errlen, "%s: cannot read (%s)", path, ecl_status_str(st));
+        return st;
+    }
+    char e2[200] = "";
+    st = img_decode_mem(buf, len, rgb, w, h, e2, sizeof e2);
+    free(buf);
+    if (st != ECL_OK && err && errlen) snprintf(err, errlen, "%s: %s", path, e2);
+    return st;
+}
