@@ -38,8 +38,9 @@ size_t fe_arena_bytes(const struct fe *fe);
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent);
 void fe_close(struct fe *fe);
 
-/* Default model path: $EDGECL_MODEL, else <prefix>/models/mobilenet_v2.tflite next to the
- * binary's source tree, else ./models/mobilenet_v2.tflite. */
+/* Default model path, first that exists: $EDGECL_MODEL; ECL_SOURCE_DIR/models/mobilenet_v2.tflite
+ * (the build tree's source checkout); /usr/local/share/edgecl/models/mobilenet_v2.tflite (where
+ * setup.sh installs it); ./models/mobilenet_v2.tflite. Returns the last one if none exists. */
 const char *fe_default_model_path(void);
 /* Default cut layer for generic features. */
 #define FE_DEFAULT_CUT "block_13_expand_relu"

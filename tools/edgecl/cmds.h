@@ -14,5 +14,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_bench_cl(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_gengauss(int argc, char **argv);
 
 #endif

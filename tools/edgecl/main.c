@@ -16,6 +16,7 @@ WEAK int cmd_inspect(int argc, char **argv);
 WEAK int cmd_bench_cl(int argc, char **argv);
 WEAK int cmd_serve(int argc, char **argv);
 WEAK int cmd_demo(int argc, char **argv);
+WEAK int cmd_gengauss(int argc, char **argv);
 
 struct cmd {
     const char *name;
@@ -31,6 +32,7 @@ static const struct cmd CMDS[] = {
     {"predict", cmd_predict, "predict classes of a feature file with a learner state file"},
     {"info", cmd_info, "print a learner state file's contents"},
     {"eval", cmd_eval, "class-incremental evaluation on a feature file"},
+    {"gen-gauss", cmd_gengauss, "write synthetic Gaussian-cluster feature files (tests, demos)"},
     {"bench-cl", cmd_bench_cl, "continual-learning benchmarks (Split-(Fashion-)MNIST, CORe50)"},
     {"serve", cmd_serve, "web demo: teach classes from a webcam"},
     {"demo", cmd_demo, "start the web demo with the default model and state"},

@@ -1,0 +1,615 @@
+/* bench/backbone.c - backbone latency: edgecl reference vs optimised kernels vs ONNX Runtime.
+ *
+ *   bench_backbone [--model models/mobilenet_v2.tflite] [--cut TENSOR] [--runs 30]
+ *                  [--ref-runs 3] [--onnx models/mobilenet_v2.onnx] [--no-ort]
+ *
+ * Reports, for one 224x224 image (batch 1, float32): median ms of N runs (after warm-up) with
+ * the reference kernels on 1 thread, the optimised kernels on 1 and 2 threads; the model's
+ * MACs (counted from the ops the cut depends on: conv = out_elems*kh*kw*cin, depthwise =
+ * out_elems*kh*kw, fully-connected = out*in) and the GFLOP/s achieved (2 FLOP per MAC); the
+ * machine's peak, measured with a short AVX2 FMA loop (12 independent 8-wide FMA chains, so
+ * the FMA units, not latency, are the limit) times the number of cores; arena bytes; then it
+ * runs bench/ort_bench.mjs (ONNX Runtime 1.30, CPU EP, 1 and 2 intra-op threads) on the same
+ * input and prints ORT's latency, the ratio edgecl/ORT and how far ORT's output is from ours.
+ *
+ * Threads: a small spinning pool (the 2nd thread busy-waits while the benchmark runs, so a
+ * parallel_for costs well under a microsecond to start) that hands out chunks of the range
+ * through an atomic counter.
+ */
+#define _GNU_SOURCE
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+#include "edgecl/model.h"
+#include "edgecl/port.h"
+#include "kernels/kernels.h" /* --layers: the kernels alone, outside the interpreter */
+
+#ifndef ECL_SOURCE_DIR
+#define ECL_SOURCE_DIR "."
+#endif
+
+/* ------------------------------------------------------------------ spinning thread pool */
+struct pool {
+    int n; /* threads including the caller */
+    pthread_t th[15];
+    atomic_int gen, done, stop;
+    atomic_int next;
+    int total, chunk;
+    ecl_task_fn fn;
+    void *ctx;
+};
+
+static void pool_work(struct pool *p) {
+    for (;;) {
+        int b = atomic_fetch_add(&p->next, p->chunk);
+        if (b >= p->total) break;
+        int e = b + p->chunk < p->total ? b + p->chunk : p->total;
+        p->fn(p->ctx, b, e);
+    }
+}
+
+static void *pool_main(void *arg) {
+    struct pool *p = arg;
+    int seen = 0;
+    for (;;) {
+        int g;
+        unsigned spins = 0;
+        while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->stop)) {
+            if (++spins > 20000) sched_yield();
+#if defined(__x86_64__)
+            _mm_pause();
+#endif
+        }
+        if (atomic_load(&p->stop)) return NULL;
+        seen = g;
+        pool_work(p);
+        atomic_fetch_add(&p->done, 1);
+    }
+}
+
+static void pool_parallel_for(void *user, int n, ecl_task_fn fn, void *ctx) {
+    struct pool *p = user;
+    if (p->n <= 1 || n <= 1) {
+        fn(ctx, 0, n);
+        return;
+    }
+    p->fn = fn;
+    p->ctx = ctx;
+    p->total = n;
+    /* ~4 chunks per thread: balances uneven items without much atomic traffic */
+    p->chunk = n / (4 * p->n) > 0 ? n / (4 * p->n) : 1;
+    atomic_store(&p->next, 0);
+    atomic_store(&p->done, 0);
+    atomic_fetch_add(&p->gen, 1);
+    pool_work(p);
+    unsigned spins = 0;
+    while (atomic_load(&p->done) < p->n - 1) {
+        if (++spins > 2000) sched_yield(); /* a loaded machine: let the worker run */
+#if defined(__x86_64__)
+        _mm_pause();
+#endif
+    }
+}
+
+static int pool_start(struct pool *p, int n) {
+    memset(p, 0, sizeof *p);
+    p->n = n;
+    for (int i = 0; i < n - 1; i++)
+        if (pthread_create(&p->th[i], NULL, pool_main, p) != 0) {
+            p->n = i + 1;
+            return -1;
+        }
+    return 0;
+}
+
+static void pool_stop(struct pool *p) {
+    atomic_store(&p->stop, 1);
+    for (int i = 0; i < p->n - 1; i++)
+        pthread_join(p->th[i], NULL);
+}
+
+/* ------------------------------------------------------------------ MAC count */
+static double count_macs(const struct ecl_model *m, int32_t cut) {
+    uint32_t nt = ecl_model_n_tensors(m), no = ecl_model_n_ops(m);
+    if (cut < 0) cut = ecl_model_output(m);
+    unsigned char *need = calloc(nt ? nt : 1, 1), *opneed = calloc(no ? no : 1, 1);
+    if (!need || !opneed) {
+        free(need), free(opneed);
+        return 0;
+    }
+    if (cut >= 0 && (uint32_t)cut < nt) need[cut] = 1;
+    double macs = 0;
+    for (int32_t i = (int32_t)no - 1; i >= 0; i--) {
+        struct ecl_op_info oi;
+        if (ecl_model_op_info(m, i, &oi) != ECL_OK) continue;
+        int hit = 0;
+        for (int k = 0; k < oi.n_outputs && k < 4; k++)
+            if (oi.outputs[k] >= 0 && (uint32_t)oi.outputs[k] < nt && need[oi.outputs[k]]) hit = 1;
+        if (!hit) continue;
+        opneed[i] = 1;
+        for (int k = 0; k < oi.n_inputs && k < ECL_MAX_OP_INPUTS; k++)
+            if (oi.inputs[k] >= 0 && (uint32_t)oi.inputs[k] < nt) need[oi.inputs[k]] = 1;
+        struct ecl_tensor_info ti, wi, oo;
+        if (oi.n_inputs < 2 || ecl_model_tensor_info(m, oi.inputs[0], &ti) != ECL_OK ||
+            ecl_model_tensor_info(m, oi.inputs[1], &wi) != ECL_OK ||
+            ecl_model_tensor_info(m, oi.outputs[0], &oo) != ECL_OK)
+            continue;
+        double out_elems = 1;
+        for (int d = 0; d < oo.ndims; d++)
+            out_elems *= oo.dims[d];
+        if (!strcmp(oi.name, "CONV_2D") && wi.ndims == 4)
+            macs += out_elems * wi.dims[1] * wi.dims[2] * wi.dims[3];
+        else if (!strcmp(oi.name, "DEPTHWISE_CONV_2D") && wi.ndims == 4)
+            macs += out_elems * wi.dims[1] * wi.dims[2];
+        else if (!strcmp(oi.name, "FULLY_CONNECTED") && wi.ndims == 2)
+            macs += out_elems * wi.dims[1];
+    }
+    free(need), free(opneed);
+    return macs;
+}
+
+/* ------------------------------------------------------------------ peak FLOP/s */
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static double fma_peak_1core(void) {
+    __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+    __m256 a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2);
+    __m256 a3 = _mm256_set1_ps(3), a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5);
+    __m256 a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7), a8 = _mm256_set1_ps(8);
+    __m256 a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
+    const long iters = 2000000; /* 12*8*2*2e6 = 384 MFLOP, a few ms */
+    double best = 0;
+    for (int rep = 0; rep < 7; rep++) {
+        uint64_t t0 = ecl_port_now_ns();
+        for (long k = 0; k < iters; k++) {
+            a0 = _mm256_fmadd_ps(a0, x, y), a1 = _mm256_fmadd_ps(a1, x, y);
+            a2 = _mm256_fmadd_ps(a2, x, y), a3 = _mm256_fmadd_ps(a3, x, y);
+            a4 = _mm256_fmadd_ps(a4, x, y), a5 = _mm256_fmadd_ps(a5, x, y);
+            a6 = _mm256_fmadd_ps(a6, x, y), a7 = _mm256_fmadd_ps(a7, x, y);
+            a8 = _mm256_fmadd_ps(a8, x, y), a9 = _mm256_fmadd_ps(a9, x, y);
+            a10 = _mm256_fmadd_ps(a10, x, y), a11 = _mm256_fmadd_ps(a11, x, y);
+        }
+        double s = (double)(ecl_port_now_ns() - t0) * 1e-9;
+        double f = 12.0 * 8 * 2 * (double)iters / s;
+        if (f > best) best = f;
+    }
+    __m256 acc = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                               _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    acc = _mm256_add_ps(acc, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+    float sink[8];
+    _mm256_storeu_ps(sink, acc);
+    if (sink[0] == 12345.0f) fputc(' ', stderr); /* keep the loop */
+    return best;
+}
+#endif
+
+static double cpuinfo_mhz(void) {
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    double mhz = 0;
+    if (!f) return 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "cpu MHz", 7)) {
+            char *c = strchr(line, ':');
+            if (c) mhz = atof(c + 1);
+            break;
+        }
+    fclose(f);
+    return mhz;
+}
+
+/* ------------------------------------------------------------------ helpers */
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct run_result {
+    double median_ms, min_ms;
+    size_t arena;
+    const char *kernels;
+};
+
+static int run_mode(const struct ecl_model *m, int32_t cut, int force_ref, int threads, int runs,
+                    int warmup, const float *input, float *output, struct run_result *res,
+                    const char *label) {
+    char err[200];
+    struct pool pool;
+    int have_pool = 0;
+    struct ecl_interp_opts o = ecl_interp_default_opts();
+    o.force_ref = force_ref;
+    if (threads > 1) {
+        if (pool_start(&pool, threads) != 0) fprintf(stderr, "warning: fewer threads started\n");
+        have_pool = 1;
+        o.parallel_for = pool_parallel_for;
+        o.pf_user = &pool;
+        o.n_threads = pool.n;
+    }
+    size_t need = 0;
+    enum ecl_status st = ecl_interp_mem_size(m, cut, &o, &need, err, sizeof err);
+    if (st != ECL_OK) {
+        fprintf(stderr, "bench_backbone: mem_size: %s (%s)\n", err, ecl_status_str(st));
+        if (have_pool) pool_stop(&pool);
+        return -1;
+    }
+    void *arena = malloc(need);
+    struct ecl_interp *it = NULL;
+    if (!arena || (st = ecl_interp_init(m, cut, &o, arena, need, &it, err, sizeof err)) != ECL_OK) {
+        fprintf(stderr, "bench_backbone: init: %s\n", arena ? err : "out of memory");
+        free(arena);
+        if (have_pool) pool_stop(&pool);
+        return -1;
+    }
+    double *ms = calloc((size_t)runs, sizeof *ms);
+    for (int i = 0; i < warmup + runs && ms; i++) {
+        uint64_t t0 = ecl_port_now_ns();
+        st = ecl_interp_run(it, input, output);
+        double dt = (double)(ecl_port_now_ns() - t0) * 1e-6;
+        if (st != ECL_OK) {
+            fprintf(stderr, "bench_backbone: run: %s\n", ecl_status_str(st));
+            break;
+        }
+        if (i >= warmup) ms[i - warmup] = dt;
+        fprintf(stderr, "\r%-28s run %d/%d: %8.2f ms", label, i + 1, warmup + runs, dt);
+    }
+    fprintf(stderr, "\n");
+    struct ecl_interp_stats s;
+    ecl_interp_get_stats(it, &s);
+    res->arena = s.arena_used ? s.arena_used : need;
+    res->kernels = s.kernels ? s.kernels : "?";
+    if (st == ECL_OK && ms) {
+        res->median_ms = median(ms, runs);
+        res->min_ms = ms[0];
+    }
+    free(ms);
+    free(arena);
+    if (have_pool) pool_stop(&pool);
+    return st == ECL_OK ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ --layers */
+/* Each MobileNetV2 1.0/224 conv layer shape, timed alone (min of 15 calls, 1 thread, random
+ * data) with the reference-free optimised table: shows which layers are far from peak. */
+static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int kk, int s, int dw,
+                        double *macs) {
+    struct ecl_conv_params p = {0};
+    p.stride_h = p.stride_w = s;
+    p.dil_h = p.dil_w = 1;
+    p.act_min = 0.0f;
+    p.act_max = 6.0f;
+    p.depth_multiplier = 1;
+    int ih = kk == 1 ? h * s : (s == 1 ? h : 2 * h + 1);
+    if (kk == 3 && s == 1) p.pad_top = p.pad_left = 1;
+    struct ecl_shape4 is = {1, ih, ih, ci}, ws = {dw ? 1 : co, kk, kk, dw ? co : ci};
+    struct ecl_shape4 os = {1, h, h, co};
+    float *in = malloc(ecl_shape4_count(is) * sizeof(float));
+    float *w = malloc(ecl_shape4_count(ws) * sizeof(float)), *b = calloc((size_t)co, 4);
+    float *o = malloc(ecl_shape4_count(os) * sizeof(float));
+    if (!in || !w || !b || !o) {
+        free(in), free(w), free(b), free(o);
+        return 0;
+    }
+    for (size_t i = 0; i < ecl_shape4_count(is); i++)
+        in[i] = (float)(i % 7) * 0.01f;
+    for (size_t i = 0; i < ecl_shape4_count(ws); i++)
+        w[i] = (float)(i % 5) * 0.01f - 0.02f;
+    struct ecl_kctx kc = {0};
+    double best = 1e30;
+    for (int r = 0; r < 15; r++) {
+        uint64_t t0 = ecl_port_now_ns();
+        (dw ? k->dwconv_f32 : k->conv2d_f32)(&kc, &p, in, is, w, ws, b, o, os);
+        double t = (double)(ecl_port_now_ns() - t0) * 1e-9;
+        if (t < best) best = t;
+    }
+    free(in), free(w), free(b), free(o);
+    *macs = (double)h * h * co * (dw ? 1 : ci) * kk * kk;
+    return best;
+}
+
+static void layers_report(double peak1) {
+    struct ecl_kernels k = ecl_kernels_best();
+    double tot = 0, tm = 0, t1 = 0, tdw = 0, m;
+    printf("kernels %s, one thread, each layer alone (min of 15):\n", k.name);
+    printf("%-34s %9s %9s %8s\n", "layer", "ms", "GFLOP/s", "% peak");
+#define ROW(name, t)                                                                               \
+    printf("%-34s %9.3f %9.1f %7.0f%%\n", name, (t)*1e3, 2 * m / (t)*1e-9,                         \
+           peak1 > 0 ? 100 * 2 * m / (t) / peak1 : 0)
+    double t = time_conv(&k, 112, 3, 32, 3, 2, 0, &m);
+    ROW("Conv1 3x3/2 224x224x3->32", t);
+    tot += t, tm += m;
+    t = time_conv(&k, 112, 32, 32, 3, 1, 1, &m);
+    ROW("expanded_conv dw 3x3 112x112x32", t);
+    tot += t, tm += m, tdw += t;
+    t = time_conv(&k, 112, 32, 16, 1, 1, 0, &m);
+    ROW("expanded_conv project 32->16", t);
+    tot += t, tm += m, t1 += t;
+    static const int cfg[6][4] = {{24, 2, 2}, {32, 3, 2},  {64, 4, 2},
+                                  {96, 3, 1}, {160, 3, 2}, {320, 1, 1}};
+    int H = 112, cin = 16, blk = 1;
+    char name[64];
+    for (int g = 0; g < 6; g++)
+        for (int i = 0; i < cfg[g][1]; i++, blk++) {
+            int s = i == 0 ? cfg[g][2] : 1, e = cin * 6, co = cfg[g][0], Ho = H / s;
+            t = time_conv(&k, H, cin, e, 1, 1, 0, &m);
+            snprintf(name, sizeof name, "block_%d expand %dx%d %d->%d", blk, H, H, cin, e);
+            ROW(name, t);
+            tot += t, tm += m, t1 += t;
+            t = time_conv(&k, Ho, e, e, 3, s, 1, &m);
+            snprintf(name, sizeof name, "block_%d dw 3x3/%d ->%dx%dx%d", blk, s, Ho, Ho, e);
+            ROW(name, t);
+            tot += t, tm += m, tdw += t;
+            t = time_conv(&k, Ho, e, co, 1, 1, 0, &m);
+            snprintf(name, sizeof name, "block_%d project %d->%d", blk, e, co);
+            ROW(name, t);
+            tot += t, tm += m, t1 += t;
+            H = Ho, cin = co;
+        }
+    t = time_conv(&k, 7, 320, 1280, 1, 1, 0, &m);
+    ROW("Conv_1 7x7 320->1280", t);
+    tot += t, tm += m, t1 += t;
+#undef ROW
+    printf("sum %.3f ms (1x1 %.3f, depthwise %.3f), %.1f MMAC, %.1f GFLOP/s\n", tot * 1e3, t1 * 1e3,
+           tdw * 1e3, tm * 1e-6, 2 * tm / tot * 1e-9);
+}
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: bench_backbone [--model FILE.tflite] [--cut TENSOR] [--runs N] [--ref-runs N]\n"
+            "                      [--warmup N] [--onnx FILE.onnx] [--no-ort] [--layers]\n"
+            "  Median latency of one image through the backbone: reference kernels (1 thread),\n"
+            "  optimised kernels (1 and 2 threads), GFLOP/s vs the measured FMA peak, arena\n"
+            "  bytes, and ONNX Runtime (node bench/ort_bench.mjs) on the same input.\n"
+            "  defaults: --model models/mobilenet_v2.tflite --runs 30 --ref-runs 3 --warmup 3\n"
+            "            --onnx models/mobilenet_v2.onnx (made by tools/convert/onnx_export.mjs;\n"
+            "            with --cut, export the same cut: onnx_export.mjs --until LAYER)\n"
+            "  --layers: also time each MobileNetV2 conv layer shape alone (optimised kernels)\n");
+}
+
+static int parse_pos(const char *s, int *v) {
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (*s == 0 || *end != 0 || x < 1 || x > 100000) return -1;
+    *v = (int)x;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *model_path = ECL_SOURCE_DIR "/models/mobilenet_v2.tflite";
+    const char *onnx_path = ECL_SOURCE_DIR "/models/mobilenet_v2.onnx";
+    const char *cut_name = NULL;
+    int runs = 30, ref_runs = 3, warmup = 3, ort = 1, layers = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--no-ort")) {
+            ort = 0;
+        } else if (!strcmp(a, "--layers")) {
+            layers = 1;
+        } else if (!strcmp(a, "--model") && has) {
+            model_path = argv[++i];
+        } else if (!strcmp(a, "--onnx") && has) {
+            onnx_path = argv[++i];
+        } else if (!strcmp(a, "--cut") && has) {
+            cut_name = argv[++i];
+        } else if (!strcmp(a, "--runs") && has) {
+            if (parse_pos(argv[++i], &runs)) goto bad;
+        } else if (!strcmp(a, "--ref-runs") && has) {
+            if (parse_pos(argv[++i], &ref_runs)) goto bad;
+        } else if (!strcmp(a, "--warmup") && has) {
+            if (parse_pos(argv[++i], &warmup) && strcmp(argv[i], "0")) goto bad;
+            if (!strcmp(argv[i], "0")) warmup = 0;
+        } else {
+            fprintf(stderr, "bench_backbone: unknown or incomplete argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+        continue;
+    bad:
+        fprintf(stderr, "bench_backbone: %s needs a positive integer, got '%s'\n", a, argv[i]);
+        return 2;
+    }
+
+    void *buf = NULL;
+    size_t len = 0;
+    enum ecl_status st = ecl_port_read_file(model_path, &buf, &len);
+    if (st != ECL_OK) {
+        fprintf(stderr,
+                "bench_backbone: cannot read %s: %s (make it with node "
+                "tools/convert/nsfwjs2tflite.mjs --out models/mobilenet_v2.tflite)\n",
+                model_path, ecl_status_str(st));
+        return 1;
+    }
+    struct ecl_model m;
+    char err[200];
+    if ((st = ecl_model_parse(buf, len, &m, err, sizeof err)) != ECL_OK) {
+        fprintf(stderr, "bench_backbone: %s: %s\n", model_path, err);
+        free(buf);
+        return 1;
+    }
+    int32_t cut = -1;
+    if (cut_name && ecl_model_find_tensor(&m, cut_name, &cut) != ECL_OK) {
+        fprintf(stderr, "bench_backbone: no tensor named '%s' in %s\n", cut_name, model_path);
+        free(buf);
+        return 1;
+    }
+
+    /* Input dims from a throw-away reference interpreter (cheap: init only). */
+    struct ecl_interp_opts o = ecl_interp_default_opts();
+    size_t need = 0;
+    if ((st = ecl_interp_mem_size(&m, cut, &o, &need, err, sizeof err)) != ECL_OK) {
+        fprintf(stderr, "bench_backbone: %s\n", err);
+        free(buf);
+        return 1;
+    }
+    void *arena = malloc(need);
+    struct ecl_interp *it;
+    if (!arena || ecl_interp_init(&m, cut, &o, arena, need, &it, err, sizeof err) != ECL_OK) {
+        fprintf(stderr, "bench_backbone: init: %s\n", arena ? err : "out of memory");
+        free(arena);
+        free(buf);
+        return 1;
+    }
+    int32_t in_dims[4], out_dims[4];
+    ecl_interp_input_dims(it, in_dims);
+    ecl_interp_output_dims(it, out_dims);
+    size_t n_in = ecl_interp_input_count(it), n_out = ecl_interp_output_count(it);
+    free(arena);
+
+    float *input = malloc(n_in * sizeof(float));
+    float *out_ref = malloc(n_out * sizeof(float)), *out_opt = malloc(n_out * sizeof(float));
+    float *out_ort = malloc(n_out * sizeof(float));
+    if (!input || !out_ref || !out_opt || !out_ort) {
+        fprintf(stderr, "bench_backbone: out of memory\n");
+        return 1;
+    }
+    uint32_t s = 12345;
+    for (size_t i = 0; i < n_in; i++) {
+        s = s * 1103515245u + 12345u;
+        input[i] = (float)(s >> 8) / 16777216.0f;
+    }
+
+    double macs = count_macs(&m, cut);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    printf("model   %s%s%s\n", model_path, cut_name ? "  cut " : "", cut_name ? cut_name : "");
+    printf("input   %dx%dx%dx%d  output %zu floats  MACs %.1f M (%.3f GFLOP per image)\n",
+           in_dims[0], in_dims[1], in_dims[2], in_dims[3], n_out, macs * 1e-6, 2 * macs * 1e-9);
+#if defined(__x86_64__)
+    double peak1 = 0;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) peak1 = fma_peak_1core();
+    printf("peak    %.1f GFLOP/s per core measured (AVX2 FMA loop; = %.2f GHz x 32 FLOP/cycle), "
+           "x %ld cores = %.1f GFLOP/s; /proc/cpuinfo says %.0f MHz\n",
+           peak1 * 1e-9, peak1 / 32e9, cores, peak1 * cores * 1e-9, cpuinfo_mhz());
+#else
+    double peak1 = 0;
+    printf("peak    (not measured on this architecture); /proc/cpuinfo %.0f MHz\n", cpuinfo_mhz());
+#endif
+
+    if (layers) layers_report(peak1);
+
+    struct run_result rr = {0}, r1 = {0}, r2 = {0};
+    int ok_ref = run_mode(&m, cut, 1, 1, ref_runs, 1, input, out_ref, &rr, "ref, 1 thread") == 0;
+    int ok1 = run_mode(&m, cut, 0, 1, runs, warmup, input, out_opt, &r1, "opt, 1 thread") == 0;
+    int ok2 = run_mode(&m, cut, 0, 2, runs, warmup, input, out_opt, &r2, "opt, 2 threads") == 0;
+
+    double maxd = 0, maxv = 0;
+    if (ok_ref && ok1)
+        for (size_t i = 0; i < n_out; i++) {
+            double d = fabs((double)out_ref[i] - out_opt[i]);
+            if (d > maxd) maxd = d;
+            if (fabs(out_ref[i]) > maxv) maxv = fabs(out_ref[i]);
+        }
+    printf("\n%-26s %10s %10s %10s %12s\n", "edgecl", "median ms", "min ms", "GFLOP/s",
+           "% of peak");
+    struct {
+        const char *name;
+        int ok, thr;
+        struct run_result *r;
+    } rows[3] = {{"ref kernels, 1 thread", ok_ref, 1, &rr},
+                 {"opt kernels, 1 thread", ok1, 1, &r1},
+                 {"opt kernels, 2 threads", ok2, 2, &r2}};
+    for (int i = 0; i < 3; i++) {
+        if (!rows[i].ok) {
+            printf("%-26s failed\n", rows[i].name);
+            continue;
+        }
+        double gf = 2 * macs / (rows[i].r->median_ms * 1e-3) * 1e-9;
+        double pk = peak1 * (rows[i].thr < cores ? rows[i].thr : cores) * 1e-9;
+        printf("%-26s %10.2f %10.2f %10.1f %11.0f%%   (kernels %s)\n", rows[i].name,
+               rows[i].r->median_ms, rows[i].r->min_ms, gf, pk > 0 ? 100 * gf / pk : 0,
+               rows[i].r->kernels);
+    }
+    printf("arena   %zu bytes (%.2f MiB)\n", r1.arena, r1.arena / 1048576.0);
+    if (ok_ref && ok1) printf("opt vs ref output: max |diff| %.3g (max |ref| %.3g)\n", maxd, maxv);
+
+    int rc = (ok_ref && ok1 && ok2) ? 0 : 1;
+    if (ort) {
+        /* ORT takes NCHW: transpose our NHWC input. */
+        char in_path[] = "/tmp/ecl_bench_in_XXXXXX", out_path[] = "/tmp/ecl_bench_out_XXXXXX";
+        int fi = mkstemp(in_path), fo = mkstemp(out_path);
+        int H = in_dims[1], W = in_dims[2], C = in_dims[3];
+        float *nchw = malloc(n_in * sizeof(float));
+        FILE *f = fi >= 0 ? fdopen(fi, "wb") : NULL;
+        if (!f || fo < 0 || !nchw) {
+            fprintf(stderr, "bench_backbone: cannot create temp files for ORT\n");
+            free(nchw);
+            return 1;
+        }
+        for (int c = 0; c < C; c++)
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                    nchw[((size_t)c * H + y) * W + x] = input[((size_t)y * W + x) * C + c];
+        fwrite(nchw, sizeof(float), n_in, f);
+        fclose(f);
+        close(fo);
+        free(nchw);
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "node '%s/bench/ort_bench.mjs' --model '%s' --threads 1,2 --runs %d --warmup %d "
+                 "--input '%s' --dump-output '%s'",
+                 ECL_SOURCE_DIR, onnx_path, runs, warmup > 0 ? warmup : 1, in_path, out_path);
+        FILE *p = popen(cmd, "r");
+        double ort_ms[3] = {0};
+        char line[256];
+        while (p && fgets(line, sizeof line, p)) {
+            int t;
+            double med;
+            if (sscanf(line, "ort threads=%d median_ms=%lf", &t, &med) == 2 && t >= 1 && t <= 2)
+                ort_ms[t] = med;
+        }
+        int prc = p ? pclose(p) : -1;
+        if (prc != 0 || ort_ms[1] <= 0) {
+            printf("ORT     failed (%s; needs node, scripts/fetch-npm.sh onnxruntime-node "
+                   "onnxruntime-common, and %s)\n",
+                   p ? "ort_bench.mjs exited with an error" : "cannot start node", onnx_path);
+            rc = 1;
+        } else {
+            printf("\n%-26s %10s %14s\n", "onnxruntime 1.30 (CPU)", "median ms", "edgecl/ORT");
+            for (int t = 1; t <= 2; t++) {
+                struct run_result *r = t == 1 ? &r1 : &r2;
+                double gf = 2 * macs / (ort_ms[t] * 1e-3) * 1e-9;
+                printf("ORT, %d thread%s %14s %10.2f %13.2fx   (%.1f GFLOP/s)\n", t,
+                       t > 1 ? "s" : " ", "", ort_ms[t],
+                       (t == 1 ? ok1 : ok2) ? r->median_ms / ort_ms[t] : 0, gf);
+            }
+            FILE *g = fopen(out_path, "rb");
+            size_t got = g ? fread(out_ort, sizeof(float), n_out, g) : 0;
+            if (g) fclose(g);
+            if (got == n_out && ok1) {
+                double d = 0, mv = 0;
+                for (size_t i = 0; i < n_out; i++) {
+                    double e = fabs((double)out_ort[i] - out_opt[i]);
+                    if (e > d) d = e;
+                    if (fabs(out_opt[i]) > mv) mv = fabs(out_opt[i]);
+                }
+                printf("ORT vs edgecl output: max |diff| %.3g (max |value| %.3g)%s\n", d, mv,
+                       d <= 1e-3 * (1 + mv) ? "  OK" : "  MISMATCH");
+                if (d > 1e-3 * (1 + mv)) rc = 1;
+            } else {
+                printf("ORT output: %zu floats, expected %zu (is the .onnx the same cut?)\n", got,
+                       n_out);
+                rc = 1;
+            }
+        }
+        unlink(in_path);
+        unlink(out_path);
+    }
+    free(input), free(out_ref), free(out_opt), free(out_ort), free(buf);
+    return rc;
+}

@@ -1,0 +1,3 @@
+# bench_head: head training throughput and replay-learner observe cost (bench/head.c).
+add_executable(bench_head ${CMAKE_SOURCE_DIR}/bench/head.c)
+target_link_libraries(bench_head PRIVATE edgecl_port edgecl m)

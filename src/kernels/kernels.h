@@ -1,0 +1,306 @@
+/* src/kernels/kernels.h - kernel signatures and the dispatch table (internal contract).
+ *
+ * Every kernel the interpreter runs is a function pointer in struct ecl_kernels. The plain-C
+ * reference kernels (src/kernels/ref/) are the specification; optimised kernels
+ * (src/kernels/opt/) have exactly the same signatures and must give the same results (float:
+ * within rounding; int8: bit-exact unless documented otherwise).
+ *
+ *     struct ecl_kernels k = ecl_kernels_best();   // ref, then opt overrides what it has
+ *     struct ecl_kctx kc = {0};                     // serial, no scratch
+ *     k.conv2d_f32(&kc, &p, in, is, w, ws, bias, out, os);
+ *
+ * Layouts (TFLite): activations NHWC; CONV_2D filter OHWI [out_c][kh][kw][in_c];
+ * DEPTHWISE_CONV_2D filter 1HWC [1][kh][kw][in_c*depth_multiplier]; FULLY_CONNECTED weights
+ * [out][in] (row-major, one row per output). Biases are per output channel (float, or int32
+ * in the int8 kernels with scale in_scale*w_scale[c] and zero point 0). bias may be NULL.
+ *
+ * Convolution (stride s, dilation d, padding pad_top/pad_left computed by the caller):
+ *   out[n,y,x,o] = act( bias[o] + sum_{ky,kx,i} in[n, y*sh - pt + ky*dh, x*sw - pl + kx*dw, i]
+ *                                               * w[o,ky,kx,i] )   (out-of-image taps = 0)
+ * Depthwise: out channel o = i*depth_multiplier + m reads only input channel i.
+ *   act(v) = min(max(v, act_min), act_max)   (none: -inf/+inf, RELU: 0/+inf, RELU6: 0/6)
+ *
+ * int8 (TFLite semantics): real = scale * (q - zero_point). Weights are symmetric
+ * (zero point 0), per output channel; activations per tensor. Accumulation is exact in int32:
+ *   acc[o] = bias[o] + sum (in_q - in_zp) * w_q
+ *   out_q  = clamp(out_zp + requant(acc[o], mult[o], shift[o]), act_min_q, act_max_q)
+ * requant(x, m, s) = x * m * 2^(s-31) with TFLite's rounding: shift left by max(s,0), then
+ * SaturatingRoundingDoublingHighMul (round half away from zero), then RoundingDivideByPOT by
+ * max(-s,0) (round half away from zero). See ecl_requant() below; mult/shift come from
+ * ecl_quantize_multiplier(real_multiplier) with real = in_scale*w_scale[o]/out_scale.
+ *
+ * Threads: kernels may split work with kc->parallel_for (NULL = run serially). Scratch:
+ * kc->scratch/scratch_bytes is a per-call area of at least the size the kernel's *_scratch
+ * function asked for at plan time (NULL function = needs none).
+ */
+#ifndef EDGECL_KERNELS_H
+#define EDGECL_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ecl_shape4 {
+    int32_t n, h, w, c;
+};
+
+static inline size_t ecl_shape4_count(struct ecl_shape4 s) {
+    return (size_t)s.n * (size_t)s.h * (size_t)s.w * (size_t)s.c;
+}
+
+/* fn(ctx, begin, end) processes items [begin, end). parallel_for must call fn on disjoint
+ * ranges covering [0, n) and return when all are done. */
+#ifndef ECL_PARALLEL_FOR_DEFINED
+#define ECL_PARALLEL_FOR_DEFINED /* same typedefs in include/edgecl/model.h */
+typedef void (*ecl_task_fn)(void *ctx, int begin, int end);
+typedef void (*ecl_parallel_for_fn)(void *user, int n, ecl_task_fn fn, void *ctx);
+#endif
+
+struct ecl_kctx {
+    ecl_parallel_for_fn parallel_for; /* NULL: serial */
+    void *pf_user;
+    int n_threads; /* hint for work splitting, >= 1 (0 treated as 1) */
+    void *scratch; /* 64-byte aligned, scratch_bytes long (may be NULL) */
+    size_t scratch_bytes;
+};
+
+static inline void ecl_kctx_run(const struct ecl_kctx *kc, int n, ecl_task_fn fn, void *ctx) {
+    if (n <= 0) return;
+    if (kc && kc->parallel_for && n > 1)
+        kc->parallel_for(kc->pf_user, n, fn, ctx);
+    else
+        fn(ctx, 0, n);
+}
+
+/* Convolution / depthwise convolution parameters (fused activation included). */
+struct ecl_conv_params {
+    int32_t stride_h, stride_w;
+    int32_t dil_h, dil_w;
+    int32_t pad_top, pad_left;
+    int32_t depth_multiplier; /* depthwise only */
+    float act_min, act_max;   /* float kernels */
+    /* int8 kernels */
+    int32_t in_zp, out_zp;
+    int32_t act_min_q, act_max_q; /* within [-128, 127] */
+    const int32_t *out_mult;      /* per output channel */
+    const int32_t *out_shift;     /* per output channel */
+};
+
+/* FULLY_CONNECTED: out[b,o] = act(bias[o] + sum_i in[b,i] * w[o,i]). */
+struct ecl_fc_params {
+    float act_min, act_max;
+    int32_t in_zp, out_zp;
+    int32_t act_min_q, act_max_q;
+    const int32_t *out_mult; /* per output row (length 1 => per-tensor: set per_channel = 0) */
+    const int32_t *out_shift;
+    int per_channel;
+};
+
+/* Pooling (AVERAGE_POOL_2D / MAX_POOL_2D). Average divides by the number of in-image taps
+ * (TFLite); int8 average rounds half away from zero; in and out share scale/zero point. */
+struct ecl_pool_params {
+    int32_t stride_h, stride_w;
+    int32_t filter_h, filter_w;
+    int32_t pad_top, pad_left;
+    float act_min, act_max;
+    int32_t act_min_q, act_max_q;
+};
+
+/* Element-wise binary ADD / MUL with 4-D broadcasting (a dimension of size 1 broadcasts).
+ * int8 ADD follows TFLite: left_shift 20, each input rescaled by (in_mult, in_shift), the sum
+ * by (out_mult, out_shift). int8 MUL: (a-a_zp)*(b-b_zp) requantised by (out_mult, out_shift). */
+struct ecl_binary_params {
+    float act_min, act_max;
+    int32_t a_zp, b_zp, out_zp;
+    int32_t left_shift;
+    int32_t a_mult, a_shift, b_mult, b_shift;
+    int32_t out_mult, out_shift;
+    int32_t act_min_q, act_max_q;
+};
+
+typedef void (*ecl_conv_f32_fn)(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                                const float *in, struct ecl_shape4 is, const float *w,
+                                struct ecl_shape4 ws, const float *bias, float *out,
+                                struct ecl_shape4 os);
+typedef void (*ecl_conv_i8_fn)(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                               const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                               struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                               struct ecl_shape4 os);
+/* Scratch bytes a conv kernel needs for these shapes (NULL pointer in the table = 0). */
+typedef size_t (*ecl_conv_scratch_fn)(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                      struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+typedef void (*ecl_fc_f32_fn)(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
+                              const float *in, int32_t batch, int32_t in_dim, const float *w,
+                              const float *bias, float *out, int32_t out_dim);
+typedef void (*ecl_fc_i8_fn)(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
+                             const int8_t *in, int32_t batch, int32_t in_dim, const int8_t *w,
+                             const int32_t *bias, int8_t *out, int32_t out_dim);
+typedef void (*ecl_pool_f32_fn)(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
+                                const float *in, struct ecl_shape4 is, float *out,
+                                struct ecl_shape4 os);
+typedef void (*ecl_pool_i8_fn)(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
+                               const int8_t *in, struct ecl_shape4 is, int8_t *out,
+                               struct ecl_shape4 os);
+typedef void (*ecl_binary_f32_fn)(const struct ecl_kctx *kc, const struct ecl_binary_params *p,
+                                  const float *a, struct ecl_shape4 as, const float *b,
+                                  struct ecl_shape4 bs, float *out, struct ecl_shape4 os);
+typedef void (*ecl_binary_i8_fn)(const struct ecl_kctx *kc, const struct ecl_binary_params *p,
+                                 const int8_t *a, struct ecl_shape4 as, const int8_t *b,
+                                 struct ecl_shape4 bs, int8_t *out, struct ecl_shape4 os);
+/* Element-wise unary float ops over n values (in may equal out). */
+typedef void (*ecl_unary_f32_fn)(const float *in, float *out, size_t n);
+/* MEAN over H and W of an NHWC tensor: out[n,c] (shape n,1,1,c). Float only in the table;
+ * int8 mean is in ref only. */
+typedef void (*ecl_mean_hw_f32_fn)(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
+                                   float *out);
+/* SOFTMAX over the last dimension: out = exp(beta*(x - max)) / sum. */
+typedef void (*ecl_softmax_f32_fn)(const float *in, float *out, int32_t outer, int32_t depth,
+                                   float beta);
+
+struct ecl_kernels {
+    const char *name; /* "ref", "avx2", "neon", ... for reports */
+    ecl_conv_f32_fn conv2d_f32;
+    ecl_conv_scratch_fn conv2d_f32_scratch;
+    ecl_conv_i8_fn conv2d_i8;
+    ecl_conv_scratch_fn conv2d_i8_scratch;
+    ecl_conv_f32_fn dwconv_f32;
+    ecl_conv_i8_fn dwconv_i8;
+    ecl_fc_f32_fn fc_f32;
+    ecl_fc_i8_fn fc_i8;
+    ecl_pool_f32_fn avgpool_f32;
+    ecl_pool_f32_fn maxpool_f32;
+    ecl_pool_i8_fn avgpool_i8;
+    ecl_pool_i8_fn maxpool_i8;
+    ecl_binary_f32_fn add_f32;
+    ecl_binary_f32_fn mul_f32;
+    ecl_binary_i8_fn add_i8;
+    ecl_binary_i8_fn mul_i8;
+    ecl_mean_hw_f32_fn mean_hw_f32;
+    ecl_softmax_f32_fn softmax_f32;
+    ecl_unary_f32_fn hard_swish_f32;
+    ecl_unary_f32_fn logistic_f32;
+};
+
+/* The reference table (every entry set). */
+struct ecl_kernels ecl_kernels_ref(void);
+/* ref, then ecl_kernels_opt_install() (a weak symbol, provided by src/kernels/opt/ when built)
+ * overrides the entries it implements for this CPU (it checks CPU features itself). */
+struct ecl_kernels ecl_kernels_best(void);
+/* Provided by src/kernels/opt/ (optional): replaces entries of k it has optimised versions of
+ * and sets k->name. Must leave entries it does not implement untouched.
+ * Linking: libedgecl is a static archive, and a weak reference alone would not pull the opt
+ * object out of it. So: when the header src/kernels/opt/opt.h exists, dispatch
+ * (src/kernels/ref/dispatch.c) includes it and calls ecl_kernels_opt_install() directly; the
+ * definition must then be in a file compiled on every architecture (any .c file in
+ * src/kernels/opt/; it checks the CPU itself and does nothing where it has no kernels). Without
+ * opt.h, ecl_kernels_best() is the reference table. */
+void ecl_kernels_opt_install(struct ecl_kernels *k);
+
+/* ---- reference kernels (also callable directly, e.g. by tests) ---- */
+void ecl_ref_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p, const float *in,
+                        struct ecl_shape4 is, const float *w, struct ecl_shape4 ws,
+                        const float *bias, float *out, struct ecl_shape4 os);
+void ecl_ref_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p, const int8_t *in,
+                       struct ecl_shape4 is, const int8_t *w, struct ecl_shape4 ws,
+                       const int32_t *bias, int8_t *out, struct ecl_shape4 os);
+void ecl_ref_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p, const float *in,
+                        struct ecl_shape4 is, const float *w, struct ecl_shape4 ws,
+                        const float *bias, float *out, struct ecl_shape4 os);
+void ecl_ref_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p, const int8_t *in,
+                       struct ecl_shape4 is, const int8_t *w, struct ecl_shape4 ws,
+                       const int32_t *bias, int8_t *out, struct ecl_shape4 os);
+void ecl_ref_fc_f32(const struct ecl_kctx *kc, const struct ecl_fc_params *p, const float *in,
+                    int32_t batch, int32_t in_dim, const float *w, const float *bias, float *out,
+                    int32_t out_dim);
+void ecl_ref_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p, const int8_t *in,
+                   int32_t batch, int32_t in_dim, const int8_t *w, const int32_t *bias, int8_t *out,
+                   int32_t out_dim);
+void ecl_ref_avgpool_f32(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
+                         const float *in, struct ecl_shape4 is, float *out, struct ecl_shape4 os);
+void ecl_ref_maxpool_f32(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
+                         const float *in, struct ecl_shape4 is, float *out, struct ecl_shape4 os);
+void ecl_ref_avgpool_i8(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
+                        const int8_t *in, struct ecl_shape4 is, int8_t *out, struct ecl_shape4 os);
+void ecl_ref_maxpool_i8(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
+                        const int8_t *in, struct ecl_shape4 is, int8_t *out, struct ecl_shape4 os);
+void ecl_ref_add_f32(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const float *a,
+                     struct ecl_shape4 as, const float *b, struct ecl_shape4 bs, float *out,
+                     struct ecl_shape4 os);
+void ecl_ref_mul_f32(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const float *a,
+                     struct ecl_shape4 as, const float *b, struct ecl_shape4 bs, float *out,
+                     struct ecl_shape4 os);
+void ecl_ref_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const int8_t *a,
+                    struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs, int8_t *out,
+                    struct ecl_shape4 os);
+void ecl_ref_mul_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const int8_t *a,
+                    struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs, int8_t *out,
+                    struct ecl_shape4 os);
+void ecl_ref_mean_hw_f32(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
+                         float *out);
+void ecl_ref_softmax_f32(const float *in, float *out, int32_t outer, int32_t depth, float beta);
+void ecl_ref_hard_swish_f32(const float *in, float *out, size_t n);
+void ecl_ref_logistic_f32(const float *in, float *out, size_t n);
+
+/* Ref-only kernels (not worth optimising for the backbones we run). */
+/* MEAN over any subset of the 4 axes (axis_mask bit k = reduce axis k); out has the reduced
+ * axes removed (or kept as 1, same memory order). int8: out = out_zp + requant(sum - cnt*in_zp)
+ * with (mult, shift) for in_scale/(out_scale*cnt). */
+void ecl_ref_mean_f32(const float *in, struct ecl_shape4 is, unsigned axis_mask, float *out);
+void ecl_ref_mean_i8(const int8_t *in, struct ecl_shape4 is, unsigned axis_mask, int32_t in_zp,
+                     int32_t out_zp, int32_t mult, int32_t shift, int8_t *out);
+/* PAD a 4-D tensor of elem_size-byte elements; pads[2*k], pads[2*k+1] = before/after axis k.
+ * The padding value is the byte pattern pad_value (elem_size bytes; e.g. the int8 zero
+ * point or float 0). */
+void ecl_ref_pad(const void *in, struct ecl_shape4 is, const int32_t pads[8], void *out,
+                 size_t elem_size, const void *pad_value);
+/* CONCATENATION of n inputs along axis (0..3) of 4-D shapes; elements copied as bytes. */
+void ecl_ref_concat(const void *const *ins, const struct ecl_shape4 *shapes, int n, int axis,
+                    void *out, size_t elem_size);
+/* int8 element-wise via a 256-entry table (LOGISTIC, HARD_SWISH, requantising copies):
+ * out[i] = lut[in[i] + 128]. */
+void ecl_ref_lut_i8(const int8_t *in, int8_t *out, size_t n, const int8_t lut[256]);
+/* QUANTIZE float -> int8: q = clamp(round_half_away(x / scale) + zp, -128, 127). */
+void ecl_ref_quantize_f32_i8(const float *in, int8_t *out, size_t n, float scale, int32_t zp);
+/* DEQUANTIZE int8 -> float: x = scale * (q - zp). */
+void ecl_ref_dequantize_i8_f32(const int8_t *in, float *out, size_t n, float scale, int32_t zp);
+/* int8 -> int8 requantisation (QUANTIZE with int8 input): out = out_zp + requant(in-in_zp). */
+void ecl_ref_requantize_i8(const int8_t *in, int8_t *out, size_t n, int32_t in_zp, int32_t out_zp,
+                           int32_t mult, int32_t shift);
+/* Softmax int8 (TFLite: output scale 1/256, zp -128): computed in float then quantised
+ * (documented deviation from TFLite's fixed-point exp; differences <= 1 LSB). */
+void ecl_ref_softmax_i8(const int8_t *in, int8_t *out, int32_t outer, int32_t depth, float beta,
+                        float in_scale, float out_scale, int32_t out_zp);
+
+/* ---- fixed-point helpers (TFLite/gemmlowp semantics) ---- */
+/* real_multiplier = mult * 2^(shift-31), mult in [2^30, 2^31) (or 0 for 0). */
+void ecl_quantize_multiplier(double real_multiplier, int32_t *mult, int32_t *shift);
+static inline int32_t ecl_srdhm(int32_t a, int32_t b) {
+    /* SaturatingRoundingDoublingHighMul: round(a*b / 2^31), half away from zero. */
+    if (a == b && a == INT32_MIN) return INT32_MAX;
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t nudge = ab >= 0 ? (1ll << 30) : (1 - (1ll << 30));
+    return (int32_t)((ab + nudge) / (1ll << 31));
+}
+static inline int32_t ecl_rdbpot(int32_t x, int exponent) {
+    /* RoundingDivideByPOT: x / 2^exponent rounded half away from zero. */
+    if (exponent <= 0) return x;
+    int32_t mask = (int32_t)((1ll << exponent) - 1);
+    int32_t remainder = x & mask;
+    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+static inline int32_t ecl_requant(int32_t x, int32_t mult, int32_t shift) {
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int64_t xl = (int64_t)x * ((int64_t)1 << left);
+    if (xl > INT32_MAX) xl = INT32_MAX;
+    if (xl < INT32_MIN) xl = INT32_MIN;
+    return ecl_rdbpot(ecl_srdhm((int32_t)xl, mult), right);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

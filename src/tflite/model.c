@@ -1,0 +1,526 @@
+/* TFLite model reader: validates the whole FlatBuffer once at parse time (so the accessors
+ * and the interpreter can rely on in-range indices and consistent sizes), then reads records
+ * on demand. Nothing is copied: names, weights and quantisation vectors stay in the caller's
+ * buffer. */
+#include <string.h>
+#include "tflite/tfl.h"
+
+/* ------------------------------------------------------------------ messages */
+void msg_init(struct msg *m, char *buf, size_t cap) {
+    m->s = buf;
+    m->cap = buf ? cap : 0;
+    m->len = 0;
+    if (m->cap) buf[0] = 0;
+}
+
+void msg_str(struct msg *m, const char *s) {
+    if (!m->cap) return;
+    while (*s && m->len + 1 < m->cap)
+        m->s[m->len++] = *s++;
+    m->s[m->len] = 0;
+}
+
+void msg_int(struct msg *m, int64_t v) {
+    char tmp[24];
+    int i = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[i++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) tmp[i++] = '-';
+    char out[24];
+    int k = 0;
+    while (i)
+        out[k++] = tmp[--i];
+    out[k] = 0;
+    msg_str(m, out);
+}
+
+/* ------------------------------------------------------------------ op names */
+static const char *const OP_NAMES[] = {"ADD",
+                                       "AVERAGE_POOL_2D",
+                                       "CONCATENATION",
+                                       "CONV_2D",
+                                       "DEPTHWISE_CONV_2D",
+                                       "DEPTH_TO_SPACE",
+                                       "DEQUANTIZE",
+                                       "EMBEDDING_LOOKUP",
+                                       "FLOOR",
+                                       "FULLY_CONNECTED",
+                                       "HASHTABLE_LOOKUP",
+                                       "L2_NORMALIZATION",
+                                       "L2_POOL_2D",
+                                       "LOCAL_RESPONSE_NORMALIZATION",
+                                       "LOGISTIC",
+                                       "LSH_PROJECTION",
+                                       "LSTM",
+                                       "MAX_POOL_2D",
+                                       "MUL",
+                                       "RELU",
+                                       "RELU_N1_TO_1",
+                                       "RELU6",
+                                       "RESHAPE",
+                                       "RESIZE_BILINEAR",
+                                       "RNN",
+                                       "SOFTMAX",
+                                       "SPACE_TO_DEPTH",
+                                       "SVDF",
+                                       "TANH",
+                                       "CONCAT_EMBEDDINGS",
+                                       "SKIP_GRAM",
+                                       "CALL",
+                                       "CUSTOM",
+                                       "EMBEDDING_LOOKUP_SPARSE",
+                                       "PAD",
+                                       "UNIDIRECTIONAL_SEQUENCE_RNN",
+                                       "GATHER",
+                                       "BATCH_TO_SPACE_ND",
+                                       "SPACE_TO_BATCH_ND",
+                                       "TRANSPOSE",
+                                       "MEAN",
+                                       "SUB",
+                                       "DIV",
+                                       "SQUEEZE",
+                                       "UNIDIRECTIONAL_SEQUENCE_LSTM",
+                                       "STRIDED_SLICE",
+                                       "BIDIRECTIONAL_SEQUENCE_RNN",
+                                       "EXP",
+                                       "TOPK_V2",
+                                       "SPLIT",
+                                       "LOG_SOFTMAX",
+                                       "DELEGATE",
+                                       "BIDIRECTIONAL_SEQUENCE_LSTM",
+                                       "CAST",
+                                       "PRELU",
+                                       "MAXIMUM",
+                                       "ARG_MAX",
+                                       "MINIMUM",
+                                       "LESS",
+                                       "NEG",
+                                       "PADV2",
+                                       "GREATER",
+                                       "GREATER_EQUAL",
+                                       "LESS_EQUAL",
+                                       "SELECT",
+                                       "SLICE",
+                                       "SIN",
+                                       "TRANSPOSE_CONV",
+                                       "SPARSE_TO_DENSE",
+                                       "TILE",
+                                       "EXPAND_DIMS",
+                                       "EQUAL",
+                                       "NOT_EQUAL",
+                                       "LOG",
+                                       "SUM",
+                                       "SQRT",
+                                       "RSQRT",
+                                       "SHAPE",
+                                       "POW",
+                                       "ARG_MIN",
+                                       "FAKE_QUANT",
+                                       "REDUCE_PROD",
+                                       "REDUCE_MAX",
+                                       "PACK",
+                                       "LOGICAL_OR",
+                                       "ONE_HOT",
+                                       "LOGICAL_AND",
+                                       "LOGICAL_NOT",
+                                       "UNPACK",
+                                       "REDUCE_MIN",
+                                       "FLOOR_DIV",
+                                       "REDUCE_ANY",
+                                       "SQUARE",
+                                       "ZEROS_LIKE",
+                                       "FILL",
+                                       "FLOOR_MOD",
+                                       "RANGE",
+                                       "RESIZE_NEAREST_NEIGHBOR",
+                                       "LEAKY_RELU",
+                                       "SQUARED_DIFFERENCE",
+                                       "MIRROR_PAD",
+                                       "ABS",
+                                       "SPLIT_V",
+                                       "UNIQUE",
+                                       "CEIL",
+                                       "REVERSE_V2",
+                                       "ADD_N",
+                                       "GATHER_ND",
+                                       "COS",
+                                       "WHERE",
+                                       "RANK",
+                                       "ELU",
+                                       "REVERSE_SEQUENCE",
+                                       "MATRIX_DIAG",
+                                       "QUANTIZE",
+                                       "MATRIX_SET_DIAG",
+                                       "ROUND",
+                                       "HARD_SWISH",
+                                       "IF",
+                                       "WHILE",
+                                       "NON_MAX_SUPPRESSION_V4",
+                                       "NON_MAX_SUPPRESSION_V5",
+                                       "SCATTER_ND",
+                                       "SELECT_V2",
+                                       "DENSIFY",
+                                       "SEGMENT_SUM",
+                                       "BATCH_MATMUL",
+                                       "PLACEHOLDER_FOR_GREATER_OP_CODES",
+                                       "CUMSUM",
+                                       "CALL_ONCE",
+                                       "BROADCAST_TO",
+                                       "RFFT2D",
+                                       "CONV_3D",
+                                       "IMAG",
+                                       "REAL",
+                                       "COMPLEX_ABS",
+                                       "HASHTABLE",
+                                       "HASHTABLE_FIND",
+                                       "HASHTABLE_IMPORT",
+                                       "HASHTABLE_SIZE",
+                                       "REDUCE_ALL",
+                                       "CONV_3D_TRANSPOSE",
+                                       "VAR_HANDLE",
+                                       "READ_VARIABLE",
+                                       "ASSIGN_VARIABLE",
+                                       "BROADCAST_ARGS",
+                                       "RANDOM_STANDARD_NORMAL",
+                                       "BUCKETIZE",
+                                       "RANDOM_UNIFORM",
+                                       "MULTINOMIAL",
+                                       "GELU",
+                                       "DYNAMIC_UPDATE_SLICE",
+                                       "RELU_0_TO_1",
+                                       "UNSORTED_SEGMENT_PROD",
+                                       "UNSORTED_SEGMENT_MAX",
+                                       "UNSORTED_SEGMENT_SUM",
+                                       "ATAN2",
+                                       "UNSORTED_SEGMENT_MIN",
+                                       "SIGN"};
+
+const char *ecl_builtin_name(int32_t code) {
+    if (code < 0 || (size_t)code >= sizeof OP_NAMES / sizeof OP_NAMES[0]) return "UNKNOWN";
+    return OP_NAMES[code];
+}
+
+int ecl_builtin_supported(int32_t code) {
+    switch (code) {
+    case OP_ADD:
+    case OP_AVERAGE_POOL_2D:
+    case OP_CONCATENATION:
+    case OP_CONV_2D:
+    case OP_DEPTHWISE_CONV_2D:
+    case OP_DEQUANTIZE:
+    case OP_FULLY_CONNECTED:
+    case OP_LOGISTIC:
+    case OP_MAX_POOL_2D:
+    case OP_MUL:
+    case OP_RELU:
+    case OP_RELU6:
+    case OP_RESHAPE:
+    case OP_SOFTMAX:
+    case OP_PAD:
+    case OP_MEAN:
+    case OP_SQUEEZE:
+    case OP_QUANTIZE:
+    case OP_HARD_SWISH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+size_t tfl_dtype_size(int32_t type) {
+    switch (type) {
+    case ECL_DT_FLOAT32:
+    case ECL_DT_INT32:
+        return 4;
+    case ECL_DT_FLOAT16:
+    case ECL_DT_INT16:
+        return 2;
+    case ECL_DT_UINT8:
+    case ECL_DT_INT8:
+    case 6 /* BOOL */:
+        return 1;
+    case ECL_DT_INT64:
+        return 8;
+    default:
+        return 0;
+    }
+}
+
+/* ------------------------------------------------------------------ records */
+static struct fb_buf mbuf(const struct ecl_model *m) {
+    struct fb_buf b = {m->buf, m->len};
+    return b;
+}
+
+/* Reads tensor i completely and checks it: 1 ok, 0 malformed. */
+int tfl_read_tensor(const struct ecl_model *m, int32_t i, struct tfl_tensor *t) {
+    struct fb_buf b = mbuf(m);
+    struct fb_vec tv = {m->tensors, m->n_tensors}, v;
+    struct fb_table tt, qt, bt;
+    memset(t, 0, sizeof *t);
+    t->info.producer = -1;
+    if (i < 0 || (uint32_t)i >= m->n_tensors || !fb_vec_table(&b, &tv, (uint32_t)i, &tt)) return 0;
+    if (fb_vector(&b, &tt, TEN_SHAPE, 4, &v) < 0 || v.len > ECL_MAX_DIMS) return 0;
+    t->info.ndims = (int32_t)v.len;
+    uint64_t count = 1;
+    for (uint32_t k = 0; k < v.len; k++) {
+        int32_t d = fb_vec_i32(&b, &v, k);
+        if (d < 0 || d > (1 << 24)) return 0;
+        t->info.dims[k] = d;
+        count *= (uint64_t)d;
+        if (count > (1ull << 31)) return 0;
+    }
+    uint8_t type;
+    if (!fb_u8(&b, &tt, TEN_TYPE, 0, &type)) return 0;
+    t->info.type = type;
+    size_t es = tfl_dtype_size(type);
+    if (!es || count * es > (1ull << 31)) return 0;
+    uint32_t bi;
+    if (!fb_u32(&b, &tt, TEN_BUFFER, 0, &bi) || bi >= (m->n_buffers ? m->n_buffers : 1)) return 0;
+    const char *name = "";
+    if (fb_string(&b, &tt, TEN_NAME, &name, NULL) < 0) return 0;
+    t->info.name = name;
+    int r = fb_subtable(&b, &tt, TEN_QUANT, &qt);
+    if (r < 0) return 0;
+    if (r) {
+        if (fb_vector(&b, &qt, Q_SCALE, 4, &t->scales) < 0) return 0;
+        if (fb_vector(&b, &qt, Q_ZERO, 8, &t->zps) < 0) return 0;
+        if (!fb_i32(&b, &qt, Q_DIM, 0, &t->info.quant_dim)) return 0;
+        /* zero points: none, one, or one per scale */
+        if (t->zps.len > 1 && t->zps.len != t->scales.len) return 0;
+        if (t->scales.len) {
+            t->info.n_scales = (int32_t)t->scales.len;
+            t->info.scale = fb_vec_f32(&b, &t->scales, 0);
+            for (uint32_t k = 0; k < t->scales.len; k++) {
+                float s = fb_vec_f32(&b, &t->scales, k);
+                if (!(s > 0.0f) || s > 1e30f) return 0; /* also rejects NaN */
+            }
+            for (uint32_t k = 0; k < t->zps.len; k++) {
+                int64_t z = fb_vec_i64(&b, &t->zps, k);
+                if (z < -32768 || z > 65535) return 0;
+            }
+            t->info.zero_point = t->zps.len ? (int32_t)fb_vec_i64(&b, &t->zps, 0) : 0;
+            if (t->scales.len > 1 && (t->info.quant_dim < 0 || t->info.quant_dim >= t->info.ndims ||
+                                      (uint32_t)t->info.dims[t->info.quant_dim] != t->scales.len))
+                return 0;
+        }
+    }
+    if (bi && m->n_buffers) {
+        struct fb_vec bv = {m->buffers, m->n_buffers};
+        if (!fb_vec_table(&b, &bv, bi, &bt)) return 0;
+        struct fb_vec data;
+        if (fb_vector(&b, &bt, BUF_DATA, 1, &data) < 0) return 0;
+        if (data.len) {
+            t->data = b.p + data.pos;
+            t->data_len = data.len;
+        } else {
+            uint64_t off, size;
+            if (!fb_u64(&b, &bt, BUF_OFFSET, 0, &off) || !fb_u64(&b, &bt, BUF_SIZE, 0, &size))
+                return 0;
+            if (off > 1 && size) {
+                if (off > b.n || size > b.n - off) return 0;
+                t->data = b.p + off;
+                t->data_len = (size_t)size;
+            }
+        }
+        if (t->data && t->data_len != count * es) return 0;
+        t->info.is_const = t->data != NULL;
+    }
+    return 1;
+}
+
+int tfl_read_op(const struct ecl_model *m, int32_t i, struct tfl_op *op) {
+    struct fb_buf b = mbuf(m);
+    struct fb_vec ov = {m->ops, m->n_ops}, cv = {m->opcodes, m->n_opcodes};
+    struct fb_table ot, ct;
+    memset(op, 0, sizeof *op);
+    if (i < 0 || (uint32_t)i >= m->n_ops || !fb_vec_table(&b, &ov, (uint32_t)i, &ot)) return 0;
+    uint32_t oc;
+    if (!fb_u32(&b, &ot, OP_OPCODE, 0, &oc) || oc >= m->n_opcodes) return 0;
+    if (!fb_vec_table(&b, &cv, oc, &ct)) return 0;
+    /* builtin_code (int32) superseded deprecated_builtin_code (int8) at 127: use the larger. */
+    uint8_t dep;
+    int32_t code;
+    if (!fb_u8(&b, &ct, OPC_DEPRECATED, 0, &dep) || !fb_i32(&b, &ct, OPC_BUILTIN, 0, &code))
+        return 0;
+    op->builtin = code > (int32_t)(int8_t)dep ? code : (int32_t)(int8_t)dep;
+    if (op->builtin < 0) return 0;
+    if (fb_string(&b, &ct, OPC_CUSTOM, &op->custom, NULL) < 0) return 0;
+    if (fb_vector(&b, &ot, OP_INPUTS, 4, &op->inputs) < 0) return 0;
+    if (fb_vector(&b, &ot, OP_OUTPUTS, 4, &op->outputs) < 0) return 0;
+    for (uint32_t k = 0; k < op->inputs.len; k++) {
+        int32_t t = fb_vec_i32(&b, &op->inputs, k);
+        if (t < -1 || t >= (int32_t)m->n_tensors) return 0;
+    }
+    for (uint32_t k = 0; k < op->outputs.len; k++) {
+        int32_t t = fb_vec_i32(&b, &op->outputs, k);
+        if (t < 0 || t >= (int32_t)m->n_tensors) return 0;
+    }
+    if (!fb_u8(&b, &ot, OP_OPT_TYPE, 0, &op->opt_type)) return 0;
+    int r = fb_subtable(&b, &ot, OP_OPTIONS, &op->opts);
+    if (r < 0) return 0;
+    op->has_opts = r;
+    return 1;
+}
+
+/* ------------------------------------------------------------------ parse */
+static enum ecl_status fail(struct msg *e, enum ecl_status st, const char *what, int64_t idx) {
+    msg_str(e, what);
+    if (idx >= 0) msg_int(e, idx);
+    return st;
+}
+
+enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m, char *err,
+                                size_t errlen) {
+    struct msg e;
+    msg_init(&e, err, errlen);
+    if (!buf || !m) return fail(&e, ECL_EINVAL, "NULL argument", -1);
+    memset(m, 0, sizeof *m);
+    if (len < 8) return fail(&e, ECL_ETRUNCATED, "file too short for a .tflite model", -1);
+    if (memcmp((const uint8_t *)buf + 4, "TFL3", 4))
+        return fail(&e, ECL_EFORMAT, "not a TFLite model (file identifier is not TFL3)", -1);
+    if (len > 0x7fffffffu) return fail(&e, ECL_ERANGE, "model larger than 2 GiB", -1);
+    struct fb_buf b = {buf, len};
+    struct fb_table root, sg;
+    struct fb_vec v;
+    size_t rpos;
+    if (!fb_deref(&b, 0, &rpos) || !fb_table_at(&b, rpos, &root))
+        return fail(&e, ECL_EFORMAT, "bad root table offset", -1);
+    uint32_t version;
+    if (!fb_u32(&b, &root, MODEL_VERSION, 0, &version))
+        return fail(&e, ECL_EFORMAT, "bad model version field", -1);
+    if (version != 3) {
+        msg_str(&e, "unsupported schema version ");
+        msg_int(&e, version);
+        return ECL_EVERSION;
+    }
+    m->buf = buf;
+    m->len = len;
+    if (fb_vector(&b, &root, MODEL_OPCODES, 4, &v) < 0)
+        return fail(&e, ECL_EFORMAT, "bad operator_codes vector", -1);
+    m->opcodes = v.pos;
+    m->n_opcodes = v.len;
+    if (fb_vector(&b, &root, MODEL_BUFFERS, 4, &v) < 0)
+        return fail(&e, ECL_EFORMAT, "bad buffers vector", -1);
+    m->buffers = v.pos;
+    m->n_buffers = v.len;
+    if (fb_vector(&b, &root, MODEL_SUBGRAPHS, 4, &v) <= 0 || v.len < 1)
+        return fail(&e, ECL_EFORMAT, "model has no subgraph", -1);
+    if (!fb_vec_table(&b, &v, 0, &sg)) return fail(&e, ECL_EFORMAT, "bad subgraph table", -1);
+    if (fb_vector(&b, &sg, SG_TENSORS, 4, &v) < 0)
+        return fail(&e, ECL_EFORMAT, "bad tensors vector", -1);
+    if (v.len > ECL_MODEL_MAX_TENSORS) return fail(&e, ECL_ERANGE, "too many tensors: ", v.len);
+    m->tensors = v.pos;
+    m->n_tensors = v.len;
+    if (fb_vector(&b, &sg, SG_OPERATORS, 4, &v) < 0)
+        return fail(&e, ECL_EFORMAT, "bad operators vector", -1);
+    if (v.len > ECL_MODEL_MAX_OPS) return fail(&e, ECL_ERANGE, "too many operators: ", v.len);
+    m->ops = v.pos;
+    m->n_ops = v.len;
+    if (fb_vector(&b, &sg, SG_INPUTS, 4, &v) < 0)
+        return fail(&e, ECL_EFORMAT, "bad subgraph inputs", -1);
+    m->sg_inputs = v.pos;
+    m->n_sg_inputs = v.len;
+    for (uint32_t k = 0; k < v.len; k++) {
+        int32_t t = fb_vec_i32(&b, &v, k);
+        if (t < 0 || t >= (int32_t)m->n_tensors)
+            return fail(&e, ECL_EFORMAT, "subgraph input index out of range: ", t);
+    }
+    if (fb_vector(&b, &sg, SG_OUTPUTS, 4, &v) < 0)
+        return fail(&e, ECL_EFORMAT, "bad subgraph outputs", -1);
+    m->sg_outputs = v.pos;
+    m->n_sg_outputs = v.len;
+    for (uint32_t k = 0; k < v.len; k++) {
+        int32_t t = fb_vec_i32(&b, &v, k);
+        if (t < 0 || t >= (int32_t)m->n_tensors)
+            return fail(&e, ECL_EFORMAT, "subgraph output index out of range: ", t);
+    }
+    struct tfl_tensor tt;
+    for (uint32_t i = 0; i < m->n_tensors; i++)
+        if (!tfl_read_tensor(m, (int32_t)i, &tt)) {
+            memset(m, 0, sizeof *m);
+            return fail(&e, ECL_EFORMAT, "malformed tensor ", i);
+        }
+    struct tfl_op op;
+    for (uint32_t i = 0; i < m->n_ops; i++)
+        if (!tfl_read_op(m, (int32_t)i, &op)) {
+            memset(m, 0, sizeof *m);
+            return fail(&e, ECL_EFORMAT, "malformed operator ", i);
+        }
+    return ECL_OK;
+}
+
+uint32_t ecl_model_n_tensors(const struct ecl_model *m) {
+    return m ? m->n_tensors : 0;
+}
+
+uint32_t ecl_model_n_ops(const struct ecl_model *m) {
+    return m ? m->n_ops : 0;
+}
+
+enum ecl_status ecl_model_tensor_info(const struct ecl_model *m, int32_t index,
+                                      struct ecl_tensor_info *ti) {
+    struct tfl_tensor t;
+    if (!m || !ti || !m->buf) return ECL_EINVAL;
+    if (index < 0 || (uint32_t)index >= m->n_tensors) return ECL_ENOTFOUND;
+    if (!tfl_read_tensor(m, index, &t)) return ECL_EFORMAT;
+    struct fb_buf b = mbuf(m);
+    struct tfl_op op;
+    for (uint32_t i = 0; i < m->n_ops && t.info.producer < 0; i++) {
+        if (!tfl_read_op(m, (int32_t)i, &op)) return ECL_EFORMAT;
+        for (uint32_t k = 0; k < op.outputs.len; k++)
+            if (fb_vec_i32(&b, &op.outputs, k) == index) t.info.producer = (int32_t)i;
+    }
+    *ti = t.info;
+    return ECL_OK;
+}
+
+enum ecl_status ecl_model_op_info(const struct ecl_model *m, int32_t index,
+                                  struct ecl_op_info *oi) {
+    struct tfl_op op;
+    if (!m || !oi || !m->buf) return ECL_EINVAL;
+    if (index < 0 || (uint32_t)index >= m->n_ops) return ECL_ENOTFOUND;
+    if (!tfl_read_op(m, index, &op)) return ECL_EFORMAT;
+    struct fb_buf b = mbuf(m);
+    memset(oi, 0, sizeof *oi);
+    oi->builtin = op.builtin;
+    oi->name = op.builtin == OP_CUSTOM && op.custom ? op.custom : ecl_builtin_name(op.builtin);
+    oi->n_inputs = (int32_t)op.inputs.len;
+    oi->n_outputs = (int32_t)op.outputs.len;
+    for (uint32_t k = 0; k < op.inputs.len && k < ECL_MAX_OP_INPUTS; k++)
+        oi->inputs[k] = fb_vec_i32(&b, &op.inputs, k);
+    for (uint32_t k = 0; k < op.outputs.len && k < 4; k++)
+        oi->outputs[k] = fb_vec_i32(&b, &op.outputs, k);
+    oi->supported = ecl_builtin_supported(op.builtin);
+    return ECL_OK;
+}
+
+enum ecl_status ecl_model_find_tensor(const struct ecl_model *m, const char *name, int32_t *index) {
+    struct tfl_tensor t;
+    if (!m || !name || !index || !m->buf) return ECL_EINVAL;
+    for (uint32_t i = 0; i < m->n_tensors; i++) {
+        if (!tfl_read_tensor(m, (int32_t)i, &t)) return ECL_EFORMAT;
+        if (!strcmp(t.info.name, name)) {
+            *index = (int32_t)i;
+            return ECL_OK;
+        }
+    }
+    return ECL_ENOTFOUND;
+}
+
+int32_t ecl_model_input(const struct ecl_model *m) {
+    if (!m || !m->n_sg_inputs) return -1;
+    struct fb_buf b = mbuf(m);
+    struct fb_vec v = {m->sg_inputs, m->n_sg_inputs};
+    return fb_vec_i32(&b, &v, 0);
+}
+
+int32_t ecl_model_output(const struct ecl_model *m) {
+    if (!m || !m->n_sg_outputs) return -1;
+    struct fb_buf b = mbuf(m);
+    struct fb_vec v = {m->sg_outputs, m->n_sg_outputs};
+    return fb_vec_i32(&b, &v, 0);
+}

@@ -1,0 +1,29 @@
+# Tests of the web demo (`edgecl serve`): the HTTP API and its error handling (C, stand-in
+# backbone), and the browser end-to-end test (node + playwright-core + chromium, real backbone).
+if(PkgConfig_FOUND)
+  pkg_check_modules(ECL_DEMO_MHD IMPORTED_TARGET libmicrohttpd)
+endif()
+if(ECL_DEMO_MHD_FOUND)
+  include(${CMAKE_SOURCE_DIR}/tools/edgecl/serve_assets.cmake)
+  ecl_add_test(test_serve ${CMAKE_SOURCE_DIR}/tests/demo/test_serve.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c)
+  target_include_directories(test_serve PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl)
+  target_link_libraries(test_serve PRIVATE edgecl_web_assets PkgConfig::ECL_DEMO_MHD)
+  # The server with a stand-in backbone, for working on the page without a model (not a test).
+  add_executable(demo_stub_server EXCLUDE_FROM_ALL ${CMAKE_SOURCE_DIR}/tests/demo/stub_server.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c)
+  target_include_directories(demo_stub_server PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl)
+  target_link_libraries(demo_stub_server PRIVATE edgecl_tools edgecl_port edgecl edgecl_web_assets
+                        PkgConfig::ECL_DEMO_MHD)
+
+  find_program(ECL_NODE node)
+  if(ECL_NODE)
+    add_test(NAME demo_e2e
+      COMMAND ${ECL_NODE} ${CMAKE_SOURCE_DIR}/tests/e2e/demo_e2e.mjs
+              --edgecl $<TARGET_FILE:edgecl_cli> --out ${CMAKE_BINARY_DIR}/demo_e2e
+              --docs-png ${CMAKE_SOURCE_DIR}/docs/demo.png)
+    set_tests_properties(demo_e2e PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  endif()
+endif()

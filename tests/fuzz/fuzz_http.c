@@ -1,0 +1,212 @@
+/* tests/fuzz/fuzz_http.c - the demo server's request handling (tools/edgecl/serve_app.c,
+ * serve_json.c, serve_web.c, image decoding) without a socket: serve_app_handle() is what the
+ * libmicrohttpd callback calls for /api/ URLs with (method, url, content type, body), and
+ * serve_web_get() serves everything else. The HTTP parsing itself is libmicrohttpd's and is
+ * exercised over loopback by tests/load/run_wrk.sh.
+ *
+ * Input, mode 1 (first byte not 'S'): up to 16 requests separated by "\n--\n", each
+ *     METHOD URL\n CONTENT-TYPE (or "-" for none)\n BODY...
+ *   sent in order to one fresh app (fake 8-d backbone, a per-process state file), so the fuzzer
+ *   can reach stateful paths: add classes, add image samples, train, predict, save, restore.
+ * Input, mode 2 ('S' or 'C' + bytes): the bytes are the demo's state file; the app loads it at
+ *   start ('C': its trailing CRC is recomputed first, so mutations get past the CRC check).
+ *   If it loads, saving and loading again must work and a second save gives the same bytes.
+ *
+ * Properties beyond "no crash, no leak, no UB": every response has a code in 200..599 and a
+ * body of the stated length; /api/ responses are JSON objects. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "edgecl/port.h"
+#include "fuzz_util.h"
+#include "serve_app.h"
+
+#define DIM 8u
+
+/* A stand-in backbone: per-channel means over 4 horizontal bands and a contrast term. */
+static enum ecl_status fake_extract(void *ctx, const uint8_t *rgb, int w, int h, float *lat)
+{
+    (void)ctx;
+    double s[DIM] = {0};
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+            int band = (int)((int64_t)y * 4 / h);
+            s[band] += p[0] + p[1] + p[2];
+            s[4 + (p[0] > p[2])] += 1;
+            s[6] += p[1];
+        }
+    double n = (double)w * (double)h;
+    for (unsigned i = 0; i < DIM; i++) lat[i] = (float)(s[i] / (n * 255.0));
+    lat[7] = (float)w / (float)(w + h);
+    return ECL_OK;
+}
+
+/* serve_web_get's embedded page, normally generated from web/ at build time. */
+struct serve_asset {
+    const char *name;
+    const unsigned char *data;
+    size_t len;
+};
+static const unsigned char index_html[] = "<!doctype html><title>t</title>";
+const struct serve_asset serve_assets[] = {{"index.html", index_html, sizeof index_html - 1},
+                                           {0, 0, 0}};
+const size_t serve_n_assets = 1;
+
+static void check_resp(const struct serve_resp *r, int api)
+{
+    FUZZ_CHECK(r->code >= 200 && r->code <= 599);
+    FUZZ_CHECK(r->len == 0 || r->body != NULL);
+    if (api) {
+        FUZZ_CHECK(r->len >= 2 && r->body[0] == '{' && r->body[r->len - 1] == '}');
+        FUZZ_CHECK(r->ctype && strstr(r->ctype, "json"));
+    }
+}
+
+static void request(struct serve_app *a, const char *method, const char *url, const char *ctype,
+                    const uint8_t *body, size_t len)
+{
+    /* An exact-size copy of the body: the server passes a buffer without a NUL. */
+    char *b = malloc(len ? len : 1);
+    FUZZ_CHECK(b);
+    if (len) memcpy(b, body, len);
+    struct serve_resp r;
+    int api = !strncmp(url, "/api/", 5);
+    if (api) serve_app_handle(a, method, url, ctype, b, len, &r);
+    else serve_web_get(NULL, url, &r);
+    if (getenv("FUZZ_HTTP_VERBOSE"))
+        fprintf(stderr, "%s %s [%s, %zu bytes] -> %d %.*s\n", method, url, ctype ? ctype : "-",
+                len, r.code, (int)(r.len < 200 ? r.len : 200), r.body ? r.body : "");
+    check_resp(&r, api);
+    free(r.body);
+    free(b);
+}
+
+static struct serve_app *make_app(const char *state_path)
+{
+    static const struct serve_extractor fx = {NULL, DIM, fake_extract, "fuzz"};
+    struct serve_opts o; /* serve_default_opts() lives with the socket code in serve_http.c */
+    memset(&o, 0, sizeof o);
+    o.bind = "127.0.0.1";
+    o.max_body = 2u << 20;
+    o.state_path = state_path;
+    o.max_classes = 4;
+    o.max_pending = 8;
+    struct serve_app *a = NULL;
+    char err[512] = "";
+    if (serve_app_create(&o, &fx, &a, err, sizeof err) != ECL_OK) {
+        FUZZ_CHECK(err[0]);
+        return NULL;
+    }
+    return a;
+}
+
+static void state_mode(const uint8_t *raw, size_t size, int fix)
+{
+    uint8_t *data = malloc(size ? size : 1);
+    FUZZ_CHECK(data);
+    memcpy(data, raw, size);
+    if (fix) fuzz_fix_crc(data, size);
+    const char *path = fuzz_tmpfile("demo", ".ecls", data, size);
+    free(data);
+    char p1[600];
+    snprintf(p1, sizeof p1, "%s", path);
+    struct serve_app *a = make_app(p1);
+    if (!a) {
+        unlink(p1);
+        return;
+    }
+    request(a, "GET", "/api/state", NULL, NULL, 0);
+    request(a, "POST", "/api/save", NULL, NULL, 0);
+    void *s1 = NULL, *s2 = NULL;
+    size_t l1 = 0, l2 = 0;
+    FUZZ_CHECK(ecl_port_read_file(p1, &s1, &l1) == ECL_OK);
+    serve_app_destroy(a);
+    a = make_app(p1); /* what we saved must load */
+    FUZZ_CHECK(a);
+    request(a, "POST", "/api/save", NULL, NULL, 0);
+    FUZZ_CHECK(ecl_port_read_file(p1, &s2, &l2) == ECL_OK);
+    FUZZ_CHECK(l1 == l2 && !memcmp(s1, s2, l1));
+    request(a, "POST", "/api/train", "application/json", (const uint8_t *)"{}", 2);
+    request(a, "POST", "/api/reset", NULL, NULL, 0);
+    free(s1);
+    free(s2);
+    serve_app_destroy(a);
+    unlink(p1);
+}
+
+static const uint8_t *find_sep(const uint8_t *p, const uint8_t *end)
+{
+    static const char sep[] = "\n--\n";
+    for (; p + 4 <= end; p++)
+        if (!memcmp(p, sep, 4)) return p;
+    return NULL;
+}
+
+/* make_seeds.c sets this to keep the state file a request sequence saved (for 'S' seeds). */
+static const char *g_keep_state;
+
+static void requests_mode(const uint8_t *data, size_t size)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s", fuzz_tmpfile("demo", ".ecls", NULL, 0));
+    unlink(path); /* start without a state file; /api/save may create one */
+    struct serve_app *a = make_app(path);
+    FUZZ_CHECK(a);
+    const uint8_t *p = data, *end = data + size;
+    for (int i = 0; i < 16 && p < end; i++) {
+        const uint8_t *stop = find_sep(p, end);
+        if (!stop) stop = end;
+        /* line 1: METHOD URL */
+        const uint8_t *nl = memchr(p, '\n', (size_t)(stop - p));
+        const uint8_t *l1e = nl ? nl : stop;
+        char line[256];
+        size_t ll = (size_t)(l1e - p) < sizeof line - 1 ? (size_t)(l1e - p) : sizeof line - 1;
+        memcpy(line, p, ll);
+        line[ll] = 0;
+        if (strlen(line) != ll) line[0] = 0; /* embedded NUL: the HTTP layer never passes one */
+        char *sp = strchr(line, ' ');
+        const char *method = line, *url = "/api/state";
+        if (sp) {
+            *sp = 0;
+            url = sp + 1;
+        }
+        if (url[0] != '/') url = "/";
+        /* line 2: content type */
+        char ct[128];
+        const char *ctype = NULL;
+        const uint8_t *bstart = stop;
+        if (nl) {
+            const uint8_t *q = nl + 1;
+            const uint8_t *nl2 = memchr(q, '\n', (size_t)(stop - q));
+            const uint8_t *l2e = nl2 ? nl2 : stop;
+            size_t cl = (size_t)(l2e - q) < sizeof ct - 1 ? (size_t)(l2e - q) : sizeof ct - 1;
+            memcpy(ct, q, cl);
+            ct[cl] = 0;
+            if (strlen(ct) == cl && strcmp(ct, "-")) ctype = ct;
+            bstart = nl2 ? nl2 + 1 : stop;
+        }
+        request(a, method, url, ctype, bstart, (size_t)(stop - bstart));
+        p = stop == end ? end : stop + 4;
+    }
+    serve_app_destroy(a);
+    void *kept;
+    size_t kl;
+    if (g_keep_state && ecl_port_read_file(path, &kept, &kl) == ECL_OK) {
+        FUZZ_CHECK(ecl_port_save_atomic(g_keep_state, kept, kl) == ECL_OK);
+        free(kept);
+    }
+    unlink(path);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size >= 1 && (data[0] == 'S' || data[0] == 'C'))
+        state_mode(data + 1, size - 1, data[0] == 'C');
+    else requests_mode(data, size);
+    return 0;
+}

@@ -1,0 +1,311 @@
+/* tests/fuzz/make_seeds.c - writes small valid inputs for each fuzz harness into OUTDIR/<name>/.
+ * Generated from the current code (not committed), so the seeds follow format changes.
+ *
+ *     fuzz_make_seeds build-fuzz/fuzz-seeds
+ *
+ * featfile: byte 0 selects the format (0 binary, 1 csv, 2 binary with CRC fix-up), then a file.
+ * state:    mode byte (0 raw, 1 CRC fix-up), then a learner state image: every kind, empty and
+ *           after learning, with class names.
+ * http:     "METHOD URL\nCONTENT-TYPE\n" + body (see fuzz_http.c). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "edgecl/port.h"
+#include "featfile.h"
+#ifdef ECL_HAVE_LEARNER
+#include "edgecl/learner.h"
+#endif
+#ifdef ECL_HAVE_SERVE
+#include <jpeglib.h>
+/* The harness itself runs the request seeds to produce demo state files ('S' seeds). */
+#define LLVMFuzzerTestOneInput fuzz_http_one
+#include "fuzz_http.c"
+#undef LLVMFuzzerTestOneInput
+#endif
+
+static const char *g_out;
+static int g_count;
+
+static void mkdir_p(const char *p)
+{
+    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "make_seeds: mkdir %s: %s\n", p, strerror(errno));
+        exit(1);
+    }
+}
+
+static void put(const char *harness, const char *name, const void *a, size_t alen, const void *b,
+                size_t blen)
+{
+    char dir[4096], path[4400];
+    snprintf(dir, sizeof dir, "%s/%s", g_out, harness);
+    mkdir_p(dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || (alen && fwrite(a, 1, alen, f) != alen) || (blen && fwrite(b, 1, blen, f) != blen) ||
+        fclose(f) != 0) {
+        fprintf(stderr, "make_seeds: cannot write %s\n", path);
+        exit(1);
+    }
+    g_count++;
+}
+
+/* ------------------------------------------------------------------ featfile */
+static void featfile_seed(const char *name, uint32_t dim, uint32_t n, int names, int csv)
+{
+    struct featfile ff;
+    featfile_init(&ff, dim);
+    float *x = malloc(dim * sizeof *x);
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t d = 0; d < dim; d++) x[d] = (float)(i * 7 + d) * 0.125f - 1.0f;
+        if (featfile_append(&ff, x, (int32_t)(i % 3) - (i == 5)) != ECL_OK) exit(1);
+    }
+    free(x);
+    if (names) {
+        featfile_set_name(&ff, 0, "cat");
+        featfile_set_name(&ff, 2, "a-much-longer-class-name-31chars");
+    }
+    char tmp[4400], err[256];
+    snprintf(tmp, sizeof tmp, "%s/.tmp-seed%s", g_out, csv ? ".csv" : ".ecf");
+    if (featfile_write(tmp, &ff, err, sizeof err) != ECL_OK) {
+        fprintf(stderr, "make_seeds: %s\n", err);
+        exit(1);
+    }
+    featfile_free(&ff);
+    void *buf;
+    size_t len;
+    if (ecl_port_read_file(tmp, &buf, &len) != ECL_OK) exit(1);
+    unlink(tmp);
+    unsigned char mode = (unsigned char)csv;
+    put("featfile", name, &mode, 1, buf, len);
+    if (!csv) { /* the same with the CRC-fixing mode */
+        char n2[128];
+        snprintf(n2, sizeof n2, "%s_fixcrc", name);
+        mode = 2;
+        put("featfile", n2, &mode, 1, buf, len);
+    }
+    free(buf);
+}
+
+static void featfile_seeds(void)
+{
+    featfile_seed("bin_empty", 4, 0, 0, 0);
+    featfile_seed("bin_small", 3, 6, 0, 0);
+    featfile_seed("bin_names", 5, 7, 1, 0);
+    featfile_seed("csv_small", 3, 6, 0, 1);
+    featfile_seed("csv_names", 4, 7, 1, 1);
+    static const char hand[] = "\x01# comment\nlabel,a,b\n0,1.5,-2\n1,3e-3,4\n-1,0,0\n";
+    put("featfile", "csv_header", hand, sizeof hand - 1, NULL, 0);
+}
+
+/* ------------------------------------------------------------------ learner states */
+#ifdef ECL_HAVE_LEARNER
+static void state_seed(enum ecl_learner_kind kind, int steps, int u8)
+{
+    const uint32_t dim = 6, mc = 5;
+    struct ecl_learner_params p = ecl_learner_default_params(kind, dim, mc);
+    p.replay.capacity = 12;
+    p.replay.storage = u8 ? ECL_REPLAY_U8 : ECL_REPLAY_F32;
+    p.head.hidden[0] = 4;
+    p.head.n_hidden = 1;
+    p.batch_size = 4;
+    size_t need;
+    if (ecl_learner_mem_size(&p, &need) != ECL_OK) exit(1);
+    void *mem = calloc(1, need);
+    struct ecl_learner *l;
+    if (ecl_learner_init(&p, mem, need, &l) != ECL_OK) {
+        fprintf(stderr, "make_seeds: learner init failed\n");
+        exit(1);
+    }
+    float x[4 * 6];
+    int32_t y[4];
+    for (int s = 0; s < steps; s++) {
+        for (int i = 0; i < 4; i++) {
+            y[i] = (s + i) % 3;
+            for (uint32_t d = 0; d < dim; d++) x[i * dim + d] = (float)y[i] + 0.1f * (float)d;
+        }
+        if (ecl_learner_observe(l, x, y, 4) != ECL_OK) exit(1);
+    }
+    if (steps) ecl_learner_set_class_name(l, 1, "mug");
+    size_t sz, w;
+    if (ecl_learner_state_size(l, &sz) != ECL_OK) exit(1);
+    void *buf = malloc(sz);
+    if (ecl_learner_state_write(l, buf, sz, &w) != ECL_OK) exit(1);
+    char name[64];
+    snprintf(name, sizeof name, "%s_%d%s", ecl_learner_kind_name(kind), steps, u8 ? "_u8" : "");
+    put("state", name, "\0", 1, buf, w);
+    strcat(name, "_fixcrc");
+    put("state", name, "\1", 1, buf, w);
+    free(buf);
+    free(mem);
+}
+
+static void state_seeds(void)
+{
+    for (int k = ECL_LEARNER_NAIVE; k <= ECL_LEARNER_NCM; k++) {
+        state_seed((enum ecl_learner_kind)k, 0, 0);
+        state_seed((enum ecl_learner_kind)k, 3, 0);
+    }
+    state_seed(ECL_LEARNER_REPLAY, 5, 1);
+}
+#endif
+
+/* ------------------------------------------------------------------ http */
+#ifdef ECL_HAVE_SERVE
+struct mem {
+    unsigned char *p;
+    size_t len, cap;
+};
+
+static void mem_add(struct mem *m, const void *p, size_t n)
+{
+    if (m->len + n > m->cap) {
+        m->cap = (m->len + n) * 2;
+        m->p = realloc(m->p, m->cap);
+        if (!m->p) exit(1);
+    }
+    memcpy(m->p + m->len, p, n);
+    m->len += n;
+}
+
+static void mem_str(struct mem *m, const char *s)
+{
+    mem_add(m, s, strlen(s));
+}
+
+/* A w x h JPEG with a colour gradient; `tone` shifts the colours. */
+static unsigned char *make_jpeg(int w, int h, int tone, size_t *len)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    unsigned char *out = NULL;
+    unsigned long outlen = 0;
+    jpeg_mem_dest(&c, &out, &outlen);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = 3;
+    c.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 50, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    unsigned char *row = malloc((size_t)w * 3);
+    while (c.next_scanline < c.image_height) {
+        int y = (int)c.next_scanline;
+        for (int x = 0; x < w; x++) {
+            row[x * 3] = (unsigned char)(tone + x * 8);
+            row[x * 3 + 1] = (unsigned char)(y * 8);
+            row[x * 3 + 2] = (unsigned char)(255 - tone);
+        }
+        JSAMPROW rp = row;
+        jpeg_write_scanlines(&c, &rp, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    free(row);
+    *len = outlen;
+    return out;
+}
+
+static void req(struct mem *m, const char *method_url, const char *ctype, const void *body,
+                size_t len)
+{
+    if (m->len) mem_str(m, "\n--\n");
+    mem_str(m, method_url);
+    mem_str(m, "\n");
+    mem_str(m, ctype ? ctype : "-");
+    mem_str(m, "\n");
+    if (len) mem_add(m, body, len);
+}
+
+static void reqs(struct mem *m, const char *method_url, const char *ctype, const char *body)
+{
+    req(m, method_url, ctype, body, strlen(body));
+}
+
+static void http_seeds(void)
+{
+    struct mem m = {0};
+    req(&m, "GET /api/state", NULL, NULL, 0);
+    put("http", "state", m.p, m.len, NULL, 0);
+    m.len = 0;
+    req(&m, "GET /", NULL, NULL, 0);
+    req(&m, "GET /index.html", NULL, NULL, 0);
+    req(&m, "GET /../etc/passwd", NULL, NULL, 0);
+    put("http", "web", m.p, m.len, NULL, 0);
+    m.len = 0;
+    reqs(&m, "POST /api/classes", "application/json", "{\"name\": \"caf\\u00e9 \\\"x\\\"\"}");
+    reqs(&m, "POST /api/classes", "application/json", "{\"other\":[1,2,{\"a\":null}],\"name\":\"b\"}");
+    reqs(&m, "POST /api/classes", "application/json", "{\"name\":\"b\"}");
+    req(&m, "DELETE /api/classes", NULL, NULL, 0);
+    put("http", "json", m.p, m.len, NULL, 0);
+
+    /* A whole session: two classes, samples, train, predict, save, restore. */
+    size_t j1l, j2l;
+    unsigned char *j1 = make_jpeg(16, 12, 10, &j1l), *j2 = make_jpeg(12, 16, 200, &j2l);
+    m.len = 0;
+    reqs(&m, "POST /api/classes", "application/json", "{\"name\":\"cat\"}");
+    reqs(&m, "POST /api/classes", "application/json", "{\"name\":\"dog\"}");
+    for (int i = 0; i < 2; i++) {
+        req(&m, "POST /api/classes/0/samples", "image/jpeg", j1, j1l);
+        req(&m, "POST /api/classes/1/samples", "image/jpeg", j2, j2l);
+    }
+    reqs(&m, "POST /api/train", "application/json", "{\"learner\":\"both\"}");
+    req(&m, "POST /api/predict", "image/jpeg", j1, j1l);
+    req(&m, "POST /api/save", NULL, NULL, 0);
+    req(&m, "POST /api/restore", NULL, NULL, 0);
+    req(&m, "GET /api/state", NULL, NULL, 0);
+    put("http", "session", m.p, m.len, NULL, 0);
+    /* Run it through the harness to get the demo state file it saves. */
+    char keep[4400];
+    snprintf(keep, sizeof keep, "%s/.tmp-demo-state", g_out);
+    g_keep_state = keep;
+    fuzz_http_one(m.p, m.len);
+    g_keep_state = NULL;
+    void *st;
+    size_t stl;
+    if (ecl_port_read_file(keep, &st, &stl) == ECL_OK) {
+        put("http", "state_file", "S", 1, st, stl);
+        put("http", "state_file_fixcrc", "C", 1, st, stl);
+        free(st);
+        unlink(keep);
+    } else {
+        fprintf(stderr, "make_seeds: the session seed saved no state file\n");
+        exit(1);
+    }
+    m.len = 0;
+    req(&m, "POST /api/predict", "image/jpeg", j2, j2l - 2); /* truncated JPEG */
+    req(&m, "POST /api/classes/99/samples", "image/jpeg", j2, j2l);
+    req(&m, "POST /api/predict", "image/png", "\x89PNG\r\n\x1a\n", 8);
+    put("http", "bad_images", m.p, m.len, NULL, 0);
+    free(j1);
+    free(j2);
+    free(m.p);
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || !strcmp(argv[1], "--help")) {
+        fprintf(stderr, "usage: %s OUTDIR   (writes OUTDIR/<harness>/<seed>)\n", argv[0]);
+        return argc == 2 ? 0 : 2;
+    }
+    g_out = argv[1];
+    mkdir_p(g_out);
+    featfile_seeds();
+#ifdef ECL_HAVE_LEARNER
+    state_seeds();
+#endif
+#ifdef ECL_HAVE_SERVE
+    http_seeds();
+#endif
+    fprintf(stderr, "make_seeds: %d seed(s) in %s\n", g_count, g_out);
+    return 0;
+}

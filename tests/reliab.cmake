@@ -1,0 +1,38 @@
+# Reliability tests (owner: reliab): crash safety of state files, no allocation after init,
+# flat memory over long streams, replay of fuzz regression inputs (see tests/fuzz.cmake).
+# Parts that need another area's code are enabled once that code exists in the tree.
+# ECL_HAVE_LEARNER / ECL_HAVE_INTERP / ECL_HAVE_MODEL come from tests/fuzz.cmake (included
+# first): ON once the code defining those functions is in the tree.
+
+# Like ecl_add_test, but without the tools' library: these tests need only the library and the
+# port layer, and should not break when tools/ is mid-edit.
+function(ecl_reliab_test name)
+  add_executable(${name} ${ARGN})
+  target_link_libraries(${name} PRIVATE edgecl_port edgecl ${CMOCKA_LIB} m)
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
+  target_compile_definitions(${name} PRIVATE ECL_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+                             ECL_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 300 LABELS "reliab")
+endfunction()
+
+ecl_reliab_test(test_crash_safety ${CMAKE_SOURCE_DIR}/tests/test_crash_safety.c)
+if(ECL_HAVE_LEARNER)
+  target_compile_definitions(test_crash_safety PRIVATE ECL_HAVE_LEARNER=1)
+endif()
+
+# No allocation after init + flat RSS over long streams.
+ecl_reliab_has(ECL_HAVE_LEARNER_CORE ecl_learner_observe ${ECL_RELIAB_LIB_SRC})
+if(ECL_HAVE_LEARNER_CORE)
+  ecl_reliab_test(test_nomalloc ${CMAKE_SOURCE_DIR}/tests/test_nomalloc.c)
+  if(ECL_SANITIZE OR ECL_FUZZ)
+    # The sanitizer runtime owns malloc: count calls from our objects with --wrap instead.
+    target_compile_definitions(test_nomalloc PRIVATE RL_WRAP=1)
+    target_link_options(test_nomalloc PRIVATE
+      "LINKER:--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free"
+      "LINKER:--wrap=aligned_alloc,--wrap=posix_memalign")
+  endif()
+  if(ECL_HAVE_INTERP AND ECL_HAVE_MODEL)
+    target_compile_definitions(test_nomalloc PRIVATE ECL_HAVE_INTERP=1)
+  endif()
+endif()

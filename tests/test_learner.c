@@ -1,0 +1,246 @@
+/* Learner tests: each kind learns separable Gaussian clusters; class-incremental 5-task split
+ * where naive forgets and replay does not; SLDA uses the shared covariance; lr schedule; names;
+ * reset; bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgecl/learner.h"
+#include "learn/learner_impl.h"
+#include "core_util.h"
+
+#ifndef EPOCHS
+#define EPOCHS 4
+#endif
+#ifndef RPB
+#define RPB 32
+#endif
+
+struct ll {
+    struct ecl_learner *l;
+    void *mem;
+};
+
+static struct ll make(const struct ecl_learner_params *p) {
+    struct ll o;
+    size_t need;
+    assert_int_equal(ecl_learner_mem_size(p, &need), ECL_OK);
+    o.mem = malloc(need);
+    assert_non_null(o.mem);
+    assert_int_equal(ecl_learner_init(p, o.mem, need, &o.l), ECL_OK);
+    return o;
+}
+
+static double accuracy(struct ecl_learner *l, struct tu_clusters *c, int32_t lo, int32_t hi,
+                       uint32_t n) {
+    float *x = malloc(sizeof(float) * c->dim * n);
+    int32_t *y = malloc(sizeof(int32_t) * n);
+    tu_draw(c, lo, hi, n, x, y);
+    uint32_t ok = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t top;
+        assert_int_equal(ecl_learner_predict(l, x + (size_t)i * c->dim, NULL, &top), ECL_OK);
+        ok += top == y[i];
+    }
+    free(x);
+    free(y);
+    return (double)ok / n;
+}
+
+/* Class-incremental: 5 tasks of 2 classes, each observed in 4 calls of 100 samples. */
+static double run_split(struct ecl_learner *l, struct tu_clusters *c) {
+    const uint32_t d = c->dim;
+    float *x = malloc(sizeof(float) * d * 100);
+    int32_t y[100];
+    for (int t = 0; t < 5; t++) {
+        for (int b = 0; b < 4; b++) {
+            tu_draw(c, 2 * t, 2 * t + 2, 100, x, y);
+            assert_int_equal(ecl_learner_observe(l, x, y, 100), ECL_OK);
+        }
+    }
+    free(x);
+    return accuracy(l, c, 0, 10, 1000);
+}
+
+static struct ecl_learner_params params(enum ecl_learner_kind k, uint32_t dim) {
+    struct ecl_learner_params p = ecl_learner_default_params(k, dim, 12);
+    p.head.hidden[0] = 32;
+    p.epochs = EPOCHS;
+    p.batch_size = 16;
+    p.replay_per_batch = k == ECL_LEARNER_REPLAY ? RPB : 0;
+    p.replay.capacity = 400;
+    p.replay.policy = ECL_REPLAY_BALANCED;
+    return p;
+}
+
+static void test_split_forgetting(void **state) {
+    (void)state;
+    struct tu_clusters c;
+    tu_clusters_init(&c, 24, 10, 1.0f, 2024);
+    double acc[4];
+    for (int k = 0; k < 4; k++) {
+        struct ecl_learner_params p = params((enum ecl_learner_kind)k, 24);
+        struct ll L = make(&p);
+        acc[k] = run_split(L.l, &c);
+        assert_int_equal(ecl_learner_n_classes(L.l), 10);
+        assert_int_equal(ecl_learner_n_seen(L.l), 2000);
+        print_message("%-6s final accuracy over 10 classes: %.3f\n",
+                      ecl_learner_kind_name((enum ecl_learner_kind)k), acc[k]);
+        free(L.mem);
+    }
+    assert_true(acc[ECL_LEARNER_NAIVE] < 0.5);  /* catastrophic forgetting */
+    assert_true(acc[ECL_LEARNER_REPLAY] > 0.8); /* replay prevents it */
+    assert_true(acc[ECL_LEARNER_SLDA] > 0.9);
+    assert_true(acc[ECL_LEARNER_NCM] > 0.9);
+    tu_clusters_free(&c);
+}
+
+/* Anisotropic noise: large shared variance along a direction the means differ little in.
+ * NCM (Euclidean) suffers; SLDA (Mahalanobis via the streaming covariance) does not. */
+static void test_slda_uses_covariance(void **state) {
+    (void)state;
+    const uint32_t d = 8, n = 2000;
+    float *x = malloc(sizeof(float) * d * n);
+    int32_t *y = malloc(sizeof(int32_t) * n);
+    uint64_t s = ecl_rng_seed(5, 5);
+    for (uint32_t i = 0; i < n; i++) {
+        y[i] = (int32_t)(i % 3);
+        float big = 6.0f * tu_gauss(&s);
+        for (uint32_t j = 0; j < d; j++)
+            x[i * d + j] = 0.3f * tu_gauss(&s);
+        x[i * d + 0] += (float)y[i] * 2.0f + big;        /* class signal buried in noise ... */
+        x[i * d + 1] += (float)y[i] * 2.0f + big;        /* ... that is perfectly correlated */
+        x[i * d + 2] += (float)(y[i] == 2) * 1.0f - big; /* across three dimensions */
+    }
+    double acc[2];
+    enum ecl_learner_kind kinds[2] = {ECL_LEARNER_SLDA, ECL_LEARNER_NCM};
+    for (int k = 0; k < 2; k++) {
+        struct ecl_learner_params p = ecl_learner_default_params(kinds[k], d, 3);
+        struct ll L = make(&p);
+        ecl_learner_observe(L.l, x, y, n / 2);
+        uint32_t ok = 0;
+        for (uint32_t i = n / 2; i < n; i++) {
+            int32_t top;
+            float sc[3];
+            ecl_learner_predict(L.l, x + i * d, sc, &top);
+            ok += top == y[i];
+        }
+        acc[k] = (double)ok / (n / 2);
+        free(L.mem);
+    }
+    print_message("anisotropic: slda %.3f ncm %.3f\n", acc[0], acc[1]);
+    assert_true(acc[0] > 0.95);
+    assert_true(acc[0] > acc[1] + 0.2);
+    free(x);
+    free(y);
+}
+
+static void test_scores_and_names(void **state) {
+    (void)state;
+    for (int k = 0; k < 4; k++) {
+        struct ecl_learner_params p = ecl_learner_default_params((enum ecl_learner_kind)k, 4, 6);
+        struct ll L = make(&p);
+        float x[8] = {1, 0, 0, 0, 0, 0, 1, 0}, sc[6];
+        int32_t y[2] = {1, 3}, top = 7;
+        assert_int_equal(ecl_learner_predict(L.l, x, sc, &top), ECL_OK);
+        assert_int_equal(top, -1); /* nothing learned */
+        assert_int_equal(ecl_learner_observe(L.l, x, y, 2), ECL_OK);
+        assert_int_equal(ecl_learner_n_classes(L.l), 4);
+        assert_int_equal(ecl_learner_predict(L.l, x, sc, &top), ECL_OK);
+        if (k == ECL_LEARNER_NAIVE || k == ECL_LEARNER_REPLAY) {
+            assert_true(top >= 0 && top < 4); /* classes 0..3 all exist in the head now */
+            float sum = 0.0f;
+            for (int c = 0; c < 4; c++)
+                sum += sc[c];
+            assert_float_equal(sum, 1.0f, 1e-5f);
+            assert_true(sc[4] == 0.0f && sc[5] == 0.0f);
+        } else {
+            assert_true(isinf(sc[0]) && sc[0] < 0 && isinf(sc[5]));
+            assert_true(isfinite(sc[1]) && isfinite(sc[3]));
+            assert_int_equal(top, 1);
+        }
+        assert_int_equal(ecl_learner_set_class_name(L.l, 3, "mug"), ECL_OK);
+        assert_string_equal(ecl_learner_class_name(L.l, 3), "mug");
+        assert_string_equal(ecl_learner_class_name(L.l, 2), "");
+        assert_string_equal(ecl_learner_class_name(L.l, 99), "");
+        assert_int_equal(ecl_learner_set_class_name(L.l, 6, "x"), ECL_EINVAL);
+        assert_int_equal(
+            ecl_learner_set_class_name(L.l, 0, "a name that is far too long for the slot"),
+            ECL_ERANGE);
+        /* bad input leaves the learner as it was */
+        int32_t bad[2] = {0, 6};
+        assert_int_equal(ecl_learner_observe(L.l, x, bad, 2), ECL_EINVAL);
+        x[5] = NAN;
+        assert_int_equal(ecl_learner_observe(L.l, x, y, 2), ECL_EINVAL);
+        assert_int_equal(ecl_learner_predict(L.l, x + 4, sc, &top), ECL_EINVAL);
+        assert_int_equal(ecl_learner_n_seen(L.l), 2);
+        assert_int_equal(ecl_learner_n_classes(L.l), 4);
+        assert_int_equal(ecl_learner_replay_bytes(L.l),
+                         k == ECL_LEARNER_REPLAY ? ecl_replay_storage_bytes(&p.replay) : 0);
+        assert_int_equal(ecl_learner_reset(L.l), ECL_OK);
+        assert_int_equal(ecl_learner_n_seen(L.l), 0);
+        assert_int_equal(ecl_learner_n_classes(L.l), 0);
+        assert_int_equal(ecl_learner_predict(L.l, x, sc, &top), ECL_OK);
+        assert_int_equal(top, -1);
+        free(L.mem);
+    }
+}
+
+static void test_lr_schedule(void **state) {
+    (void)state;
+    struct ecl_learner_params p = ecl_learner_default_params(ECL_LEARNER_REPLAY, 4, 3);
+    p.head.optimizer = ECL_OPT_SGD;
+    p.head.lr = 1e-3f;
+    p.lr_after_first = 5e-5f;
+    struct ll L = make(&p);
+    float x[8] = {1, 0, 0, 0, 0, 1, 0, 0};
+    int32_t y[2] = {0, 1};
+    ecl_learner_observe(L.l, x, y, 2);
+    assert_float_equal(L.l->head->lr, 1e-3f, 0.0f);
+    ecl_learner_observe(L.l, x, y, 2);
+    assert_float_equal(L.l->head->lr, 5e-5f, 0.0f);
+    assert_int_equal(ecl_replay_size(L.l->replay), 4);
+    free(L.mem);
+}
+
+static void test_params(void **state) {
+    (void)state;
+    enum ecl_learner_kind k;
+    assert_int_equal(ecl_learner_kind_parse("slda", &k), ECL_OK);
+    assert_int_equal(k, ECL_LEARNER_SLDA);
+    assert_int_equal(ecl_learner_kind_parse("bogus", &k), ECL_ENOTFOUND);
+    assert_string_equal(ecl_learner_kind_name(ECL_LEARNER_REPLAY), "replay");
+    struct ecl_learner_params p = ecl_learner_default_params(ECL_LEARNER_REPLAY, 16, 5);
+    p.batch_size = 100; /* head batch grows to hold new + replayed samples */
+    struct ll L = make(&p);
+    assert_int_equal(ecl_learner_params(L.l)->head.max_batch, 100 + p.replay_per_batch);
+    free(L.mem);
+    size_t need;
+    p.dim = 0;
+    assert_int_equal(ecl_learner_mem_size(&p, &need), ECL_EINVAL);
+    p = ecl_learner_default_params(ECL_LEARNER_SLDA, 100000, 5);
+    assert_int_equal(ecl_learner_mem_size(&p, &need), ECL_ERANGE);
+    p = ecl_learner_default_params(ECL_LEARNER_NCM, 8, 5);
+    p.kind = (enum ecl_learner_kind)9;
+    assert_int_equal(ecl_learner_mem_size(&p, &need), ECL_EINVAL);
+    p.kind = ECL_LEARNER_NCM;
+    ecl_learner_mem_size(&p, &need);
+    void *mem = malloc(need);
+    struct ecl_learner *l;
+    assert_int_equal(ecl_learner_init(&p, mem, need - 64, &l), ECL_ENOMEM);
+    free(mem);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_forgetting), cmocka_unit_test(test_slda_uses_covariance),
+        cmocka_unit_test(test_scores_and_names), cmocka_unit_test(test_lr_schedule),
+        cmocka_unit_test(test_params),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,278 @@
+/* tools/common/fe.c - the tools' feature extractor (see fe.h): file -> model -> planned arena
+ * -> bilinear resize RGB8 -> RGB/255 floats -> run -> optional global average pooling.
+ * Threads: a small persistent pthread pool implements the interpreter's parallel_for, so the
+ * kernels can split rows without creating threads per operator. */
+#define _POSIX_C_SOURCE 200809L
+#include "fe.h"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "edgecl/model.h"
+#include "edgecl/port.h"
+
+#define FE_MAX_THREADS 64
+
+struct pool {
+    pthread_t th[FE_MAX_THREADS];
+    int n; /* worker threads (the caller is one more) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    uint64_t gen;
+    int pending, quit;
+    ecl_task_fn fn;
+    void *ctx;
+    int total, chunks, next;
+};
+
+struct fe {
+    void *file;
+    size_t file_len;
+    struct ecl_model m;
+    void *arena;
+    size_t arena_bytes;
+    struct ecl_interp *it;
+    int in_w, in_h, in_c;
+    int32_t out_dims[4];
+    int out_ndims;
+    int pool;
+    uint32_t dim;
+    float *in_buf, *out_buf;
+    struct pool *tp;
+};
+
+/* ------------------------------------------------------------------ thread pool */
+static void pool_do(struct pool *p) {
+    for (;;) {
+        int c = p->next++;
+        if (c >= p->chunks) break;
+        pthread_mutex_unlock(&p->mu);
+        int b = (int)((int64_t)p->total * c / p->chunks),
+            e = (int)((int64_t)p->total * (c + 1) / p->chunks);
+        if (e > b) p->fn(p->ctx, b, e);
+        pthread_mutex_lock(&p->mu);
+    }
+}
+
+static void *pool_main(void *arg) {
+    struct pool *p = arg;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->quit && p->gen == seen)
+            pthread_cond_wait(&p->cv_work, &p->mu);
+        if (p->quit) break;
+        seen = p->gen;
+        pool_do(p);
+        if (--p->pending == 0) pthread_cond_signal(&p->cv_done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void pool_parallel_for(void *user, int n, ecl_task_fn fn, void *ctx) {
+    struct pool *p = user;
+    pthread_mutex_lock(&p->mu);
+    p->fn = fn;
+    p->ctx = ctx;
+    p->total = n;
+    p->chunks = n < (p->n + 1) * 4 ? n : (p->n + 1) * 4;
+    p->next = 0;
+    p->pending = p->n;
+    p->gen++;
+    pthread_cond_broadcast(&p->cv_work);
+    pool_do(p);
+    while (p->pending)
+        pthread_cond_wait(&p->cv_done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static struct pool *pool_new(int threads) {
+    struct pool *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv_work, NULL);
+    pthread_cond_init(&p->cv_done, NULL);
+    for (int i = 0; i < threads - 1 && i < FE_MAX_THREADS; i++) {
+        if (pthread_create(&p->th[i], NULL, pool_main, p)) break;
+        p->n++;
+    }
+    return p;
+}
+
+static void pool_free(struct pool *p) {
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->cv_work);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->n; i++)
+        pthread_join(p->th[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv_work);
+    pthread_cond_destroy(&p->cv_done);
+    free(p);
+}
+
+/* ------------------------------------------------------------------ API */
+struct fe_opts fe_default_opts(void) {
+    struct fe_opts o = {NULL, 1, 0, 1};
+    return o;
+}
+
+const char *fe_default_model_path(void) {
+    static char path[4096];
+    const char *env = getenv("EDGECL_MODEL");
+    if (env && *env) return env;
+#ifdef ECL_SOURCE_DIR
+    snprintf(path, sizeof path, "%s/models/mobilenet_v2.tflite", ECL_SOURCE_DIR);
+    if (access(path, R_OK) == 0) return path;
+#endif
+    return "models/mobilenet_v2.tflite";
+}
+
+enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct fe **out,
+                        char *err, size_t errlen) {
+    struct fe_opts opts = o ? *o : fe_default_opts();
+    char e2[256] = "";
+    enum ecl_status st;
+    *out = NULL;
+    struct fe *fe = calloc(1, sizeof *fe);
+    if (!fe) {
+        snprintf(err, errlen, "out of memory");
+        return ECL_ENOMEM;
+    }
+    if ((st = ecl_port_read_file(tflite_path, &fe->file, &fe->file_len))) {
+        snprintf(err, errlen, "%s: cannot read (%s)", tflite_path, ecl_status_str(st));
+        goto fail;
+    }
+    if ((st = ecl_model_parse(fe->file, fe->file_len, &fe->m, e2, sizeof e2))) {
+        snprintf(err, errlen, "%s: %s", tflite_path, e2);
+        goto fail;
+    }
+    int32_t cut = -1;
+    if (opts.cut && (st = ecl_model_find_tensor(&fe->m, opts.cut, &cut))) {
+        snprintf(err, errlen, "%s: no tensor named '%s' (see `edgecl inspect`)", tflite_path,
+                 opts.cut);
+        goto fail;
+    }
+    struct ecl_interp_opts io = ecl_interp_default_opts();
+    io.force_ref = opts.force_ref;
+    if (opts.threads > 1) {
+        fe->tp = pool_new(opts.threads);
+        if (fe->tp) {
+            io.parallel_for = pool_parallel_for;
+            io.pf_user = fe->tp;
+            io.n_threads = fe->tp->n + 1;
+        }
+    }
+    if ((st = ecl_interp_mem_size(&fe->m, cut, &io, &fe->arena_bytes, e2, sizeof e2))) {
+        snprintf(err, errlen, "%s: %s", tflite_path, e2);
+        goto fail;
+    }
+    fe->arena = malloc(fe->arena_bytes);
+    if (!fe->arena) {
+        snprintf(err, errlen, "cannot allocate %zu bytes for the arena", fe->arena_bytes);
+        st = ECL_ENOMEM;
+        goto fail;
+    }
+    if ((st = ecl_interp_init(&fe->m, cut, &io, fe->arena, fe->arena_bytes, &fe->it, e2,
+                              sizeof e2))) {
+        snprintf(err, errlen, "%s: %s", tflite_path, e2);
+        goto fail;
+    }
+    int32_t d[4];
+    ecl_interp_input_dims(fe->it, d);
+    if (d[0] != 1 || d[3] != 3) {
+        snprintf(err, errlen, "%s: model input must be 1xHxWx3 (RGB), is %dx%dx%dx%d", tflite_path,
+                 d[0], d[1], d[2], d[3]);
+        st = ECL_EUNSUPPORTED;
+        goto fail;
+    }
+    fe->in_h = d[1];
+    fe->in_w = d[2];
+    fe->in_c = d[3];
+    ecl_interp_output_dims(fe->it, fe->out_dims);
+    fe->out_ndims = ecl_interp_output_ndims(fe->it);
+    fe->pool = opts.pool && fe->out_ndims == 4;
+    fe->dim = fe->pool ? (uint32_t)fe->out_dims[3] : (uint32_t)ecl_interp_output_count(fe->it);
+    fe->in_buf = malloc(ecl_interp_input_count(fe->it) * sizeof(float));
+    fe->out_buf = malloc(ecl_interp_output_count(fe->it) * sizeof(float));
+    if (!fe->in_buf || !fe->out_buf) {
+        snprintf(err, errlen, "out of memory");
+        st = ECL_ENOMEM;
+        goto fail;
+    }
+    *out = fe;
+    return ECL_OK;
+fail:
+    fe_close(fe);
+    return st;
+}
+
+uint32_t fe_dim(const struct fe *fe) {
+    return fe->dim;
+}
+
+void fe_input_size(const struct fe *fe, int *w, int *h) {
+    *w = fe->in_w;
+    *h = fe->in_h;
+}
+
+size_t fe_arena_bytes(const struct fe *fe) {
+    return fe->arena_bytes;
+}
+
+/* Bilinear resize with half-pixel centres (TF's resize_bilinear with half_pixel_centers, as
+ * Keras/TF.js preprocessing uses), output RGB/255. */
+static void resize_bilinear(const uint8_t *rgb, int w, int h, float *dst, int ow, int oh) {
+    float sx = (float)w / ow, sy = (float)h / oh;
+    for (int y = 0; y < oh; y++) {
+        float fy = (y + 0.5f) * sy - 0.5f;
+        if (fy < 0) fy = 0;
+        int y0 = (int)fy, y1 = y0 + 1 < h ? y0 + 1 : h - 1;
+        float wy = fy - y0;
+        for (int x = 0; x < ow; x++) {
+            float fx = (x + 0.5f) * sx - 0.5f;
+            if (fx < 0) fx = 0;
+            int x0 = (int)fx, x1 = x0 + 1 < w ? x0 + 1 : w - 1;
+            float wx = fx - x0;
+            for (int c = 0; c < 3; c++) {
+                float a = rgb[((size_t)y0 * w + x0) * 3 + c],
+                      b = rgb[((size_t)y0 * w + x1) * 3 + c];
+                float cc = rgb[((size_t)y1 * w + x0) * 3 + c],
+                      d = rgb[((size_t)y1 * w + x1) * 3 + c];
+                float top = a + (b - a) * wx, bot = cc + (d - cc) * wx;
+                dst[((size_t)y * ow + x) * 3 + c] = (top + (bot - top) * wy) / 255.0f;
+            }
+        }
+    }
+}
+
+enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent) {
+    if (!fe || !rgb || !latent || w <= 0 || h <= 0) return ECL_EINVAL;
+    resize_bilinear(rgb, w, h, fe->in_buf, fe->in_w, fe->in_h);
+    enum ecl_status st = ecl_interp_run(fe->it, fe->in_buf, fe->pool ? fe->out_buf : latent);
+    if (st) return st;
+    if (fe->pool) {
+        int32_t hw = fe->out_dims[1] * fe->out_dims[2], c = fe->out_dims[3];
+        for (int32_t k = 0; k < c; k++) {
+            double s = 0;
+            for (int32_t i = 0; i < hw; i++)
+                s += fe->out_buf[(size_t)i * c + k];
+            latent[k] = (float)(s / hw);
+        }
+    }
+    return ECL_OK;
+}
+
+void fe_close(struct fe *fe) {
+    if (!fe) return;
+    pool_free(fe->tp);
+    free(fe->arena);
+    free(fe->file);
+    free(fe->in_buf);
+    free(fe->out_buf);
+    free(fe);
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# selfcheck.sh NODE - converter self-check for CTest (tests/golden.cmake): skips (77) when the
+# pinned npm packages are not fetched; else runs make_goldens.mjs --check on two images and
+# checks the CLI's argument errors and --help.
+set -u -o pipefail
+node=${1:-node}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+for d in nsfwjs _tensorflow_tfjs; do
+  if [ ! -d "$root/third_party/npm/$d" ]; then
+    echo "SKIP: third_party/npm/$d absent (run scripts/fetch-npm.sh)"
+    exit 77
+  fi
+done
+fail=0
+"$node" "$root/tools/convert/nsfwjs2tflite.mjs" --help | grep -q -- '--until' || { echo "FAIL: --help"; fail=1; }
+out=$("$node" "$root/tools/convert/nsfwjs2tflite.mjs" --bogus 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "unknown argument" <<<"$out" || { echo "FAIL: bad argument not refused: $out"; fail=1; }
+out=$("$node" "$root/tools/convert/nsfwjs2tflite.mjs" --out /dev/null --until no_such_layer 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "no such layer" <<<"$out" || { echo "FAIL: bad --until not refused: $out"; fail=1; }
+"$node" "$root/tools/convert/make_goldens.mjs" --check --images 2 2>&1 | grep -v "^=*$\|Hi, looks" || fail=1
+if [ $fail -ne 0 ]; then echo "0 passed, 1 failed"; exit 1; fi
+echo "1 passed, 0 failed"

@@ -1,0 +1,231 @@
+/* edgecl extract: images (or a folder with one subfolder per class) -> feature file.
+ * Runs the backbone up to the cut layer for every image; class names come from the folder
+ * names (sorted), loose image files get --label (default -1 = unlabelled). */
+#define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include "cli_util.h"
+#include "cmds.h"
+#include "edgecl/port.h"
+#include "featfile.h"
+#include "fe.h"
+#include "image.h"
+
+struct item {
+    char *path;
+    int32_t label;
+};
+
+static int is_image(const char *name) {
+    const char *d = strrchr(name, '.');
+    return d && (!strcasecmp(d, ".png") || !strcasecmp(d, ".jpg") || !strcasecmp(d, ".jpeg"));
+}
+
+static int is_dir(const char *p) {
+    struct stat s;
+    return stat(p, &s) == 0 && S_ISDIR(s.st_mode);
+}
+
+static int cmpstr(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names in dir (files or subdirectories); caller frees. */
+static char **list_dir(const char *dir, int want_dirs, int *n) {
+    DIR *d = opendir(dir);
+    *n = 0;
+    if (!d) return NULL;
+    char **v = NULL;
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (want_dirs ? !is_dir(p) : !is_image(e->d_name)) continue;
+        if (*n == cap) v = realloc(v, sizeof *v * (size_t)(cap = cap ? 2 * cap : 64));
+        v[(*n)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (*n) qsort(v, (size_t)*n, sizeof *v, cmpstr);
+    return v;
+}
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: edgecl extract [--model M.tflite] [--cut T] --out F.ecf [options]\n"
+            "                      <image...> | <DIR with one subfolder per class>\n"
+            "  Runs the backbone to tensor T (default %s; 'output' = model output) and writes\n"
+            "  one latent vector per image (.csv output if F ends in .csv).\n"
+            "  --threads N   kernel threads (default 1)    --no-pool  keep the 4-D tensor\n"
+            "  --ref         reference kernels only        --label N  label for loose images\n"
+            "  --quiet       no progress bar\n",
+            FE_DEFAULT_CUT);
+}
+
+int cmd_extract(int argc, char **argv) {
+    const char *model = NULL, *cut = FE_DEFAULT_CUT, *outp = NULL, *v;
+    uint32_t threads = 1;
+    int pool = 1, ref = 0, quiet = 0;
+    int32_t loose_label = -1;
+    char err[512];
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    char **args = calloc((size_t)argc, sizeof *args);
+    int nargs = 0;
+    for (int i = 1; i < argc; i++) {
+        if ((v = cli_opt(argc, argv, &i, "--model")))
+            model = v;
+        else if ((v = cli_opt(argc, argv, &i, "--cut")))
+            cut = v;
+        else if ((v = cli_opt(argc, argv, &i, "--out")))
+            outp = v;
+        else if ((v = cli_opt(argc, argv, &i, "--threads"))) {
+            if (cli_parse_u32("--threads", v, 1, 64, &threads, err, sizeof err)) {
+                fprintf(stderr, "extract: %s\n", err);
+                free(args);
+                return 2;
+            }
+        } else if ((v = cli_opt(argc, argv, &i, "--label"))) {
+            uint32_t l;
+            if (cli_parse_u32("--label", v, 0, 1u << 30, &l, err, sizeof err)) {
+                fprintf(stderr, "extract: %s\n", err);
+                free(args);
+                return 2;
+            }
+            loose_label = (int32_t)l;
+        } else if (cli_flag(argv, i, "--no-pool"))
+            pool = 0;
+        else if (cli_flag(argv, i, "--ref"))
+            ref = 1;
+        else if (cli_flag(argv, i, "--quiet"))
+            quiet = 1;
+        else if (argv[i][0] != '-')
+            args[nargs++] = argv[i];
+        else if (cli_bad_opt("extract", argc, argv, i)) {
+            free(args);
+            return 2;
+        }
+    }
+    if (!outp || !nargs) {
+        fprintf(stderr, "extract: need --out and at least one image or folder (see --help)\n");
+        free(args);
+        return 2;
+    }
+    /* collect the work list */
+    struct item *items = NULL;
+    int n = 0, cap = 0;
+    char **classes = NULL;
+    int ncls = 0;
+    for (int a = 0; a < nargs; a++) {
+        if (is_dir(args[a])) {
+            if (ncls) {
+                fprintf(stderr, "extract: only one class folder can be given\n");
+                free(args);
+                return 2;
+            }
+            classes = list_dir(args[a], 1, &ncls);
+            if (!ncls) {
+                fprintf(stderr, "extract: %s has no class subfolders\n", args[a]);
+                free(args);
+                return 1;
+            }
+            for (int c = 0; c < ncls; c++) {
+                char dir[4096];
+                snprintf(dir, sizeof dir, "%s/%s", args[a], classes[c]);
+                int nf;
+                char **files = list_dir(dir, 0, &nf);
+                for (int k = 0; k < nf; k++) {
+                    if (n == cap)
+                        items = realloc(items, sizeof *items * (size_t)(cap = cap ? 2 * cap : 256));
+                    char p[8192];
+                    snprintf(p, sizeof p, "%s/%s", dir, files[k]);
+                    items[n].path = strdup(p);
+                    items[n++].label = c;
+                    free(files[k]);
+                }
+                free(files);
+            }
+        } else {
+            if (n == cap)
+                items = realloc(items, sizeof *items * (size_t)(cap = cap ? 2 * cap : 256));
+            items[n].path = strdup(args[a]);
+            items[n++].label = loose_label;
+        }
+    }
+    free(args);
+    if (!n) {
+        fprintf(stderr, "extract: no images found (.png, .jpg, .jpeg)\n");
+        return 1;
+    }
+    struct fe_opts fo = fe_default_opts();
+    fo.cut = strcmp(cut, "output") ? cut : NULL;
+    fo.threads = (int)threads;
+    fo.force_ref = ref;
+    fo.pool = pool;
+    struct fe *fe;
+    if (fe_open(model ? model : fe_default_model_path(), &fo, &fe, err, sizeof err)) {
+        fprintf(stderr, "extract: %s\n", err);
+        return 1;
+    }
+    struct featfile ff;
+    featfile_init(&ff, fe_dim(fe));
+    for (int c = 0; c < ncls; c++)
+        if (featfile_set_name(&ff, c, classes[c]))
+            fprintf(stderr, "extract: warning: class name '%s' not stored\n", classes[c]);
+    float *lat = malloc(fe_dim(fe) * sizeof(float));
+    int failed = 0, rc = 0;
+    uint64_t t0 = ecl_port_now_ns();
+    for (int i = 0; i < n; i++) {
+        uint8_t *rgb;
+        int w, h;
+        if (img_load_file(items[i].path, &rgb, &w, &h, err, sizeof err)) {
+            fprintf(stderr, "\nextract: skipping %s: %s\n", items[i].path, err);
+            failed++;
+            continue;
+        }
+        enum ecl_status st = fe_extract_rgb8(fe, rgb, w, h, lat);
+        free(rgb);
+        if (st || featfile_append(&ff, lat, items[i].label)) {
+            fprintf(stderr, "\nextract: %s: %s\n", items[i].path, ecl_status_str(st));
+            rc = 1;
+            break;
+        }
+        if (!quiet) {
+            double el = (double)(ecl_port_now_ns() - t0) / 1e9;
+            int bar = (int)(30.0 * (i + 1) / n);
+            fprintf(stderr, "\r[%.*s%*s] %d/%d  %.1f img/s ", bar, "##############################",
+                    30 - bar, "", i + 1, n, (i + 1) / el);
+        }
+    }
+    if (!quiet) fprintf(stderr, "\n");
+    if (!rc && !ff.n) {
+        fprintf(stderr, "extract: no image could be read; %s not written\n", outp);
+        rc = 1;
+    } else if (!rc) {
+        if (featfile_write(outp, &ff, err, sizeof err)) {
+            fprintf(stderr, "extract: %s\n", err);
+            rc = 1;
+        } else {
+            fprintf(stderr, "extract: wrote %u vectors of dim %u (%d classes) to %s%s\n", ff.n,
+                    ff.dim, ncls, outp, failed ? " (some images skipped)" : "");
+        }
+    }
+    if (failed && !ff.n) rc = 1;
+    featfile_free(&ff);
+    free(lat);
+    fe_close(fe);
+    for (int i = 0; i < n; i++)
+        free(items[i].path);
+    free(items);
+    for (int c = 0; c < ncls; c++)
+        free(classes[c]);
+    free(classes);
+    return rc;
+}

@@ -1,0 +1,756 @@
+/* serve_app.c - the demo's application logic: classes, pending samples, the two side-by-side
+ * learners, the state file, and the JSON API handlers (docs/demo.md). HTTP plumbing lives in
+ * serve_http.c; this file only sees (method, url, content type, body) and fills a response, so
+ * it can be tested without a socket.
+ *
+ * Why pending buffers: a user holds the capture button for a few seconds per class; learning
+ * each frame as it arrives would make the naive learner forget within a class and would run
+ * an optimiser step per HTTP request. Collecting latents and observing them as one batch per
+ * "Train" click is exactly the paper's setting (one continual-learning batch per session).
+ *
+ * Why one state file for both learners: the page compares them, so they must be saved and
+ * restored together; a single file written with ecl_port_save_atomic can never hold one
+ * learner from round k and the other from round k+1. Each learner's own ECLS image is
+ * embedded unchanged. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include "edgecl/learner.h"
+#include "edgecl/port.h"
+#include "image.h"
+#include "serve_app.h"
+
+#define N_LEARNERS 2
+static const enum ecl_learner_kind KINDS[N_LEARNERS] = {ECL_LEARNER_REPLAY, ECL_LEARNER_NAIVE};
+
+struct demo_class {
+    char name[ECL_CLASS_NAME_MAX];
+    uint32_t trained;   /* samples learned in all rounds */
+    uint32_t n_pending; /* latents waiting for the next round */
+    float *pending;     /* max_pending x dim */
+};
+
+struct serve_app {
+    pthread_mutex_t mu;
+    struct serve_extractor fx;
+    uint32_t dim, max_classes, max_pending;
+    char *state_path;
+    struct demo_class *cls;
+    uint32_t n_classes;
+    uint32_t rounds;
+    struct ecl_learner *l[N_LEARNERS];
+    void *lmem[N_LEARNERS];
+    float *lat, *scores;
+    uint64_t rng;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static uint32_t rng_next(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (uint32_t)(*s >> 16);
+}
+
+static void resp_json(struct serve_resp *r, int code, struct jbuf *b) {
+    r->code = code;
+    r->ctype = "application/json";
+    if (b->oom || !b->p) {
+        free(b->p);
+        r->code = 500;
+        r->body = strdup("{\"error\":\"out of memory\"}");
+    } else {
+        r->body = b->p;
+    }
+    r->len = r->body ? strlen(r->body) : 0;
+}
+
+static void resp_err(struct serve_resp *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void resp_err(struct serve_resp *r, int code, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct jbuf b;
+    jb_init(&b);
+    jb_puts(&b, "{\"error\":");
+    jb_str(&b, msg);
+    jb_puts(&b, "}");
+    resp_json(r, code, &b);
+}
+
+/* Content type without parameters, case-insensitively equal to want. */
+static int ctype_is(const char *ctype, const char *want) {
+    if (!ctype) return 0;
+    size_t n = strlen(want);
+    if (strncasecmp(ctype, want, n)) return 0;
+    return ctype[n] == 0 || ctype[n] == ';' || ctype[n] == ' ';
+}
+
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
+    static uint32_t table[256];
+    static int ready;
+    if (!ready) { /* benign race: every thread writes identical values */
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        ready = 1;
+    }
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++)
+        crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* Learner settings for the demo: a few dozen webcam frames per class, classes added one at a
+ * time. The head keeps its first learning rate in later rounds (the paper's 5e-5 suits 100s of
+ * CORe50 frames per batch, not a 3-second capture) and makes 20 passes per round
+ * (a round is small: 20 x 24 samples is a few ms of training). */
+static struct ecl_learner_params demo_params(enum ecl_learner_kind k, uint32_t dim, uint32_t maxc) {
+    struct ecl_learner_params p = ecl_learner_default_params(k, dim, maxc);
+    p.lr_after_first = 0;
+    if (p.epochs < 20) p.epochs = 20;
+    if (k == ECL_LEARNER_REPLAY && p.replay.capacity > 2000) p.replay.capacity = 2000;
+    return p;
+}
+
+static enum ecl_status make_learner(const struct ecl_learner_params *p, struct ecl_learner **l,
+                                    void **mem) {
+    size_t need;
+    enum ecl_status st = ecl_learner_mem_size(p, &need);
+    if (st) return st;
+    void *m = malloc(need);
+    if (!m) return ECL_ENOMEM;
+    st = ecl_learner_init(p, m, need, l);
+    if (st) {
+        free(m);
+        return st;
+    }
+    *mem = m;
+    return ECL_OK;
+}
+
+/* ---------------------------------------------------------------- state file
+ * Layout (little-endian; docs/demo.md):
+ *   "ECLD" u32 version=1 u32 dim u32 max_classes u32 n_classes u32 rounds
+ *   n_classes x { char name[32]; u32 trained }
+ *   2 x { u32 kind; u64 len; len bytes: the learner's ECLS state image }
+ *   u32 CRC32 of everything before it
+ */
+#define STATE_MAGIC "ECLD"
+#define STATE_VERSION 1u
+
+static void put_u32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_u64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint32_t get_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get_u64(const uint8_t *p) {
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static enum ecl_status state_save(struct serve_app *a, char *err, size_t errlen) {
+    size_t ls[N_LEARNERS], total = 24 + (size_t)a->n_classes * 36 + 4;
+    for (int i = 0; i < N_LEARNERS; i++) {
+        enum ecl_status st = ecl_learner_state_size(a->l[i], &ls[i]);
+        if (st) {
+            snprintf(err, errlen, "learner state size: %s", ecl_status_str(st));
+            return st;
+        }
+        total += 12 + ls[i];
+    }
+    uint8_t *buf = malloc(total), *p = buf;
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return ECL_ENOMEM;
+    }
+    memcpy(p, STATE_MAGIC, 4);
+    put_u32(p + 4, STATE_VERSION);
+    put_u32(p + 8, a->dim);
+    put_u32(p + 12, a->max_classes);
+    put_u32(p + 16, a->n_classes);
+    put_u32(p + 20, a->rounds);
+    p += 24;
+    for (uint32_t c = 0; c < a->n_classes; c++) {
+        memset(p, 0, 32);
+        memcpy(p, a->cls[c].name, strlen(a->cls[c].name));
+        put_u32(p + 32, a->cls[c].trained);
+        p += 36;
+    }
+    for (int i = 0; i < N_LEARNERS; i++) {
+        size_t wr;
+        put_u32(p, (uint32_t)KINDS[i]);
+        put_u64(p + 4, ls[i]);
+        enum ecl_status st = ecl_learner_state_write(a->l[i], p + 12, ls[i], &wr);
+        if (st || wr != ls[i]) {
+            snprintf(err, errlen, "learner state write: %s", ecl_status_str(st));
+            free(buf);
+            return st ? st : ECL_ESTATE;
+        }
+        p += 12 + ls[i];
+    }
+    put_u32(p, crc32_update(0, buf, (size_t)(p - buf)));
+    enum ecl_status st = ecl_port_save_atomic(a->state_path, buf, total);
+    free(buf);
+    if (st) snprintf(err, errlen, "cannot write %s: %s", a->state_path, ecl_status_str(st));
+    return st;
+}
+
+/* Parses a state image into fresh learners and a class table; touches nothing in a unless
+ * everything checks out. */
+static enum ecl_status state_load_buf(struct serve_app *a, const uint8_t *buf, size_t len,
+                                      char *err, size_t errlen) {
+    if (len < 28 || memcmp(buf, STATE_MAGIC, 4)) {
+        snprintf(err, errlen, "not an edgecl demo state file (bad magic)");
+        return ECL_EFORMAT;
+    }
+    if (get_u32(buf + 4) != STATE_VERSION) {
+        snprintf(err, errlen, "unsupported demo state version %u", get_u32(buf + 4));
+        return ECL_EVERSION;
+    }
+    if (crc32_update(0, buf, len - 4) != get_u32(buf + len - 4)) {
+        snprintf(err, errlen, "demo state is truncated or corrupted (CRC mismatch)");
+        return ECL_ECORRUPT;
+    }
+    uint32_t dim = get_u32(buf + 8), maxc = get_u32(buf + 12), nc = get_u32(buf + 16);
+    if (dim != a->dim) {
+        snprintf(err, errlen,
+                 "state was made with %u-d latents but the backbone gives %u "
+                 "(different model or --cut?)",
+                 dim, a->dim);
+        return ECL_ERANGE;
+    }
+    if (maxc != a->max_classes || nc > maxc) {
+        snprintf(err, errlen, "state has %u/%u classes, this server supports %u", nc, maxc,
+                 a->max_classes);
+        return ECL_ERANGE;
+    }
+    size_t off = 24, end = len - 4;
+    if ((end - off) / 36 < nc) {
+        snprintf(err, errlen, "demo state is truncated");
+        return ECL_ETRUNCATED;
+    }
+    struct demo_class cls[256];
+    if (nc > 256) return ECL_ERANGE;
+    for (uint32_t c = 0; c < nc; c++, off += 36) {
+        memset(&cls[c], 0, sizeof cls[c]);
+        memcpy(cls[c].name, buf + off, ECL_CLASS_NAME_MAX - 1);
+        cls[c].trained = get_u32(buf + off + 32);
+    }
+    struct ecl_learner *nl[N_LEARNERS] = {0};
+    void *nm[N_LEARNERS] = {0};
+    enum ecl_status st = ECL_OK;
+    for (int i = 0; i < N_LEARNERS && !st; i++) {
+        if (end - off < 12) {
+            snprintf(err, errlen, "demo state is truncated");
+            st = ECL_ETRUNCATED;
+            break;
+        }
+        uint32_t kind = get_u32(buf + off);
+        uint64_t ll = get_u64(buf + off + 4);
+        off += 12;
+        if (kind != (uint32_t)KINDS[i] || ll > end - off) {
+            snprintf(err, errlen, "demo state: bad learner record %d", i);
+            st = ECL_ECORRUPT;
+            break;
+        }
+        struct ecl_learner_params p;
+        st = ecl_learner_state_params(buf + off, (size_t)ll, &p);
+        if (!st && (p.dim != a->dim || p.max_classes != a->max_classes || p.kind != KINDS[i]))
+            st = ECL_ERANGE;
+        if (!st) st = make_learner(&p, &nl[i], &nm[i]);
+        if (!st) st = ecl_learner_state_read(nl[i], buf + off, (size_t)ll);
+        if (st)
+            snprintf(err, errlen, "demo state: %s learner: %s", ecl_learner_kind_name(KINDS[i]),
+                     ecl_status_str(st));
+        off += (size_t)ll;
+    }
+    if (!st && off != end) {
+        snprintf(err, errlen, "demo state: %zu unexpected trailing bytes", end - off);
+        st = ECL_ECORRUPT;
+    }
+    if (st) {
+        for (int i = 0; i < N_LEARNERS; i++)
+            free(nm[i]);
+        return st;
+    }
+    /* commit */
+    for (int i = 0; i < N_LEARNERS; i++) {
+        free(a->lmem[i]);
+        a->l[i] = nl[i];
+        a->lmem[i] = nm[i];
+    }
+    for (uint32_t c = 0; c < a->max_classes; c++) {
+        a->cls[c].n_pending = 0;
+        memcpy(a->cls[c].name, c < nc ? cls[c].name : "", c < nc ? ECL_CLASS_NAME_MAX : 1);
+        a->cls[c].trained = c < nc ? cls[c].trained : 0;
+    }
+    a->n_classes = nc;
+    a->rounds = get_u32(buf + 20);
+    return ECL_OK;
+}
+
+/* 1 = loaded, 0 = no file, <0 = error (err set). */
+static int state_load(struct serve_app *a, char *err, size_t errlen) {
+    struct stat sb;
+    if (!a->state_path || stat(a->state_path, &sb) != 0) return 0;
+    void *buf;
+    size_t len;
+    enum ecl_status st = ecl_port_read_file(a->state_path, &buf, &len);
+    if (st) {
+        snprintf(err, errlen, "cannot read %s: %s", a->state_path, ecl_status_str(st));
+        return -1;
+    }
+    char e2[400];
+    st = state_load_buf(a, buf, len, e2, sizeof e2);
+    free(buf);
+    if (st) {
+        snprintf(err, errlen, "%s: %s", a->state_path, e2);
+        return -1;
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- create/destroy */
+
+void serve_app_destroy(struct serve_app *a) {
+    if (!a) return;
+    for (uint32_t c = 0; a->cls && c < a->max_classes; c++)
+        free(a->cls[c].pending);
+    free(a->cls);
+    for (int i = 0; i < N_LEARNERS; i++)
+        free(a->lmem[i]);
+    free(a->lat);
+    free(a->scores);
+    free(a->state_path);
+    pthread_mutex_destroy(&a->mu);
+    free(a);
+}
+
+enum ecl_status serve_app_create(const struct serve_opts *o, const struct serve_extractor *fx,
+                                 struct serve_app **out, char *err, size_t errlen) {
+    if (!fx || !fx->extract || fx->dim == 0) {
+        snprintf(err, errlen, "no feature extractor");
+        return ECL_EINVAL;
+    }
+    if (o->max_classes < 2 || o->max_classes > 256 || o->max_pending < 1) {
+        snprintf(err, errlen, "max_classes must be 2..256");
+        return ECL_EINVAL;
+    }
+    struct serve_app *a = calloc(1, sizeof *a);
+    if (!a) return ECL_ENOMEM;
+    pthread_mutex_init(&a->mu, NULL);
+    a->fx = *fx;
+    a->dim = fx->dim;
+    a->max_classes = o->max_classes;
+    a->max_pending = o->max_pending;
+    a->rng = 0x9E3779B97F4A7C15ull;
+    a->cls = calloc(a->max_classes, sizeof *a->cls);
+    a->lat = malloc(sizeof(float) * a->dim);
+    a->scores = malloc(sizeof(float) * a->max_classes);
+    a->state_path = o->state_path ? strdup(o->state_path) : NULL;
+    if (!a->cls || !a->lat || !a->scores || (o->state_path && !a->state_path)) {
+        serve_app_destroy(a);
+        snprintf(err, errlen, "out of memory");
+        return ECL_ENOMEM;
+    }
+    for (int i = 0; i < N_LEARNERS; i++) {
+        struct ecl_learner_params p = demo_params(KINDS[i], a->dim, a->max_classes);
+        enum ecl_status st = make_learner(&p, &a->l[i], &a->lmem[i]);
+        if (st) {
+            snprintf(err, errlen, "cannot create the %s learner: %s",
+                     ecl_learner_kind_name(KINDS[i]), ecl_status_str(st));
+            serve_app_destroy(a);
+            return st;
+        }
+    }
+    if (state_load(a, err, errlen) < 0) {
+        serve_app_destroy(a);
+        return ECL_EFORMAT;
+    }
+    *out = a;
+    return ECL_OK;
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+static void put_state(struct serve_app *a, struct jbuf *b) {
+    uint32_t pending = 0;
+    jb_puts(b, "{\"classes\":[");
+    for (uint32_t c = 0; c < a->n_classes; c++) {
+        jb_printf(b, "%s{\"id\":%u,\"name\":", c ? "," : "", c);
+        jb_str(b, a->cls[c].name);
+        jb_printf(b, ",\"trained\":%u,\"pending\":%u}", a->cls[c].trained, a->cls[c].n_pending);
+        pending += a->cls[c].n_pending;
+    }
+    jb_printf(b, "],\"max_classes\":%u,\"max_pending\":%u,\"pending\":%u,\"rounds\":%u,",
+              a->max_classes, a->max_pending, pending, a->rounds);
+    jb_puts(b, "\"learners\":{");
+    for (int i = 0; i < N_LEARNERS; i++) {
+        jb_printf(b, "%s\"%s\":{\"trained\":%s,\"n_seen\":%llu,\"replay_bytes\":%zu}", i ? "," : "",
+                  ecl_learner_kind_name(KINDS[i]), ecl_learner_n_seen(a->l[i]) ? "true" : "false",
+                  (unsigned long long)ecl_learner_n_seen(a->l[i]),
+                  ecl_learner_replay_bytes(a->l[i]));
+    }
+    jb_printf(b, "},\"trained\":%s,\"dim\":%u,\"backbone\":",
+              ecl_learner_n_seen(a->l[0]) ? "true" : "false", a->dim);
+    jb_str(b, a->fx.desc ? a->fx.desc : "");
+    jb_puts(b, ",\"state_file\":");
+    if (a->state_path)
+        jb_str(b, a->state_path);
+    else
+        jb_puts(b, "null");
+    jb_puts(b, "}");
+}
+
+/* Decodes and embeds an image body into a->lat. 0 ok, else r filled. */
+static int embed_body(struct serve_app *a, const char *ctype, const char *body, size_t len,
+                      struct serve_resp *r, double *ms) {
+    if (!ctype_is(ctype, "image/jpeg") && !ctype_is(ctype, "image/png")) {
+        resp_err(r, 415, "expected Content-Type image/jpeg (got %s)", ctype ? ctype : "none");
+        return -1;
+    }
+    if (len == 0) {
+        resp_err(r, 400, "empty body: send the image as the request body");
+        return -1;
+    }
+    /* libjpeg decodes a truncated file by padding it with grey (and image.c accepts that for
+     * files on disk); a half-uploaded frame would silently poison a class, so insist on the
+     * end-of-image marker that every complete encoder (canvas.toBlob included) writes. */
+    const unsigned char *u = (const unsigned char *)body;
+    if (len >= 3 && u[0] == 0xFF && u[1] == 0xD8 &&
+        (len < 4 || u[len - 2] != 0xFF || u[len - 1] != 0xD9)) {
+        resp_err(r, 400, "bad image: truncated JPEG (no end-of-image marker)");
+        return -1;
+    }
+    uint8_t *rgb;
+    int w, h;
+    char e[256];
+    if (img_decode_mem(body, len, &rgb, &w, &h, e, sizeof e)) {
+        resp_err(r, 400, "bad image: %s", e);
+        return -1;
+    }
+    uint64_t t0 = ecl_port_now_ns();
+    enum ecl_status st = a->fx.extract(a->fx.ctx, rgb, w, h, a->lat);
+    free(rgb);
+    if (ms) *ms = (double)(ecl_port_now_ns() - t0) / 1e6;
+    if (st) {
+        resp_err(r, 500, "backbone failed: %s", ecl_status_str(st));
+        return -1;
+    }
+    for (uint32_t i = 0; i < a->dim; i++)
+        if (!isfinite(a->lat[i])) {
+            resp_err(r, 500, "backbone produced a non-finite latent");
+            return -1;
+        }
+    return 0;
+}
+
+static int need_json(const char *ctype, size_t len, struct serve_resp *r) {
+    if (len && !ctype_is(ctype, "application/json")) {
+        resp_err(r, 415, "expected Content-Type application/json (got %s)", ctype ? ctype : "none");
+        return -1;
+    }
+    return 0;
+}
+
+static void h_add_class(struct serve_app *a, const char *ctype, const char *body, size_t len,
+                        struct serve_resp *r) {
+    char name[ECL_CLASS_NAME_MAX], e[200];
+    if (need_json(ctype, len ? len : 1, r)) return;
+    int got = json_object_get_string(body, len, "name", name, sizeof name, e, sizeof e);
+    if (got < 0) return resp_err(r, 400, "%s", e);
+    /* trim */
+    char *s = name;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = 0;
+    if (got == 0 || n == 0)
+        return resp_err(r, 400, "expected {\"name\": \"...\"} with a non-empty class name");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20)
+            return resp_err(r, 400, "class name has control characters");
+    for (uint32_t c = 0; c < a->n_classes; c++)
+        if (!strcmp(a->cls[c].name, s)) return resp_err(r, 409, "class '%s' already exists", s);
+    if (a->n_classes >= a->max_classes)
+        return resp_err(r, 409, "at most %u classes", a->max_classes);
+    struct demo_class *c = &a->cls[a->n_classes];
+    if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
+    if (!c->pending) return resp_err(r, 500, "out of memory");
+    memmove(c->name, s, n + 1);
+    c->trained = c->n_pending = 0;
+    uint32_t id = a->n_classes++;
+    struct jbuf b;
+    jb_init(&b);
+    jb_printf(&b, "{\"id\":%u,\"name\":", id);
+    jb_str(&b, c->name);
+    jb_puts(&b, "}");
+    resp_json(r, 200, &b);
+}
+
+static void h_add_sample(struct serve_app *a, uint32_t id, const char *ctype, const char *body,
+                         size_t len, struct serve_resp *r) {
+    struct demo_class *c = &a->cls[id];
+    if (c->n_pending >= a->max_pending)
+        return resp_err(r, 409,
+                        "class '%s' already has %u pending samples (the limit): train first",
+                        c->name, a->max_pending);
+    double ms;
+    if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
+    if (!c->pending) return resp_err(r, 500, "out of memory");
+    if (embed_body(a, ctype, body, len, r, &ms)) return;
+    memcpy(c->pending + (size_t)c->n_pending * a->dim, a->lat, sizeof(float) * a->dim);
+    c->n_pending++;
+    struct jbuf b;
+    jb_init(&b);
+    jb_printf(&b, "{\"id\":%u,\"pending\":%u,\"trained\":%u,\"ms\":%.1f}", id, c->n_pending,
+              c->trained, ms);
+    resp_json(r, 200, &b);
+}
+
+static void h_train(struct serve_app *a, const char *ctype, const char *body, size_t len,
+                    struct serve_resp *r) {
+    char which[16] = "both", e[200];
+    if (need_json(ctype, len, r)) return;
+    if (len) {
+        int got = json_object_get_string(body, len, "learner", which, sizeof which, e, sizeof e);
+        if (got < 0) return resp_err(r, 400, "%s", e);
+        if (got == 0) strcpy(which, "both");
+    }
+    int use[N_LEARNERS] = {0};
+    if (!strcmp(which, "both"))
+        use[0] = use[1] = 1;
+    else if (!strcmp(which, "replay"))
+        use[0] = 1;
+    else if (!strcmp(which, "naive"))
+        use[1] = 1;
+    else
+        return resp_err(r, 400, "learner must be \"replay\", \"naive\" or \"both\"");
+
+    uint32_t n = 0;
+    for (uint32_t c = 0; c < a->n_classes; c++)
+        n += a->cls[c].n_pending;
+    if (n == 0) return resp_err(r, 409, "nothing to train: capture samples for a class first");
+    float *x = malloc(sizeof(float) * a->dim * n);
+    int32_t *y = malloc(sizeof(int32_t) * n);
+    uint32_t *perm = malloc(sizeof(uint32_t) * n);
+    if (!x || !y || !perm) {
+        free(x), free(y), free(perm);
+        return resp_err(r, 500, "out of memory");
+    }
+    /* Shuffle so one round's classes are interleaved in the mini-batches. */
+    for (uint32_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (uint32_t i = n - 1; i > 0; i--) {
+        uint32_t j = rng_next(&a->rng) % (i + 1), t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    uint32_t k = 0;
+    for (uint32_t c = 0; c < a->n_classes; c++)
+        for (uint32_t s = 0; s < a->cls[c].n_pending; s++, k++) {
+            memcpy(x + (size_t)perm[k] * a->dim, a->cls[c].pending + (size_t)s * a->dim,
+                   sizeof(float) * a->dim);
+            y[perm[k]] = (int32_t)c;
+        }
+    free(perm);
+    uint64_t t0 = ecl_port_now_ns();
+    for (int i = 0; i < N_LEARNERS; i++) {
+        if (!use[i]) continue;
+        enum ecl_status st = ecl_learner_observe(a->l[i], x, y, n);
+        if (st) {
+            free(x), free(y);
+            return resp_err(r, 500, "%s learner: %s", ecl_learner_kind_name(KINDS[i]),
+                            ecl_status_str(st));
+        }
+        for (uint32_t c = 0; c < a->n_classes && c < ecl_learner_n_classes(a->l[i]); c++)
+            ecl_learner_set_class_name(a->l[i], (int32_t)c, a->cls[c].name);
+    }
+    double ms = (double)(ecl_port_now_ns() - t0) / 1e6;
+    free(x), free(y);
+    for (uint32_t c = 0; c < a->n_classes; c++) {
+        a->cls[c].trained += a->cls[c].n_pending;
+        a->cls[c].n_pending = 0;
+    }
+    a->rounds++;
+    int saved = 0;
+    e[0] = 0;
+    if (a->state_path) saved = state_save(a, e, sizeof e) == ECL_OK;
+    struct jbuf b;
+    jb_init(&b);
+    jb_printf(&b, "{\"trained\":%u,\"learner\":\"%s\",\"rounds\":%u,\"ms\":%.1f,\"saved\":%s", n,
+              which, a->rounds, ms, saved ? "true" : "false");
+    if (e[0]) {
+        jb_puts(&b, ",\"save_error\":");
+        jb_str(&b, e);
+    }
+    jb_puts(&b, "}");
+    resp_json(r, 200, &b);
+}
+
+static void h_predict(struct serve_app *a, const char *ctype, const char *body, size_t len,
+                      struct serve_resp *r) {
+    double ms;
+    if (embed_body(a, ctype, body, len, r, &ms)) return;
+    struct jbuf b;
+    jb_init(&b);
+    jb_printf(&b, "{\"ms\":%.1f", ms);
+    for (int i = 0; i < N_LEARNERS; i++) {
+        jb_printf(&b, ",\"%s\":", ecl_learner_kind_name(KINDS[i]));
+        if (!ecl_learner_n_seen(a->l[i])) {
+            jb_puts(&b, "{\"trained\":false,\"top\":-1,\"scores\":[]}");
+            continue;
+        }
+        int32_t top = -1;
+        enum ecl_status st = ecl_learner_predict(a->l[i], a->lat, a->scores, &top);
+        if (st) {
+            free(b.p);
+            return resp_err(r, 500, "%s learner: %s", ecl_learner_kind_name(KINDS[i]),
+                            ecl_status_str(st));
+        }
+        uint32_t nl = ecl_learner_n_classes(a->l[i]);
+        jb_printf(&b, "{\"trained\":true,\"top\":%d,\"scores\":[", (int)top);
+        for (uint32_t c = 0; c < a->n_classes; c++) {
+            float p = c < nl ? a->scores[c] : 0.0f;
+            if (!isfinite(p) || p < 0) p = 0; /* heads give probabilities; unseen: 0 */
+            jb_printf(&b, "%s%.4f", c ? "," : "", p);
+        }
+        jb_puts(&b, "]}");
+    }
+    jb_puts(&b, "}");
+    resp_json(r, 200, &b);
+}
+
+static void h_reset(struct serve_app *a, struct serve_resp *r) {
+    for (int i = 0; i < N_LEARNERS; i++) {
+        enum ecl_status st = ecl_learner_reset(a->l[i]);
+        if (st) return resp_err(r, 500, "reset: %s", ecl_status_str(st));
+    }
+    for (uint32_t c = 0; c < a->max_classes; c++) {
+        a->cls[c].name[0] = 0;
+        a->cls[c].trained = a->cls[c].n_pending = 0;
+    }
+    a->n_classes = 0;
+    a->rounds = 0;
+    struct jbuf b;
+    jb_init(&b);
+    put_state(a, &b);
+    resp_json(r, 200, &b);
+}
+
+/* Parses "classes/<id>/samples"; returns 1 and *id on a match of the shape. */
+static int parse_samples_url(const char *u, const char **idtxt, size_t *idlen) {
+    if (strncmp(u, "classes/", 8)) return 0;
+    const char *s = u + 8, *slash = strchr(s, '/');
+    if (!slash || strcmp(slash, "/samples")) return 0;
+    *idtxt = s;
+    *idlen = (size_t)(slash - s);
+    return 1;
+}
+
+void serve_app_handle(struct serve_app *a, const char *method, const char *url, const char *ctype,
+                      const char *body, size_t len, struct serve_resp *r) {
+    memset(r, 0, sizeof *r);
+    const char *u = url + 5; /* after "/api/" */
+    int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+    const char *idtxt;
+    size_t idlen;
+    pthread_mutex_lock(&a->mu);
+    if (!strcmp(u, "state")) {
+        if (!get)
+            resp_err(r, 405, "use GET");
+        else {
+            struct jbuf b;
+            jb_init(&b);
+            put_state(a, &b);
+            resp_json(r, 200, &b);
+        }
+    } else if (!strcmp(u, "classes")) {
+        if (!post)
+            resp_err(r, 405, "use POST");
+        else
+            h_add_class(a, ctype, body, len, r);
+    } else if (parse_samples_url(u, &idtxt, &idlen)) {
+        char *endp;
+        char tmp[16] = {0};
+        unsigned long id = 0;
+        int ok = idlen > 0 && idlen < sizeof tmp;
+        if (ok) {
+            memcpy(tmp, idtxt, idlen);
+            for (size_t i = 0; i < idlen; i++)
+                ok &= tmp[i] >= '0' && tmp[i] <= '9';
+            if (ok) id = strtoul(tmp, &endp, 10);
+        }
+        if (!post)
+            resp_err(r, 405, "use POST");
+        else if (!ok || id >= a->n_classes)
+            resp_err(r, 404, "unknown class id '%.*s'", (int)(idlen < 20 ? idlen : 20), idtxt);
+        else
+            h_add_sample(a, (uint32_t)id, ctype, body, len, r);
+    } else if (!strcmp(u, "train")) {
+        if (!post)
+            resp_err(r, 405, "use POST");
+        else
+            h_train(a, ctype, body, len, r);
+    } else if (!strcmp(u, "predict")) {
+        if (!post)
+            resp_err(r, 405, "use POST");
+        else
+            h_predict(a, ctype, body, len, r);
+    } else if (!strcmp(u, "save") || !strcmp(u, "restore") || !strcmp(u, "reset")) {
+        char e[512];
+        if (!post)
+            resp_err(r, 405, "use POST");
+        else if (!strcmp(u, "reset"))
+            h_reset(a, r);
+        else if (!a->state_path)
+            resp_err(r, 409, "the server runs without a state file (--state)");
+        else if (u[0] == 's') {
+            if (state_save(a, e, sizeof e))
+                resp_err(r, 500, "%s", e);
+            else {
+                struct jbuf b;
+                jb_init(&b);
+                put_state(a, &b);
+                resp_json(r, 200, &b);
+            }
+        } else {
+            int got = state_load(a, e, sizeof e);
+            if (got < 0)
+                resp_err(r, 422, "%s", e);
+            else if (got == 0)
+                resp_err(r, 404, "no saved state at %s", a->state_path);
+            else {
+                struct jbuf b;
+                jb_init(&b);
+                put_state(a, &b);
+                resp_json(r, 200, &b);
+            }
+        }
+    } else {
+        resp_err(r, 404, "no such API endpoint: %s %s", method, url);
+    }
+    pthread_mutex_unlock(&a->mu);
+}

@@ -1,0 +1,294 @@
+// edgecl web demo: webcam frames -> JPEG -> the local edgecl server (docs/demo.md), which runs
+// the frozen backbone and two learners (replay and naive) side by side.
+'use strict';
+
+const $ = (sel) => document.querySelector(sel);
+const COLORS = ['#3fb950', '#58a6ff', '#f0883e', '#d2a8ff', '#ff7b72', '#e3b341', '#39c5cf',
+  '#f778ba', '#a5d6ff', '#7ee787', '#ffa657', '#bc8cff', '#79c0ff', '#ffdf5d', '#56d364', '#ff9bce'];
+const CAPTURE_FPS = 8;        // frames per second while a capture button is held
+const PREDICT_INTERVAL = 200; // ms between live predictions (one request in flight at most)
+
+const ui = {
+  video: $('#video'), grab: $('#grab'), status: $('#status'), list: $('#class-list'),
+  overlay: $('#overlay-label'), backbone: $('#backbone'), latency: $('#latency'),
+};
+let state = null;       // last GET /api/state
+let view = 'both';      // which learner(s) to show
+let capturing = null;   // {id, timer, inflight}
+let busy = false;       // a training/restore/reset is running
+
+function setStatus(msg, kind) {
+  ui.status.textContent = msg;
+  ui.status.className = 'status' + (kind ? ' ' + kind : '');
+}
+
+async function api(method, path, body, type) {
+  const opts = { method, headers: {} };
+  if (body !== undefined) {
+    if (type) { opts.headers['Content-Type'] = type; opts.body = body; }
+    else { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+  }
+  const res = await fetch('/api/' + path, opts);
+  let data = null;
+  try { data = await res.json(); } catch (e) { /* non-JSON body */ }
+  if (!res.ok) throw new Error((data && data.error) || `${res.status} ${res.statusText}`);
+  return data;
+}
+
+// ------------------------------------------------------------------ camera
+
+async function startCamera() {
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+    ui.video.srcObject = stream;
+    await ui.video.play();
+    return true;
+  } catch (e) {
+    const el = $('#cam-error');
+    el.textContent = 'No camera: ' + e.message + '. Allow camera access and reload.';
+    el.classList.remove('hidden');
+    return false;
+  }
+}
+
+// Centre square crop of the current frame, 224x224, as a JPEG blob.
+function grabFrame() {
+  const v = ui.video;
+  if (!v.videoWidth) return Promise.resolve(null);
+  const s = Math.min(v.videoWidth, v.videoHeight);
+  const ctx = ui.grab.getContext('2d');
+  ctx.drawImage(v, (v.videoWidth - s) / 2, (v.videoHeight - s) / 2, s, s, 0, 0, 224, 224);
+  return new Promise((resolve) => ui.grab.toBlob(resolve, 'image/jpeg', 0.9));
+}
+
+// ------------------------------------------------------------------ classes
+
+function renderClasses() {
+  const list = ui.list;
+  const classes = state ? state.classes : [];
+  // keep existing cards (a held button must survive re-renders)
+  for (const li of [...list.children]) {
+    if (!classes.find((c) => String(c.id) === li.dataset.id)) li.remove();
+  }
+  for (const c of classes) {
+    let li = list.querySelector(`li[data-id="${c.id}"]`);
+    if (!li) {
+      li = document.createElement('li');
+      li.className = 'class-card';
+      li.dataset.id = c.id;
+      li.innerHTML = '<span class="swatch"></span><span class="name"></span>' +
+        '<span class="counts"></span><button class="capture">Hold to capture</button>';
+      li.querySelector('.swatch').style.background = COLORS[c.id % COLORS.length];
+      const btn = li.querySelector('.capture');
+      btn.addEventListener('pointerdown', (e) => { e.preventDefault(); startCapture(c.id, btn); });
+      for (const ev of ['pointerup', 'pointerleave', 'pointercancel']) {
+        btn.addEventListener(ev, () => stopCapture());
+      }
+      btn.addEventListener('keydown', (e) => { if (e.key === ' ' && !e.repeat) startCapture(c.id, btn); });
+      btn.addEventListener('keyup', (e) => { if (e.key === ' ') stopCapture(); });
+      list.appendChild(li);
+    }
+    li.querySelector('.name').textContent = c.name;
+    li.querySelector('.counts').textContent =
+      `${c.trained} learned` + (c.pending ? ` · ${c.pending} new` : '');
+    li.dataset.pending = c.pending;
+    li.dataset.trained = c.trained;
+  }
+  $('#train').disabled = busy || !state || state.pending === 0;
+}
+
+function startCapture(id, btn) {
+  if (capturing || busy) return;
+  capturing = { id, btn, inflight: 0, sent: 0, timer: null };
+  btn.classList.add('held');
+  btn.textContent = 'Capturing…';
+  const tick = async () => {
+    const cap = capturing;
+    if (!cap || cap.inflight >= 2) return; // never queue more than the server keeps up with
+    cap.inflight++;
+    try {
+      const blob = await grabFrame();
+      if (blob) {
+        const r = await api('POST', `classes/${id}/samples`, blob, 'image/jpeg');
+        cap.sent++;
+        const c = state.classes.find((x) => x.id === id);
+        if (c) { c.pending = r.pending; state.pending = state.classes.reduce((s, x) => s + x.pending, 0); }
+        renderClasses();
+        setStatus(`Captured ${r.pending} new samples for “${c ? c.name : id}” (backbone ${r.ms.toFixed(0)} ms)`);
+      }
+    } catch (e) {
+      setStatus('Capture failed: ' + e.message, 'err');
+      stopCapture();
+    } finally {
+      cap.inflight--;
+    }
+  };
+  tick();
+  capturing.timer = setInterval(tick, 1000 / CAPTURE_FPS);
+}
+
+function stopCapture() {
+  if (!capturing) return;
+  clearInterval(capturing.timer);
+  capturing.btn.classList.remove('held');
+  capturing.btn.textContent = 'Hold to capture';
+  capturing = null;
+  setTimeout(refresh, 300); // let in-flight uploads land
+}
+
+async function addClass(ev) {
+  ev.preventDefault();
+  const input = $('#new-class-name');
+  const name = input.value.trim();
+  if (!name) return;
+  try {
+    const r = await api('POST', 'classes', { name });
+    input.value = '';
+    setStatus(`Added class “${r.name}”. Hold its capture button while showing it to the camera.`, 'ok');
+    await refresh();
+  } catch (e) {
+    setStatus('Cannot add class: ' + e.message, 'err');
+  }
+}
+
+// ------------------------------------------------------------------ actions
+
+async function withBusy(label, fn) {
+  if (busy) return;
+  busy = true;
+  for (const b of document.querySelectorAll('.toolbar button')) b.disabled = true;
+  setStatus(label + '…');
+  try {
+    await fn();
+  } catch (e) {
+    setStatus(e.message, 'err');
+  } finally {
+    busy = false;
+    for (const b of document.querySelectorAll('.toolbar button')) b.disabled = false;
+    await refresh();
+  }
+}
+
+const train = () => withBusy('Training', async () => {
+  const r = await api('POST', 'train', { learner: 'both' });
+  setStatus(`Trained on ${r.trained} samples in ${r.ms.toFixed(0)} ms (round ${r.rounds})` +
+    (r.saved ? ', state saved.' : r.save_error ? ` — not saved: ${r.save_error}` : '.'),
+    r.save_error ? 'err' : 'ok');
+});
+const save = () => withBusy('Saving', async () => {
+  await api('POST', 'save');
+  setStatus('State saved to ' + (state && state.state_file), 'ok');
+});
+const restore = () => withBusy('Restoring', async () => {
+  await api('POST', 'restore');
+  setStatus('Restored the saved state.', 'ok');
+});
+const reset = () => {
+  if (!confirm('Forget all classes and training? (The saved file stays until the next save.)')) return;
+  withBusy('Resetting', async () => {
+    await api('POST', 'reset');
+    setStatus('Everything forgotten. Restore brings the saved state back.', 'ok');
+  });
+};
+
+function setView(v) {
+  view = v;
+  for (const b of document.querySelectorAll('.seg button')) b.classList.toggle('on', b.dataset.view === v);
+  for (const col of document.querySelectorAll('.pred-col')) {
+    col.classList.toggle('hidden', v !== 'both' && col.dataset.learner !== v);
+  }
+  $('#pred-cols').classList.toggle('single', v !== 'both');
+}
+
+// ------------------------------------------------------------------ prediction
+
+function renderPrediction(learner, p) {
+  const top = $('#top-' + learner);
+  const bars = $('#bars-' + learner);
+  const classes = state ? state.classes : [];
+  if (!p || !p.trained) {
+    top.textContent = 'not trained';
+    top.dataset.top = '-1';
+    top.dataset.name = '';
+    bars.innerHTML = '';
+    return;
+  }
+  const best = classes[p.top];
+  top.textContent = best ? best.name : '–';
+  top.dataset.top = String(p.top);
+  top.dataset.name = best ? best.name : '';
+  top.style.color = best ? COLORS[best.id % COLORS.length] : '';
+  while (bars.children.length > classes.length) bars.lastChild.remove();
+  classes.forEach((c, i) => {
+    let row = bars.children[i];
+    if (!row) {
+      row = document.createElement('div');
+      row.className = 'bar';
+      row.innerHTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="pct"></span>';
+      bars.appendChild(row);
+    }
+    const v = p.scores[i] || 0;
+    row.querySelector('.label').textContent = c.name;
+    const fill = row.querySelector('.fill');
+    fill.style.width = (100 * v).toFixed(1) + '%';
+    fill.style.background = COLORS[c.id % COLORS.length];
+    row.querySelector('.pct').textContent = (100 * v).toFixed(0) + '%';
+  });
+}
+
+async function predictLoop() {
+  for (;;) {
+    const t0 = performance.now();
+    if (state && state.trained && !busy && document.visibilityState === 'visible') {
+      try {
+        const blob = await grabFrame();
+        if (blob) {
+          const r = await api('POST', 'predict', blob, 'image/jpeg');
+          renderPrediction('replay', r.replay);
+          renderPrediction('naive', r.naive);
+          const shown = view === 'naive' ? r.naive : r.replay;
+          const c = shown && shown.trained ? state.classes[shown.top] : null;
+          ui.overlay.textContent = c ? `${c.name} · ${(100 * shown.scores[shown.top]).toFixed(0)}%` : '…';
+          ui.latency.textContent = `backbone ${r.ms.toFixed(0)} ms per frame`;
+        }
+      } catch (e) {
+        ui.latency.textContent = 'prediction failed: ' + e.message;
+      }
+    }
+    const wait = PREDICT_INTERVAL - (performance.now() - t0);
+    await new Promise((res) => setTimeout(res, Math.max(30, wait)));
+  }
+}
+
+async function refresh() {
+  try {
+    state = await api('GET', 'state');
+    ui.backbone.textContent = `${state.backbone} · state: ${state.state_file || 'not saved'}`;
+    renderClasses();
+    if (!state.trained) {
+      renderPrediction('replay', null);
+      renderPrediction('naive', null);
+      ui.overlay.textContent = state.classes.length ? 'capture samples, then Train' : 'add a class to begin';
+    }
+  } catch (e) {
+    setStatus('Server not reachable: ' + e.message, 'err');
+  }
+}
+
+async function main() {
+  $('#add-form').addEventListener('submit', addClass);
+  $('#train').addEventListener('click', train);
+  $('#save').addEventListener('click', save);
+  $('#restore').addEventListener('click', restore);
+  $('#reset').addEventListener('click', reset);
+  for (const b of document.querySelectorAll('.seg button')) b.addEventListener('click', () => setView(b.dataset.view));
+  window.addEventListener('blur', stopCapture);
+  await refresh();
+  const cam = await startCamera();
+  if (cam) setStatus(state && state.trained ? 'Ready: live prediction is on.' : 'Ready: add a class to begin.');
+  document.body.dataset.ready = cam ? '1' : '0';
+  predictLoop();
+}
+
+main();
