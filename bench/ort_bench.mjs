@@ -5,7 +5,9 @@
 //                            [--warmup 5] [--input FILE.f32] [--dump-output FILE.f32]
 //
 // Prints one machine-readable line per thread count on stdout:
-//   ort threads=1 median_ms=12.345 min_ms=12.0 runs=30
+//   ort threads=1 median_ms=12.345 min_ms=12.000 cpu_ms=12.300 runs=30
+// (cpu_ms: median process CPU time per run, user+system; robust to preemption on a busy box,
+// meaningful for threads=1 only)
 // Session options: graphOptimizationLevel 'all', intraOpNumThreads = N, interOpNumThreads 1,
 // sequential execution. The input is deterministic pseudo-random in [0,1) unless --input gives
 // raw little-endian float32 NCHW data; --dump-output writes the first thread count's output.
@@ -88,12 +90,15 @@ for (const t of threads) {
     }
     const feeds = { [inName]: new ort.Tensor('float32', data, dims) };
     for (let i = 0; i < warmup; i++) await sess.run(feeds);
-    const ms = [];
+    const ms = [], cpu = [];
     let out;
     for (let i = 0; i < runs; i++) {
+        const c0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         out = await sess.run(feeds);
         ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        const c1 = process.cpuUsage(c0);
+        cpu.push((c1.user + c1.system) / 1e3);
         if ((i + 1) % 10 === 0) process.stderr.write(`ort_bench: threads=${t} run ${i + 1}/${runs}\r`);
     }
     process.stderr.write('\n');
@@ -102,6 +107,7 @@ for (const t of threads) {
         fs.writeFileSync(dumpFile, Buffer.from(o.buffer, o.byteOffset, o.byteLength));
         dumped = true;
     }
-    console.log(`ort threads=${t} median_ms=${median(ms).toFixed(3)} min_ms=${Math.min(...ms).toFixed(3)} runs=${runs}`);
+    console.log(`ort threads=${t} median_ms=${median(ms).toFixed(3)} min_ms=${Math.min(...ms).toFixed(3)} ` +
+                `cpu_ms=${median(cpu).toFixed(3)} runs=${runs}`);
     await sess.release();
 }

@@ -18,6 +18,10 @@ if(ECL_DEMO_MHD_FOUND)
   target_link_libraries(demo_stub_server PRIVATE edgecl_tools edgecl_port edgecl edgecl_web_assets
                         PkgConfig::ECL_DEMO_MHD)
 
+  add_test(NAME demo_serve_cli
+    COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/serve_cli.sh $<TARGET_FILE:edgecl_cli>)
+  set_tests_properties(demo_serve_cli PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+
   find_program(ECL_NODE node)
   if(ECL_NODE)
     add_test(NAME demo_e2e

@@ -83,6 +83,14 @@ if(ECL_HAVE_LEARNER)
   ecl_fuzz_harness(state ${ECL_FUZZ_DIR}/fuzz_state.c)
 endif()
 
+# The .tflite loader + planner (+ small runs). Seeds come from tests/tflite_builder.c.
+if(ECL_HAVE_MODEL AND ECL_HAVE_INTERP AND EXISTS ${CMAKE_SOURCE_DIR}/tests/tflite_builder.c)
+  ecl_fuzz_harness(model ${ECL_FUZZ_DIR}/fuzz_model.c)
+  target_sources(fuzz_make_seeds PRIVATE ${CMAKE_SOURCE_DIR}/tests/tflite_builder.c)
+  target_include_directories(fuzz_make_seeds PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+  target_compile_definitions(fuzz_make_seeds PRIVATE ECL_HAVE_MODEL=1)
+endif()
+
 # The demo server's request handlers (no socket, no libmicrohttpd needed).
 find_package(PNG)
 find_package(JPEG)

@@ -1,3 +1,12 @@
-# Optimised kernels vs the reference kernels (src/kernels/opt/).
+# Optimised kernels vs the reference kernels (src/kernels/opt/), and the backbone benchmark's
+# command line (bench/backbone.c): --help, bad arguments, and one quick end-to-end run that checks
+# opt-vs-ref agreement (skipped when models/mobilenet_v2.tflite has not been generated).
 ecl_add_test(test_kernels_opt ${CMAKE_SOURCE_DIR}/tests/test_kernels_opt.c)
 target_link_libraries(test_kernels_opt PRIVATE Threads::Threads)
+
+if(TARGET bench_backbone)
+  add_test(NAME bench_backbone_cli
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/opt/bench_cli.sh $<TARGET_FILE:bench_backbone>
+                   ${CMAKE_SOURCE_DIR})
+  set_tests_properties(bench_backbone_cli PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+endif()

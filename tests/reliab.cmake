@@ -36,3 +36,14 @@ if(ECL_HAVE_LEARNER_CORE)
     target_compile_definitions(test_nomalloc PRIVATE ECL_HAVE_INTERP=1)
   endif()
 endif()
+
+# Load smoke test of the demo server (5 s per phase; the full 30 s run is manual, see
+# docs/reliability.md). Label 'load': excluded from the sanitizer run.
+find_program(ECL_WRK wrk)
+find_program(ECL_CURL curl)
+if(ECL_WRK AND ECL_CURL AND EXISTS ${CMAKE_SOURCE_DIR}/models/mobilenet_v2.tflite
+   AND TARGET fuzz_make_seeds)
+  add_test(NAME load_smoke COMMAND bash ${CMAKE_SOURCE_DIR}/tests/load/run_wrk.sh 5)
+  set_tests_properties(load_smoke PROPERTIES LABELS "load;reliab" TIMEOUT 180
+    ENVIRONMENT "EDGECL=${CMAKE_BINARY_DIR}/edgecl;EDGECL_MODEL=${CMAKE_SOURCE_DIR}/models/mobilenet_v2.tflite")
+endif()

@@ -192,6 +192,14 @@ static void test_conv_1x1(void **state) {
     if (e > worst) worst = e;
     e = conv_case(1, 14, 14, 3000, 5, 1, 1, 1, 1, 0, 0);
     if (e > worst) worst = e;
+    /* weights > 256 KiB: walked in chunks of output channels, with channel tails */
+    e = conv_case(2, 5, 5, 700, 101, 1, 1, 1, 1, 0, 1);
+    if (e > worst) worst = e;
+    /* small K with many outputs (64 -> 384, as in block_7..10) and K = 64 + 1 */
+    e = conv_case(1, 14, 14, 64, 384, 1, 1, 1, 1, 0, 2);
+    if (e > worst) worst = e;
+    e = conv_case(1, 9, 9, 65, 77, 1, 1, 1, 1, 0, 1);
+    if (e > worst) worst = e;
     fprintf(stderr, "conv 1x1 worst rel err %.3g\n", worst);
     assert_true(worst <= TOL);
 }

@@ -142,7 +142,14 @@ static void disarm(void)
 }
 
 /* ------------------------------------------------------------------ RSS */
+/* Plain builds: 512 KiB (first-use of code and stack pages). Under ASan the runtime's shadow
+ * memory and fake stacks are mapped lazily as the stream first touches them, which says
+ * nothing about the library; the bound there only catches a real per-call leak. */
+#ifdef RL_WRAP
+#define RSS_SLACK (16u * 1024u * 1024u)
+#else
 #define RSS_SLACK (512u * 1024u)
+#endif
 
 static size_t rss_bytes(void)
 {
@@ -321,6 +328,7 @@ static void interp_runs(void **s)
     assert_true(in && out && first);
     for (size_t i = 0; i < nin; i++) in[i] = (float)(i % 251) / 251.0f;
     assert_int_equal(ecl_interp_run(it, in, first), ECL_OK);
+    memset(out, 0, nout * sizeof *out); /* touch the output pages before measuring */
     size_t rss0 = rss_bytes();
     int runs = 50, same = 1;
     enum ecl_status st = ECL_OK;

@@ -124,7 +124,12 @@ function stopServer() {
     if (!server) return resolve();
     const p = server;
     p.removeAllListeners('exit');
-    p.on('exit', (code) => { server = null; resolve(code); });
+    p.on('exit', (code, sig) => {
+      server = null;
+      // a clean shutdown exits 0; sanitizer reports (leaks, UB) make it non-zero
+      if (code !== 0) fail(`server exited with ${code ?? sig} on SIGTERM`);
+      resolve(code);
+    });
     p.kill('SIGTERM');
   });
 }
@@ -270,9 +275,12 @@ try {
   const shot = path.join(OUT, 'demo.png');
   await page.screenshot({ path: shot });
   log('screenshot', shot);
-  if (args['docs-png']) {
-    fs.copyFileSync(shot, args['docs-png']);
-    log('copied to', args['docs-png']);
+  // docs/demo.png is created if missing; refreshed only on request, so test runs do not
+  // dirty the source tree (ECL_UPDATE_DEMO_PNG=1 ctest -R demo_e2e)
+  const docs = args['docs-png'];
+  if (docs && (!fs.existsSync(docs) || process.env.ECL_UPDATE_DEMO_PNG === '1')) {
+    fs.copyFileSync(shot, docs);
+    log('copied to', docs);
   }
   await closeBrowser();
   await stopServer();

@@ -21,6 +21,9 @@
 #ifdef ECL_HAVE_LEARNER
 #include "edgecl/learner.h"
 #endif
+#ifdef ECL_HAVE_MODEL
+#include "tflite_builder.h"
+#endif
 #ifdef ECL_HAVE_SERVE
 #include <jpeglib.h>
 /* The harness itself runs the request seeds to produce demo state files ('S' seeds). */
@@ -153,6 +156,124 @@ static void state_seeds(void)
         state_seed((enum ecl_learner_kind)k, 3, 0);
     }
     state_seed(ECL_LEARNER_REPLAY, 5, 1);
+}
+#endif
+
+/* ------------------------------------------------------------------ tflite models */
+#ifdef ECL_HAVE_MODEL
+enum { ADD = 0, AVG = 1, CONV = 3, DW = 4, DEQ = 6, FC = 9, MAXP = 17, MUL = 18, RESHAPE = 22,
+       SOFTMAX = 25, PAD = 34, MEAN = 40, QUANT = 114, HSWISH = 117 };
+
+static void fill(float *x, size_t n, float scale)
+{
+    for (size_t i = 0; i < n; i++) x[i] = scale * ((float)((i * 37) % 19) / 9.0f - 1.0f);
+}
+
+static void model_put(struct tb *b, const char *name)
+{
+    size_t len;
+    uint8_t *f = tb_finish(b, &len);
+    if (!f) exit(1);
+    put("model", name, f, len, NULL, 0);
+    free(f);
+    tb_free(b);
+}
+
+static void model_seeds(void)
+{
+    struct tb b;
+    { /* CONV_2D 3x3 stride 2 SAME + RELU6 */
+        static float w[4 * 3 * 3 * 3], bias[4];
+        fill(w, sizeof w / 4, 1.0f);
+        fill(bias, 4, 0.5f);
+        tb_init(&b);
+        int ti = tb_tensor(&b, "in", TB_F32, 4, (int32_t[]){1, 7, 6, 3}, NULL, 0);
+        int tw = tb_tensor(&b, "w", TB_F32, 4, (int32_t[]){4, 3, 3, 3}, w, sizeof w);
+        int tbias = tb_tensor(&b, "b", TB_F32, 1, (int32_t[]){4}, bias, sizeof bias);
+        int to = tb_tensor(&b, "out", TB_F32, 4, (int32_t[]){1, 4, 3, 4}, NULL, 0);
+        struct tb_opt opt[] = {{0, 1, 0}, {1, 4, 2}, {2, 4, 2}, {3, 1, 3}};
+        tb_op(&b, CONV, 3, (int[]){ti, tw, tbias}, to, 1, opt, 4);
+        tb_io(&b, ti, to);
+        model_put(&b, "conv_f32");
+    }
+    { /* DEPTHWISE 3x3 VALID, multiplier 2, then HARD_SWISH */
+        static float w[1 * 3 * 3 * 6], bias[6];
+        fill(w, sizeof w / 4, 1.0f);
+        fill(bias, 6, 0.1f);
+        tb_init(&b);
+        int ti = tb_tensor(&b, "in", TB_F32, 4, (int32_t[]){1, 5, 5, 3}, NULL, 0);
+        int tw = tb_tensor(&b, "w", TB_F32, 4, (int32_t[]){1, 3, 3, 6}, w, sizeof w);
+        int tbias = tb_tensor(&b, "b", TB_F32, 1, (int32_t[]){6}, bias, sizeof bias);
+        int to = tb_tensor(&b, "dw", TB_F32, 4, (int32_t[]){1, 3, 3, 6}, NULL, 0);
+        int th = tb_tensor(&b, "hs", TB_F32, 4, (int32_t[]){1, 3, 3, 6}, NULL, 0);
+        struct tb_opt opt[] = {{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 4, 2}, {4, 1, 0}};
+        tb_op(&b, DW, 3, (int[]){ti, tw, tbias}, to, 2, opt, 5);
+        tb_op(&b, HSWISH, 1, (int[]){to}, th, 0, NULL, 0);
+        tb_io(&b, ti, th);
+        model_put(&b, "dw_hswish_f32");
+    }
+    { /* MUL, ADD+RELU, AVG, MAX, PAD, MEAN, RESHAPE, FC, SOFTMAX */
+        enum { H = 7, W = 7, C = 4, K = 5 };
+        static float sc[C], fw[K * C], fb[K];
+        static int32_t pads[8] = {0, 0, 1, 1, 1, 1, 0, 0}, axes[2] = {1, 2}, shp[2] = {1, C};
+        fill(sc, C, 2.0f);
+        fill(fw, K * C, 1.0f);
+        fill(fb, K, 0.5f);
+        tb_init(&b);
+        int t_in = tb_tensor(&b, "in", TB_F32, 4, (int32_t[]){1, H, W, C}, NULL, 0);
+        int t_sc = tb_tensor(&b, "sc", TB_F32, 4, (int32_t[]){1, 1, 1, C}, sc, sizeof sc);
+        int t_mul = tb_tensor(&b, "mul", TB_F32, 4, (int32_t[]){1, H, W, C}, NULL, 0);
+        int t_add = tb_tensor(&b, "add", TB_F32, 4, (int32_t[]){1, H, W, C}, NULL, 0);
+        int t_avg = tb_tensor(&b, "avg", TB_F32, 4, (int32_t[]){1, H, W, C}, NULL, 0);
+        int t_max = tb_tensor(&b, "max", TB_F32, 4, (int32_t[]){1, 3, 3, C}, NULL, 0);
+        int t_pv = tb_tensor(&b, "pads", TB_I32, 2, (int32_t[]){4, 2}, pads, sizeof pads);
+        int t_pad = tb_tensor(&b, "pad", TB_F32, 4, (int32_t[]){1, 5, 5, C}, NULL, 0);
+        int t_ax = tb_tensor(&b, "axes", TB_I32, 1, (int32_t[]){2}, axes, sizeof axes);
+        int t_mean = tb_tensor(&b, "mean", TB_F32, 4, (int32_t[]){1, 1, 1, C}, NULL, 0);
+        int t_shp = tb_tensor(&b, "shape", TB_I32, 1, (int32_t[]){2}, shp, sizeof shp);
+        int t_rs = tb_tensor(&b, "flat", TB_F32, 2, (int32_t[]){1, C}, NULL, 0);
+        int t_fw = tb_tensor(&b, "fw", TB_F32, 2, (int32_t[]){K, C}, fw, sizeof fw);
+        int t_fb = tb_tensor(&b, "fb", TB_F32, 1, (int32_t[]){K}, fb, sizeof fb);
+        int t_fc = tb_tensor(&b, "logits", TB_F32, 2, (int32_t[]){1, K}, NULL, 0);
+        int t_sm = tb_tensor(&b, "probs", TB_F32, 2, (int32_t[]){1, K}, NULL, 0);
+        tb_op(&b, MUL, 2, (int[]){t_in, t_sc}, t_mul, 0, NULL, 0);
+        tb_op(&b, ADD, 2, (int[]){t_mul, t_in}, t_add, 11, (struct tb_opt[]){{0, 1, 1}}, 1);
+        tb_op(&b, AVG, 1, (int[]){t_add}, t_avg, 5,
+              (struct tb_opt[]){{0, 1, 0}, {1, 4, 1}, {2, 4, 1}, {3, 4, 2}, {4, 4, 2}}, 5);
+        tb_op(&b, MAXP, 1, (int[]){t_avg}, t_max, 5,
+              (struct tb_opt[]){{0, 1, 1}, {1, 4, 2}, {2, 4, 2}, {3, 4, 3}, {4, 4, 3}}, 5);
+        tb_op(&b, PAD, 2, (int[]){t_max, t_pv}, t_pad, 0, NULL, 0);
+        tb_op(&b, MEAN, 2, (int[]){t_pad, t_ax}, t_mean, 27, (struct tb_opt[]){{0, 1, 1}}, 1);
+        tb_op(&b, RESHAPE, 2, (int[]){t_mean, t_shp}, t_rs, 0, NULL, 0);
+        tb_op(&b, FC, 3, (int[]){t_rs, t_fw, t_fb}, t_fc, 0, NULL, 0);
+        tb_op(&b, SOFTMAX, 1, (int[]){t_fc}, t_sm, 9,
+              (struct tb_opt[]){{0, 4, tb_f32bits(1.0f)}}, 1);
+        tb_io(&b, t_in, t_sm);
+        model_put(&b, "chain_f32");
+    }
+    { /* QUANTIZE -> int8 CONV (per-channel) -> DEQUANTIZE */
+        static int8_t w[2 * 1 * 1 * 3] = {10, -20, 30, -40, 50, -60};
+        static int32_t bias[2] = {100, -100};
+        float ws[2] = {0.01f, 0.02f}, bs[2] = {0.0005f, 0.001f}, s_in = 0.05f, s_out = 0.1f;
+        int64_t z0[2] = {0, 0}, zin = -3, zout = 5;
+        tb_init(&b);
+        int ti = tb_tensor(&b, "in", TB_F32, 4, (int32_t[]){1, 4, 4, 3}, NULL, 0);
+        int tq = tb_tensor(&b, "q", TB_I8, 4, (int32_t[]){1, 4, 4, 3}, NULL, 0);
+        tb_quant(&b, tq, 1, &s_in, &zin, 0);
+        int tw = tb_tensor(&b, "w", TB_I8, 4, (int32_t[]){2, 1, 1, 3}, w, sizeof w);
+        tb_quant(&b, tw, 2, ws, z0, 0);
+        int tbias = tb_tensor(&b, "b", TB_I32, 1, (int32_t[]){2}, bias, sizeof bias);
+        tb_quant(&b, tbias, 2, bs, z0, 0);
+        int to = tb_tensor(&b, "conv", TB_I8, 4, (int32_t[]){1, 4, 4, 2}, NULL, 0);
+        tb_quant(&b, to, 1, &s_out, &zout, 0);
+        int td = tb_tensor(&b, "out", TB_F32, 4, (int32_t[]){1, 4, 4, 2}, NULL, 0);
+        struct tb_opt opt[] = {{0, 1, 0}, {1, 4, 1}, {2, 4, 1}, {3, 1, 1}};
+        tb_op(&b, QUANT, 1, (int[]){ti}, tq, 0, NULL, 0);
+        tb_op(&b, CONV, 3, (int[]){tq, tw, tbias}, to, 1, opt, 4);
+        tb_op(&b, DEQ, 1, (int[]){to}, td, 0, NULL, 0);
+        tb_io(&b, ti, td);
+        model_put(&b, "conv_int8");
+    }
 }
 #endif
 
@@ -293,10 +414,24 @@ static void http_seeds(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2 || !strcmp(argv[1], "--help")) {
-        fprintf(stderr, "usage: %s OUTDIR   (writes OUTDIR/<harness>/<seed>)\n", argv[0]);
+    if (argc < 2 || (argc != 2 && argc != 6) || !strcmp(argv[1], "--help")) {
+        fprintf(stderr, "usage: %s OUTDIR   (writes OUTDIR/<harness>/<seed>)\n"
+                        "       %s --jpeg OUT.jpg W H TONE   (a gradient test image)\n",
+                argv[0], argv[0]);
         return argc == 2 ? 0 : 2;
     }
+#ifdef ECL_HAVE_SERVE
+    if (argc == 6 && !strcmp(argv[1], "--jpeg")) { /* --jpeg OUT W H TONE: a test image */
+        size_t len;
+        unsigned char *j = make_jpeg(atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), &len);
+        FILE *f = fopen(argv[2], "wb");
+        int ok = f && fwrite(j, 1, len, f) == len;
+        if (f) ok &= fclose(f) == 0;
+        free(j);
+        if (!ok) fprintf(stderr, "make_seeds: cannot write %s\n", argv[2]);
+        return ok ? 0 : 1;
+    }
+#endif
     g_out = argv[1];
     mkdir_p(g_out);
     featfile_seeds();
@@ -305,6 +440,9 @@ int main(int argc, char **argv)
 #endif
 #ifdef ECL_HAVE_SERVE
     http_seeds();
+#endif
+#ifdef ECL_HAVE_MODEL
+    model_seeds();
 #endif
     fprintf(stderr, "make_seeds: %d seed(s) in %s\n", g_count, g_out);
     return 0;

@@ -1,6 +1,6 @@
 /* cmd_serve.c - `edgecl serve`: the web demo server (see serve_app.h, docs/demo.md).
  * This file is the CLI front end: options, loading the backbone (tools/common/fe.h), and
- * waiting for Ctrl-C. SIGINT/SIGTERM are blocked before MHD starts its thread, so only the
+ * waiting for Ctrl-C. SIGINT/SIGTERM are blocked before any thread starts, so only the
  * main thread receives them (via sigwait) and requests are never interrupted half-way. */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -148,6 +148,14 @@ int serve_cli(int argc, char **argv, int demo) {
     }
     if (!model) model = fe_default_model_path();
 
+    /* Block before anything starts threads (the backbone may have workers, MHD has its
+     * poller): all of them inherit the mask, so the signal reaches sigwait below. A Ctrl-C
+     * while loading stays pending and stops the server as soon as it is up. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     fprintf(stderr, "%s: loading %s (cut %s)...\n", prog, model, cut);
     struct fe_opts fo = fe_default_opts();
     fo.cut = cut;
@@ -163,12 +171,6 @@ int serve_cli(int argc, char **argv, int demo) {
     const char *base = strrchr(model, '/');
     snprintf(desc, sizeof desc, "%s @ %s (%u-d)", base ? base + 1 : model, cut, fe_dim(fe));
     struct serve_extractor fx = {fe, fe_dim(fe), fx_extract, desc};
-
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     struct serve *s;
     if (serve_start(&o, &fx, &s, err, sizeof err)) {

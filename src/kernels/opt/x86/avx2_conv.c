@@ -125,40 +125,95 @@ struct conv_job {
 };
 
 /* Input pixel row for output pixel index q (1x1 conv, no padding). */
-static inline const float *pix_1x1(const struct conv_job *j, int q) {
-    int ohw = j->os.h * j->os.w;
-    int n = q / ohw, r = q % ohw, y = r / j->os.w, x = r % j->os.w;
-    int iy = y * j->p->stride_h, ix = x * j->p->stride_w;
-    return j->in + (((size_t)n * j->is.h + iy) * j->is.w + ix) * j->is.c;
+/* Output pixel index -> (n, y, x); done once per tile, then stepped (divisions are slow). */
+struct pix {
+    int n, y, x;
+};
+static inline struct pix pix_of(const struct conv_job *j, int q) {
+    int ohw = j->os.h * j->os.w, r = q % ohw;
+    struct pix px = {q / ohw, r / j->os.w, r % j->os.w};
+    return px;
+}
+static inline void pix_next(const struct conv_job *j, struct pix *px) {
+    if (++px->x == j->os.w) {
+        px->x = 0;
+        if (++px->y == j->os.h) px->y = 0, px->n++;
+    }
+}
+static inline const float *pix_1x1(const struct conv_job *j, struct pix px) {
+    int iy = px.y * j->p->stride_h, ix = px.x * j->p->stride_w;
+    return j->in + (((size_t)px.n * j->is.h + iy) * j->is.w + ix) * j->is.c;
 }
 
-/* Receptive field of output pixel q in weight order [ky][kx][i], zero outside the image. */
-static void im2col(const struct conv_job *j, int q, float *dst) {
+/* Copy n floats; short rows (the 3x3x3 stem: 9 floats) inline instead of a libc call
+ * (masked stores are slow on some AMD cores, so the tail is scalar). */
+static inline void copyf(float *d, const float *s, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(d + i, _mm256_loadu_ps(s + i));
+    for (; i < n; i++)
+        d[i] = s[i];
+}
+
+static inline void zerof(float *d, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(d + i, _mm256_setzero_ps());
+    for (; i < n; i++)
+        d[i] = 0.0f;
+}
+
+/* Receptive field of output pixel px in weight order [ky][kx][i], zero outside the image. */
+static void im2col(const struct conv_job *j, struct pix px, float *dst) {
     const struct ecl_conv_params *p = j->p;
-    struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
-    int ohw = os.h * os.w;
-    int n = q / ohw, r = q % ohw, y = r / os.w, x = r % os.w;
+    struct ecl_shape4 is = j->is, ws = j->ws;
+    int n = px.n, y = px.y, x = px.x;
     size_t row = (size_t)ws.w * is.c;
     for (int ky = 0; ky < ws.h; ky++) {
         int iy = y * p->stride_h - p->pad_top + ky;
         float *d = dst + ky * row;
         if (iy < 0 || iy >= is.h) {
-            memset(d, 0, row * sizeof(float));
+            zerof(d, row);
             continue;
         }
         int ix0 = x * p->stride_w - p->pad_left;
         const float *src = j->in + (((size_t)n * is.h + iy) * is.w) * is.c;
         if (ix0 >= 0 && ix0 + ws.w <= is.w) {
-            memcpy(d, src + (size_t)ix0 * is.c, row * sizeof(float));
+            copyf(d, src + (size_t)ix0 * is.c, row);
             continue;
         }
         for (int kx = 0; kx < ws.w; kx++) {
             int ix = ix0 + kx;
             if (ix < 0 || ix >= is.w)
-                memset(d + (size_t)kx * is.c, 0, is.c * sizeof(float));
+                zerof(d + (size_t)kx * is.c, (size_t)is.c);
             else
-                memcpy(d + (size_t)kx * is.c, src + (size_t)ix * is.c, is.c * sizeof(float));
+                copyf(d + (size_t)kx * is.c, src + (size_t)ix * is.c, (size_t)is.c);
         }
+    }
+}
+
+/* The activation row of each of the tile's mr pixels (rows past mr repeat row 0). */
+static inline void tile_rows(const struct conv_job *j, int q0, int mr, int nrows, int direct, int K,
+                             float *col, const float **a) {
+    if (direct && j->p->stride_h == 1 && j->p->stride_w == 1) {
+        /* 1x1, stride 1: output pixel q reads input pixel q */
+        for (int r = 0; r < nrows; r++)
+            a[r] = j->in + (size_t)(q0 + (r < mr ? r : 0)) * j->is.c;
+        return;
+    }
+    struct pix px = pix_of(j, q0);
+    for (int r = 0; r < nrows; r++) {
+        if (r >= mr) {
+            a[r] = a[0];
+            continue;
+        }
+        if (direct) {
+            a[r] = pix_1x1(j, px);
+        } else {
+            a[r] = col + (size_t)r * K;
+            im2col(j, px, col + (size_t)r * K);
+        }
+        pix_next(j, &px);
     }
 }
 
@@ -183,16 +238,7 @@ static void conv_tiles(void *ctx, int begin, int end) {
         for (int t = begin; t < end; t++) {
             int q0 = t * MR, mr = j->npix - q0 < MR ? j->npix - q0 : MR;
             const float *a[MR];
-            for (int r = 0; r < MR; r++) {
-                if (r >= mr) {
-                    a[r] = a[0];
-                } else if (direct) {
-                    a[r] = pix_1x1(j, q0 + r);
-                } else {
-                    a[r] = col + (size_t)r * K;
-                    im2col(j, q0 + r, col + (size_t)r * K);
-                }
-            }
+            tile_rows(j, q0, mr, MR, direct, K, col, a);
             float *o[MR];
             for (int r = 0; r < MR; r++)
                 o[r] = j->out + (size_t)(q0 + (r < mr ? r : 0)) * cout;
@@ -237,16 +283,7 @@ static void conv_small_k(void *ctx, int begin, int end) {
     for (int t = begin; t < end; t++) {
         int q0 = t * MR6, mr = j->npix - q0 < MR6 ? j->npix - q0 : MR6;
         const float *a[MR6];
-        for (int r = 0; r < MR6; r++) {
-            if (r >= mr) {
-                a[r] = a[0];
-            } else if (direct) {
-                a[r] = pix_1x1(j, q0 + r);
-            } else {
-                a[r] = col + r * K;
-                im2col(j, q0 + r, col + r * K);
-            }
-        }
+        tile_rows(j, q0, mr, MR6, direct, K, col, a);
         for (int ob = 0; ob < nob; ob++) {
             const float *w = pw + (size_t)ob * K * 16;
             __m256 b0 = _mm256_load_ps(pb + ob * 16), b1 = _mm256_load_ps(pb + ob * 16 + 8);

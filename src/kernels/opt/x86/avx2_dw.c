@@ -48,6 +48,41 @@ static inline void dw_px(const struct dw_job *j, const float *inb, float *ob, in
     _mm256_maskstore_ps(ob + (size_t)x * C + c, m, acc);
 }
 
+/* Border pixel, two full blocks of 8 channels at once (two independent FMA chains, plain
+ * loads): the left/right image columns of every row go through here. */
+static inline void dw_px2(const struct dw_job *j, const float *inb, float *ob, int iy0, int ky0,
+                          int ky1, int x, int c, __m256 lo, __m256 hi) {
+    const struct ecl_conv_params *p = j->p;
+    const int C = j->os.c, kw = j->ws.w, W = j->is.w;
+    const int ix0 = x * p->stride_w - p->pad_left;
+    __m256 a0 = j->bias ? _mm256_loadu_ps(j->bias + c) : _mm256_setzero_ps();
+    __m256 a1 = j->bias ? _mm256_loadu_ps(j->bias + c + 8) : _mm256_setzero_ps();
+    int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = W - ix0 < kw ? W - ix0 : kw;
+    for (int ky = ky0; ky < ky1; ky++) {
+        const float *ip = inb + ((size_t)(iy0 + ky) * W + ix0) * C + c;
+        const float *wp = j->w + (size_t)ky * kw * C + c;
+        for (int kx = kx0; kx < kx1; kx++) {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + (size_t)kx * C),
+                                 _mm256_loadu_ps(wp + (size_t)kx * C), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + (size_t)kx * C + 8),
+                                 _mm256_loadu_ps(wp + (size_t)kx * C + 8), a1);
+        }
+    }
+    _mm256_storeu_ps(ob + (size_t)x * C + c, _mm256_min_ps(_mm256_max_ps(a0, lo), hi));
+    _mm256_storeu_ps(ob + (size_t)x * C + c + 8, _mm256_min_ps(_mm256_max_ps(a1, lo), hi));
+}
+
+/* All channels of one output pixel. */
+static inline void dw_pixel(const struct dw_job *j, const float *inb, float *ob, int iy0, int ky0,
+                            int ky1, int x, __m256 lo, __m256 hi) {
+    const int C = j->os.c;
+    int c = 0;
+    for (; c + 16 <= C; c += 16)
+        dw_px2(j, inb, ob, iy0, ky0, ky1, x, c, lo, hi);
+    for (; c < C; c += 8)
+        dw_px(j, inb, ob, iy0, ky0, ky1, x, c, lo, hi);
+}
+
 /* Loop order: output row -> groups of 4 output pixels -> blocks of 8 channels. Walking the
  * channels innermost keeps every access sequential (NHWC rows are contiguous along channels)
  * so whole cache lines are used and the prefetchers follow; the 9 weight vectors are reloaded
@@ -76,8 +111,7 @@ static void dw_rows(void *ctx, int begin, int end) {
         float *ob = j->out + ((size_t)n * os.h + y) * os.w * C;
         int x = 0;
         for (; x < x_lo; x++)
-            for (int c = 0; c < C; c += 8)
-                dw_px(j, inb, ob, iy0, ky0, ky1, x, c, lo, hi);
+            dw_pixel(j, inb, ob, iy0, ky0, ky1, x, lo, hi);
         if (fast) {
             for (; x + 4 <= x_hi; x += 4) {
                 const float *ip0 = inb + ((size_t)iy0 * is.w + (x * sw - p->pad_left)) * C;
@@ -110,8 +144,7 @@ static void dw_rows(void *ctx, int begin, int end) {
             }
         }
         for (; x < os.w; x++)
-            for (int c = 0; c < C; c += 8)
-                dw_px(j, inb, ob, iy0, ky0, ky1, x, c, lo, hi);
+            dw_pixel(j, inb, ob, iy0, ky0, ky1, x, lo, hi);
     }
 }
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# serve_cli.sh EDGECL - the `edgecl serve` / `edgecl demo` command line and the real server's
+# error handling over HTTP (curl): usage errors, bad state file, port in use, bad requests.
+# Exit 77 (skip) if the model or curl is missing.
+set -u
+EDGECL=$1
+T=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_rc() { # want_rc pattern cmd...
+  local want=$1 pat=$2; shift 2
+  "$@" >"$T/out" 2>&1; local rc=$?
+  [[ $rc == "$want" ]] || fail "$* -> rc $rc, want $want: $(cat "$T/out")"
+  grep -q -- "$pat" "$T/out" || fail "$* -> output lacks '$pat': $(cat "$T/out")"
+  echo "ok: $* -> $rc"
+}
+expect_rc 0 "usage: edgecl serve" "$EDGECL" serve --help
+expect_rc 0 "usage: edgecl demo" "$EDGECL" demo --help
+expect_rc 2 "port must be" "$EDGECL" serve --port abc
+expect_rc 2 "port must be" "$EDGECL" serve --port 70000
+expect_rc 2 "not an IPv4 or IPv6" "$EDGECL" serve --bind nowhere
+expect_rc 2 "no index.html" "$EDGECL" serve --web "$T/nope"
+expect_rc 2 "unknown option" "$EDGECL" serve --frobnicate 1
+expect_rc 2 "missing value" "$EDGECL" serve --state
+
+MODEL=${EDGECL_MODEL:-$(dirname "$0")/../../models/mobilenet_v2.tflite}
+[[ -f $MODEL ]] || { echo "SKIP: no model at $MODEL" >&2; exit 77; }
+command -v curl >/dev/null || { echo "SKIP: no curl" >&2; exit 77; }
+expect_rc 1 "cannot read\|not found\|No such" "$EDGECL" serve --port 0 --model "$T/missing.tflite"
+printf 'ECLDgarbage-garbage-garbage-garbage' >"$T/bad.ecls"
+expect_rc 1 "corrupted\|truncated\|not an edgecl\|unsupported demo state" "$EDGECL" serve --port 0 --model "$MODEL" --state "$T/bad.ecls"
+
+start() { # start ARGS... ; sets URL
+  "$EDGECL" serve --port 0 --model "$MODEL" "$@" >"$T/url" 2>"$T/err" &
+  PIDS+=($!)
+  for _ in $(seq 1 600); do
+    URL=$(grep -o 'http://[^ ]*/' "$T/url" 2>/dev/null) && [[ -n $URL ]] && return 0
+    sleep 0.1
+  done
+  fail "server did not start: $(cat "$T/err")"
+}
+start --state "$T/s.ecls"
+PORT=$(echo "$URL" | sed 's/.*:\([0-9]*\)\/$/\1/')
+expect_rc 1 "cannot listen" "$EDGECL" serve --port "$PORT" --model "$MODEL"
+
+code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+want() { # code pattern curl-args...
+  local w=$1 pat=$2; shift 2
+  local c; c=$(code "$@")
+  [[ $c == "$w" ]] || fail "curl $* -> $c, want $w: $(cat "$T/body")"
+  grep -q -- "$pat" "$T/body" || fail "curl $* -> body lacks '$pat': $(cat "$T/body")"
+  echo "ok: $w $(head -c 90 "$T/body")"
+}
+# two real photos (the golden-test images) for a learning round; sent as image/png
+IMG_A=$(dirname "$0")/../data/golden/coffee.png
+IMG_B=$(dirname "$0")/../data/golden/chelsea.png
+want 200 '"classes":\[\]' "${URL}api/state"
+want 200 '"id":0' -H 'Content-Type: application/json' -d '{"name":"a"}' "${URL}api/classes"
+want 400 'bad JSON' -H 'Content-Type: application/json' -d '{"name":' "${URL}api/classes"
+want 415 'image/jpeg' -H 'Content-Type: text/plain' --data-binary 'abc' "${URL}api/classes/0/samples"
+want 400 'bad image' -H 'Content-Type: image/jpeg' --data-binary 'not a jpeg' "${URL}api/classes/0/samples"
+printf '\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01' >"$T/trunc.jpg"
+want 400 'truncated JPEG' -H 'Content-Type: image/jpeg' --data-binary @"$T/trunc.jpg" "${URL}api/classes/0/samples"
+want 404 'unknown class' -H 'Content-Type: image/jpeg' --data-binary @"$T/trunc.jpg" "${URL}api/classes/9/samples"
+head -c 3000000 /dev/zero >"$T/big"
+want 413 'too large' -H 'Content-Type: image/jpeg' --data-binary @"$T/big" "${URL}api/predict"
+want 404 'no such API' "${URL}api/frobnicate"
+want 200 '<html' "${URL}"
+if [[ -f $IMG_A && -f $IMG_B ]]; then
+  want 200 '"id":1' -H 'Content-Type: application/json' -d '{"name":"b"}' "${URL}api/classes"
+  for i in 1 2 3; do
+    want 200 '"pending":' -H 'Content-Type: image/png' --data-binary @"$IMG_A" "${URL}api/classes/0/samples"
+    want 200 '"pending":' -H 'Content-Type: image/png' --data-binary @"$IMG_B" "${URL}api/classes/1/samples"
+  done
+  want 200 '"saved":true' -X POST "${URL}api/train"
+  want 200 '"replay":{"trained":true,"top":0' -H 'Content-Type: image/png' --data-binary @"$IMG_A" "${URL}api/predict"
+  want 200 '"replay":{"trained":true,"top":1' -H 'Content-Type: image/png' --data-binary @"$IMG_B" "${URL}api/predict"
+  [[ -s $T/s.ecls ]] || fail "state file not written"
+fi
+want 200 '"name":"a"' "${URL}api/state"
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}"; rc=$?
+[[ $rc == 0 ]] || fail "server exit code $rc after SIGTERM"
+echo PASS
