@@ -764,7 +764,13 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     msg_init(e, err, errlen);
     if (!m || !m->buf) FAIL(ECL_EINVAL, "no model");
     struct ecl_interp_opts opts = o ? *o : ecl_interp_default_opts();
-    static __thread struct plan plan_storage; /* ~90 KB: too big for small thread stacks */
+    /* ~90 KB: too big for small thread stacks. Bare-metal targets (no TLS runtime, one thread)
+     * build with -DECL_NO_TLS and get a plain static; planning is then not reentrant. */
+#ifdef ECL_NO_TLS
+    static struct plan plan_storage;
+#else
+    static _Thread_local struct plan plan_storage;
+#endif
     struct plan *pl = &plan_storage;
     memset(pl, 0, sizeof *pl);
     struct fb_buf b = {m->buf, m->len};

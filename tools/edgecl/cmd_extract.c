@@ -118,23 +118,28 @@ int cmd_extract(int argc, char **argv) {
         free(args);
         return 2;
     }
-    /* collect the work list */
+    /* collect the work list; every exit below goes through `done` so nothing leaks */
     struct item *items = NULL;
     int n = 0, cap = 0;
     char **classes = NULL;
     int ncls = 0;
-    for (int a = 0; a < nargs; a++) {
+    int rc = 0, failed = 0;
+    struct fe *fe = NULL;
+    float *lat = NULL;
+    struct featfile ff;
+    int ff_live = 0;
+    for (int a = 0; a < nargs && !rc; a++) {
         if (is_dir(args[a])) {
             if (ncls) {
                 fprintf(stderr, "extract: only one class folder can be given\n");
-                free(args);
-                return 2;
+                rc = 2;
+                break;
             }
             classes = list_dir(args[a], 1, &ncls);
             if (!ncls) {
                 fprintf(stderr, "extract: %s has no class subfolders\n", args[a]);
-                free(args);
-                return 1;
+                rc = 1;
+                break;
             }
             for (int c = 0; c < ncls; c++) {
                 char dir[4096];
@@ -142,58 +147,88 @@ int cmd_extract(int argc, char **argv) {
                 int nf;
                 char **files = list_dir(dir, 0, &nf);
                 for (int k = 0; k < nf; k++) {
-                    if (n == cap)
-                        items = realloc(items, sizeof *items * (size_t)(cap = cap ? 2 * cap : 256));
+                    if (n == cap) {
+                        struct item *ni =
+                            realloc(items, sizeof *items * (size_t)(cap ? 2 * cap : 256));
+                        if (!ni) {
+                            fprintf(stderr, "extract: out of memory\n");
+                            rc = 1;
+                            break;
+                        }
+                        items = ni;
+                        cap = cap ? 2 * cap : 256;
+                    }
                     char p[8192];
                     snprintf(p, sizeof p, "%s/%s", dir, files[k]);
                     items[n].path = strdup(p);
                     items[n++].label = c;
-                    free(files[k]);
                 }
+                for (int k = 0; k < nf; k++)
+                    free(files[k]);
                 free(files);
+                if (rc) break;
             }
         } else {
-            if (n == cap)
-                items = realloc(items, sizeof *items * (size_t)(cap = cap ? 2 * cap : 256));
+            if (n == cap) {
+                struct item *ni = realloc(items, sizeof *items * (size_t)(cap ? 2 * cap : 256));
+                if (!ni) {
+                    fprintf(stderr, "extract: out of memory\n");
+                    rc = 1;
+                    break;
+                }
+                items = ni;
+                cap = cap ? 2 * cap : 256;
+            }
             items[n].path = strdup(args[a]);
             items[n++].label = loose_label;
         }
     }
     free(args);
+    if (rc) goto done;
     if (!n) {
         fprintf(stderr, "extract: no images found (.png, .jpg, .jpeg)\n");
-        return 1;
+        rc = 1;
+        goto done;
     }
     struct fe_opts fo = fe_default_opts();
     fo.cut = strcmp(cut, "output") ? cut : NULL;
     fo.threads = (int)threads;
     fo.force_ref = ref;
     fo.pool = pool;
-    struct fe *fe;
     if (fe_open(model ? model : fe_default_model_path(), &fo, &fe, err, sizeof err)) {
         fprintf(stderr, "extract: %s\n", err);
-        return 1;
+        fe = NULL;
+        rc = 1;
+        goto done;
     }
-    struct featfile ff;
     featfile_init(&ff, fe_dim(fe));
+    ff_live = 1;
     for (int c = 0; c < ncls; c++)
         if (featfile_set_name(&ff, c, classes[c]))
             fprintf(stderr, "extract: warning: class name '%s' not stored\n", classes[c]);
-    float *lat = malloc(fe_dim(fe) * sizeof(float));
-    int failed = 0, rc = 0;
+    lat = malloc(fe_dim(fe) * sizeof(float));
+    if (!lat) {
+        fprintf(stderr, "extract: out of memory\n");
+        rc = 1;
+        goto done;
+    }
     uint64_t t0 = ecl_port_now_ns();
+    int bar_shown = 0;
     for (int i = 0; i < n; i++) {
         uint8_t *rgb;
         int w, h;
         if (img_load_file(items[i].path, &rgb, &w, &h, err, sizeof err)) {
-            fprintf(stderr, "\nextract: skipping %s: %s\n", items[i].path, err);
+            /* img_load_file's message already names the file */
+            fprintf(stderr, "%sextract: skipping: %s\n", bar_shown ? "\n" : "", err);
+            bar_shown = 0;
             failed++;
             continue;
         }
         enum ecl_status st = fe_extract_rgb8(fe, rgb, w, h, lat);
         free(rgb);
         if (st || featfile_append(&ff, lat, items[i].label)) {
-            fprintf(stderr, "\nextract: %s: %s\n", items[i].path, ecl_status_str(st));
+            fprintf(stderr, "%sextract: %s: %s\n", bar_shown ? "\n" : "", items[i].path,
+                    ecl_status_str(st));
             rc = 1;
             break;
         }
@@ -202,9 +237,10 @@ int cmd_extract(int argc, char **argv) {
             int bar = (int)(30.0 * (i + 1) / n);
             fprintf(stderr, "\r[%.*s%*s] %d/%d  %.1f img/s ", bar, "##############################",
                     30 - bar, "", i + 1, n, (i + 1) / el);
+            bar_shown = 1;
         }
     }
-    if (!quiet) fprintf(stderr, "\n");
+    if (bar_shown) fprintf(stderr, "\n");
     if (!rc && !ff.n) {
         fprintf(stderr, "extract: no image could be read; %s not written\n", outp);
         rc = 1;
@@ -217,10 +253,10 @@ int cmd_extract(int argc, char **argv) {
                     ff.dim, ncls, outp, failed ? " (some images skipped)" : "");
         }
     }
-    if (failed && !ff.n) rc = 1;
-    featfile_free(&ff);
+done:
+    if (ff_live) featfile_free(&ff);
     free(lat);
-    fe_close(fe);
+    if (fe) fe_close(fe);
     for (int i = 0; i < n; i++)
         free(items[i].path);
     free(items);

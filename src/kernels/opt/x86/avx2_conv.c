@@ -163,11 +163,10 @@ static inline void zerof(float *d, size_t n) {
         d[i] = 0.0f;
 }
 
-/* Receptive field of output pixel px in weight order [ky][kx][i], zero outside the image. */
-static void im2col(const struct conv_job *j, struct pix px, float *dst) {
+/* Receptive field of output pixel (n, y, x) in weight order [ky][kx][i], zero outside the image. */
+static void im2col(const struct conv_job *j, int n, int y, int x, float *dst) {
     const struct ecl_conv_params *p = j->p;
     struct ecl_shape4 is = j->is, ws = j->ws;
-    int n = px.n, y = px.y, x = px.x;
     size_t row = (size_t)ws.w * is.c;
     for (int ky = 0; ky < ws.h; ky++) {
         int iy = y * p->stride_h - p->pad_top + ky;
@@ -211,7 +210,7 @@ static inline void tile_rows(const struct conv_job *j, int q0, int mr, int nrows
             a[r] = pix_1x1(j, px);
         } else {
             a[r] = col + (size_t)r * K;
-            im2col(j, px, col + (size_t)r * K);
+            im2col(j, px.n, px.y, px.x, col + (size_t)r * K);
         }
         pix_next(j, &px);
     }
