@@ -66,48 +66,53 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); const n = s.leng
     return n % 2 ? s[n >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]); };
 
 let dumped = false;
-for (const t of threads) {
-    const sess = await ort.InferenceSession.create(model, {
-        graphOptimizationLevel: 'all', intraOpNumThreads: t, interOpNumThreads: 1,
-        executionMode: 'sequential', executionProviders: ['cpu'],
-    });
-    const inName = sess.inputNames[0];
-    const meta = sess.inputMetadata ? sess.inputMetadata[0] : null;
-    const dims = meta && meta.shape ? meta.shape.map((d) => (typeof d === 'number' ? d : 1)) : [1, 3, 224, 224];
-    const n = dims.reduce((a, b) => a * b, 1);
-    let data;
-    if (inputFile) {
-        const b = fs.readFileSync(inputFile);
-        if (b.length !== n * 4) {
-            process.stderr.write(`ort_bench: ${inputFile} has ${b.length} bytes, want ${n * 4}\n`);
-            process.exit(1);
+try {
+    for (const t of threads) {
+        const sess = await ort.InferenceSession.create(model, {
+            graphOptimizationLevel: 'all', intraOpNumThreads: t, interOpNumThreads: 1,
+            executionMode: 'sequential', executionProviders: ['cpu'],
+        });
+        const inName = sess.inputNames[0];
+        const meta = sess.inputMetadata ? sess.inputMetadata[0] : null;
+        const dims = meta && meta.shape ? meta.shape.map((d) => (typeof d === 'number' ? d : 1)) : [1, 3, 224, 224];
+        const n = dims.reduce((a, b) => a * b, 1);
+        let data;
+        if (inputFile) {
+            const b = fs.readFileSync(inputFile);
+            if (b.length !== n * 4) {
+                process.stderr.write(`ort_bench: ${inputFile} has ${b.length} bytes, want ${n * 4}\n`);
+                process.exit(1);
+            }
+            data = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+        } else {
+            data = new Float32Array(n);
+            let s = 12345;
+            for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; data[i] = (s >>> 8) / 16777216; }
         }
-        data = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-    } else {
-        data = new Float32Array(n);
-        let s = 12345;
-        for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; data[i] = (s >>> 8) / 16777216; }
+        const feeds = { [inName]: new ort.Tensor('float32', data, dims) };
+        for (let i = 0; i < warmup; i++) await sess.run(feeds);
+        const ms = [], cpu = [];
+        let out;
+        for (let i = 0; i < runs; i++) {
+            const c0 = process.cpuUsage();
+            const t0 = process.hrtime.bigint();
+            out = await sess.run(feeds);
+            ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            const c1 = process.cpuUsage(c0);
+            cpu.push((c1.user + c1.system) / 1e3);
+            if ((i + 1) % 10 === 0) process.stderr.write(`ort_bench: threads=${t} run ${i + 1}/${runs}\r`);
+        }
+        process.stderr.write('\n');
+        if (dumpFile && !dumped) {
+            const o = out[sess.outputNames[0]].data;
+            fs.writeFileSync(dumpFile, Buffer.from(o.buffer, o.byteOffset, o.byteLength));
+            dumped = true;
+        }
+        console.log(`ort threads=${t} median_ms=${median(ms).toFixed(3)} min_ms=${Math.min(...ms).toFixed(3)} ` +
+                    `cpu_ms=${median(cpu).toFixed(3)} runs=${runs}`);
+        await sess.release();
     }
-    const feeds = { [inName]: new ort.Tensor('float32', data, dims) };
-    for (let i = 0; i < warmup; i++) await sess.run(feeds);
-    const ms = [], cpu = [];
-    let out;
-    for (let i = 0; i < runs; i++) {
-        const c0 = process.cpuUsage();
-        const t0 = process.hrtime.bigint();
-        out = await sess.run(feeds);
-        ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        const c1 = process.cpuUsage(c0);
-        cpu.push((c1.user + c1.system) / 1e3);
-        if ((i + 1) % 10 === 0) process.stderr.write(`ort_bench: threads=${t} run ${i + 1}/${runs}\r`);
-    }
-    process.stderr.write('\n');
-    if (dumpFile && !dumped) {
-        const o = out[sess.outputNames[0]].data;
-        fs.writeFileSync(dumpFile, Buffer.from(o.buffer, o.byteOffset, o.byteLength));
-        dumped = true;
-    }
-    console.log(`ort threads=${t} median_ms=${median(ms).toFixed(3)} min_ms=${Math.min(...ms).toFixed(3)} ` +
-                `cpu_ms=${median(cpu).toFixed(3)} runs=${runs}`);
-    await sess.release();
+} catch (e) {
+    process.stderr.write(`ort_bench: ${model}: ${e && e.message ? e.message : e}\n`);
+    process.exit(1);
 }

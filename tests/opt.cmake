@@ -10,3 +10,8 @@ if(TARGET bench_backbone)
                    ${CMAKE_SOURCE_DIR})
   set_tests_properties(bench_backbone_cli PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 endif()
+
+# NEON kernels: cross-compiled and run under qemu-aarch64 (skipped without the toolchain).
+add_test(NAME kernels_opt_neon_qemu
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/opt/neon_qemu.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(kernels_opt_neon_qemu PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

@@ -47,33 +47,34 @@
  * Even versions are 192 KiB, odd ones 128 KiB: a file holding the head of one version and the
  * tail of another, or a truncated one, fails the CRC or the length check. */
 #define HDR 16u
-static size_t blob_data_len(uint64_t seq)
-{
+static size_t blob_data_len(uint64_t seq) {
     return (seq & 1) ? 128u * 1024u : 192u * 1024u;
 }
 
-static size_t blob_make(uint64_t seq, unsigned char *buf)
-{
+static size_t blob_make(uint64_t seq, unsigned char *buf) {
     size_t dl = blob_data_len(seq);
     memcpy(buf, "RLBT", 4);
-    for (int i = 0; i < 8; i++) buf[4 + i] = (unsigned char)(seq >> (8 * i));
-    for (int i = 0; i < 4; i++) buf[12 + i] = (unsigned char)(dl >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        buf[4 + i] = (unsigned char)(seq >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        buf[12 + i] = (unsigned char)(dl >> (8 * i));
     uint32_t s = (uint32_t)seq * 2654435761u + 1u;
     for (size_t i = 0; i < dl; i++) {
         s = s * 1664525u + 1013904223u;
         buf[HDR + i] = (unsigned char)(s >> 24);
     }
     uint32_t c = rl_crc32(buf, HDR + dl);
-    for (int i = 0; i < 4; i++) buf[HDR + dl + i] = (unsigned char)(c >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        buf[HDR + dl + i] = (unsigned char)(c >> (8 * i));
     return HDR + dl + 4;
 }
 
 /* Returns 0 and the version's seq if buf is one complete version, byte for byte. */
-static int blob_check(const unsigned char *buf, size_t len, uint64_t *seq, unsigned char *scratch)
-{
+static int blob_check(const unsigned char *buf, size_t len, uint64_t *seq, unsigned char *scratch) {
     if (len < HDR + 4 || memcmp(buf, "RLBT", 4)) return -1;
     uint64_t s = 0;
-    for (int i = 0; i < 8; i++) s |= (uint64_t)buf[4 + i] << (8 * i);
+    for (int i = 0; i < 8; i++)
+        s |= (uint64_t)buf[4 + i] << (8 * i);
     if (blob_make(s, scratch) != len || memcmp(scratch, buf, len)) return -1;
     *seq = s;
     return 0;
@@ -92,33 +93,28 @@ struct kill_ops {
 
 static unsigned char *g_scratch; /* 2 versions' worth */
 
-static void blob_init(const char *path)
-{
+static void blob_init(const char *path) {
     size_t n = blob_make(0, g_scratch);
     assert_int_equal(ecl_port_save_atomic(path, g_scratch, n), ECL_OK);
 }
 
-static void blob_child(const char *path, uint64_t base)
-{
+static void blob_child(const char *path, uint64_t base) {
     for (uint64_t s = base;; s++) {
         size_t n = blob_make(s, g_scratch);
         if (ecl_port_save_atomic(path, g_scratch, n) != ECL_OK) _exit(3);
     }
 }
 
-static int blob_check_file(const unsigned char *buf, size_t len, uint64_t *ver)
-{
+static int blob_check_file(const unsigned char *buf, size_t len, uint64_t *ver) {
     return blob_check(buf, len, ver, g_scratch);
 }
 
-static int env_int(const char *name, int def)
-{
+static int env_int(const char *name, int def) {
     const char *v = getenv(name);
     return v && atoi(v) > 0 ? atoi(v) : def;
 }
 
-static void run_kill_loop(const struct kill_ops *ops)
-{
+static void run_kill_loop(const struct kill_ops *ops) {
     char dir[4096], path[4200];
     rl_make_tmpdir(dir, sizeof dir, ops->name);
     snprintf(path, sizeof path, "%s/state.ecls", dir);
@@ -157,22 +153,23 @@ static void run_kill_loop(const struct kill_ops *ops)
         int bad = ops->check(buf, len, &ver);
         free(buf);
         if (bad) fail_msg("kill %d (after %u us): state file is not a complete version", k, delay);
-        if (ver < last) fail_msg("kill %d: version went back from %llu to %llu", k,
-                                 (unsigned long long)last, (unsigned long long)ver);
+        if (ver < last)
+            fail_msg("kill %d: version went back from %llu to %llu", k, (unsigned long long)last,
+                     (unsigned long long)ver);
         if (ver > last) advanced++;
         last = ver;
         /* A kill between open() and rename() leaves the saver's temp file behind (nobody can
          * clean up after SIGKILL). It must never be mistaken for the state; remove it. */
         left_tmp += rl_count_prefix(dir, "state.ecls.tmp.", 1);
     }
-    fprintf(stderr, "[%s] ok: %d kills, file advanced %d times, last version %llu, "
-                    "%d kills landed mid-save (temp file left)\n",
+    fprintf(stderr,
+            "[%s] ok: %d kills, file advanced %d times, last version %llu, "
+            "%d kills landed mid-save (temp file left)\n",
             ops->name, kills, advanced, (unsigned long long)last, left_tmp);
     rl_rmdir_all(dir);
 }
 
-static void kill_blob(void **state)
-{
+static void kill_blob(void **state) {
     (void)state;
     static const struct kill_ops ops = {"blob", blob_init, blob_child, blob_check_file};
     run_kill_loop(&ops);
@@ -186,8 +183,7 @@ static void kill_blob(void **state)
 #define LC 10u
 #define LB 8u
 
-static struct ecl_learner_params learner_params(void)
-{
+static struct ecl_learner_params learner_params(void) {
     struct ecl_learner_params p = ecl_learner_default_params(ECL_LEARNER_REPLAY, LD, LC);
     p.replay.capacity = 400;
     p.replay.storage = ECL_REPLAY_U8;
@@ -198,8 +194,7 @@ static struct ecl_learner_params learner_params(void)
     return p;
 }
 
-static void make_batch(uint64_t step, float *x, int32_t *y)
-{
+static void make_batch(uint64_t step, float *x, int32_t *y) {
     uint32_t s = (uint32_t)step * 747796405u + 2891336453u;
     for (uint32_t i = 0; i < LB; i++) {
         y[i] = (int32_t)((step + i) % LC);
@@ -211,8 +206,7 @@ static void make_batch(uint64_t step, float *x, int32_t *y)
 }
 
 /* Loads the state at buf into a fresh learner (malloc'd into *mem); 0 on success. */
-static int learner_load(const void *buf, size_t len, struct ecl_learner **l, void **mem)
-{
+static int learner_load(const void *buf, size_t len, struct ecl_learner **l, void **mem) {
     struct ecl_learner_params p;
     if (ecl_learner_state_params(buf, len, &p) != ECL_OK) return -1;
     size_t need = 0;
@@ -228,8 +222,7 @@ static int learner_load(const void *buf, size_t len, struct ecl_learner **l, voi
     return 0;
 }
 
-static void learner_save(struct ecl_learner *l, const char *path)
-{
+static void learner_save(struct ecl_learner *l, const char *path) {
     size_t sz = 0, w = 0;
     if (ecl_learner_state_size(l, &sz) != ECL_OK) _exit(5);
     unsigned char *b = malloc(sz);
@@ -238,8 +231,7 @@ static void learner_save(struct ecl_learner *l, const char *path)
     free(b);
 }
 
-static void learner_init_file(const char *path)
-{
+static void learner_init_file(const char *path) {
     struct ecl_learner_params p = learner_params();
     size_t need = 0;
     assert_int_equal(ecl_learner_mem_size(&p, &need), ECL_OK);
@@ -250,8 +242,7 @@ static void learner_init_file(const char *path)
     free(mem);
 }
 
-static void learner_child(const char *path, uint64_t base)
-{
+static void learner_child(const char *path, uint64_t base) {
     (void)base;
     /* Like a real app: resume from the file, learn, save after every batch. */
     void *buf = NULL;
@@ -270,8 +261,7 @@ static void learner_child(const char *path, uint64_t base)
     }
 }
 
-static int learner_check(const unsigned char *buf, size_t len, uint64_t *ver)
-{
+static int learner_check(const unsigned char *buf, size_t len, uint64_t *ver) {
     struct ecl_learner *l = NULL;
     void *mem = NULL;
     if (learner_load(buf, len, &l, &mem)) return -1;
@@ -291,11 +281,9 @@ static int learner_check(const unsigned char *buf, size_t len, uint64_t *ver)
     return bad ? -1 : 0;
 }
 
-static void kill_learner(void **state)
-{
+static void kill_learner(void **state) {
     (void)state;
-    static const struct kill_ops ops = {"learner", learner_init_file, learner_child,
-                                        learner_check};
+    static const struct kill_ops ops = {"learner", learner_init_file, learner_child, learner_check};
     run_kill_loop(&ops);
 }
 #endif
@@ -303,8 +291,7 @@ static void kill_learner(void **state)
 /* ------------------------------------------------------------------ disk full */
 /* Saves v_old, then tries v_new which must fail; checks the aftermath. Runs in a child when
  * use_rlimit (the limit would otherwise stay on the test process). */
-static int try_failing_save(const char *path, int use_rlimit, rlim_t limit)
-{
+static int try_failing_save(const char *path, int use_rlimit, rlim_t limit) {
     size_t n = blob_make(3, g_scratch); /* 128 KiB + header */
     if (use_rlimit) {
         signal(SIGXFSZ, SIG_IGN);
@@ -314,8 +301,7 @@ static int try_failing_save(const char *path, int use_rlimit, rlim_t limit)
     return ecl_port_save_atomic(path, g_scratch, n) == ECL_OK ? 0 : 1;
 }
 
-static void check_old_intact(const char *dir, const char *path, uint64_t want_seq)
-{
+static void check_old_intact(const char *dir, const char *path, uint64_t want_seq) {
     void *buf = NULL;
     size_t len = 0;
     assert_int_equal(ecl_port_read_file(path, &buf, &len), ECL_OK);
@@ -327,20 +313,21 @@ static void check_old_intact(const char *dir, const char *path, uint64_t want_se
 }
 
 /* A small old version: seq 0 has 192 KiB, too big for the limits below, so build a short one. */
-static size_t small_blob(unsigned char *buf, uint64_t seq, size_t dl)
-{
+static size_t small_blob(unsigned char *buf, uint64_t seq, size_t dl) {
     memcpy(buf, "RLBT", 4);
-    for (int i = 0; i < 8; i++) buf[4 + i] = (unsigned char)(seq >> (8 * i));
-    for (int i = 0; i < 4; i++) buf[12 + i] = (unsigned char)(dl >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        buf[4 + i] = (unsigned char)(seq >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        buf[12 + i] = (unsigned char)(dl >> (8 * i));
     memset(buf + HDR, 0x5a, dl);
     uint32_t c = rl_crc32(buf, HDR + dl);
-    for (int i = 0; i < 4; i++) buf[HDR + dl + i] = (unsigned char)(c >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        buf[HDR + dl + i] = (unsigned char)(c >> (8 * i));
     return HDR + dl + 4;
 }
 
 static void check_small_intact(const char *dir, const char *path, const unsigned char *want,
-                               size_t want_len)
-{
+                               size_t want_len) {
     void *buf = NULL;
     size_t len = 0;
     assert_int_equal(ecl_port_read_file(path, &buf, &len), ECL_OK);
@@ -356,8 +343,7 @@ static void check_small_intact(const char *dir, const char *path, const unsigned
     if (left) fail_msg("%d temp file(s) left behind after a failed save", left);
 }
 
-static void disk_full_rlimit(void **state)
-{
+static void disk_full_rlimit(void **state) {
     (void)state;
     char dir[4096], path[4200];
     rl_make_tmpdir(dir, sizeof dir, "fsize");
@@ -387,8 +373,7 @@ static void disk_full_rlimit(void **state)
     rl_rmdir_all(dir);
 }
 
-static void disk_full_tmpfs(void **state)
-{
+static void disk_full_tmpfs(void **state) {
     (void)state;
     char dir[4096], path[4200];
     rl_make_tmpdir(dir, sizeof dir, "tmpfs");
@@ -422,8 +407,7 @@ static void disk_full_tmpfs(void **state)
     assert_true(ok3);
 }
 
-int main(void)
-{
+int main(void) {
     g_scratch = malloc(512 * 1024);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(disk_full_rlimit),

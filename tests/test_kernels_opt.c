@@ -53,6 +53,7 @@ static float *rbuf(size_t n) {
 
 static struct ecl_kernels opt;
 static int have_opt;
+static int scratch_used; /* conv cases that ran with a kernel scratch */
 
 /* ---- parallel_for implementations ---- */
 static void pf_serial_split(void *user, int n, ecl_task_fn fn, void *ctx) {
@@ -160,8 +161,20 @@ static double conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, i
     float *r = rbuf(no), *o = rbuf(no);
     int use_bias = rnd() % 4 != 0;
     struct ecl_kctx kc0 = {0}, kc = kctx(mode);
+    /* the scratch the kernel asks for at plan time; sometimes withheld (fallback path) */
+    size_t need = opt.conv2d_f32_scratch ? opt.conv2d_f32_scratch(&p, is, ws, os, 2) : 0;
+    void *scratch = NULL;
+    if (need && rnd() % 4 != 0) {
+        scratch = aligned_alloc(64, (need + 63) & ~(size_t)63);
+        assert_non_null(scratch);
+        memset(scratch, 0xff, need); /* NaN garbage: the kernel must overwrite what it reads */
+        kc.scratch = scratch;
+        kc.scratch_bytes = need;
+        scratch_used++;
+    }
     ecl_ref_conv2d_f32(&kc0, &p, in, is, w, ws, use_bias ? b : NULL, r, os);
     opt.conv2d_f32(&kc, &p, in, is, w, ws, use_bias ? b : NULL, o, os);
+    free(scratch);
     float *ai = absdup(in, ecl_shape4_count(is)), *aw = absdup(w, ecl_shape4_count(ws));
     float *ab = absdup(b, oc), *S = rbuf(no);
     struct ecl_conv_params pa = p;
@@ -200,6 +213,14 @@ static void test_conv_1x1(void **state) {
     if (e > worst) worst = e;
     e = conv_case(1, 9, 9, 65, 77, 1, 1, 1, 1, 0, 1);
     if (e > worst) worst = e;
+    /* packed-in-scratch path: K <= 192, Cout % 16 == 0, >= 128 pixels (and its fallback) */
+    for (int it = 0; it < 12; it++) {
+        int k = it < 4 ? 96 : rint_(65, 192), co = 16 * rint_(1, 40);
+        e = conv_case(rint_(1, 2), rint_(12, 20), rint_(12, 20), k, co, 1, 1, 1, 1, 0, it % 3);
+        if (e > worst) worst = e;
+    }
+    fprintf(stderr, "conv cases with kernel scratch: %d\n", scratch_used);
+    if (opt.conv2d_f32_scratch) assert_true(scratch_used > 0);
     fprintf(stderr, "conv 1x1 worst rel err %.3g\n", worst);
     assert_true(worst <= TOL);
 }

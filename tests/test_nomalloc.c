@@ -59,85 +59,70 @@ void *__libc_memalign(size_t al, size_t n);
 #endif
 
 #ifdef RL_WRAP
-void *DEF(malloc)(size_t n)
-{
+void *DEF(malloc)(size_t n) {
     if (g_armed) g_allocs++;
     return FWD(malloc)(n);
 }
-void *DEF(calloc)(size_t a, size_t b)
-{
+void *DEF(calloc)(size_t a, size_t b) {
     if (g_armed) g_allocs++;
     return FWD(calloc)(a, b);
 }
-void *DEF(realloc)(void *p, size_t n)
-{
+void *DEF(realloc)(void *p, size_t n) {
     if (g_armed) g_allocs++;
     return FWD(realloc)(p, n);
 }
-void DEF(free)(void *p)
-{
+void DEF(free)(void *p) {
     if (g_armed && p) g_frees++;
     FWD(free)(p);
 }
-void *DEF(aligned_alloc)(size_t al, size_t n)
-{
+void *DEF(aligned_alloc)(size_t al, size_t n) {
     if (g_armed) g_allocs++;
     return FWD(aligned_alloc)(al, n);
 }
-int DEF(posix_memalign)(void **p, size_t al, size_t n)
-{
+int DEF(posix_memalign)(void **p, size_t al, size_t n) {
     if (g_armed) g_allocs++;
     return FWD(posix_memalign)(p, al, n);
 }
 #else
-void *malloc(size_t n)
-{
+void *malloc(size_t n) {
     if (g_armed) g_allocs++;
     return __libc_malloc(n);
 }
-void *calloc(size_t a, size_t b)
-{
+void *calloc(size_t a, size_t b) {
     if (g_armed) g_allocs++;
     return __libc_calloc(a, b);
 }
-void *realloc(void *p, size_t n)
-{
+void *realloc(void *p, size_t n) {
     if (g_armed) g_allocs++;
     return __libc_realloc(p, n);
 }
-void free(void *p)
-{
+void free(void *p) {
     if (g_armed && p) g_frees++;
     __libc_free(p);
 }
-void *aligned_alloc(size_t al, size_t n)
-{
+void *aligned_alloc(size_t al, size_t n) {
     if (g_armed) g_allocs++;
     return __libc_memalign(al, n);
 }
-int posix_memalign(void **p, size_t al, size_t n)
-{
+int posix_memalign(void **p, size_t al, size_t n) {
     if (g_armed) g_allocs++;
     void *q = __libc_memalign(al, n);
     if (!q) return 12; /* ENOMEM */
     *p = q;
     return 0;
 }
-void *memalign(size_t al, size_t n)
-{
+void *memalign(size_t al, size_t n) {
     if (g_armed) g_allocs++;
     return __libc_memalign(al, n);
 }
 #endif
 
-static void arm(void)
-{
+static void arm(void) {
     g_allocs = g_frees = 0;
     g_armed = 1;
 }
 
-static void disarm(void)
-{
+static void disarm(void) {
     g_armed = 0;
 }
 
@@ -151,8 +136,7 @@ static void disarm(void)
 #define RSS_SLACK (512u * 1024u)
 #endif
 
-static size_t rss_bytes(void)
-{
+static size_t rss_bytes(void) {
     FILE *f = fopen("/proc/self/statm", "r");
     if (!f) return 0;
     unsigned long size = 0, res = 0;
@@ -161,8 +145,7 @@ static size_t rss_bytes(void)
     return ok ? res * (size_t)sysconf(_SC_PAGESIZE) : 0;
 }
 
-static unsigned long stream_len(void)
-{
+static unsigned long stream_len(void) {
     const char *v = getenv("RELIAB_STREAM");
     return v && atol(v) > 0 ? (unsigned long)atol(v) : 100000ul;
 }
@@ -175,8 +158,7 @@ static unsigned long stream_len(void)
 static float g_x[NX * DIM];
 static int32_t g_y[NX];
 
-static void make_data(void)
-{
+static void make_data(void) {
     uint32_t s = 12345;
     for (uint32_t i = 0; i < NX; i++) {
         g_y[i] = (int32_t)(i % NCLS);
@@ -194,8 +176,7 @@ struct cfg {
     enum ecl_replay_storage storage;
 };
 
-static void run_stream(const struct cfg *c)
-{
+static void run_stream(const struct cfg *c) {
     struct ecl_learner_params p = ecl_learner_default_params(c->kind, DIM, NCLS);
     p.epochs = 1;
     p.batch_size = 1;
@@ -262,32 +243,27 @@ static void run_stream(const struct cfg *c)
     free(mem);
 }
 
-static void stream_replay_u8(void **s)
-{
+static void stream_replay_u8(void **s) {
     (void)s;
     static const struct cfg c = {"replay-u8", ECL_LEARNER_REPLAY, ECL_REPLAY_U8};
     run_stream(&c);
 }
-static void stream_replay_f32(void **s)
-{
+static void stream_replay_f32(void **s) {
     (void)s;
     static const struct cfg c = {"replay-f32", ECL_LEARNER_REPLAY, ECL_REPLAY_F32};
     run_stream(&c);
 }
-static void stream_naive(void **s)
-{
+static void stream_naive(void **s) {
     (void)s;
     static const struct cfg c = {"naive", ECL_LEARNER_NAIVE, ECL_REPLAY_F32};
     run_stream(&c);
 }
-static void stream_ncm(void **s)
-{
+static void stream_ncm(void **s) {
     (void)s;
     static const struct cfg c = {"ncm", ECL_LEARNER_NCM, ECL_REPLAY_F32};
     run_stream(&c);
 }
-static void stream_slda(void **s)
-{
+static void stream_slda(void **s) {
     (void)s;
     static const struct cfg c = {"slda", ECL_LEARNER_SLDA, ECL_REPLAY_F32};
     run_stream(&c);
@@ -295,13 +271,14 @@ static void stream_slda(void **s)
 
 #ifdef ECL_HAVE_INTERP
 /* ------------------------------------------------------------------ interpreter */
-static void interp_runs(void **s)
-{
+static void interp_runs(void **s) {
     (void)s;
     char path[4096];
     const char *env = getenv("EDGECL_MODEL");
-    if (env && *env) snprintf(path, sizeof path, "%s", env);
-    else snprintf(path, sizeof path, "%s/models/mobilenet_v2.tflite", ECL_SOURCE_DIR);
+    if (env && *env)
+        snprintf(path, sizeof path, "%s", env);
+    else
+        snprintf(path, sizeof path, "%s/models/mobilenet_v2.tflite", ECL_SOURCE_DIR);
     void *buf = NULL;
     size_t len = 0;
     if (ecl_port_read_file(path, &buf, &len) != ECL_OK) {
@@ -326,7 +303,8 @@ static void interp_runs(void **s)
     float *in = malloc(nin * sizeof *in), *out = malloc(nout * sizeof *out),
           *first = malloc(nout * sizeof *out);
     assert_true(in && out && first);
-    for (size_t i = 0; i < nin; i++) in[i] = (float)(i % 251) / 251.0f;
+    for (size_t i = 0; i < nin; i++)
+        in[i] = (float)(i % 251) / 251.0f;
     assert_int_equal(ecl_interp_run(it, in, first), ECL_OK);
     memset(out, 0, nout * sizeof *out); /* touch the output pages before measuring */
     size_t rss0 = rss_bytes();
@@ -339,8 +317,8 @@ static void interp_runs(void **s)
     }
     disarm();
     size_t rss1 = rss_bytes();
-    fprintf(stderr, "[interp] %d runs (arena %zu KiB): allocs %lu, frees %lu, RSS %+ld KiB\n",
-            runs, need / 1024, g_allocs, g_frees, ((long)rss1 - (long)rss0) / 1024);
+    fprintf(stderr, "[interp] %d runs (arena %zu KiB): allocs %lu, frees %lu, RSS %+ld KiB\n", runs,
+            need / 1024, g_allocs, g_frees, ((long)rss1 - (long)rss0) / 1024);
     assert_int_equal(st, ECL_OK);
     assert_int_equal(g_allocs, 0);
     assert_int_equal(g_frees, 0);
@@ -355,8 +333,7 @@ static void interp_runs(void **s)
 #endif
 
 /* The counter itself works (otherwise every zero above would be meaningless). */
-static void counter_sees_allocations(void **s)
-{
+static void counter_sees_allocations(void **s) {
     (void)s;
     arm();
     void *volatile p = malloc(100);
@@ -366,8 +343,7 @@ static void counter_sees_allocations(void **s)
     assert_int_equal(g_frees, 1);
 }
 
-int main(void)
-{
+int main(void) {
     make_data();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counter_sees_allocations),

@@ -120,6 +120,8 @@ struct ecl_interp_opts {
     ecl_parallel_for_fn parallel_for; /* NULL: single-threaded */
     void *pf_user;
     int n_threads; /* threads behind parallel_for (work-split hint) */
+    int no_fold;   /* 1: run every PAD as written (default 0: a PAD read only by a VALID
+                    * conv/depthwise conv is folded into that conv's padding; same results) */
 };
 
 struct ecl_interp_stats {

@@ -299,6 +299,14 @@ static inline int32_t ecl_requant(int32_t x, int32_t mult, int32_t shift) {
     if (xl < INT32_MIN) xl = INT32_MIN;
     return ecl_rdbpot(ecl_srdhm((int32_t)xl, mult), right);
 }
+/* clamp(zp + requant(x, mult, shift), lo, hi), the last step of every int8 kernel. The sum is
+ * formed in int64: with a huge multiplier (hostile or degenerate scales) requant() saturates
+ * near INT32_MAX and adding the zero point in int32 would overflow (undefined behaviour). */
+static inline int32_t ecl_requant_out(int32_t x, int32_t mult, int32_t shift, int32_t zp,
+                                      int32_t lo, int32_t hi) {
+    int64_t v = (int64_t)ecl_requant(x, mult, shift) + zp;
+    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
 
 #ifdef __cplusplus
 }

@@ -84,6 +84,7 @@ struct plan {
     uint8_t avail[ECL_MODEL_MAX_TENSORS];
     uint8_t need_op[ECL_MODEL_MAX_OPS];
     uint16_t order[ECL_MODEL_MAX_TENSORS];
+    uint16_t fold[ECL_MODEL_MAX_OPS]; /* conv op -> 1 + index of the PAD folded into it, or 0 */
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -175,6 +176,7 @@ struct prep {
     const struct ecl_kernels *k;
     int n_threads;
     size_t scratch;
+    int32_t fold[4]; /* PAD folded into the next conv: top, bottom, left, right (else 0) */
 };
 
 #define FAIL(st, text)                                                                             \
@@ -286,10 +288,15 @@ static enum ecl_status prep_conv(struct prep *pp, const struct tfl_op *op, int32
         return op_error(e, ECL_ERANGE, op, index, "stride or dilation out of range");
     struct ecl_conv_params *p = &io->p.conv;
     memset(p, 0, sizeof *p);
-    int32_t oh, ow;
-    if (!window_out(is.h, ws.h, sh, dh, padding, &oh, &p->pad_top) ||
-        !window_out(is.w, ws.w, sw, dw, padding, &ow, &p->pad_left) || oh != os.h || ow != os.w)
+    int32_t oh, ow, *fp = pp->fold;
+    /* A folded PAD (see fold_pads()) makes the conv see an input larger by fp[] on each side;
+     * the kernels read the real input and treat the taps in the margin as zero. */
+    if (!window_out(is.h + fp[0] + fp[1], ws.h, sh, dh, padding, &oh, &p->pad_top) ||
+        !window_out(is.w + fp[2] + fp[3], ws.w, sw, dw, padding, &ow, &p->pad_left) ||
+        oh != os.h || ow != os.w)
         return op_error(e, ECL_EFORMAT, op, index, "output size does not match the padding");
+    p->pad_top += fp[0];
+    p->pad_left += fp[2];
     p->stride_h = sh;
     p->stride_w = sw;
     p->dil_h = dh;
@@ -757,6 +764,80 @@ static void tensor_name_msg(struct msg *e, const struct ecl_model *m, int32_t t)
     }
 }
 
+/* Input q of needed op i as the plan runs it: a conv with a folded PAD reads the PAD's input. */
+static int32_t op_input(const struct ecl_model *m, const struct plan *pl, int32_t i,
+                        const struct tfl_op *op, uint32_t q) {
+    struct fb_buf b = {m->buf, m->len};
+    struct tfl_op pad;
+    if (q == 0 && pl->fold[i] && tfl_read_op(m, pl->fold[i] - 1, &pad))
+        return fb_vec_i32(&b, &pad.inputs, 0);
+    return fb_vec_i32(&b, &op->inputs, q);
+}
+
+/* PAD folding. MobileNetV2 (Keras ZeroPadding2D) writes PAD -> CONV_2D/DEPTHWISE_CONV_2D
+ * (VALID) before every stride-2 block; the PAD copies a whole feature map (up to 113x113x96)
+ * only for the conv to read it once. PAD fills with 0 (float) or the zero point (int8, equal
+ * in and out quantisation), exactly what the conv kernels assume for taps outside the image,
+ * so the conv can read the PAD's input with explicit padding pad_top = before-H pad, pad_left =
+ * before-W pad (the bottom/right pads follow from the output size). Folded only when the PAD
+ * output is read by nothing else and is not the cut, only H/W are padded, and each pad is
+ * smaller than the filter's extent (the range SAME padding produces, which the optimised
+ * kernels are tested with). The PAD is still validated (prep_pad) at init; it just does not
+ * run, and its output is never allocated. */
+static void fold_pads(const struct ecl_model *m, struct plan *pl, int32_t input, int32_t cut) {
+    struct fb_buf b = {m->buf, m->len};
+    struct tfl_op op, c;
+    struct tfl_tensor in, pt, w;
+    for (uint32_t i = 0; i < m->n_ops; i++) {
+        if (!pl->need_op[i] || !tfl_read_op(m, (int32_t)i, &op) || op.builtin != OP_PAD ||
+            op.inputs.len != 2 || op.outputs.len != 1)
+            continue;
+        int32_t src = fb_vec_i32(&b, &op.inputs, 0), pads = fb_vec_i32(&b, &op.inputs, 1);
+        int32_t ot = fb_vec_i32(&b, &op.outputs, 0);
+        if (src < 0 || pads < 0 || ot == cut || ot == input || ot == src) continue;
+        if (!tfl_read_tensor(m, src, &in) || !tfl_read_tensor(m, pads, &pt)) continue;
+        if (in.info.ndims != 4 || !pt.info.is_const || pt.info.type != ECL_DT_INT32 ||
+            pt.info.ndims != 2 || pt.info.dims[0] != 4 || pt.info.dims[1] != 2 ||
+            pt.data_len < 32)
+            continue;
+        int32_t pv[8];
+        memcpy(pv, pt.data, sizeof pv);
+        if (pv[0] || pv[1] || pv[6] || pv[7]) continue;
+        /* the single reader */
+        int32_t reader = -1, uses = 0;
+        for (uint32_t j = 0; j < m->n_ops; j++) {
+            if (!pl->need_op[j] || j == i || !tfl_read_op(m, (int32_t)j, &c)) continue;
+            for (uint32_t q = 0; q < c.inputs.len; q++)
+                if (fb_vec_i32(&b, &c.inputs, q) == ot) {
+                    uses++;
+                    reader = q == 0 ? (int32_t)j : -1;
+                }
+        }
+        if (uses != 1 || reader < (int32_t)i || !tfl_read_op(m, reader, &c) || pl->fold[reader])
+            continue;
+        int dw = c.builtin == OP_DEPTHWISE_CONV_2D;
+        if ((c.builtin != OP_CONV_2D && !dw) || !c.has_opts ||
+            c.opt_type != (dw ? BO_DWCONV2D : BO_CONV2D) || c.inputs.len < 2)
+            continue;
+        uint8_t padding;
+        int32_t dil_w, dil_h;
+        if (!fb_u8(&b, &c.opts, 0, 0, &padding) || padding != PAD_VALID ||
+            !fb_i32(&b, &c.opts, dw ? 5 : 4, 1, &dil_w) ||
+            !fb_i32(&b, &c.opts, dw ? 6 : 5, 1, &dil_h) || dil_w < 1 || dil_h < 1 ||
+            dil_w > 1024 || dil_h > 1024)
+            continue;
+        if (!tfl_read_tensor(m, fb_vec_i32(&b, &c.inputs, 1), &w) || w.info.ndims != 4) continue;
+        int64_t eh = (int64_t)(w.info.dims[1] - 1) * dil_h + 1,
+                ew = (int64_t)(w.info.dims[2] - 1) * dil_w + 1;
+        if (pv[2] < 0 || pv[3] < 0 || pv[4] < 0 || pv[5] < 0 || pv[2] >= eh || pv[3] >= eh ||
+            pv[4] >= ew || pv[5] >= ew)
+            continue;
+        pl->need_op[i] = 0;
+        pl->need_t[ot] = 0;
+        pl->fold[reader] = (uint16_t)(i + 1);
+    }
+}
+
 static enum ecl_status build(const struct ecl_model *m, int32_t cut,
                              const struct ecl_interp_opts *o, void *arena, size_t bytes,
                              struct ecl_interp **out, size_t *need, char *err, size_t errlen) {
@@ -798,6 +879,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
             if (t >= 0 && t != input) pl->need_t[t] = 1;
         }
     }
+    if (!opts.no_fold) fold_pads(m, pl, input, cut);
     /* 2. forward check: inputs available before use, each tensor written once */
     int32_t n_run = 0;
     pl->avail[input] = 1;
@@ -823,7 +905,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
             return ECL_EUNSUPPORTED;
         }
         for (uint32_t k = 0; k < op.inputs.len; k++) {
-            int32_t t = fb_vec_i32(&b, &op.inputs, k);
+            int32_t t = op_input(m, pl, (int32_t)i, &op, k);
             if (t < 0 ? k == 0 : !pl->avail[t]) {
                 msg_str(e, "operator ");
                 msg_int(e, i);
@@ -869,7 +951,8 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     struct iop *O = bump_alloc(&bp, sizeof(struct iop) * (size_t)(n_run ? n_run : 1));
     struct ecl_kernels k = opts.force_ref ? ecl_kernels_ref() : ecl_kernels_best();
     struct tfl_tensor slot[4];
-    struct prep pp = {m, it, slot, T, &bp, e, &k, opts.n_threads > 0 ? opts.n_threads : 1, 0};
+    struct prep pp = {m, it, slot, T, &bp, e, &k, opts.n_threads > 0 ? opts.n_threads : 1, 0,
+                      {0, 0, 0, 0}};
 
     /* activation tensors: the input and every output of a needed op */
     size_t act_sum = 0;
@@ -924,14 +1007,33 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
         io->code = op.builtin;
         io->index = (int32_t)i;
         io->n_in = (int32_t)op.inputs.len;
+        memset(pp.fold, 0, sizeof pp.fold);
+        if (pl->fold[i]) { /* validate the folded PAD as if it ran; take its paddings */
+            struct tfl_op pop;
+            struct iop pio;
+            int32_t pi = pl->fold[i] - 1;
+            tfl_read_op(m, pi, &pop);
+            memset(&pio, 0, sizeof pio);
+            memset(slot, 0, sizeof slot);
+            tfl_read_tensor(m, fb_vec_i32(&b, &pop.inputs, 0), &slot[0]);
+            tfl_read_tensor(m, fb_vec_i32(&b, &pop.inputs, 1), &slot[1]);
+            tfl_read_tensor(m, fb_vec_i32(&b, &pop.outputs, 0), &slot[3]);
+            enum ecl_status st = prep_op(&pp, &pop, pi, &pio);
+            if (st != ECL_OK) return st;
+            pp.fold[0] = pio.pads[2];
+            pp.fold[1] = pio.pads[3];
+            pp.fold[2] = pio.pads[4];
+            pp.fold[3] = pio.pads[5];
+        }
         for (uint32_t q = 0; q < op.inputs.len; q++)
-            io->in[q] = fb_vec_i32(&b, &op.inputs, q);
+            io->in[q] = op_input(m, pl, (int32_t)i, &op, q);
         io->out = fb_vec_i32(&b, &op.outputs, 0);
         memset(slot, 0, sizeof slot);
         for (int q = 0; q < 3 && q < io->n_in; q++)
             if (io->in[q] >= 0) tfl_read_tensor(m, io->in[q], &slot[q]);
         tfl_read_tensor(m, io->out, &slot[3]);
         enum ecl_status st = prep_op(&pp, &op, (int32_t)i, io);
+        memset(pp.fold, 0, sizeof pp.fold);
         if (st != ECL_OK) return st;
         r++;
     }
@@ -947,7 +1049,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
         if (!pl->need_op[i]) continue;
         tfl_read_op(m, (int32_t)i, &op);
         for (uint32_t q = 0; q < op.inputs.len; q++) {
-            int32_t t = fb_vec_i32(&b, &op.inputs, q);
+            int32_t t = op_input(m, pl, (int32_t)i, &op, q);
             if (t >= 0 && pl->size[t] && pl->last[t] < r) pl->last[t] = (int16_t)r;
         }
         r++;
@@ -1027,7 +1129,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
 }
 
 struct ecl_interp_opts ecl_interp_default_opts(void) {
-    struct ecl_interp_opts o = {0, NULL, NULL, 1};
+    struct ecl_interp_opts o = {0, NULL, NULL, 1, 0};
     return o;
 }
 

@@ -15,8 +15,7 @@
 #include "featfile.h"
 #include "fuzz_util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     int csv = data[0] & 1;
     uint8_t *copy = malloc(size);
@@ -38,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(ff.dim > 0);
     for (uint32_t i = 0; i < ff.n; i++) {
         FUZZ_CHECK(ff.y[i] >= -1);
-        for (uint32_t d = 0; d < ff.dim; d++) FUZZ_CHECK(isfinite(ff.x[(size_t)i * ff.dim + d]));
+        for (uint32_t d = 0; d < ff.dim; d++)
+            FUZZ_CHECK(isfinite(ff.x[(size_t)i * ff.dim + d]));
     }
     for (uint32_t i = 0; i < ff.n_names; i++)
         FUZZ_CHECK(memchr(ff.names[i], 0, FEATFILE_NAME_MAX) != NULL);
@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(back.dim == ff.dim && back.n == ff.n && back.n_names == ff.n_names);
     FUZZ_CHECK(ff.n == 0 || !memcmp(back.y, ff.y, ff.n * sizeof *ff.y));
     FUZZ_CHECK(ff.n == 0 || !memcmp(back.x, ff.x, (size_t)ff.n * ff.dim * sizeof *ff.x));
-    for (uint32_t i = 0; i < ff.n_names; i++) FUZZ_CHECK(!strcmp(back.names[i], ff.names[i]));
+    for (uint32_t i = 0; i < ff.n_names; i++)
+        FUZZ_CHECK(!strcmp(back.names[i], ff.names[i]));
     featfile_free(&back);
     featfile_free(&ff);
     unlink(path2);

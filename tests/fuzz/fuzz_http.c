@@ -28,8 +28,7 @@
 #define DIM 8u
 
 /* A stand-in backbone: per-channel means over 4 horizontal bands and a contrast term. */
-static enum ecl_status fake_extract(void *ctx, const uint8_t *rgb, int w, int h, float *lat)
-{
+static enum ecl_status fake_extract(void *ctx, const uint8_t *rgb, int w, int h, float *lat) {
     (void)ctx;
     double s[DIM] = {0};
     for (int y = 0; y < h; y++)
@@ -41,7 +40,8 @@ static enum ecl_status fake_extract(void *ctx, const uint8_t *rgb, int w, int h,
             s[6] += p[1];
         }
     double n = (double)w * (double)h;
-    for (unsigned i = 0; i < DIM; i++) lat[i] = (float)(s[i] / (n * 255.0));
+    for (unsigned i = 0; i < DIM; i++)
+        lat[i] = (float)(s[i] / (n * 255.0));
     lat[7] = (float)w / (float)(w + h);
     return ECL_OK;
 }
@@ -57,8 +57,7 @@ const struct serve_asset serve_assets[] = {{"index.html", index_html, sizeof ind
                                            {0, 0, 0}};
 const size_t serve_n_assets = 1;
 
-static void check_resp(const struct serve_resp *r, int api)
-{
+static void check_resp(const struct serve_resp *r, int api) {
     FUZZ_CHECK(r->code >= 200 && r->code <= 599);
     FUZZ_CHECK(r->len == 0 || r->body != NULL);
     if (api) {
@@ -68,26 +67,26 @@ static void check_resp(const struct serve_resp *r, int api)
 }
 
 static void request(struct serve_app *a, const char *method, const char *url, const char *ctype,
-                    const uint8_t *body, size_t len)
-{
+                    const uint8_t *body, size_t len) {
     /* An exact-size copy of the body: the server passes a buffer without a NUL. */
     char *b = malloc(len ? len : 1);
     FUZZ_CHECK(b);
     if (len) memcpy(b, body, len);
     struct serve_resp r;
     int api = !strncmp(url, "/api/", 5);
-    if (api) serve_app_handle(a, method, url, ctype, b, len, &r);
-    else serve_web_get(NULL, url, &r);
+    if (api)
+        serve_app_handle(a, method, url, ctype, b, len, &r);
+    else
+        serve_web_get(NULL, url, &r);
     if (getenv("FUZZ_HTTP_VERBOSE"))
-        fprintf(stderr, "%s %s [%s, %zu bytes] -> %d %.*s\n", method, url, ctype ? ctype : "-",
-                len, r.code, (int)(r.len < 200 ? r.len : 200), r.body ? r.body : "");
+        fprintf(stderr, "%s %s [%s, %zu bytes] -> %d %.*s\n", method, url, ctype ? ctype : "-", len,
+                r.code, (int)(r.len < 200 ? r.len : 200), r.body ? r.body : "");
     check_resp(&r, api);
     free(r.body);
     free(b);
 }
 
-static struct serve_app *make_app(const char *state_path)
-{
+static struct serve_app *make_app(const char *state_path) {
     static const struct serve_extractor fx = {NULL, DIM, fake_extract, "fuzz"};
     struct serve_opts o; /* serve_default_opts() lives with the socket code in serve_http.c */
     memset(&o, 0, sizeof o);
@@ -105,8 +104,7 @@ static struct serve_app *make_app(const char *state_path)
     return a;
 }
 
-static void state_mode(const uint8_t *raw, size_t size, int fix)
-{
+static void state_mode(const uint8_t *raw, size_t size, int fix) {
     uint8_t *data = malloc(size ? size : 1);
     FUZZ_CHECK(data);
     memcpy(data, raw, size);
@@ -139,8 +137,7 @@ static void state_mode(const uint8_t *raw, size_t size, int fix)
     unlink(p1);
 }
 
-static const uint8_t *find_sep(const uint8_t *p, const uint8_t *end)
-{
+static const uint8_t *find_sep(const uint8_t *p, const uint8_t *end) {
     static const char sep[] = "\n--\n";
     for (; p + 4 <= end; p++)
         if (!memcmp(p, sep, 4)) return p;
@@ -150,8 +147,7 @@ static const uint8_t *find_sep(const uint8_t *p, const uint8_t *end)
 /* make_seeds.c sets this to keep the state file a request sequence saved (for 'S' seeds). */
 static const char *g_keep_state;
 
-static void requests_mode(const uint8_t *data, size_t size)
-{
+static void requests_mode(const uint8_t *data, size_t size) {
     char path[600];
     snprintf(path, sizeof path, "%s", fuzz_tmpfile("demo", ".ecls", NULL, 0));
     unlink(path); /* start without a state file; /api/save may create one */
@@ -203,10 +199,10 @@ static void requests_mode(const uint8_t *data, size_t size)
     unlink(path);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size >= 1 && (data[0] == 'S' || data[0] == 'C'))
         state_mode(data + 1, size - 1, data[0] == 'C');
-    else requests_mode(data, size);
+    else
+        requests_mode(data, size);
     return 0;
 }

@@ -18,8 +18,7 @@
 
 #define RUN_CAP (256u << 10) /* only run plans this small: keeps each input fast */
 
-static void try_cut(const struct ecl_model *m, int32_t cut)
-{
+static void try_cut(const struct ecl_model *m, int32_t cut) {
     struct ecl_interp_opts o = ecl_interp_default_opts();
     size_t need = 0;
     char err[160] = "";
@@ -46,7 +45,8 @@ static void try_cut(const struct ecl_model *m, int32_t cut)
         float *in = malloc((nin ? nin : 1) * sizeof *in);
         float *out = malloc((nout + 1) * sizeof *out);
         FUZZ_CHECK(in && out);
-        for (size_t i = 0; i < nin; i++) in[i] = (float)(i % 7) / 7.0f;
+        for (size_t i = 0; i < nin; i++)
+            in[i] = (float)(i % 7) / 7.0f;
         out[nout] = 1234.5f; /* canary: run() writes exactly nout floats */
         enum ecl_status rs = ecl_interp_run(it, in, out);
         if (getenv("FUZZ_VERBOSE"))
@@ -59,8 +59,7 @@ static void try_cut(const struct ecl_model *m, int32_t cut)
     free(arena);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct ecl_model m;
     char err[160] = "";
     if (ecl_model_parse(data, size, &m, err, sizeof err) != ECL_OK) {

@@ -20,8 +20,7 @@
 
 #define MEM_CAP (64u << 20)
 
-static int write_state(const struct ecl_learner *l, uint8_t **out, size_t *len)
-{
+static int write_state(const struct ecl_learner *l, uint8_t **out, size_t *len) {
     size_t sz = 0, w = 0;
     if (ecl_learner_state_size(l, &sz) != ECL_OK) return -1;
     *out = malloc(sz ? sz : 1);
@@ -36,15 +35,15 @@ static int write_state(const struct ecl_learner *l, uint8_t **out, size_t *len)
 
 static void one(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *raw, size_t rsize)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *raw, size_t rsize) {
     if (rsize < 1) return 0;
     size_t size = rsize - 1;
     uint8_t *data = malloc(size ? size : 1); /* exact size: ASan sees overreads */
     FUZZ_CHECK(data);
     memcpy(data, raw + 1, size);
     if ((raw[0] & 1) && size >= 20) {
-        for (int i = 0; i < 8; i++) data[8 + i] = (uint8_t)((uint64_t)size >> (8 * i));
+        for (int i = 0; i < 8; i++)
+            data[8 + i] = (uint8_t)((uint64_t)size >> (8 * i));
         fuzz_fix_crc(data, size);
     }
     one(data, size);
@@ -52,8 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *raw, size_t rsize)
     return 0;
 }
 
-static void one(const uint8_t *data, size_t size)
-{
+static void one(const uint8_t *data, size_t size) {
     struct ecl_learner_params p;
     if (ecl_learner_state_params(data, size, &p) != ECL_OK) return;
     size_t need = 0;
@@ -85,7 +83,8 @@ static void one(const uint8_t *data, size_t size)
             int32_t top = -2;
             if (ecl_learner_predict(l, x, scores, &top) == ECL_OK)
                 FUZZ_CHECK(top >= -1 && top < (int32_t)mc);
-            for (uint32_t d = 0; d < dim; d++) x[d] = (float)d / (float)dim - 0.5f;
+            for (uint32_t d = 0; d < dim; d++)
+                x[d] = (float)d / (float)dim - 0.5f;
         }
         for (uint32_t c = 0; c < mc && c < 64; c++) {
             const char *nm = ecl_learner_class_name(l, (int32_t)c);

@@ -9,33 +9,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FUZZ_CHECK(cond)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);    \
-            abort();                                                                           \
-        }                                                                                      \
+#define FUZZ_CHECK(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);         \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* The formats end in a CRC32 of every byte before it; a fuzzer almost never gets a mutated CRC
  * right, so without help it would only ever test the CRC check. Harnesses offer a mode that
  * recomputes it (the same IEEE CRC32 as the library) before parsing. */
-static inline void fuzz_fix_crc(uint8_t *buf, size_t len)
-{
+static inline void fuzz_fix_crc(uint8_t *buf, size_t len) {
     if (len < 4) return;
     uint32_t c = 0xFFFFFFFFu;
     for (size_t i = 0; i < len - 4; i++) {
         c ^= buf[i];
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
     }
     c = ~c;
-    for (int i = 0; i < 4; i++) buf[len - 4 + i] = (uint8_t)(c >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        buf[len - 4 + i] = (uint8_t)(c >> (8 * i));
 }
 
 /* Writes data to $TMPDIR/edgecl-fuzz-<pid>-<tag><ext>, returns the path (static storage). */
 static inline const char *fuzz_tmpfile(const char *tag, const char *ext, const uint8_t *data,
-                                       size_t size)
-{
+                                       size_t size) {
     static char path[512];
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir) dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";

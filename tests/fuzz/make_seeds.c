@@ -35,8 +35,7 @@
 static const char *g_out;
 static int g_count;
 
-static void mkdir_p(const char *p)
-{
+static void mkdir_p(const char *p) {
     if (mkdir(p, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "make_seeds: mkdir %s: %s\n", p, strerror(errno));
         exit(1);
@@ -44,8 +43,7 @@ static void mkdir_p(const char *p)
 }
 
 static void put(const char *harness, const char *name, const void *a, size_t alen, const void *b,
-                size_t blen)
-{
+                size_t blen) {
     char dir[4096], path[4400];
     snprintf(dir, sizeof dir, "%s/%s", g_out, harness);
     mkdir_p(dir);
@@ -60,13 +58,13 @@ static void put(const char *harness, const char *name, const void *a, size_t ale
 }
 
 /* ------------------------------------------------------------------ featfile */
-static void featfile_seed(const char *name, uint32_t dim, uint32_t n, int names, int csv)
-{
+static void featfile_seed(const char *name, uint32_t dim, uint32_t n, int names, int csv) {
     struct featfile ff;
     featfile_init(&ff, dim);
     float *x = malloc(dim * sizeof *x);
     for (uint32_t i = 0; i < n; i++) {
-        for (uint32_t d = 0; d < dim; d++) x[d] = (float)(i * 7 + d) * 0.125f - 1.0f;
+        for (uint32_t d = 0; d < dim; d++)
+            x[d] = (float)(i * 7 + d) * 0.125f - 1.0f;
         if (featfile_append(&ff, x, (int32_t)(i % 3) - (i == 5)) != ECL_OK) exit(1);
     }
     free(x);
@@ -96,8 +94,7 @@ static void featfile_seed(const char *name, uint32_t dim, uint32_t n, int names,
     free(buf);
 }
 
-static void featfile_seeds(void)
-{
+static void featfile_seeds(void) {
     featfile_seed("bin_empty", 4, 0, 0, 0);
     featfile_seed("bin_small", 3, 6, 0, 0);
     featfile_seed("bin_names", 5, 7, 1, 0);
@@ -109,8 +106,7 @@ static void featfile_seeds(void)
 
 /* ------------------------------------------------------------------ learner states */
 #ifdef ECL_HAVE_LEARNER
-static void state_seed(enum ecl_learner_kind kind, int steps, int u8)
-{
+static void state_seed(enum ecl_learner_kind kind, int steps, int u8) {
     const uint32_t dim = 6, mc = 5;
     struct ecl_learner_params p = ecl_learner_default_params(kind, dim, mc);
     p.replay.capacity = 12;
@@ -131,7 +127,8 @@ static void state_seed(enum ecl_learner_kind kind, int steps, int u8)
     for (int s = 0; s < steps; s++) {
         for (int i = 0; i < 4; i++) {
             y[i] = (s + i) % 3;
-            for (uint32_t d = 0; d < dim; d++) x[i * dim + d] = (float)y[i] + 0.1f * (float)d;
+            for (uint32_t d = 0; d < dim; d++)
+                x[i * dim + d] = (float)y[i] + 0.1f * (float)d;
         }
         if (ecl_learner_observe(l, x, y, 4) != ECL_OK) exit(1);
     }
@@ -149,8 +146,7 @@ static void state_seed(enum ecl_learner_kind kind, int steps, int u8)
     free(mem);
 }
 
-static void state_seeds(void)
-{
+static void state_seeds(void) {
     for (int k = ECL_LEARNER_NAIVE; k <= ECL_LEARNER_NCM; k++) {
         state_seed((enum ecl_learner_kind)k, 0, 0);
         state_seed((enum ecl_learner_kind)k, 3, 0);
@@ -161,16 +157,29 @@ static void state_seeds(void)
 
 /* ------------------------------------------------------------------ tflite models */
 #ifdef ECL_HAVE_MODEL
-enum { ADD = 0, AVG = 1, CONV = 3, DW = 4, DEQ = 6, FC = 9, MAXP = 17, MUL = 18, RESHAPE = 22,
-       SOFTMAX = 25, PAD = 34, MEAN = 40, QUANT = 114, HSWISH = 117 };
+enum {
+    ADD = 0,
+    AVG = 1,
+    CONV = 3,
+    DW = 4,
+    DEQ = 6,
+    FC = 9,
+    MAXP = 17,
+    MUL = 18,
+    RESHAPE = 22,
+    SOFTMAX = 25,
+    PAD = 34,
+    MEAN = 40,
+    QUANT = 114,
+    HSWISH = 117
+};
 
-static void fill(float *x, size_t n, float scale)
-{
-    for (size_t i = 0; i < n; i++) x[i] = scale * ((float)((i * 37) % 19) / 9.0f - 1.0f);
+static void fill(float *x, size_t n, float scale) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = scale * ((float)((i * 37) % 19) / 9.0f - 1.0f);
 }
 
-static void model_put(struct tb *b, const char *name)
-{
+static void model_put(struct tb *b, const char *name) {
     size_t len;
     uint8_t *f = tb_finish(b, &len);
     if (!f) exit(1);
@@ -179,8 +188,7 @@ static void model_put(struct tb *b, const char *name)
     tb_free(b);
 }
 
-static void model_seeds(void)
-{
+static void model_seeds(void) {
     struct tb b;
     { /* CONV_2D 3x3 stride 2 SAME + RELU6 */
         static float w[4 * 3 * 3 * 3], bias[4];
@@ -246,8 +254,8 @@ static void model_seeds(void)
         tb_op(&b, MEAN, 2, (int[]){t_pad, t_ax}, t_mean, 27, (struct tb_opt[]){{0, 1, 1}}, 1);
         tb_op(&b, RESHAPE, 2, (int[]){t_mean, t_shp}, t_rs, 0, NULL, 0);
         tb_op(&b, FC, 3, (int[]){t_rs, t_fw, t_fb}, t_fc, 0, NULL, 0);
-        tb_op(&b, SOFTMAX, 1, (int[]){t_fc}, t_sm, 9,
-              (struct tb_opt[]){{0, 4, tb_f32bits(1.0f)}}, 1);
+        tb_op(&b, SOFTMAX, 1, (int[]){t_fc}, t_sm, 9, (struct tb_opt[]){{0, 4, tb_f32bits(1.0f)}},
+              1);
         tb_io(&b, t_in, t_sm);
         model_put(&b, "chain_f32");
     }
@@ -284,8 +292,7 @@ struct mem {
     size_t len, cap;
 };
 
-static void mem_add(struct mem *m, const void *p, size_t n)
-{
+static void mem_add(struct mem *m, const void *p, size_t n) {
     if (m->len + n > m->cap) {
         m->cap = (m->len + n) * 2;
         m->p = realloc(m->p, m->cap);
@@ -295,14 +302,12 @@ static void mem_add(struct mem *m, const void *p, size_t n)
     m->len += n;
 }
 
-static void mem_str(struct mem *m, const char *s)
-{
+static void mem_str(struct mem *m, const char *s) {
     mem_add(m, s, strlen(s));
 }
 
 /* A w x h JPEG with a colour gradient; `tone` shifts the colours. */
-static unsigned char *make_jpeg(int w, int h, int tone, size_t *len)
-{
+static unsigned char *make_jpeg(int w, int h, int tone, size_t *len) {
     struct jpeg_compress_struct c;
     struct jpeg_error_mgr e;
     c.err = jpeg_std_error(&e);
@@ -336,8 +341,7 @@ static unsigned char *make_jpeg(int w, int h, int tone, size_t *len)
 }
 
 static void req(struct mem *m, const char *method_url, const char *ctype, const void *body,
-                size_t len)
-{
+                size_t len) {
     if (m->len) mem_str(m, "\n--\n");
     mem_str(m, method_url);
     mem_str(m, "\n");
@@ -346,13 +350,11 @@ static void req(struct mem *m, const char *method_url, const char *ctype, const 
     if (len) mem_add(m, body, len);
 }
 
-static void reqs(struct mem *m, const char *method_url, const char *ctype, const char *body)
-{
+static void reqs(struct mem *m, const char *method_url, const char *ctype, const char *body) {
     req(m, method_url, ctype, body, strlen(body));
 }
 
-static void http_seeds(void)
-{
+static void http_seeds(void) {
     struct mem m = {0};
     req(&m, "GET /api/state", NULL, NULL, 0);
     put("http", "state", m.p, m.len, NULL, 0);
@@ -363,7 +365,8 @@ static void http_seeds(void)
     put("http", "web", m.p, m.len, NULL, 0);
     m.len = 0;
     reqs(&m, "POST /api/classes", "application/json", "{\"name\": \"caf\\u00e9 \\\"x\\\"\"}");
-    reqs(&m, "POST /api/classes", "application/json", "{\"other\":[1,2,{\"a\":null}],\"name\":\"b\"}");
+    reqs(&m, "POST /api/classes", "application/json",
+         "{\"other\":[1,2,{\"a\":null}],\"name\":\"b\"}");
     reqs(&m, "POST /api/classes", "application/json", "{\"name\":\"b\"}");
     req(&m, "DELETE /api/classes", NULL, NULL, 0);
     put("http", "json", m.p, m.len, NULL, 0);
@@ -412,11 +415,11 @@ static void http_seeds(void)
 }
 #endif
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2 || (argc != 2 && argc != 6) || !strcmp(argv[1], "--help")) {
-        fprintf(stderr, "usage: %s OUTDIR   (writes OUTDIR/<harness>/<seed>)\n"
-                        "       %s --jpeg OUT.jpg W H TONE   (a gradient test image)\n",
+        fprintf(stderr,
+                "usage: %s OUTDIR   (writes OUTDIR/<harness>/<seed>)\n"
+                "       %s --jpeg OUT.jpg W H TONE   (a gradient test image)\n",
                 argv[0], argv[0]);
         return argc == 2 ? 0 : 2;
     }

@@ -27,4 +27,21 @@ check "quick run succeeds" '[[ $rc -eq 0 ]]'
 diff="$(sed -n 's/^opt vs ref output: max |diff| \([^ ]*\) (max |ref| \([^)]*\)).*/\1 \2/p' <<<"$out")"
 check "opt output matches ref within 1e-4 relative" \
     '[[ -n "$diff" ]] && awk -v d="${diff% *}" -v m="${diff#* }" "BEGIN{exit !(d <= 1e-4*(1+m))}"'
+
+# ONNX side: export the model, run ONNX Runtime on it through bench_backbone, outputs must agree
+if command -v node >/dev/null && [[ -f "$src/third_party/npm/onnxruntime-node/package.json" &&
+      -f "$src/third_party/npm/onnxruntime-common/package.json" &&
+      -f "$src/third_party/npm/nsfwjs/package.json" ]]; then
+    onnx="$(mktemp --suffix=.onnx)"
+    node "$src/tools/convert/onnx_export.mjs" --out "$onnx" 2>/dev/null; rc=$?
+    check "onnx_export.mjs writes a model" '[[ $rc -eq 0 && -s "$onnx" ]]'
+    err="$(node "$src/tools/convert/onnx_export.mjs" --until no_such_layer --out "$onnx.x" 2>&1)"; rc=$?
+    check "onnx_export.mjs: unknown cut layer refused" '[[ $rc -ne 0 && "$err" == *no_such_layer* ]]'
+    out="$("$bin" --model "$model" --onnx "$onnx" --runs 2 --ref-runs 1 --warmup 1 2>/dev/null)"; rc=$?
+    echo "$out" | tail -6
+    check "ORT runs and its output matches edgecl's" '[[ $rc -eq 0 && "$out" == *"ORT vs edgecl output"*OK* ]]'
+    rm -f "$onnx" "$onnx.x"
+else
+    echo "skip ORT check: node or third_party/npm/{onnxruntime-node,onnxruntime-common,nsfwjs} missing"
+fi
 exit $fail

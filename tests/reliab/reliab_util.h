@@ -10,20 +10,19 @@
 #include <string.h>
 #include <unistd.h>
 
-static inline uint32_t rl_crc32(const void *buf, size_t len)
-{
+static inline uint32_t rl_crc32(const void *buf, size_t len) {
     const unsigned char *p = buf;
     uint32_t c = 0xFFFFFFFFu;
     for (size_t i = 0; i < len; i++) {
         c ^= p[i];
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
     }
     return ~c;
 }
 
 /* Makes a fresh directory under the build tree (a real disk, not /tmp which may be tmpfs). */
-static inline void rl_make_tmpdir(char *out, size_t cap, const char *tag)
-{
+static inline void rl_make_tmpdir(char *out, size_t cap, const char *tag) {
 #ifdef ECL_BINARY_DIR
     snprintf(out, cap, "%s/reliab-%s-XXXXXX", ECL_BINARY_DIR, tag);
 #else
@@ -36,8 +35,7 @@ static inline void rl_make_tmpdir(char *out, size_t cap, const char *tag)
 }
 
 /* Number of entries in dir whose name starts with prefix (removes them if unlink_them). */
-static inline int rl_count_prefix(const char *dir, const char *prefix, int unlink_them)
-{
+static inline int rl_count_prefix(const char *dir, const char *prefix, int unlink_them) {
     DIR *d = opendir(dir);
     if (!d) return -1;
     int n = 0;
@@ -57,8 +55,7 @@ static inline int rl_count_prefix(const char *dir, const char *prefix, int unlin
 }
 
 /* Removes every file in dir, then dir itself (non-recursive: the tests make flat dirs). */
-static inline void rl_rmdir_all(const char *dir)
-{
+static inline void rl_rmdir_all(const char *dir) {
     rl_count_prefix(dir, "", 1);
     rmdir(dir);
 }

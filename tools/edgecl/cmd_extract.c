@@ -219,7 +219,7 @@ int cmd_extract(int argc, char **argv) {
         int w, h;
         if (img_load_file(items[i].path, &rgb, &w, &h, err, sizeof err)) {
             /* img_load_file's message already names the file */
-            fprintf(stderr, "%sextract: skipping: %s\n", bar_shown ? "\n" : "", err);
+            fprintf(stderr, "%sextract: skipping %s\n", bar_shown ? "\n" : "", err);
             bar_shown = 0;
             failed++;
             continue;

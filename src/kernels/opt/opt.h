@@ -10,10 +10,15 @@
  *   out[p,o] = act(bias[o] + sum_{k < K} A[p][k] * W[o][k]),  K = kh*kw*Cin,
  * where A[p] is the NHWC input row of pixel p (1x1) or its receptive field gathered in weight
  * order (im2col, zero outside the image). TFLite's OHWI weights are already contiguous along k,
- * and the kernel table has no plan-time repacking hook, so the micro-kernel computes dot
+ * and the kernel table has no plan-time repacking hook, so the main micro-kernel computes dot
  * products along k: an MR x NR tile (x86: 3 pixels x 4 channels, NEON: 4 x 4) of vector
- * accumulators, reduced horizontally once per tile. No scratch memory is needed. Threads split
- * tiles of pixels (conv), output rows (depthwise, FC) or chunks (ADD) via kc->parallel_for.
+ * accumulators, reduced horizontally once per tile. Two x86 refinements: small K (<= 64, Cout*K
+ * <= 8192: expand convs, the 3x3x3 stem) repacks the weights on the stack and uses a 6x16
+ * broadcast kernel instead (no reductions); 1x1 convs with K <= 192, Cout % 16 == 0 and >= 128
+ * pixels do the same with panels packed (in parallel) into the kernel scratch that
+ * conv2d_f32_scratch asks for (<= Cout*(K+1) floats; without it: the unpacked path); weights
+ * > 256 KiB are walked in L2-sized chunks of output channels. Threads split tiles of pixels (conv),
+ * output rows (depthwise, FC) or chunks (ADD) via kc->parallel_for. Stack use: <= 40 KiB per call.
  *
  *     struct ecl_kernels k = ecl_kernels_ref();
  *     ecl_kernels_opt_install(&k);      // k.name == "avx2" if the CPU has AVX2+FMA
@@ -33,6 +38,10 @@
 void ecl_avx2_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                          const float *in, struct ecl_shape4 is, const float *w,
                          struct ecl_shape4 ws, const float *bias, float *out, struct ecl_shape4 os);
+/* Scratch for ecl_avx2_conv2d_f32 (0 for most shapes; packed weight panels for medium-K 1x1
+ * convs with >= 128 pixels). Without it the kernel falls back to its unpacked path. */
+size_t ecl_avx2_conv2d_f32_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                   struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
 void ecl_avx2_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                          const float *in, struct ecl_shape4 is, const float *w,
                          struct ecl_shape4 ws, const float *bias, float *out, struct ecl_shape4 os);

@@ -14,7 +14,7 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         k->name = "avx2";
         k->conv2d_f32 = ecl_avx2_conv2d_f32;
-        k->conv2d_f32_scratch = 0;
+        k->conv2d_f32_scratch = ecl_avx2_conv2d_f32_scratch;
         k->dwconv_f32 = ecl_avx2_dwconv_f32;
         k->fc_f32 = ecl_avx2_fc_f32;
         k->add_f32 = ecl_avx2_add_f32;

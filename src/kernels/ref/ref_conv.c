@@ -80,8 +80,8 @@ static void conv_i8_rows(void *ctx, int begin, int end) {
                             acc += ((int32_t)ip[ic] - p->in_zp) * (int32_t)wp[ic];
                     }
                 }
-                int32_t v = ecl_requant(acc, p->out_mult[oc], p->out_shift[oc]) + p->out_zp;
-                o[oc] = (int8_t)clampi(v, p->act_min_q, p->act_max_q);
+                o[oc] = (int8_t)ecl_requant_out(acc, p->out_mult[oc], p->out_shift[oc], p->out_zp,
+                                                p->act_min_q, p->act_max_q);
             }
         }
     }
@@ -156,8 +156,8 @@ static void dw_i8_rows(void *ctx, int begin, int end) {
                         acc += (iv - p->in_zp) * (int32_t)w[((size_t)ky * ws.w + kx) * ws.c + oc];
                     }
                 }
-                int32_t v = ecl_requant(acc, p->out_mult[oc], p->out_shift[oc]) + p->out_zp;
-                o[oc] = (int8_t)clampi(v, p->act_min_q, p->act_max_q);
+                o[oc] = (int8_t)ecl_requant_out(acc, p->out_mult[oc], p->out_shift[oc], p->out_zp,
+                                                p->act_min_q, p->act_max_q);
             }
         }
     }
@@ -193,7 +193,7 @@ void ecl_ref_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p, con
             for (int32_t i = 0; i < in_dim; i++)
                 acc += ((int32_t)x[i] - p->in_zp) * wr[i];
             int k = p->per_channel ? o : 0;
-            int32_t v = ecl_requant(acc, p->out_mult[k], p->out_shift[k]) + p->out_zp;
-            out[(size_t)b * out_dim + o] = (int8_t)clampi(v, p->act_min_q, p->act_max_q);
+            out[(size_t)b * out_dim + o] = (int8_t)ecl_requant_out(
+                acc, p->out_mult[k], p->out_shift[k], p->out_zp, p->act_min_q, p->act_max_q);
         }
 }

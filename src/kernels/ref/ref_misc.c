@@ -134,15 +134,16 @@ void ecl_ref_mul_f32(const struct ecl_kctx *kc, const struct ecl_binary_params *
 static inline int8_t add_i8_one(const struct ecl_binary_params *p, int32_t a, int32_t b) {
     int32_t sa = (a - p->a_zp) * (1 << p->left_shift);
     int32_t sb = (b - p->b_zp) * (1 << p->left_shift);
-    int32_t ra = ecl_requant(sa, p->a_mult, p->a_shift);
-    int32_t rb = ecl_requant(sb, p->b_mult, p->b_shift);
-    int32_t v = ecl_requant(ra + rb, p->out_mult, p->out_shift) + p->out_zp;
-    return (int8_t)clampi(v, p->act_min_q, p->act_max_q);
+    int64_t sum = (int64_t)ecl_requant(sa, p->a_mult, p->a_shift) +
+                  ecl_requant(sb, p->b_mult, p->b_shift); /* int64: no overflow */
+    int32_t s32 = sum > INT32_MAX ? INT32_MAX : (sum < INT32_MIN ? INT32_MIN : (int32_t)sum);
+    return (int8_t)ecl_requant_out(s32, p->out_mult, p->out_shift, p->out_zp, p->act_min_q,
+                                   p->act_max_q);
 }
 
 static inline int8_t mul_i8_one(const struct ecl_binary_params *p, int32_t a, int32_t b) {
-    int32_t v = ecl_requant((a - p->a_zp) * (b - p->b_zp), p->out_mult, p->out_shift) + p->out_zp;
-    return (int8_t)clampi(v, p->act_min_q, p->act_max_q);
+    return (int8_t)ecl_requant_out((a - p->a_zp) * (b - p->b_zp), p->out_mult, p->out_shift,
+                                   p->out_zp, p->act_min_q, p->act_max_q);
 }
 
 void ecl_ref_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const int8_t *a,
@@ -224,7 +225,7 @@ void ecl_ref_mean_i8(const int8_t *in, struct ecl_shape4 is, unsigned axis_mask,
             }
         }
         (void)cnt;
-        out[oi] = (int8_t)clampi(ecl_requant(s, mult, shift) + out_zp, -128, 127);
+        out[oi] = (int8_t)ecl_requant_out(s, mult, shift, out_zp, -128, 127);
     }
 }
 
@@ -299,33 +300,67 @@ void ecl_ref_dequantize_i8_f32(const int8_t *in, float *out, size_t n, float sca
 void ecl_ref_requantize_i8(const int8_t *in, int8_t *out, size_t n, int32_t in_zp, int32_t out_zp,
                            int32_t mult, int32_t shift) {
     for (size_t i = 0; i < n; i++)
-        out[i] =
-            (int8_t)clampi(ecl_requant((int32_t)in[i] - in_zp, mult, shift) + out_zp, -128, 127);
+        out[i] = (int8_t)ecl_requant_out((int32_t)in[i] - in_zp, mult, shift, out_zp, -128, 127);
 }
 
 /* ------------------------------------------------------------------ data movement */
+/* Fill n elements with the pad value: memset when all its bytes are equal (0.0f, any int8),
+ * else copy the first element and double the filled part. */
+static void pad_fill(unsigned char *dst, size_t n, size_t es, const unsigned char *v) {
+    if (!n) return;
+    size_t k = 1;
+    while (k < es && v[k] == v[0])
+        k++;
+    if (k == es) {
+        memset(dst, v[0], n * es);
+        return;
+    }
+    memcpy(dst, v, es);
+    for (size_t done = 1; done < n;) {
+        size_t c = done < n - done ? done : n - done;
+        memcpy(dst + done * es, dst, c * es);
+        done += c;
+    }
+}
+
+/* Output-order walk, one contiguous block per run: a padded (n, y) row is one fill, an input
+ * row is [left pad][is.w pixels][right pad], and the pixels are a single memcpy when the
+ * channels are not padded (the usual ZeroPadding2D case), else one memcpy per pixel. */
 void ecl_ref_pad(const void *in, struct ecl_shape4 is, const int32_t pads[8], void *out,
                  size_t elem_size, const void *pad_value) {
     struct ecl_shape4 os = {is.n + pads[0] + pads[1], is.h + pads[2] + pads[3],
                             is.w + pads[4] + pads[5], is.c + pads[6] + pads[7]};
-    const unsigned char *src = in;
+    const unsigned char *src = in, *pv = pad_value;
     unsigned char *dst = out;
-    size_t k = 0;
-    for (int n = 0; n < os.n; n++)
-        for (int y = 0; y < os.h; y++)
-            for (int x = 0; x < os.w; x++)
-                for (int c = 0; c < os.c; c++, k++) {
-                    int in_n = n - pads[0], in_y = y - pads[2], in_x = x - pads[4],
-                        in_c = c - pads[6];
-                    if (in_n < 0 || in_n >= is.n || in_y < 0 || in_y >= is.h || in_x < 0 ||
-                        in_x >= is.w || in_c < 0 || in_c >= is.c)
-                        memcpy(dst + k * elem_size, pad_value, elem_size);
-                    else
-                        memcpy(dst + k * elem_size,
-                               src + ((((size_t)in_n * is.h + in_y) * is.w + in_x) * is.c + in_c) *
-                                         elem_size,
-                               elem_size);
+    const size_t es = elem_size, orow = (size_t)os.w * os.c, irow = (size_t)is.w * is.c;
+    for (int n = 0; n < os.n; n++) {
+        int in_n = n - pads[0];
+        for (int y = 0; y < os.h; y++, dst += orow * es) {
+            int in_y = y - pads[2];
+            if (in_n < 0 || in_n >= is.n || in_y < 0 || in_y >= is.h) {
+                pad_fill(dst, orow, es, pv);
+                continue;
+            }
+            const unsigned char *s = src + (((size_t)in_n * is.h + in_y) * irow) * es;
+            unsigned char *d = dst;
+            pad_fill(d, (size_t)pads[4] * os.c, es, pv);
+            d += (size_t)pads[4] * os.c * es;
+            if (pads[6] == 0 && pads[7] == 0) {
+                memcpy(d, s, irow * es);
+                d += irow * es;
+            } else {
+                for (int x = 0; x < is.w; x++) {
+                    pad_fill(d, (size_t)pads[6], es, pv);
+                    d += (size_t)pads[6] * es;
+                    memcpy(d, s + (size_t)x * is.c * es, (size_t)is.c * es);
+                    d += (size_t)is.c * es;
+                    pad_fill(d, (size_t)pads[7], es, pv);
+                    d += (size_t)pads[7] * es;
                 }
+            }
+            pad_fill(d, (size_t)pads[5] * os.c, es, pv);
+        }
+    }
 }
 
 void ecl_ref_concat(const void *const *ins, const struct ecl_shape4 *shapes, int n, int axis,

@@ -16,6 +16,7 @@
  * micro-kernel with K = kh*kw*Cin. Work is split over tiles of pixels.
  */
 #include <immintrin.h>
+#include <stdint.h>
 #include <string.h>
 #include "kernels/opt/opt.h"
 
@@ -263,21 +264,82 @@ static void conv_tiles(void *ctx, int begin, int end) {
 #define SMALLK_MAXW 8192
 #define MR6 6
 
+/* Pack output-channel panels [ob0, ob1) of the weights (and bias) as [ob][k][16]. */
+static void pack_panels(const struct conv_job *j, float *pw, float *pb, int ob0, int ob1) {
+    const int cout = j->os.c, K = j->ws.h * j->ws.w * j->ws.c;
+    for (int ob = ob0; ob < ob1; ob++)
+        for (int jj = 0; jj < 16; jj++) {
+            int o = ob * 16 + jj;
+            float *d = pw + (size_t)ob * K * 16 + jj;
+            if (o < cout) {
+                const float *src = j->w + (size_t)o * K;
+                for (int k = 0; k < K; k++)
+                    d[(size_t)k * 16] = src[k];
+            } else {
+                for (int k = 0; k < K; k++)
+                    d[(size_t)k * 16] = 0.0f;
+            }
+            pb[o] = o < cout && j->bias ? j->bias[o] : 0.0f;
+        }
+}
+
+/* 6x16 broadcast GEMM over pixel tiles [begin, end) with packed panels pw / bias pb. */
+static void gemm_6x16(const struct conv_job *j, const float *pw, const float *pb, float *col,
+                      int begin, int end);
+
 static void conv_small_k(void *ctx, int begin, int end) {
     const struct conv_job *j = ctx;
-    const struct ecl_conv_params *p = j->p;
-    const int cout = j->os.c, K = j->ws.h * j->ws.w * j->ws.c, nob = (cout + 15) / 16;
-    const int direct = j->ws.h == 1 && j->ws.w == 1 && p->pad_top == 0 && p->pad_left == 0;
+    const int cout = j->os.c, nob = (cout + 15) / 16;
     float pw[SMALLK_MAXW + 16 * SMALLK_MAX] __attribute__((aligned(32)));
     float pb[SMALLK_MAXW / 16 + 16] __attribute__((aligned(32)));
     float col[MR6 * SMALLK_MAX];
-    for (int ob = 0; ob < nob; ob++)
-        for (int jj = 0; jj < 16; jj++) {
-            int o = ob * 16 + jj;
-            for (int k = 0; k < K; k++)
-                pw[((size_t)ob * K + k) * 16 + jj] = o < cout ? j->w[(size_t)o * K + k] : 0.0f;
-            pb[o] = o < cout && j->bias ? j->bias[o] : 0.0f;
-        }
+    pack_panels(j, pw, pb, 0, nob);
+    gemm_6x16(j, pw, pb, col, begin, end);
+}
+
+/* ---- medium K, many pixels: panels packed once per call into the kernel scratch ----
+ * Measured (one thread): packing included, 14x14 64->384 0.128 -> 0.101 ms, 96->576
+ * 0.270 -> 0.223 ms, 28x28 192->32 0.102 -> 0.088 ms; but slower for 7x7 layers (packing not
+ * amortised over 49 pixels), K >= 384, and Cout not a multiple of 16 (padding waste). */
+#define PACKED_MAX_K 192
+#define PACKED_MIN_PIX 128
+
+static size_t packed_bytes(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                           struct ecl_shape4 ws, struct ecl_shape4 os) {
+    long K = (long)ws.h * ws.w * ws.c, npix = (long)os.n * os.h * os.w;
+    int direct = ws.h == 1 && ws.w == 1 && p->pad_top == 0 && p->pad_left == 0;
+    int small = K <= SMALLK_MAX && (long)((os.c + 15) / 16) * 16 * K <= SMALLK_MAXW;
+    if (!direct || small || K > PACKED_MAX_K || npix < PACKED_MIN_PIX || os.c % 16 != 0 ||
+        ws.c != is.c || p->dil_h != 1 || p->dil_w != 1)
+        return 0;
+    return ((size_t)os.c * K + (size_t)os.c) * sizeof(float) + 64;
+}
+
+size_t ecl_avx2_conv2d_f32_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                   struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads) {
+    return packed_bytes(p, is, ws, os);
+}
+
+struct packed_job {
+    const struct conv_job *j;
+    float *pw, *pb;
+};
+
+static void pack_task(void *ctx, int begin, int end) {
+    const struct packed_job *pj = ctx;
+    pack_panels(pj->j, pj->pw, pj->pb, begin, end);
+}
+
+static void packed_task(void *ctx, int begin, int end) {
+    const struct packed_job *pj = ctx;
+    gemm_6x16(pj->j, pj->pw, pj->pb, NULL, begin, end);
+}
+
+static void gemm_6x16(const struct conv_job *j, const float *pw, const float *pb, float *col,
+                      int begin, int end) {
+    const struct ecl_conv_params *p = j->p;
+    const int cout = j->os.c, K = j->ws.h * j->ws.w * j->ws.c, nob = (cout + 15) / 16;
+    const int direct = j->ws.h == 1 && j->ws.w == 1 && p->pad_top == 0 && p->pad_left == 0;
     const __m256 lo = _mm256_set1_ps(p->act_min), hi = _mm256_set1_ps(p->act_max);
     for (int t = begin; t < end; t++) {
         int q0 = t * MR6, mr = j->npix - q0 < MR6 ? j->npix - q0 : MR6;
@@ -335,7 +397,13 @@ void ecl_avx2_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params
         return;
     }
     struct conv_job j = {p, in, w, bias, out, is, ws, os, os.n * os.h * os.w};
-    if (K <= SMALLK_MAX && (long)((os.c + 15) / 16) * 16 * K <= SMALLK_MAXW)
+    size_t need = packed_bytes(p, is, ws, os);
+    if (need && kc && kc->scratch && kc->scratch_bytes >= need) {
+        float *pw = (float *)(((uintptr_t)kc->scratch + 63) & ~(uintptr_t)63);
+        struct packed_job pj = {&j, pw, pw + (size_t)os.c * K};
+        ecl_kctx_run(kc, os.c / 16, pack_task, &pj);
+        ecl_kctx_run(kc, (j.npix + MR6 - 1) / MR6, packed_task, &pj);
+    } else if (K <= SMALLK_MAX && (long)((os.c + 15) / 16) * 16 * K <= SMALLK_MAXW)
         ecl_kctx_run(kc, (j.npix + MR6 - 1) / MR6, conv_small_k, &j);
     else
         ecl_kctx_run(kc, (j.npix + MR - 1) / MR, conv_tiles, &j);
