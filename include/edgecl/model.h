@@ -29,7 +29,7 @@
  *
  * Limits: one subgraph input used, <= ECL_MODEL_MAX_TENSORS tensors and ECL_MODEL_MAX_OPS
  * operators, activation tensors of <= 4 dims. The planner's scratch is a thread-local static
- * (~76 KB), so mem_size/init are reentrant across threads without using the caller's stack.
+ * (~84 KB), so mem_size/init are reentrant across threads without using the caller's stack.
  */
 #ifndef EDGECL_MODEL_H
 #define EDGECL_MODEL_H

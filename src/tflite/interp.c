@@ -7,7 +7,7 @@
  *    computes), so a hostile file cannot make a kernel read or write outside a tensor.
  *  - Planning needs per-tensor scratch (sizes, lifetimes, offsets). mem_size() must answer
  *    without memory from the caller, so the planner keeps that scratch in a thread-local
- *    static (struct plan, ~76 KB; too big for small thread stacks); init() recomputes the
+ *    static (struct plan, ~84 KB; too big for small thread stacks); init() recomputes the
  *    identical plan.
  *  - Everything init() keeps (tensor and op records, requantisation tables, LUTs, aligned
  *    copies of weights the file stores at odd addresses) is "persistent" and laid out first;
@@ -292,8 +292,8 @@ static enum ecl_status prep_conv(struct prep *pp, const struct tfl_op *op, int32
     /* A folded PAD (see fold_pads()) makes the conv see an input larger by fp[] on each side;
      * the kernels read the real input and treat the taps in the margin as zero. */
     if (!window_out(is.h + fp[0] + fp[1], ws.h, sh, dh, padding, &oh, &p->pad_top) ||
-        !window_out(is.w + fp[2] + fp[3], ws.w, sw, dw, padding, &ow, &p->pad_left) ||
-        oh != os.h || ow != os.w)
+        !window_out(is.w + fp[2] + fp[3], ws.w, sw, dw, padding, &ow, &p->pad_left) || oh != os.h ||
+        ow != os.w)
         return op_error(e, ECL_EFORMAT, op, index, "output size does not match the padding");
     p->pad_top += fp[0];
     p->pad_left += fp[2];
@@ -797,8 +797,7 @@ static void fold_pads(const struct ecl_model *m, struct plan *pl, int32_t input,
         if (src < 0 || pads < 0 || ot == cut || ot == input || ot == src) continue;
         if (!tfl_read_tensor(m, src, &in) || !tfl_read_tensor(m, pads, &pt)) continue;
         if (in.info.ndims != 4 || !pt.info.is_const || pt.info.type != ECL_DT_INT32 ||
-            pt.info.ndims != 2 || pt.info.dims[0] != 4 || pt.info.dims[1] != 2 ||
-            pt.data_len < 32)
+            pt.info.ndims != 2 || pt.info.dims[0] != 4 || pt.info.dims[1] != 2 || pt.data_len < 32)
             continue;
         int32_t pv[8];
         memcpy(pv, pt.data, sizeof pv);
@@ -823,8 +822,8 @@ static void fold_pads(const struct ecl_model *m, struct plan *pl, int32_t input,
         int32_t dil_w, dil_h;
         if (!fb_u8(&b, &c.opts, 0, 0, &padding) || padding != PAD_VALID ||
             !fb_i32(&b, &c.opts, dw ? 5 : 4, 1, &dil_w) ||
-            !fb_i32(&b, &c.opts, dw ? 6 : 5, 1, &dil_h) || dil_w < 1 || dil_h < 1 ||
-            dil_w > 1024 || dil_h > 1024)
+            !fb_i32(&b, &c.opts, dw ? 6 : 5, 1, &dil_h) || dil_w < 1 || dil_h < 1 || dil_w > 1024 ||
+            dil_h > 1024)
             continue;
         if (!tfl_read_tensor(m, fb_vec_i32(&b, &c.inputs, 1), &w) || w.info.ndims != 4) continue;
         int64_t eh = (int64_t)(w.info.dims[1] - 1) * dil_h + 1,
@@ -845,7 +844,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     msg_init(e, err, errlen);
     if (!m || !m->buf) FAIL(ECL_EINVAL, "no model");
     struct ecl_interp_opts opts = o ? *o : ecl_interp_default_opts();
-    /* ~90 KB: too big for small thread stacks. Bare-metal targets (no TLS runtime, one thread)
+    /* ~84 KB: too big for small thread stacks. Bare-metal targets (no TLS runtime, one thread)
      * build with -DECL_NO_TLS and get a plain static; planning is then not reentrant. */
 #ifdef ECL_NO_TLS
     static struct plan plan_storage;
@@ -951,8 +950,8 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     struct iop *O = bump_alloc(&bp, sizeof(struct iop) * (size_t)(n_run ? n_run : 1));
     struct ecl_kernels k = opts.force_ref ? ecl_kernels_ref() : ecl_kernels_best();
     struct tfl_tensor slot[4];
-    struct prep pp = {m, it, slot, T, &bp, e, &k, opts.n_threads > 0 ? opts.n_threads : 1, 0,
-                      {0, 0, 0, 0}};
+    struct prep pp = {m, it,          slot, T, &bp, e, &k, opts.n_threads > 0 ? opts.n_threads : 1,
+                      0, {0, 0, 0, 0}};
 
     /* activation tensors: the input and every output of a needed op */
     size_t act_sum = 0;

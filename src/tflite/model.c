@@ -373,6 +373,91 @@ static enum ecl_status fail(struct msg *e, enum ecl_status st, const char *what,
     return st;
 }
 
+/* Truncation diagnosis. The checked readers above only say "bad reference"; when parsing fails
+ * we look again, without the bounds checks on lengths, at where the failing record's pieces
+ * would end. A piece ending past the end of the buffer means the file was cut short (a partial
+ * download or copy), which deserves its own message and ECL_ETRUNCATED. */
+static uint64_t max_u64(uint64_t a, uint64_t b) {
+    return a > b ? a : b;
+}
+/* End of what the uoffset at pos refers to: a table (elem 0: its first 4 bytes) or a vector
+ * of elem-byte elements (its length word and elements). 0 if pos itself is unreadable. */
+static uint64_t table_need(const struct fb_buf *b, uint64_t pos) {
+    if (pos + 4 > b->n) return pos + 4;
+    int32_t so;
+    memcpy(&so, b->p + pos, 4);
+    int64_t vt = (int64_t)pos - so;
+    if (vt < 0) return 0;
+    if ((uint64_t)vt + 4 > b->n) return (uint64_t)vt + 4;
+    uint16_t vlen = fb_rd_u16(b, (size_t)vt), tlen = fb_rd_u16(b, (size_t)vt + 2);
+    return max_u64((uint64_t)vt + vlen, pos + tlen);
+}
+static uint64_t ref_end(const struct fb_buf *b, size_t pos, size_t elem) {
+    if (!fb_in(b, pos, 4)) return (uint64_t)pos + 4;
+    uint64_t target = (uint64_t)pos + fb_rd_u32(b, pos);
+    if (!elem) return table_need(b, target);
+    if (target + 4 > b->n) return target + 4;
+    return target + 4 + (uint64_t)fb_rd_u32(b, (size_t)target) * elem;
+}
+static uint64_t field_end(const struct fb_buf *b, const struct fb_table *t, uint32_t idx,
+                          size_t elem) {
+    size_t pos;
+    return fb_field(b, t, idx, 4, &pos) == 1 ? ref_end(b, pos, elem) : 0;
+}
+/* Furthest byte the table referenced at pos (and its vectors in fields[]) would need. */
+static uint64_t table_end(const struct fb_buf *b, size_t pos, const uint32_t *fields,
+                          const size_t *elems, int nf, struct fb_table *t) {
+    uint64_t end = ref_end(b, pos, 0);
+    if (end > b->n) return end;
+    if (!fb_table_at(b, pos + fb_rd_u32(b, pos), t)) return 0;
+    end = 0;
+    for (int k = 0; k < nf; k++)
+        end = max_u64(end, field_end(b, t, fields[k], elems[k]));
+    return end;
+}
+/* Bytes tensor i needs (its record, shape, name, and its buffer's data); 0 if unknown. */
+static uint64_t tensor_end(const struct ecl_model *m, uint32_t i, int *data) {
+    struct fb_buf b = mbuf(m);
+    struct fb_table tt, bt;
+    static const uint32_t tf[] = {TEN_SHAPE, TEN_NAME};
+    static const size_t te[] = {4, 1};
+    *data = 0;
+    uint64_t end = table_end(&b, m->tensors + 4 * (size_t)i, tf, te, 2, &tt);
+    if (end > b.n ||
+        !fb_table_at(&b, m->tensors + 4 * (size_t)i + fb_rd_u32(&b, m->tensors + 4 * (size_t)i),
+                     &tt))
+        return end;
+    uint32_t bi;
+    if (!fb_u32(&b, &tt, TEN_BUFFER, 0, &bi) || !bi || bi >= m->n_buffers) return end;
+    static const uint32_t bf[] = {BUF_DATA};
+    static const size_t be[] = {1};
+    uint64_t d = table_end(&b, m->buffers + 4 * (size_t)bi, bf, be, 1, &bt);
+    if (d <= b.n &&
+        fb_table_at(&b, m->buffers + 4 * (size_t)bi + fb_rd_u32(&b, m->buffers + 4 * (size_t)bi),
+                    &bt)) {
+        uint64_t off, size;
+        if (fb_u64(&b, &bt, BUF_OFFSET, 0, &off) && fb_u64(&b, &bt, BUF_SIZE, 0, &size) &&
+            off > 1 && size && off + size >= off)
+            d = max_u64(d, off + size);
+    }
+    if (d > b.n) *data = 1;
+    return max_u64(end, d);
+}
+
+static enum ecl_status truncated(struct msg *e, const char *what, int64_t idx, const char *tail,
+                                 uint64_t need, size_t len) {
+    msg_str(e, "file truncated: ");
+    msg_str(e, what);
+    if (idx >= 0) msg_int(e, idx);
+    msg_str(e, tail);
+    msg_str(e, " extends past the end of the file (needs at least ");
+    msg_int(e, (int64_t)need);
+    msg_str(e, " bytes, the file has ");
+    msg_int(e, (int64_t)len);
+    msg_str(e, ")");
+    return ECL_ETRUNCATED;
+}
+
 enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m, char *err,
                                 size_t errlen) {
     struct msg e;
@@ -387,8 +472,11 @@ enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m
     struct fb_table root, sg;
     struct fb_vec v;
     size_t rpos;
-    if (!fb_deref(&b, 0, &rpos) || !fb_table_at(&b, rpos, &root))
+    if (!fb_deref(&b, 0, &rpos) || !fb_table_at(&b, rpos, &root)) {
+        if (ref_end(&b, 0, 0) > len)
+            return truncated(&e, "the model table", -1, "", ref_end(&b, 0, 0), len);
         return fail(&e, ECL_EFORMAT, "bad root table offset", -1);
+    }
     uint32_t version;
     if (!fb_u32(&b, &root, MODEL_VERSION, 0, &version))
         return fail(&e, ECL_EFORMAT, "bad model version field", -1);
@@ -399,24 +487,36 @@ enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m
     }
     m->buf = buf;
     m->len = len;
-    if (fb_vector(&b, &root, MODEL_OPCODES, 4, &v) < 0)
+    if (fb_vector(&b, &root, MODEL_OPCODES, 4, &v) < 0) {
+        uint64_t need = field_end(&b, &root, MODEL_OPCODES, 4);
+        if (need > len) return truncated(&e, "the operator_codes vector", -1, "", need, len);
         return fail(&e, ECL_EFORMAT, "bad operator_codes vector", -1);
+    }
     m->opcodes = v.pos;
     m->n_opcodes = v.len;
-    if (fb_vector(&b, &root, MODEL_BUFFERS, 4, &v) < 0)
+    if (fb_vector(&b, &root, MODEL_BUFFERS, 4, &v) < 0) {
+        uint64_t need = field_end(&b, &root, MODEL_BUFFERS, 4);
+        if (need > len) return truncated(&e, "the buffers vector", -1, "", need, len);
         return fail(&e, ECL_EFORMAT, "bad buffers vector", -1);
+    }
     m->buffers = v.pos;
     m->n_buffers = v.len;
     if (fb_vector(&b, &root, MODEL_SUBGRAPHS, 4, &v) <= 0 || v.len < 1)
         return fail(&e, ECL_EFORMAT, "model has no subgraph", -1);
     if (!fb_vec_table(&b, &v, 0, &sg)) return fail(&e, ECL_EFORMAT, "bad subgraph table", -1);
-    if (fb_vector(&b, &sg, SG_TENSORS, 4, &v) < 0)
+    if (fb_vector(&b, &sg, SG_TENSORS, 4, &v) < 0) {
+        uint64_t need = field_end(&b, &sg, SG_TENSORS, 4);
+        if (need > len) return truncated(&e, "the tensors vector", -1, "", need, len);
         return fail(&e, ECL_EFORMAT, "bad tensors vector", -1);
+    }
     if (v.len > ECL_MODEL_MAX_TENSORS) return fail(&e, ECL_ERANGE, "too many tensors: ", v.len);
     m->tensors = v.pos;
     m->n_tensors = v.len;
-    if (fb_vector(&b, &sg, SG_OPERATORS, 4, &v) < 0)
+    if (fb_vector(&b, &sg, SG_OPERATORS, 4, &v) < 0) {
+        uint64_t need = field_end(&b, &sg, SG_OPERATORS, 4);
+        if (need > len) return truncated(&e, "the operators vector", -1, "", need, len);
         return fail(&e, ECL_EFORMAT, "bad operators vector", -1);
+    }
     if (v.len > ECL_MODEL_MAX_OPS) return fail(&e, ECL_ERANGE, "too many operators: ", v.len);
     m->ops = v.pos;
     m->n_ops = v.len;
@@ -441,13 +541,22 @@ enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m
     struct tfl_tensor tt;
     for (uint32_t i = 0; i < m->n_tensors; i++)
         if (!tfl_read_tensor(m, (int32_t)i, &tt)) {
+            int data;
+            uint64_t need = tensor_end(m, i, &data);
             memset(m, 0, sizeof *m);
+            if (need > len)
+                return truncated(&e, "tensor ", i, data ? "'s data" : "'s record", need, len);
             return fail(&e, ECL_EFORMAT, "malformed tensor ", i);
         }
     struct tfl_op op;
     for (uint32_t i = 0; i < m->n_ops; i++)
         if (!tfl_read_op(m, (int32_t)i, &op)) {
+            static const uint32_t of[] = {OP_INPUTS, OP_OUTPUTS};
+            static const size_t oe[] = {4, 4};
+            struct fb_table ot;
+            uint64_t need = table_end(&b, m->ops + 4 * (size_t)i, of, oe, 2, &ot);
             memset(m, 0, sizeof *m);
+            if (need > len) return truncated(&e, "operator ", i, "", need, len);
             return fail(&e, ECL_EFORMAT, "malformed operator ", i);
         }
     return ECL_OK;

@@ -113,9 +113,10 @@ async function main() {
     const side = model.inputs[0].shape[1];
     const cut = tf.model({ inputs: model.inputs,
                            outputs: GOLDEN_LAYERS.map((n) => model.getLayer(n).output) });
-    let g = null, gt = null;
+    let g = null, gt = null, names = null;
     if (a.check) {
         g = buildGraph(km);
+        names = GOLDEN_LAYERS.map((n) => g.kerasToTensor.get(n));
         const bytes = a.model ? fs.readFileSync(a.model) : writeTflite(g, { description: 'check' });
         gt = readTflite(bytes);
         if (a.model) g = null;
@@ -135,7 +136,6 @@ async function main() {
         const probs = Array.from(vals.at(-1), (v) => v.toFixed(4)).join(' ');
         process.stderr.write(`[${ii + 1}/${files.length}] ${f}: softmax ${probs}\n`);
         if (a.check) {
-            const names = GOLDEN_LAYERS.map((n) => (g || buildGraph(km)).kerasToTensor.get(n));
             for (const [label, graph] of [['ir', g], ['tflite', gt]]) {
                 if (!graph) continue;
                 const got = evalGraph(tf, graph, x, names);

@@ -161,13 +161,21 @@ void ecl_ref_mul_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p
 /* ------------------------------------------------------------------ reductions */
 void ecl_ref_mean_hw_f32(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
                          float *out) {
-    size_t hw = (size_t)is.h * is.w;
+    /* float only (no soft-double on single-precision FPUs such as Cortex-M4F): each row is
+     * summed separately, then the row sums, which keeps the rounding error of a 7x7 or even
+     * 112x112 map at a few float ulps. */
     for (int n = 0; n < is.n; n++)
         for (int c = 0; c < is.c; c++) {
-            double s = 0;
-            for (size_t i = 0; i < hw; i++)
-                s += in[((size_t)n * hw + i) * is.c + c];
-            out[(size_t)n * is.c + c] = hw ? (float)(s / (double)hw) : 0.0f;
+            float s = 0.0f;
+            for (int y = 0; y < is.h; y++) {
+                const float *row = in + (((size_t)n * is.h + y) * is.w) * is.c + c;
+                float r = 0.0f;
+                for (int x = 0; x < is.w; x++)
+                    r += row[(size_t)x * is.c];
+                s += r;
+            }
+            size_t hw = (size_t)is.h * is.w;
+            out[(size_t)n * is.c + c] = hw ? s / (float)hw : 0.0f;
         }
 }
 
@@ -237,13 +245,14 @@ void ecl_ref_softmax_f32(const float *in, float *out, int32_t outer, int32_t dep
         float m = -INFINITY;
         for (int32_t i = 0; i < depth; i++)
             m = x[i] > m ? x[i] : m;
-        double s = 0;
+        float s = 0.0f; /* terms in (0, 1], one of them 1: float is accurate enough */
         for (int32_t i = 0; i < depth; i++) {
             y[i] = expf(beta * (x[i] - m));
             s += y[i];
         }
+        float inv = 1.0f / s;
         for (int32_t i = 0; i < depth; i++)
-            y[i] = (float)(y[i] / s);
+            y[i] *= inv;
     }
 }
 
@@ -255,13 +264,13 @@ void ecl_ref_softmax_i8(const int8_t *in, int8_t *out, int32_t outer, int32_t de
         int32_t m = -128;
         for (int32_t i = 0; i < depth; i++)
             m = x[i] > m ? x[i] : m;
-        double s = 0;
+        float s = 0.0f, k = beta * in_scale; /* float: the output has 8 bits */
         for (int32_t i = 0; i < depth; i++)
-            s += exp((double)beta * in_scale * (x[i] - m));
+            s += expf(k * (float)(x[i] - m));
         for (int32_t i = 0; i < depth; i++) {
-            double p = exp((double)beta * in_scale * (x[i] - m)) / s;
-            double q = round(p / out_scale) + out_zp;
-            y[i] = (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
+            float p = expf(k * (float)(x[i] - m)) / s;
+            float q = roundf(p / out_scale) + (float)out_zp;
+            y[i] = (int8_t)(!(q >= -128.0f) ? -128 : (q > 127.0f ? 127 : (int32_t)q));
         }
     }
 }

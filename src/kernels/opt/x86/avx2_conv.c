@@ -14,6 +14,11 @@
  * is NHWC-contiguous. Other convolutions gather the MR pixels' receptive fields (im2col, in the
  * weight order [ky][kx][i], zero outside the image) into a stack buffer, then run the same
  * micro-kernel with K = kh*kw*Cin. Work is split over tiles of pixels.
+ *
+ * Where repacking does pay even per call - small K (weights packed on each task's stack) and
+ * medium K with many pixels (packed once, in parallel, into the kernel scratch) - a 6x16
+ * broadcast GEMM replaces the dot products; see conv_small_k / packed_bytes below for the
+ * measured thresholds.
  */
 #include <immintrin.h>
 #include <stdint.h>
