@@ -49,9 +49,18 @@ scripts/fetch-npm.sh
 
 # ---------------------------------------------------------------- model conversion
 mkdir -p models
-if [[ ! -s models/mobilenet_v2.tflite || tools/convert/nsfwjs2tflite.mjs -nt models/mobilenet_v2.tflite ]]; then
+stale() { # $1: model file; stale if missing or older than any converter source
+  [[ ! -s "$1" ]] && return 0
+  [[ -n "$(find tools/convert -name '*.mjs' -newer "$1" -print -quit)" ]]
+}
+if stale models/mobilenet_v2.tflite; then
   say "converting pretrained MobileNetV2 (nsfwjs@4.4.0) -> models/mobilenet_v2.tflite"
   node tools/convert/nsfwjs2tflite.mjs --out models/mobilenet_v2.tflite
+fi
+if stale models/mobilenet_v2_int8.tflite; then
+  say "converting the int8 variant -> models/mobilenet_v2_int8.tflite"
+  node tools/convert/nsfwjs2tflite.mjs --int8 --calib tests/data/golden \
+    --out models/mobilenet_v2_int8.tflite
 fi
 
 # ---------------------------------------------------------------- build

@@ -89,9 +89,19 @@ struct plan {
 
 /* ------------------------------------------------------------------ helpers */
 static struct ecl_shape4 shape4(const struct ecl_tensor_info *ti) {
+    /* Right-align the dims; a rank above 4 folds its leading dims into the batch (found by
+     * fuzz_model: rank 5 used to index d[-1]). */
     int32_t d[4] = {1, 1, 1, 1};
-    for (int i = 0; i < ti->ndims && i < 4; i++)
-        d[4 - ti->ndims + i] = ti->dims[i];
+    int64_t lead = 1;
+    for (int i = 0; i < ti->ndims; i++) {
+        int j = 4 - ti->ndims + i;
+        if (j >= 0) d[j] = ti->dims[i];
+        else if ((lead *= ti->dims[i]) > INT32_MAX) lead = INT32_MAX;
+    }
+    if (ti->ndims > 4) {
+        int64_t b = lead * d[0];
+        d[0] = b > INT32_MAX ? INT32_MAX : (int32_t)b;
+    }
     struct ecl_shape4 s = {d[0], d[1], d[2], d[3]};
     return s;
 }

@@ -62,7 +62,7 @@ export function loadNsfwjsModel(dir = path.join(NSFWJS_DIR, 'dist', 'models', 'm
         shard = require(path.join(dir, 'group1-shard1of1.min.js'));
     } catch (e) {
         throw new Error(`cannot load the nsfwjs model from ${dir} (run scripts/fetch-npm.sh): ` +
-                        e.message);
+                        e.message.split('\n')[0]);
     }
     if (!model || !model.modelTopology || !model.weightsManifest || typeof shard !== 'string')
         throw new Error(`${dir}: unexpected nsfwjs model file layout`);

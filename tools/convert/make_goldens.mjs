@@ -95,7 +95,10 @@ async function main() {
             process.stdout.write(USAGE);
             return 0;
         } else if (k === '--out') a.out = val();
-        else if (k === '--images') a.images = Number(val());
+        else if (k === '--images') {
+            a.images = Number(val());
+            if (!Number.isInteger(a.images) || a.images < 0) throw new Error('--images: expected a count');
+        }
         else if (k === '--check') a.check = true;
         else if (k === '--tol') a.tol = Number(val());
         else if (k === '--model') a.model = val();
