@@ -136,4 +136,9 @@ void cli_learner_free(struct cli_learner *L);
 void cli_progress(const char *what, uint64_t i, uint64_t n);
 void cli_progress_done(const char *what, uint64_t n);
 
+/* JSON output helpers: a quoted, escaped string (NULL -> ""); a number (%.6g, non-finite ->
+ * null). */
+void cli_json_str(FILE *f, const char *s);
+void cli_json_num(FILE *f, double v);
+
 #endif

@@ -120,26 +120,6 @@ static int mkdir_p(const char *path) {
     return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
 }
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void json_num(FILE *f, double v) {
-    if (isfinite(v))
-        fprintf(f, "%.6g", v);
-    else
-        fputs("null", f);
-}
-
 /* Progress of a long loop on stderr: at most every 2 s, with rate and ETA. */
 struct progress {
     const char *what;
@@ -578,11 +558,11 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
         return 1;
     }
     fprintf(f, "{\n  \"tool\": \"edgecl bench-cl\",\n  \"scenario\": ");
-    json_str(f, o->scenario);
+    cli_json_str(f, o->scenario);
     fprintf(f, ",\n  \"model\": ");
-    json_str(f, o->model);
+    cli_json_str(f, o->model);
     fprintf(f, ",\n  \"cut\": ");
-    json_str(f, o->cut);
+    cli_json_str(f, o->cut);
     fprintf(f, ",\n  \"dim\": %u,\n  \"n_classes\": %u,\n  \"n_batches\": %u,\n", P->dim,
             sc0->n_classes, T);
     fprintf(f, "  \"n_train\": %u,\n  \"n_test\": %u,\n  \"runs\": %u,\n  \"seed\": %u,\n",
@@ -595,9 +575,9 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
                 o->c50_train_stride, o->c50_test_stride);
     fprintf(f, "  \"features_from_cache\": %s,\n  \"extract_seconds\": ",
             P->from_cache ? "true" : "false");
-    json_num(f, P->extract_s);
+    cli_json_num(f, P->extract_s);
     fprintf(f, ",\n  \"extract_ms_per_image\": ");
-    json_num(f, P->from_cache ? NAN : 1e3 * P->extract_s / P->n);
+    cli_json_num(f, P->from_cache ? NAN : 1e3 * P->extract_s / P->n);
     fprintf(f, ",\n  \"arena_bytes\": %zu,\n  \"peak_rss_bytes\": %zu,\n", arena,
             ecl_port_peak_rss_bytes());
     fprintf(f, "  \"accuracy_unit\": \"fraction of the full test set\",\n  \"results\": [\n");
@@ -605,13 +585,13 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
         const struct result *R = &res[c];
         const struct ecl_learner_params *p = &cfg[c].p;
         fprintf(f, "    {\n      \"name\": ");
-        json_str(f, cfg[c].name);
+        cli_json_str(f, cfg[c].name);
         fprintf(f, ",\n      \"learner\": ");
-        json_str(f, cfg[c].joint ? "joint" : ecl_learner_kind_name(p->kind));
+        cli_json_str(f, cfg[c].joint ? "joint" : ecl_learner_kind_name(p->kind));
         char desc[256];
         cli_learner_describe(p, desc, sizeof desc);
         fprintf(f, ",\n      \"config\": ");
-        json_str(f, desc);
+        cli_json_str(f, desc);
         if (p->kind == ECL_LEARNER_REPLAY && !cfg[c].joint) {
             fprintf(f, ",\n      \"buffer\": %u, \"policy\": \"%s\", \"storage\": \"%s\"",
                     p->replay.capacity, cli_policy_name(p->replay.policy),
@@ -624,7 +604,7 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
             for (uint32_t r = 0; r < nr; r++)
                 v[r] = R->acc[(size_t)r * T + b], s += v[r];
             fprintf(f, "%s", b ? ", " : "");
-            json_num(f, s / nr);
+            cli_json_num(f, s / nr);
         }
         fprintf(f, "],\n      \"acc_std\": [");
         for (uint32_t b = 0; b < T; b++) {
@@ -633,12 +613,12 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
             for (uint32_t r = 0; r < nr; r++)
                 v[r] = R->acc[(size_t)r * T + b];
             fprintf(f, "%s", b ? ", " : "");
-            json_num(f, std_of(v, nr));
+            cli_json_num(f, std_of(v, nr));
         }
         fprintf(f, "]");
 #define SCALAR(key, arr)                                                                           \
-    fprintf(f, ",\n      \"" key "\": "), json_num(f, mean_of(R->arr, o->runs)),                   \
-        fprintf(f, ", \"" key "_std\": "), json_num(f, std_of(R->arr, o->runs))
+    fprintf(f, ",\n      \"" key "\": "), cli_json_num(f, mean_of(R->arr, o->runs)),                   \
+        fprintf(f, ", \"" key "_std\": "), cli_json_num(f, std_of(R->arr, o->runs))
         SCALAR("final_acc", final_acc);
         SCALAR("avg_acc", avg_acc);
         SCALAR("forgetting", forgetting);
@@ -653,15 +633,15 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
         fprintf(f, ",\n      \"runs\": [");
         for (uint32_t r = 0; r < o->runs; r++) {
             fprintf(f, "%s\n        {\"seed\": %u, \"final_acc\": ", r ? "," : "", o->seed + r);
-            json_num(f, R->final_acc[r]);
+            cli_json_num(f, R->final_acc[r]);
             fprintf(f, ", \"forgetting\": ");
-            json_num(f, R->forgetting[r]);
+            cli_json_num(f, R->forgetting[r]);
             fprintf(f, ", \"bwt\": ");
-            json_num(f, R->bwt[r]);
+            cli_json_num(f, R->bwt[r]);
             fprintf(f, ", \"acc\": [");
             for (uint32_t b = 0; b < T; b++) {
                 fprintf(f, "%s", b ? ", " : "");
-                json_num(f, R->acc[(size_t)r * T + b]);
+                cli_json_num(f, R->acc[(size_t)r * T + b]);
             }
             fprintf(f, "]}");
         }

@@ -65,27 +65,6 @@ static int cmp_i32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static void json_num(FILE *f, double v) {
-    if (isfinite(v))
-        fprintf(f, "%.6g", v);
-    else
-        fprintf(f, "null");
-}
-
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 /* The split scenario, precomputed once and shared by all learners. */
 struct split {
     uint32_t T;           /* experiences */
@@ -326,9 +305,9 @@ static int write_json(const char *path, const char *trp, const char *tep, const 
     }
     uint32_t T = s->T;
     fprintf(f, "{\n  \"scenario\": \"split\",\n  \"train\": ");
-    json_str(f, trp);
+    cli_json_str(f, trp);
     fprintf(f, ",\n  \"test\": ");
-    json_str(f, tep);
+    cli_json_str(f, tep);
     fprintf(f,
             ",\n  \"dim\": %u,\n  \"n_train\": %u,\n  \"classes_per_exp\": %u,\n"
             "  \"n_experiences\": %u,\n  \"experiences\": [",
@@ -347,35 +326,35 @@ static int write_json(const char *path, const char *trp, const char *tep, const 
         const struct result *r = &res[i];
         fprintf(f, "%s\n    {\"learner\": \"%s\", \"config\": ", i ? "," : "",
                 ecl_learner_kind_name(r->kind));
-        json_str(f, r->desc);
+        cli_json_str(f, r->desc);
         fprintf(f, ",\n     \"acc_seen\": [");
         for (uint32_t e = 0; e < T; e++) {
             if (e) fprintf(f, ", ");
-            json_num(f, r->acc_seen[e]);
+            cli_json_num(f, r->acc_seen[e]);
         }
         fprintf(f, "],\n     \"acc_matrix\": [");
         for (uint32_t e = 0; e < T; e++) {
             fprintf(f, "%s[", e ? ", " : "");
             for (uint32_t j = 0; j < T; j++) {
                 if (j) fprintf(f, ", ");
-                json_num(f, r->R[(size_t)e * T + j]);
+                cli_json_num(f, r->R[(size_t)e * T + j]);
             }
             fprintf(f, "]");
         }
         fprintf(f, "],\n     \"final_avg_acc\": ");
-        json_num(f, r->avg_acc);
+        cli_json_num(f, r->avg_acc);
         fprintf(f, ", \"final_acc_all\": ");
-        json_num(f, r->acc_all);
+        cli_json_num(f, r->acc_all);
         fprintf(f, ", \"forgetting\": ");
-        json_num(f, r->forgetting);
+        cli_json_num(f, r->forgetting);
         fprintf(f, ", \"bwt\": ");
-        json_num(f, r->bwt);
+        cli_json_num(f, r->bwt);
         fprintf(f, ",\n     \"train_seconds\": ");
-        json_num(f, r->train_s);
+        cli_json_num(f, r->train_s);
         fprintf(f, ", \"train_us_per_sample\": ");
-        json_num(f, r->n_train ? r->train_s * 1e6 / r->n_train : 0.0);
+        cli_json_num(f, r->n_train ? r->train_s * 1e6 / r->n_train : 0.0);
         fprintf(f, ", \"predict_us_per_sample\": ");
-        json_num(f, r->n_pred ? r->predict_s * 1e6 / r->n_pred : 0.0);
+        cli_json_num(f, r->n_pred ? r->predict_s * 1e6 / r->n_pred : 0.0);
         fprintf(f, ",\n     \"learner_bytes\": %zu, \"replay_bytes\": %zu}", r->mem_bytes,
                 r->replay_bytes);
     }

@@ -20,20 +20,6 @@ static void usage(FILE *f) {
                "  --json         machine-readable output\n");
 }
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 int cmd_info(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
@@ -70,7 +56,7 @@ int cmd_info(int argc, char **argv) {
     size_t rbytes = ecl_learner_replay_bytes(L.l);
     if (json) {
         printf("{\"file\":");
-        json_str(stdout, state);
+        cli_json_str(stdout, state);
         printf(",\"file_bytes\":%zu,\"crc_ok\":true,\"kind\":\"%s\",\"dim\":%u,"
                "\"max_classes\":%u,\"n_classes\":%u,\"samples_seen\":%llu,\"memory_bytes\":%zu",
                fbytes, ecl_learner_kind_name(p->kind), p->dim, p->max_classes, nc,
@@ -79,7 +65,7 @@ int cmd_info(int argc, char **argv) {
         for (uint32_t c = 0; c < nc; c++) {
             const char *nm = ecl_learner_class_name(L.l, (int32_t)c);
             if (c) putchar(',');
-            json_str(stdout, nm ? nm : "");
+            cli_json_str(stdout, nm ? nm : "");
         }
         printf("]");
         if (has_head) {
