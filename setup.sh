@@ -25,7 +25,7 @@ done
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- Debian packages
-PKGS=(build-essential cmake pkg-config libcmocka-dev libpng-dev libjpeg62-turbo-dev
+PKGS=(build-essential cmake pkg-config clang-format git libcmocka-dev libpng-dev libjpeg62-turbo-dev
       libmicrohttpd-dev zlib1g-dev clang libclang-rt-14-dev chromium wrk
       dataset-fashion-mnist openssl ca-certificates python3-numpy curl
       gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu qemu-user)

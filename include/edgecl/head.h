@@ -33,18 +33,18 @@ extern "C" {
 enum ecl_optimizer { ECL_OPT_SGD = 0, ECL_OPT_ADAM = 1 };
 
 struct ecl_head_params {
-    uint32_t dim;                          /* input (latent) size */
-    uint32_t max_classes;                  /* output rows reserved */
-    uint32_t n_hidden;                     /* number of hidden layers, 0..ECL_HEAD_MAX_HIDDEN */
-    uint32_t hidden[ECL_HEAD_MAX_HIDDEN];  /* hidden sizes */
-    uint32_t max_batch;                    /* largest mini-batch train_batch accepts */
+    uint32_t dim;                         /* input (latent) size */
+    uint32_t max_classes;                 /* output rows reserved */
+    uint32_t n_hidden;                    /* number of hidden layers, 0..ECL_HEAD_MAX_HIDDEN */
+    uint32_t hidden[ECL_HEAD_MAX_HIDDEN]; /* hidden sizes */
+    uint32_t max_batch;                   /* largest mini-batch train_batch accepts */
     enum ecl_optimizer optimizer;
-    float lr;                              /* learning rate */
-    float momentum;                        /* SGD momentum, 0 = plain SGD */
-    float beta1, beta2, eps;               /* Adam */
-    float l2;                              /* L2 coefficient on weights */
-    int l2_bias;                           /* also apply L2 to biases */
-    uint32_t seed;                         /* weight init (He-uniform) */
+    float lr;                /* learning rate */
+    float momentum;          /* SGD momentum, 0 = plain SGD */
+    float beta1, beta2, eps; /* Adam */
+    float l2;                /* L2 coefficient on weights */
+    int l2_bias;             /* also apply L2 to biases */
+    uint32_t seed;           /* weight init (He-uniform) */
 };
 
 struct ecl_head;
@@ -61,8 +61,8 @@ enum ecl_status ecl_head_train_batch(struct ecl_head *h, const float *x, const i
 /* probs: n_classes softmax outputs for one latent vector. */
 enum ecl_status ecl_head_predict(struct ecl_head *h, const float *x, float *probs);
 /* Loss and gradients without a step (used by gradient checks); grads stay inside the head. */
-enum ecl_status ecl_head_loss_grad(struct ecl_head *h, const float *x, const int32_t *y,
-                                   uint32_t n, float *loss);
+enum ecl_status ecl_head_loss_grad(struct ecl_head *h, const float *x, const int32_t *y, uint32_t n,
+                                   float *loss);
 /* Access to parameters for tests/serialisation: tensor i (0..n_params-1), weights then bias
  * per layer. grad may be NULL. */
 uint32_t ecl_head_n_param_tensors(const struct ecl_head *h);

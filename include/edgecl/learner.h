@@ -62,7 +62,7 @@ struct ecl_learner_params {
 
 struct ecl_learner;
 
-const char *ecl_learner_kind_name(enum ecl_learner_kind k);          /* "naive", ... */
+const char *ecl_learner_kind_name(enum ecl_learner_kind k); /* "naive", ... */
 enum ecl_status ecl_learner_kind_parse(const char *name, enum ecl_learner_kind *k);
 struct ecl_learner_params ecl_learner_default_params(enum ecl_learner_kind kind, uint32_t dim,
                                                      uint32_t max_classes);
@@ -78,8 +78,8 @@ enum ecl_status ecl_learner_observe(struct ecl_learner *l, const float *x, const
  * top: best class, or -1 if nothing learned yet. Either output may be NULL. */
 enum ecl_status ecl_learner_predict(struct ecl_learner *l, const float *x, float *scores,
                                     int32_t *top);
-uint32_t ecl_learner_n_classes(const struct ecl_learner *l);  /* 1 + highest label seen */
-uint64_t ecl_learner_n_seen(const struct ecl_learner *l);     /* samples observed in total */
+uint32_t ecl_learner_n_classes(const struct ecl_learner *l); /* 1 + highest label seen */
+uint64_t ecl_learner_n_seen(const struct ecl_learner *l);    /* samples observed in total */
 /* Class names (optional, for tools and the demo). */
 enum ecl_status ecl_learner_set_class_name(struct ecl_learner *l, int32_t cls, const char *name);
 const char *ecl_learner_class_name(const struct ecl_learner *l, int32_t cls); /* "" if unset */
@@ -91,8 +91,7 @@ enum ecl_status ecl_learner_reset(struct ecl_learner *l);
 enum ecl_status ecl_learner_state_size(const struct ecl_learner *l, size_t *bytes);
 enum ecl_status ecl_learner_state_write(const struct ecl_learner *l, void *buf, size_t cap,
                                         size_t *written);
-enum ecl_status ecl_learner_state_params(const void *buf, size_t len,
-                                         struct ecl_learner_params *p);
+enum ecl_status ecl_learner_state_params(const void *buf, size_t len, struct ecl_learner_params *p);
 enum ecl_status ecl_learner_state_read(struct ecl_learner *l, const void *buf, size_t len);
 
 #ifdef __cplusplus

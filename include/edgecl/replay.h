@@ -35,11 +35,11 @@ enum ecl_replay_storage { ECL_REPLAY_F32 = 0, ECL_REPLAY_U8 = 1 };
 
 struct ecl_replay_params {
     uint32_t dim;
-    uint32_t capacity;          /* samples */
-    uint32_t max_classes;       /* for the balanced policy's per-class counters */
+    uint32_t capacity;    /* samples */
+    uint32_t max_classes; /* for the balanced policy's per-class counters */
     enum ecl_replay_policy policy;
     enum ecl_replay_storage storage;
-    float replace_fraction;     /* RANDOM: fraction of capacity replaced per batch once full */
+    float replace_fraction; /* RANDOM: fraction of capacity replaced per batch once full */
     uint32_t seed;
 };
 

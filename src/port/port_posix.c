@@ -19,8 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int write_all(int fd, const void *buf, size_t len)
-{
+static int write_all(int fd, const void *buf, size_t len) {
     const unsigned char *p = buf;
     while (len > 0) {
         ssize_t w = write(fd, p, len);
@@ -34,8 +33,7 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-static void fsync_dir_of(const char *path)
-{
+static void fsync_dir_of(const char *path) {
     char *copy = strdup(path);
     if (!copy) return;
     int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
@@ -46,8 +44,7 @@ static void fsync_dir_of(const char *path)
     free(copy);
 }
 
-enum ecl_status ecl_port_save_atomic(const char *path, const void *buf, size_t len)
-{
+enum ecl_status ecl_port_save_atomic(const char *path, const void *buf, size_t len) {
     if (!path || (!buf && len)) return ECL_EINVAL;
     size_t n = strlen(path) + 32;
     char *tmp = malloc(n);
@@ -72,8 +69,7 @@ enum ecl_status ecl_port_save_atomic(const char *path, const void *buf, size_t l
     return ECL_OK;
 }
 
-enum ecl_status ecl_port_read_file(const char *path, void **buf, size_t *len)
-{
+enum ecl_status ecl_port_read_file(const char *path, void **buf, size_t *len) {
     if (!path || !buf || !len) return ECL_EINVAL;
     *buf = NULL;
     *len = 0;
@@ -102,15 +98,13 @@ enum ecl_status ecl_port_read_file(const char *path, void **buf, size_t *len)
     return ECL_OK;
 }
 
-uint64_t ecl_port_now_ns(void)
-{
+uint64_t ecl_port_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-size_t ecl_port_peak_rss_bytes(void)
-{
+size_t ecl_port_peak_rss_bytes(void) {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
     return (size_t)ru.ru_maxrss * 1024u; /* Linux: kilobytes */

@@ -95,8 +95,10 @@ static struct ecl_shape4 shape4(const struct ecl_tensor_info *ti) {
     int64_t lead = 1;
     for (int i = 0; i < ti->ndims; i++) {
         int j = 4 - ti->ndims + i;
-        if (j >= 0) d[j] = ti->dims[i];
-        else if ((lead *= ti->dims[i]) > INT32_MAX) lead = INT32_MAX;
+        if (j >= 0)
+            d[j] = ti->dims[i];
+        else if ((lead *= ti->dims[i]) > INT32_MAX)
+            lead = INT32_MAX;
     }
     if (ti->ndims > 4) {
         int64_t b = lead * d[0];

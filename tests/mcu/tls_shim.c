@@ -8,4 +8,6 @@
 
 static _Alignas(8) uint8_t tls_area[8 + 96 * 1024];
 void *__aeabi_read_tp(void);
-void *__aeabi_read_tp(void) { return tls_area; }
+void *__aeabi_read_tp(void) {
+    return tls_area;
+}

@@ -19,10 +19,10 @@
 #include "edgecl/status.h"
 
 struct fe_opts {
-    const char *cut;     /* tensor name of the cut layer; NULL = model output */
-    int threads;         /* 1 or more */
-    int force_ref;       /* 1: reference kernels only */
-    int pool;            /* 1: global-average-pool a 4-D cut tensor to its channels (default 1) */
+    const char *cut; /* tensor name of the cut layer; NULL = model output */
+    int threads;     /* 1 or more */
+    int force_ref;   /* 1: reference kernels only */
+    int pool;        /* 1: global-average-pool a 4-D cut tensor to its channels (default 1) */
 };
 
 struct fe;
@@ -31,7 +31,7 @@ struct fe_opts fe_default_opts(void);
 /* On failure returns non-OK and writes a one-line message to err. */
 enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct fe **out,
                         char *err, size_t errlen);
-uint32_t fe_dim(const struct fe *fe);           /* latent size after optional pooling */
+uint32_t fe_dim(const struct fe *fe); /* latent size after optional pooling */
 void fe_input_size(const struct fe *fe, int *w, int *h);
 size_t fe_arena_bytes(const struct fe *fe);
 /* rgb: w*h*3 bytes, row-major. Resized (bilinear) to the model input. */

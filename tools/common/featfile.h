@@ -25,8 +25,8 @@
 
 struct featfile {
     uint32_t dim, n, cap;
-    float *x;     /* n x dim */
-    int32_t *y;   /* n */
+    float *x;   /* n x dim */
+    int32_t *y; /* n */
     uint32_t n_names;
     char (*names)[FEATFILE_NAME_MAX];
 };

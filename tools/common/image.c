@@ -17,8 +17,7 @@
 #include <jpeglib.h>
 #endif
 
-static void seterr(char *err, size_t errlen, const char *msg)
-{
+static void seterr(char *err, size_t errlen, const char *msg) {
     if (err && errlen) snprintf(err, errlen, "%s", msg);
 }
 
@@ -28,36 +27,32 @@ struct png_src {
     size_t len, pos;
 };
 
-static void png_read_mem(png_structp png, png_bytep out, png_size_t n)
-{
+static void png_read_mem(png_structp png, png_bytep out, png_size_t n) {
     struct png_src *s = png_get_io_ptr(png);
     if (n > s->len - s->pos) png_error(png, "PNG data is truncated");
     memcpy(out, s->p + s->pos, n);
     s->pos += n;
 }
 
-static void png_err_fn(png_structp png, png_const_charp msg)
-{
+static void png_err_fn(png_structp png, png_const_charp msg) {
     char *buf = png_get_error_ptr(png);
     if (buf) snprintf(buf, 128, "%s", msg);
     png_longjmp(png, 1);
 }
 
-static void png_warn_fn(png_structp png, png_const_charp msg)
-{
+static void png_warn_fn(png_structp png, png_const_charp msg) {
     (void)png;
     (void)msg;
 }
 
 static enum ecl_status decode_png(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
-                                  char *err, size_t errlen)
-{
+                                  char *err, size_t errlen) {
     char pngmsg[128] = "PNG decode error";
     struct png_src src = {buf, len, 0};
     uint8_t *volatile out = NULL;
     png_bytep *volatile rows = NULL;
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, pngmsg, png_err_fn,
-                                             png_warn_fn);
+    png_structp png =
+        png_create_read_struct(PNG_LIBPNG_VER_STRING, pngmsg, png_err_fn, png_warn_fn);
     if (!png) return ECL_EIO;
     png_infop info = png_create_info_struct(png);
     if (!info || setjmp(png_jmpbuf(png))) {
@@ -84,7 +79,8 @@ static enum ecl_status decode_png(const void *buf, size_t len, uint8_t **rgb, in
     out = malloc((size_t)W * H * 3);
     rows = malloc(sizeof(png_bytep) * H);
     if (!out || !rows) png_error(png, "out of memory");
-    for (png_uint_32 y = 0; y < H; y++) rows[y] = out + (size_t)y * W * 3;
+    for (png_uint_32 y = 0; y < H; y++)
+        rows[y] = out + (size_t)y * W * 3;
     png_read_image(png, rows);
     png_read_end(png, NULL);
     png_destroy_read_struct(&png, &info, NULL);
@@ -103,22 +99,19 @@ struct jerr {
     char msg[JMSG_LENGTH_MAX];
 };
 
-static void jpeg_err_exit(j_common_ptr c)
-{
+static void jpeg_err_exit(j_common_ptr c) {
     struct jerr *e = (struct jerr *)c->err;
     c->err->format_message(c, e->msg);
     longjmp(e->jb, 1);
 }
 
-static void jpeg_quiet(j_common_ptr c, int level)
-{
+static void jpeg_quiet(j_common_ptr c, int level) {
     (void)c;
     (void)level;
 }
 
 static enum ecl_status decode_jpeg(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
-                                   char *err, size_t errlen)
-{
+                                   char *err, size_t errlen) {
     struct jpeg_decompress_struct cinfo;
     struct jerr je;
     uint8_t *volatile out = NULL;
@@ -167,8 +160,7 @@ static enum ecl_status decode_jpeg(const void *buf, size_t len, uint8_t **rgb, i
 #endif
 
 enum ecl_status img_decode_mem(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
-                               char *err, size_t errlen)
-{
+                               char *err, size_t errlen) {
     const unsigned char *p = buf;
     if (!buf || !rgb || !w || !h) return ECL_EINVAL;
     *rgb = NULL;
@@ -193,8 +185,7 @@ enum ecl_status img_decode_mem(const void *buf, size_t len, uint8_t **rgb, int *
 }
 
 enum ecl_status img_load_file(const char *path, uint8_t **rgb, int *w, int *h, char *err,
-                              size_t errlen)
-{
+                              size_t errlen) {
     void *buf;
     size_t len;
     enum ecl_status st = ecl_port_read_file(path, &buf, &len);

@@ -617,7 +617,7 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
         }
         fprintf(f, "]");
 #define SCALAR(key, arr)                                                                           \
-    fprintf(f, ",\n      \"" key "\": "), cli_json_num(f, mean_of(R->arr, o->runs)),                   \
+    fprintf(f, ",\n      \"" key "\": "), cli_json_num(f, mean_of(R->arr, o->runs)),               \
         fprintf(f, ", \"" key "_std\": "), cli_json_num(f, std_of(R->arr, o->runs))
         SCALAR("final_acc", final_acc);
         SCALAR("avg_acc", avg_acc);

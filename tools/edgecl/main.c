@@ -39,17 +39,14 @@ static const struct cmd CMDS[] = {
 };
 #define NCMDS (sizeof CMDS / sizeof CMDS[0])
 
-static void usage(FILE *f)
-{
+static void usage(FILE *f) {
     fprintf(f, "usage: edgecl <command> [options]   (edgecl <command> --help for details)\n\n"
                "commands:\n");
     for (size_t i = 0; i < NCMDS; i++)
-        fprintf(f, "  %-10s %s%s\n", CMDS[i].name, CMDS[i].help,
-                CMDS[i].fn ? "" : " [not built]");
+        fprintf(f, "  %-10s %s%s\n", CMDS[i].name, CMDS[i].help, CMDS[i].fn ? "" : " [not built]");
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return 2;
