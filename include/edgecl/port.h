@@ -3,7 +3,8 @@
  *
  *   ecl_port_save_atomic(path, buf, len): write path.tmp.<pid>, fsync it, rename over path,
  *     fsync the directory. On any failure the previous file at path is untouched and the temp
- *     file is removed.
+ *     file is removed. After a successful save, temp files of the same path left by writers
+ *     that died mid-save (their pid no longer exists) are removed.
  *   ecl_port_read_file(path, &buf, &len): whole file into a malloc'd buffer (free() it).
  */
 #ifndef EDGECL_PORT_H

@@ -8,7 +8,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "edgecl/port.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -44,6 +46,38 @@ static void fsync_dir_of(const char *path) {
     free(copy);
 }
 
+/* A process killed mid-save (SIGKILL, power cut) leaves its "<name>.tmp.<pid>" behind. The
+ * state itself is safe (the rename never happened), but the debris would pile up, so after a
+ * successful save we remove temp files of the same target whose writer no longer exists.
+ * A live writer's temp file (another process saving right now) is left alone. */
+static void remove_stale_temps(const char *path) {
+    char *copy1 = strdup(path), *copy2 = strdup(path);
+    if (!copy1 || !copy2) goto out;
+    const char *dir = dirname(copy1), *base = basename(copy2);
+    size_t blen = strlen(base);
+    DIR *d = opendir(dir);
+    if (!d) goto out;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        if (strncmp(n, base, blen) || strncmp(n + blen, ".tmp.", 5)) continue;
+        char *end;
+        long pid = strtol(n + blen + 5, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours */
+        size_t m = strlen(dir) + strlen(n) + 2;
+        char *full = malloc(m);
+        if (!full) break;
+        snprintf(full, m, "%s/%s", dir, n);
+        unlink(full);
+        free(full);
+    }
+    closedir(d);
+out:
+    free(copy1);
+    free(copy2);
+}
+
 enum ecl_status ecl_port_save_atomic(const char *path, const void *buf, size_t len) {
     if (!path || (!buf && len)) return ECL_EINVAL;
     size_t n = strlen(path) + 32;
@@ -66,6 +100,7 @@ enum ecl_status ecl_port_save_atomic(const char *path, const void *buf, size_t l
     }
     free(tmp);
     fsync_dir_of(path);
+    remove_stale_temps(path);
     return ECL_OK;
 }
 
