@@ -5,6 +5,9 @@
  *   - head training throughput: samples/s of ecl_head_train_batch on full mini-batches;
  *   - replay step cost: ms per ecl_learner_observe() of a batch of new samples with replay
  *     (epochs 1, batch_size 32, replay_per_batch 32, memory of 1500 latents).
+ * For SLDA and NCM on 1280-d latents, 50 classes (after 20 samples per class):
+ *   - the first predict after an observe (SLDA: rebuilds its cached linear classifier);
+ *   - steady-state predict cost per sample.
  * Usage: bench_head [--quick] [--opt sgd|adam]
  */
 #include <stdio.h>
@@ -112,6 +115,43 @@ static int bench(uint32_t dim, uint32_t hidden, uint32_t classes, enum ecl_optim
     return 0;
 }
 
+/* SLDA / NCM predict: the first call after observe() pays for SLDA's classifier rebuild
+ * (Cholesky of the d x d covariance + one solve per class); later calls are dot products. */
+static int bench_stat(enum ecl_learner_kind kind, uint32_t dim, uint32_t classes, int quick) {
+    struct ecl_learner_params lp = ecl_learner_default_params(kind, dim, classes);
+    size_t need;
+    if (ecl_learner_mem_size(&lp, &need) != ECL_OK) return 1;
+    void *mem = malloc(need);
+    const uint32_t per = 20, n = classes * per;
+    float *x = malloc(sizeof(float) * dim * n);
+    int32_t *y = malloc(sizeof(int32_t) * n);
+    float *scores = malloc(sizeof(float) * classes);
+    struct ecl_learner *l;
+    if (!mem || !x || !y || !scores || ecl_learner_init(&lp, mem, need, &l) != ECL_OK) return 1;
+    fill(x, (size_t)dim * n);
+    for (uint32_t i = 0; i < n; i++)
+        y[i] = (int32_t)(i % classes);
+    if (ecl_learner_observe(l, x, y, n) != ECL_OK) return 1;
+    int32_t top;
+    uint64_t t0 = ecl_port_now_ns();
+    ecl_learner_predict(l, x, scores, &top);
+    double first = secs(t0);
+    int np = 0;
+    double budget = quick ? 0.3 : 2.0;
+    t0 = ecl_port_now_ns();
+    while (secs(t0) < budget / 2 || np < 3) {
+        ecl_learner_predict(l, x + (size_t)(np % n) * dim, scores, &top);
+        np++;
+    }
+    printf("%-6s %u-d %u classes predict: first after observe %.2f ms, then %.4f ms/sample\n",
+           ecl_learner_kind_name(kind), dim, classes, 1e3 * first, 1e3 * secs(t0) / np);
+    free(mem);
+    free(x);
+    free(y);
+    free(scores);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     int quick = 0;
     enum ecl_optimizer opt = ECL_OPT_ADAM;
@@ -136,7 +176,9 @@ int main(int argc, char **argv) {
         }
     }
     fprintf(stderr, "bench_head: running (%s)...\n", quick ? "quick" : "2 s per measurement");
-    if (bench(20480, 128, 50, opt, quick) || bench(1280, 0, 50, opt, quick)) {
+    if (bench(20480, 128, 50, opt, quick) || bench(1280, 0, 50, opt, quick) ||
+        bench_stat(ECL_LEARNER_SLDA, 1280, 50, quick) ||
+        bench_stat(ECL_LEARNER_NCM, 1280, 50, quick)) {
         fprintf(stderr, "bench_head: setup failed\n");
         return 1;
     }

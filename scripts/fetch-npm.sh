@@ -20,7 +20,14 @@ while read -r name version integrity; do
     continue
   fi
   echo "fetch-npm: $name@$version" >&2
-  tgz="$(cd "$dest/.tarballs" && npm pack --silent "$name@$version" 2>/dev/null | tail -1)"
+  # npm 9 (Debian 12) and npm 10/11 both print the tarball name as the last stdout line.
+  log="$dest/.tarballs/npm-pack.log"
+  if ! tgz="$(cd "$dest/.tarballs" && npm pack --silent "$name@$version" 2>"$log" | tail -1)" ||
+    [[ -z "$tgz" || ! -f "$dest/.tarballs/$tgz" ]]; then
+    echo "fetch-npm: 'npm pack $name@$version' failed (is https://registry.npmjs.org reachable?):" >&2
+    tail -20 "$log" >&2
+    exit 1
+  fi
   got="sha512-$(openssl dgst -sha512 -binary "$dest/.tarballs/$tgz" | base64 -w0)"
   if [[ "$got" != "$integrity" ]]; then
     echo "fetch-npm: HASH MISMATCH for $name@$version: got $got" >&2

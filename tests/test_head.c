@@ -328,11 +328,97 @@ static void test_bad_input(void **state) {
     free(mem);
 }
 
+/* Optimiser updates (vectorised in head.c) against a scalar reference of the same formulas,
+ * element by element, over several steps: all layers, weights and biases, sizes that are not
+ * multiples of the vector width, and an output layer with inactive columns that must not move. */
+static void check_update_exact(enum ecl_optimizer opt, float momentum) {
+    struct ecl_head_params p = ecl_head_default_params(21, 6);
+    p.hidden[0] = 11;
+    p.max_batch = 5;
+    p.optimizer = opt;
+    p.momentum = momentum;
+    p.lr = 0.03f;
+    struct hh H = make_head(&p);
+    struct ecl_head *h = H.h;
+    ecl_head_set_n_classes(h, 4);
+    uint64_t s = ecl_rng_seed(9, 9);
+    float x[5 * 21];
+    int32_t y[5] = {0, 1, 2, 3, 1};
+    for (int i = 0; i < 5 * 21; i++)
+        x[i] = tu_gauss(&s);
+    enum { MAXP = 21 * 11 + 11 * 6 + 11 + 6 };
+    for (int it = 0; it < 3; it++) {
+        float w0[MAXP], g0[MAXP], m0[MAXP], v0[MAXP];
+        float loss;
+        assert_int_equal(ecl_head_loss_grad(h, x, y, 5, &loss), ECL_OK);
+        size_t at = 0;
+        for (uint32_t l = 0; l < h->n_layers; l++) {
+            const size_t nw = (size_t)h->in[l] * h->out[l], nb = h->out[l];
+            memcpy(w0 + at, h->w[l], nw * sizeof(float));
+            memcpy(g0 + at, h->gw[l], nw * sizeof(float));
+            if (h->mw[l]) memcpy(m0 + at, h->mw[l], nw * sizeof(float));
+            if (h->vw[l]) memcpy(v0 + at, h->vw[l], nw * sizeof(float));
+            at += nw;
+            memcpy(w0 + at, h->b[l], nb * sizeof(float));
+            memcpy(g0 + at, h->gb[l], nb * sizeof(float));
+            if (h->mb[l]) memcpy(m0 + at, h->mb[l], nb * sizeof(float));
+            if (h->vb[l]) memcpy(v0 + at, h->vb[l], nb * sizeof(float));
+            at += nb;
+        }
+        assert_int_equal(at, MAXP);
+        assert_int_equal(ecl_head_train_batch(h, x, y, 5, &loss), ECL_OK);
+        float lr_t = p.lr, eps_t = p.eps;
+        if (opt == ECL_OPT_ADAM) {
+            double t = (double)(it + 1);
+            double c1 = 1.0 - pow((double)p.beta1, t), c2 = 1.0 - pow((double)p.beta2, t);
+            lr_t = (float)((double)p.lr * sqrt(c2) / c1);
+            eps_t = (float)((double)p.eps * sqrt(c2));
+        }
+        at = 0;
+        int moved = 0;
+        for (uint32_t l = 0; l < h->n_layers; l++) {
+            const uint32_t out = h->out[l], na = l + 1 == h->n_layers ? 4 : out;
+            for (int part = 0; part < 2; part++) {
+                const uint32_t rows = part == 0 ? h->in[l] : 1;
+                const float *w = part == 0 ? h->w[l] : h->b[l];
+                for (uint32_t r = 0; r < rows; r++) {
+                    for (uint32_t o = 0; o < out; o++, at++) {
+                        const float got = w[(size_t)r * out + o];
+                        float ref = w0[at], gj = g0[at];
+                        if (o < na) {
+                            if (opt == ECL_OPT_ADAM) {
+                                float mj = p.beta1 * m0[at] + (1.0f - p.beta1) * gj;
+                                float vj = p.beta2 * v0[at] + (1.0f - p.beta2) * gj * gj;
+                                ref = w0[at] - lr_t * mj / (sqrtf(vj) + eps_t);
+                            } else if (momentum > 0.0f) {
+                                ref = w0[at] - lr_t * (momentum * m0[at] + gj);
+                            } else {
+                                ref = w0[at] - lr_t * gj;
+                            }
+                        }
+                        assert_float_equal(got, ref, 1e-7f * (1.0f + fabsf(ref)));
+                        moved += got != w0[at];
+                    }
+                }
+            }
+        }
+        assert_true(moved > MAXP / 2);
+    }
+    free(H.mem);
+}
+
+static void test_update_exact(void **state) {
+    (void)state;
+    check_update_exact(ECL_OPT_SGD, 0.0f);
+    check_update_exact(ECL_OPT_SGD, 0.9f);
+    check_update_exact(ECL_OPT_ADAM, 0.0f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradcheck),  cmocka_unit_test(test_step_rules),
         cmocka_unit_test(test_learns_toy), cmocka_unit_test(test_add_classes),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input),  cmocka_unit_test(test_update_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,6 +208,177 @@ static void test_lr_schedule(void **state) {
     free(L.mem);
 }
 
+/* SLDA scores against a direct reference: Lambda = ((1-s) Sigma + s I)^-1 by Gauss-Jordan in
+ * double from the learner's own statistics, score_k = mu_k^T Lambda x - 0.5 mu_k^T Lambda mu_k.
+ * Odd sizes (dim 13, 5 of 7 classes seen) exercise the blocked factorisation's and the grouped
+ * solves' tails. Then: the cached classifier is recomputed after observe() (dirty flag), and a
+ * learner restored from a state image predicts exactly the same scores. */
+static void slda_reference(struct ecl_learner *l, const float *x, double *ref) {
+    const uint32_t d = l->p.dim, c = l->p.max_classes;
+    const double s = l->p.slda_shrinkage;
+    double *a = malloc(sizeof(double) * d * 2 * d);
+    for (uint32_t i = 0; i < d; i++)
+        for (uint32_t j = 0; j < d; j++) {
+            const float cv = i >= j ? l->cov[i * d + j] : l->cov[j * d + i];
+            a[i * 2 * d + j] = (1.0 - s) * cv + (i == j ? s : 0.0);
+            a[i * 2 * d + d + j] = i == j ? 1.0 : 0.0;
+        }
+    for (uint32_t col = 0; col < d; col++) {
+        uint32_t piv = col;
+        for (uint32_t r = col + 1; r < d; r++)
+            if (fabs(a[r * 2 * d + col]) > fabs(a[piv * 2 * d + col])) piv = r;
+        for (uint32_t j = 0; j < 2 * d; j++) {
+            double t = a[col * 2 * d + j];
+            a[col * 2 * d + j] = a[piv * 2 * d + j];
+            a[piv * 2 * d + j] = t;
+        }
+        const double inv = 1.0 / a[col * 2 * d + col];
+        for (uint32_t j = 0; j < 2 * d; j++)
+            a[col * 2 * d + j] *= inv;
+        for (uint32_t r = 0; r < d; r++) {
+            if (r == col) continue;
+            const double f = a[r * 2 * d + col];
+            for (uint32_t j = 0; j < 2 * d; j++)
+                a[r * 2 * d + j] -= f * a[col * 2 * d + j];
+        }
+    }
+    for (uint32_t k = 0; k < c; k++) {
+        if (l->cnt[k] == 0) {
+            ref[k] = -INFINITY;
+            continue;
+        }
+        const float *mu = l->mean + (size_t)k * d;
+        double sx = 0.0, sm = 0.0;
+        for (uint32_t i = 0; i < d; i++) {
+            double w = 0.0;
+            for (uint32_t j = 0; j < d; j++)
+                w += a[i * 2 * d + d + j] * mu[j];
+            sx += w * x[i];
+            sm += w * mu[i];
+        }
+        ref[k] = sx - 0.5 * sm;
+    }
+    free(a);
+}
+
+static void check_slda_scores(struct ecl_learner *l, const float *x, uint32_t n) {
+    const uint32_t d = l->p.dim, c = l->p.max_classes;
+    float sc[7];
+    double ref[7];
+    for (uint32_t i = 0; i < n; i++) {
+        const float *xi = x + (size_t)i * d;
+        assert_int_equal(ecl_learner_predict(l, xi, sc, NULL), ECL_OK);
+        slda_reference(l, xi, ref);
+        for (uint32_t k = 0; k < c; k++) {
+            if (isinf(ref[k])) {
+                assert_true(isinf(sc[k]) && sc[k] < 0);
+            } else {
+                assert_float_equal(sc[k], ref[k], 1e-3 * (1.0 + fabs(ref[k])));
+            }
+        }
+    }
+}
+
+static void test_slda_cache(void **state) {
+    (void)state;
+    const uint32_t d = 13, n = 300;
+    struct tu_clusters c;
+    tu_clusters_init(&c, d, 7, 2.0f, 21);
+    float *x = malloc(sizeof(float) * d * n);
+    int32_t *y = malloc(sizeof(int32_t) * n);
+    tu_draw(&c, 0, 7, n, x, y);
+    for (uint32_t i = 0; i < n; i++) /* leave classes 1 and 4 unseen */
+        if (y[i] == 1 || y[i] == 4) y[i] = 6;
+    struct ecl_learner_params p = ecl_learner_default_params(ECL_LEARNER_SLDA, d, 7);
+    p.slda_shrinkage = 0.05f;
+    struct ll L = make(&p);
+    assert_int_equal(ecl_learner_observe(L.l, x, y, n / 2), ECL_OK);
+    check_slda_scores(L.l, x + (size_t)(n / 2) * d, 10);
+    assert_true(L.l->cache_valid);
+    /* observe() marks the cache dirty; predictions follow the new statistics */
+    assert_int_equal(ecl_learner_observe(L.l, x + (size_t)(n / 2) * d, y + n / 2, n / 2), ECL_OK);
+    assert_false(L.l->cache_valid);
+    check_slda_scores(L.l, x, 10);
+    /* state image -> fresh learner: same scores bit for bit (cache is derived, not stored) */
+    size_t len, w;
+    assert_int_equal(ecl_learner_state_size(L.l, &len), ECL_OK);
+    void *img = malloc(len);
+    assert_int_equal(ecl_learner_state_write(L.l, img, len, &w), ECL_OK);
+    struct ll B = make(&p);
+    assert_int_equal(ecl_learner_predict(B.l, x, NULL, NULL), ECL_OK); /* stale empty cache */
+    assert_int_equal(ecl_learner_state_read(B.l, img, w), ECL_OK);
+    for (uint32_t i = 0; i < 20; i++) {
+        float sa[7], sb[7];
+        int32_t ta, tb;
+        ecl_learner_predict(L.l, x + (size_t)i * d, sa, &ta);
+        ecl_learner_predict(B.l, x + (size_t)i * d, sb, &tb);
+        assert_int_equal(ta, tb);
+        assert_memory_equal(sa, sb, sizeof sa);
+    }
+    /* reset clears the cache too */
+    assert_int_equal(ecl_learner_reset(B.l), ECL_OK);
+    int32_t top;
+    assert_int_equal(ecl_learner_predict(B.l, x, NULL, &top), ECL_OK);
+    assert_int_equal(top, -1);
+    free(img);
+    free(B.mem);
+    free(L.mem);
+    free(x);
+    free(y);
+    tu_clusters_free(&c);
+}
+
+/* The paper's preset: replay learner, SGD 1e-3 then 5e-5, Dense(128, ReLU) head, random
+ * replacement; it learns a separable class-incremental stream, and replay_count tracks the
+ * memory up to its capacity. */
+static void test_paper_params(void **state) {
+    (void)state;
+    const uint32_t d = 16;
+    struct ecl_learner_params p = ecl_learner_paper_params(d, 4);
+    assert_int_equal(p.kind, ECL_LEARNER_REPLAY);
+    assert_int_equal(p.head.optimizer, ECL_OPT_SGD);
+    assert_int_equal(p.head.n_hidden, 1);
+    assert_int_equal(p.head.hidden[0], 128);
+    assert_float_equal(p.head.lr, 1e-3f, 0.0f);
+    assert_float_equal(p.lr_after_first, 5e-5f, 0.0f);
+    assert_int_equal(p.replay.policy, ECL_REPLAY_RANDOM);
+    p.replay.capacity = 200; /* small, so the test also sees the memory full */
+    struct ll L = make(&p);
+    assert_int_equal(ecl_learner_replay_count(L.l), 0);
+    struct tu_clusters c;
+    tu_clusters_init(&c, d, 4, 3.0f, 31);
+    float *x = malloc(sizeof(float) * d * 600);
+    int32_t *y = malloc(sizeof(int32_t) * 600);
+    /* first batch (lr 1e-3, many epochs' worth of data) sees all classes; later small batches
+     * with the tiny lr must not destroy it */
+    tu_draw(&c, 0, 4, 600, x, y);
+    for (int rep = 0; rep < 10; rep++) {
+        if (rep == 0) {
+            assert_int_equal(ecl_learner_observe(L.l, x, y, 600), ECL_OK);
+        } else {
+            /* the same data again: only possible after the first call with lr_after_first */
+            assert_int_equal(ecl_learner_observe(L.l, x + (size_t)rep * 40 * d, y, 40), ECL_OK);
+        }
+        if (rep == 0) assert_int_equal(ecl_learner_replay_count(L.l), 200);
+    }
+    assert_float_equal(L.l->head->lr, 5e-5f, 0.0f);
+    assert_int_equal(ecl_learner_replay_count(L.l), 200);
+    double acc = accuracy(L.l, &c, 0, 4, 400);
+    print_message("paper preset: accuracy %.3f\n", acc);
+    assert_true(acc > 0.9);
+    /* count is 0 for learners without a memory */
+    struct ecl_learner_params q = ecl_learner_default_params(ECL_LEARNER_NCM, d, 4);
+    struct ll N = make(&q);
+    ecl_learner_observe(N.l, x, y, 10);
+    assert_int_equal(ecl_learner_replay_count(N.l), 0);
+    assert_int_equal(ecl_learner_replay_count(NULL), 0);
+    free(N.mem);
+    free(x);
+    free(y);
+    free(L.mem);
+    tu_clusters_free(&c);
+}
+
 static void test_params(void **state) {
     (void)state;
     enum ecl_learner_kind k;
@@ -240,7 +411,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_forgetting), cmocka_unit_test(test_slda_uses_covariance),
         cmocka_unit_test(test_scores_and_names), cmocka_unit_test(test_lr_schedule),
-        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_params),           cmocka_unit_test(test_slda_cache),
+        cmocka_unit_test(test_paper_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

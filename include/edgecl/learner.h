@@ -17,6 +17,9 @@
  *     ecl_learner_observe(l, latents, labels, n);      // labels in 0..max_classes-1
  *     float scores[50]; int32_t top; ecl_learner_predict(l, latent, scores, &top);
  *
+ * The paper's settings (Demosthenous & Vassiliades 2021) as one preset:
+ *     struct ecl_learner_params p = ecl_learner_paper_params(1280, 50);
+ *
  * State (save/restore): ecl_learner_state_size / _write give a self-describing byte image
  * (magic "ECLS", version, little-endian, explicit lengths, CRC32 over everything); read it back
  * with ecl_learner_state_params (to size and init a learner) then ecl_learner_state_read.
@@ -66,6 +69,16 @@ const char *ecl_learner_kind_name(enum ecl_learner_kind k); /* "naive", ... */
 enum ecl_status ecl_learner_kind_parse(const char *name, enum ecl_learner_kind *k);
 struct ecl_learner_params ecl_learner_default_params(enum ecl_learner_kind kind, uint32_t dim,
                                                      uint32_t max_classes);
+/* The paper's replay learner ("Continual Learning on the Edge with TensorFlow Lite",
+ * Demosthenous & Vassiliades 2021, arXiv 2105.01946): head Dense(128, ReLU) -> Dense(n)
+ * softmax, plain SGD (no momentum, no L2), lr 0.001 for the first observe() and 0.00005
+ * afterwards, random-replacement replay. The lr schedule and head shape are the paper's; the
+ * buffer size (1500 latents), replacement fraction (20 % of the buffer per observed batch,
+ * at most the batch), replay_per_batch (32), batch_size (32) and epochs (4) could not be
+ * checked against the paper's text here and are this library's choices (the library defaults,
+ * which were set to follow the paper's description of a fixed buffer with random replacement).
+ * Use it as a starting point: callers can still change any field. */
+struct ecl_learner_params ecl_learner_paper_params(uint32_t dim, uint32_t max_classes);
 enum ecl_status ecl_learner_mem_size(const struct ecl_learner_params *p, size_t *bytes);
 enum ecl_status ecl_learner_init(const struct ecl_learner_params *p, void *mem, size_t bytes,
                                  struct ecl_learner **out);
@@ -85,6 +98,8 @@ enum ecl_status ecl_learner_set_class_name(struct ecl_learner *l, int32_t cls, c
 const char *ecl_learner_class_name(const struct ecl_learner *l, int32_t cls); /* "" if unset */
 /* Bytes of the replay memory's stored latents (0 for learners without one). */
 size_t ecl_learner_replay_bytes(const struct ecl_learner *l);
+/* Samples currently held in the replay memory (0 for learners without one). */
+uint32_t ecl_learner_replay_count(const struct ecl_learner *l);
 /* Forget everything learned; params stay. */
 enum ecl_status ecl_learner_reset(struct ecl_learner *l);
 

@@ -75,6 +75,22 @@ struct ecl_learner_params ecl_learner_default_params(enum ecl_learner_kind kind,
     return p;
 }
 
+struct ecl_learner_params ecl_learner_paper_params(uint32_t dim, uint32_t max_classes) {
+    struct ecl_learner_params p = ecl_learner_default_params(ECL_LEARNER_REPLAY, dim, max_classes);
+    p.head.n_hidden = 1;
+    p.head.hidden[0] = 128;
+    p.head.optimizer = ECL_OPT_SGD;
+    p.head.momentum = 0.0f;
+    p.head.l2 = 0.0f;
+    p.head.lr = 1e-3f;
+    p.lr_after_first = 5e-5f;
+    p.replay.policy = ECL_REPLAY_RANDOM;
+    p.replay.storage = ECL_REPLAY_F32;
+    p.replay.capacity = 1500;
+    p.replay.replace_fraction = 0.2f;
+    return p;
+}
+
 struct ecl_learner_params ecl_learner_normalise_(const struct ecl_learner_params *p) {
     struct ecl_learner_params q = *p;
     q.head.dim = q.dim;
@@ -136,7 +152,7 @@ static enum ecl_status plan(const struct ecl_learner_params *q, struct layout *L
             TAKE(chol, d * d * sizeof(double));
             TAKE(sw, c * d * sizeof(float));
             TAKE(sb, c * sizeof(float));
-            TAKE(tmp, d * sizeof(double));
+            TAKE(tmp, 4 * d * sizeof(double)); /* SLDA solves 4 classes at once */
         }
     }
 #undef TAKE
@@ -322,6 +338,11 @@ const char *ecl_learner_class_name(const struct ecl_learner *l, int32_t cls) {
 size_t ecl_learner_replay_bytes(const struct ecl_learner *l) {
     if (!l || l->p.kind != ECL_LEARNER_REPLAY) return 0;
     return ecl_replay_storage_bytes(&l->p.replay);
+}
+
+uint32_t ecl_learner_replay_count(const struct ecl_learner *l) {
+    if (!l || l->p.kind != ECL_LEARNER_REPLAY || !l->replay) return 0;
+    return ecl_replay_size(l->replay);
 }
 
 enum ecl_status ecl_learner_reset(struct ecl_learner *l) {

@@ -33,7 +33,7 @@ struct ecl_learner {
     double *chol;     /* dim x dim, Cholesky factor of the shrunk covariance (cache) */
     float *sw;        /* max_classes x dim: precision * mean (cache) */
     float *sb;        /* max_classes: -0.5 mean . sw (cache) */
-    double *tmp;      /* dim */
+    double *tmp;      /* 4 x dim */
     int cache_valid;
 };
 

@@ -78,5 +78,25 @@ for a, b in zip(r1["results"], r2["results"]):
 print("json ok:", {n: round(by[n]["final_acc"], 3) for n in by})
 EOF
 grep -q "<svg" r1.svg && grep -q "</svg>" r1.svg || fail "svg"
+
+# incremental joint (the O(batches) variant for long scenarios) and the buffer histogram
+"$bin" "${args[@]}" --learner replay,joint --storage f32 --joint incremental --joint-samples 20 \
+  --replay-hist --json r3.json > table3.txt 2> log3.txt || { cat log3.txt; fail "bench-cl run 3"; }
+# 5 histogram lines; the buffer (20) fills in batch 2 (10 per batch) and keeps 20 afterwards
+[[ $(grep -c "buffer after batch" log3.txt) == 5 ]] || fail "replay-hist lines: $(cat log3.txt)"
+grep -q "buffer after batch 5 (20):" log3.txt || fail "replay-hist size"
+python3 - <<'EOF2' || fail "incremental joint JSON"
+import json
+r = json.load(open("r3.json"))
+j = [x for x in r["results"] if x["learner"] == "joint"][0]
+assert j["joint_mode"] == "incremental" and j["joint_samples"] == 20, j
+assert len(j["acc"]) == 5 and j["final_acc"] > 0.2, j["acc"]
+r1 = json.load(open("r1.json"))
+assert [x for x in r1["results"] if x["learner"] == "joint"][0]["joint_mode"] == "retrain"
+EOF2
+set +e
+"$bin" bench-cl --scenario split-fmnist --joint sometimes 2>err.txt; rc=$?
+set -e
+[[ $rc == 2 ]] && grep -q "expected retrain, incremental or auto" err.txt || fail "bad --joint: rc $rc"
 [[ $(grep -c "<polyline" r1.svg) == 6 ]] || fail "svg: expected 6 lines"
 echo PASS

@@ -224,15 +224,32 @@ enum ecl_status core50_build(const struct core50 *ds, enum core50_kind kind, uin
                 units[n_units++] = (uint16_t)(sc->session_order[b] * 64 + ob);
         }
     } else if (kind == CORE50_NC) {
-        for (int i = 0; i < CORE50_OBJECTS; i++)
-            sc->object_order[i] = (uint8_t)(i + 1);
-        for (uint32_t i = CORE50_OBJECTS - 1; i > 0; i--) {
+        /* Fixed batch contents (the official lists keep them fixed across runs, only the order
+         * of batches 2..9 changes): batch 1 = the first object of every category; later batch
+         * j (1..8) = object ceil(j/2) (0-based within its category) of categories 0-4 when j is
+         * odd, of categories 5-9 when j is even. */
+        uint8_t content[9][10];
+        for (int c = 0; c < 10; c++)
+            content[0][c] = (uint8_t)(c * 5 + 1);
+        for (int j = 1; j < 9; j++)
+            for (int c = 0; c < 5; c++)
+                content[j][c] = (uint8_t)((j % 2 ? c : c + 5) * 5 + (j + 1) / 2 + 1);
+        uint8_t order[8];
+        for (int j = 0; j < 8; j++)
+            order[j] = (uint8_t)(j + 1);
+        for (uint32_t i = 7; i > 0; i--) {
             uint32_t j = ds_rand_below(&rng, i + 1);
-            uint8_t t = sc->object_order[i];
-            sc->object_order[i] = sc->object_order[j];
-            sc->object_order[j] = t;
+            uint8_t t = order[i];
+            order[i] = order[j];
+            order[j] = t;
         }
-        for (int k = 0; k < CORE50_OBJECTS; k++) {
+        int k = 0;
+        for (int b = 0; b < 9; b++) {
+            int j = b == 0 ? 0 : order[b - 1], n = b == 0 ? 10 : 5;
+            for (int c = 0; c < n; c++)
+                sc->object_order[k++] = content[j][c];
+        }
+        for (k = 0; k < CORE50_OBJECTS; k++) {
             if (k == 0 || (k >= 10 && (k - 10) % 5 == 0)) bounds[n_b++] = n_units;
             for (int s = 0; s < 8; s++)
                 units[n_units++] = (uint16_t)(TRAIN_SESSIONS[s] * 64 + sc->object_order[k]);

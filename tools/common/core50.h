@@ -5,20 +5,35 @@
  * (ROOT may also be the folder that contains core50_128x128/). Labels are object-level
  * (50 classes, label = M-1) or category-level (10 classes, label = (M-1)/5).
  *
- * Protocol (Lomonaco & Maltoni 2017; NICv2: Lomonaco et al. 2019):
- *   test set      sessions 3, 7 and 10, all objects (optionally every test_stride-th frame);
+ * Protocol. Sources: Lomonaco & Maltoni, "CORe50: a New Dataset and Benchmark for Continuous
+ * Object Recognition", CoRL 2017 (arXiv:1705.03550); Lomonaco, Maltoni & Pellegrini,
+ * "Rehearsal-Free Continual Learning over Small Non-I.I.D. Batches", CVPR-W 2020
+ * (arXiv:1907.03799, NICv2); the batch-list generators core/create_sI_filelist.py,
+ * create_sII_filelist.py, create_sIII_filelist.py and extras/test_filelist_reduced.txt in
+ * https://github.com/vlomonaco/core50; batch counts as in Avalanche
+ * avalanche/benchmarks/classic/core50.py (ni 8, nc 9, nicv2_79/196/391).
+ *   test set      sessions 3, 7 and 10, all 50 objects. NI/NC use every frame (~45k); the
+ *                 reduced list shipped with the NICv2 results keeps every 20th frame of each
+ *                 (session, object) video from its first frame (~2250): test_stride = 20;
  *   training      the other 8 sessions: 1, 2, 4, 5, 6, 8, 9, 11;
- *   NI            8 batches, one per training session, sessions in a seeded random order, each
- *                 batch holds all 50 objects of its session;
- *   NC            9 batches over objects in a seeded random order: the first has 10 objects,
- *                 each later one 5; every batch holds all 8 training sessions of its objects;
+ *   NI            8 batches, one per training session, sessions in a seeded random order
+ *                 (session_order), each batch holds all 50 objects of its session;
+ *   NC            9 batches with FIXED contents, only the order of batches 2..9 is seeded:
+ *                 batch 1 = o1, o6, ..., o46 (the first object of each category); the other 8
+ *                 batches each hold 5 objects, the same object index i (1..4 within the
+ *                 category) of categories 0-4 or of categories 5-9 (e.g. o2, o7, o12, o17, o22);
+ *                 every batch holds all 8 training sessions of its objects. (The official lists
+ *                 also renumber labels in order of appearance; labels here stay object ids,
+ *                 which does not change any accuracy.)
  *   NICv2-N       N = 79, 196 or 391 batches. The unit is one (object, training session) pair
  *                 (8 x 50 = 400 pairs, ~300 frames each). The first batch holds the 10 pairs
  *                 (o1, o6, ..., o46) x s1 (one object per category, first session, ~3000
- *                 images); the other 390 pairs follow in a seeded random order, 390/(N-1) =
- *                 5, 2 or 1 pairs per batch.
+ *                 images, as batch 0 of the original NIC generator); the other 390 pairs follow
+ *                 in a seeded random order, 390/(N-1) = 5, 2 or 1 pairs per batch.
  * The official benchmark ships fixed batch file lists for 10 runs; here the batches are rebuilt
  * from these rules with a seed per run, so runs are comparable in structure, not frame-for-frame.
+ * Not verified against a published text: whether the official NICv2 orders put any constraint
+ * on the sequence of later pairs (here: uniform shuffle).
  *
  *     struct core50_opts o = core50_default_opts();
  *     o.test_stride = 20;                        // every 20th test frame
@@ -83,7 +98,8 @@ struct core50_scenario {
     /* first_batch[c]: the batch in which class c first appears (-1: never). */
     int32_t first_batch[CORE50_OBJECTS];
     /* The seeded orders the batches were built from (for reports and tests):
-     *   NI: session_order[0..7]; NC: object_order[0..49]; NICv2: unit order in pair_order,
+     *   NI: session_order[0..7]; NC: object_order[0..49] (10, then 5 per batch);
+     *   NICv2: unit order in pair_order,
      *   each entry session * 64 + object (first 10 = the fixed first batch). */
     uint8_t session_order[8];
     uint8_t object_order[CORE50_OBJECTS];

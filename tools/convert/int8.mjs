@@ -68,49 +68,155 @@ function actQuant(mn, mx) {
     return { scale: [scale], zero_point: [zp], axis: 0 };
 }
 
+// nsfwjs' weights are themselves 8-bit: w = scale_t * (q - zp) per Keras tensor, with an integer
+// zero point, and BatchNorm folding multiplies each output channel by one factor. So a channel's
+// values lie on a grid {n * step_c}; when |n| <= 127 the channel is exactly representable in int8
+// with a scale of step_c (or step_c / m). Plain max/127 scaling instead re-rounds every weight, and
+// because many weights share a grid value their rounding errors are correlated and do not average
+// out (measured: most of the int8 model's error). exactScale finds such a scale: the largest
+// k <= 127 with every w / (amax / k) an integer (within float32 rounding), else null.
+function exactScale(d, idx, amax) {
+    for (let k = 127; k >= 32; k--) {
+        const step = amax / k;
+        let ok = true;
+        for (const i of idx) {
+            const r = d[i] / step;
+            if (Math.abs(r - Math.round(r)) > 2e-3) {
+                ok = false;
+                break;
+            }
+        }
+        if (ok) return step;
+    }
+    return null;
+}
+
+// Symmetric int8 weights, per channel along `axis` (null: per tensor). Returns the quantised data,
+// the scales and the number of exactly represented channels.
 function quantWeights(t, axis) {
     const d = t.data, shape = t.shape;
     const nch = axis === null ? 1 : shape[axis];
     const inner = axis === null ? d.length : shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     const chOf = (i) => (axis === null ? 0 : Math.floor(i / inner) % nch);
     const amax = new Float64Array(nch);
-    for (let i = 0; i < d.length; i++) amax[chOf(i)] = Math.max(amax[chOf(i)], Math.abs(d[i]));
-    const scale = Array.from(amax, (m) => (m > 0 ? m / 127 : 1)); // all-zero channel: any scale
+    const idx = Array.from({ length: nch }, () => []);
+    for (let i = 0; i < d.length; i++) {
+        const c = chOf(i);
+        amax[c] = Math.max(amax[c], Math.abs(d[i]));
+        idx[c].push(i);
+    }
+    let exact = 0;
+    const scale = Array.from(amax, (m, c) => {
+        if (!(m > 0)) return 1; // all-zero channel: any scale
+        const s = exactScale(d, idx[c], m);
+        if (s !== null) exact++;
+        return s ?? m / 127;
+    });
     const q = new Int8Array(d.length);
     for (let i = 0; i < d.length; i++)
         q[i] = Math.max(-127, Math.min(127, Math.round(d[i] / scale[chOf(i)])));
-    return { data: q, quant: { scale, zero_point: new Array(nch).fill(0), axis: axis ?? 0 } };
+    return { data: q, quant: { scale, zero_point: new Array(nch).fill(0), axis: axis ?? 0 }, exact, nch };
 }
 
-export async function quantizeGraph(km, g, calibDir, log = () => {}, pct = 1e-4) {
+// Calibration statistics: for every activation tensor, a strided sample of its values over the
+// calibration images (sorted), and for every op input its per-channel mean (for bias correction).
+export async function collectStats(g, images, log = () => {}) {
     const tf = await loadTf();
-    const inName = g.inputs[0];
-    const side = g.tensors.get(inName).shape[1];
-    const images = loadCalibImages(calibDir, side);
-    const acts = [];
+    const acts = [g.inputs[0]];
     for (const op of g.ops) acts.push(...op.outputs);
-    // Range per activation: the [pct, 1 - pct] quantiles of a strided sample of its values over
-    // the calibration images (pct = 0: min/max). Clipping rare outliers buys resolution for the
-    // bulk of the values: MobileNetV2's linear bottlenecks have long tails.
     const samples = new Map(acts.map((n) => [n, []]));
+    const chMean = new Map(acts.map((n) => [n, null]));
     images.forEach((x, i) => {
         const vals = evalGraph(tf, g, x, acts);
+        vals.set(g.inputs[0], x);
         for (const [n, v] of vals) {
-            const step = Math.max(1, Math.floor(v.length / 20000));
+            const step = Math.max(1, Math.floor(v.length / 10000));
             const s = samples.get(n);
             for (let k = 0; k < v.length; k += step) s.push(v[k]);
+            const t = g.tensors.get(n), c = t.shape[t.shape.length - 1];
+            let m = chMean.get(n);
+            if (!m) chMean.set(n, (m = new Float64Array(c)));
+            const per = v.length / c;
+            for (let k = 0; k < v.length; k++) m[k % c] += v[k] / per / images.length;
         }
         log(`  calibration image ${i + 1}/${images.length}\n`);
     });
-    const range = new Map();
-    for (const [n, s] of samples) {
-        const f = Float32Array.from(s).sort();
-        const lo = Math.floor(pct * (f.length - 1)), hi = Math.ceil((1 - pct) * (f.length - 1));
-        range.set(n, [f[lo], f[hi]]);
+    const sorted = new Map();
+    for (const [n, s] of samples) sorted.set(n, Float32Array.from(s).sort());
+    return { samples: sorted, chMean };
+}
+
+// Quantisation error (sum of squares) of the sorted sample f with the int8 grid spanning [lo, hi]
+// (clipping included).
+function gridSse(f, lo, hi) {
+    const q = actQuant(lo, hi), s = q.scale[0], z = q.zero_point[0];
+    const qmin = (-128 - z) * s, qmax = (127 - z) * s;
+    let e = 0;
+    for (let k = 0; k < f.length; k++) {
+        const v = f[k];
+        const r = v <= qmin ? qmin : v >= qmax ? qmax : Math.round(v / s) * s;
+        e += (r - v) * (r - v);
     }
+    return e;
+}
+
+// Range of one activation from its sorted sample.
+//   'minmax'  [min, max]
+//   'pct'     the [p, 1-p] quantiles
+//   'mse'     the clipping range minimising the squared quantisation error on the sample
+//             (coordinate search over the upper then the lower end, then the upper again)
+export function chooseRange(f, method = 'mse', p = 1e-4) {
+    const n = f.length;
+    const mn = Math.min(f[0], 0), mx = Math.max(f[n - 1], 0);
+    if (method === 'minmax') return [mn, mx];
+    if (method === 'pct') {
+        const lo = Math.floor(p * (n - 1)), hi = Math.ceil((1 - p) * (n - 1));
+        return [f[lo], f[hi]];
+    }
+    // subsample for speed (the sample is sorted, so a stride keeps its distribution)
+    const stride = Math.max(1, Math.floor(n / 40000));
+    const sub = stride > 1 ? f.filter((_, k) => k % stride === 0) : f;
+    let lo = mn, hi = mx;
+    const search = (which) => {
+        let best = gridSse(sub, lo, hi), bestV = which ? hi : lo;
+        for (let k = 1; k <= 40; k++) {
+            const frac = 1 - k * 0.02; // 0.98 .. 0.2 of the observed extreme
+            const v = (which ? mx : mn) * frac;
+            const e = which ? gridSse(sub, lo, v) : gridSse(sub, v, hi);
+            if (e < best) best = e, bestV = v;
+        }
+        if (which) hi = bestV;
+        else lo = bestV;
+    };
+    search(1);
+    if (mn < 0) search(0);
+    search(1);
+    return [lo, hi];
+}
+
+// opts.method: 'mse' (default), 'pct', 'minmax'; opts.pct for 'pct';
+// opts.biasCorrection (default true): subtract the expected output shift caused by weight
+// rounding, (W_q - W) . E[x], with E[x] the per-channel input means seen in calibration.
+export async function quantizeGraph(km, g, calibDir, log = () => {}, opts = {}) {
+    if (typeof opts === 'number') opts = { method: 'pct', pct: opts };
+    const inName = g.inputs[0];
+    const side = g.tensors.get(inName).shape[1];
+    const images = loadCalibImages(calibDir, side);
+    const stats = await collectStats(g, images, log);
+    return quantizeWithStats(g, stats, opts);
+}
+
+export function quantizeWithStats(g, stats, opts = {}) {
+    const method = opts.method || 'mse', pct = opts.pct ?? 1e-4;
+    const biasCorr = opts.biasCorrection ?? true;
+    const inName = g.inputs[0];
+    const range = new Map();
+    for (const op of g.ops)
+        for (const n of op.outputs) range.set(n, chooseRange(stats.samples.get(n), method, pct));
     // New IR with quantised tensors; constants shared where unchanged.
     const q = { inputs: g.inputs.slice(), outputs: g.outputs.slice(), tensors: new Map(), ops: [] };
     for (const [n, t] of g.tensors) q.tensors.set(n, { ...t, aliases: t.aliases.slice() });
+    let nExact = 0, nCh = 0;
     const input = q.tensors.get(inName);
     input.dtype = 'int8';
     input.quant = { scale: [1 / 255], zero_point: [-128], axis: 0 };
@@ -124,9 +230,13 @@ export async function quantizeGraph(km, g, calibDir, log = () => {}, pct = 1e-4)
         if (op.type === 'CONV_2D' || op.type === 'DEPTHWISE_CONV_2D' || op.type === 'FULLY_CONNECTED') {
             const w = q.tensors.get(op.inputs[1]), b = q.tensors.get(op.inputs[2]);
             const axis = op.type === 'CONV_2D' ? 0 : op.type === 'DEPTHWISE_CONV_2D' ? 3 : null;
-            const qw = quantWeights(g.tensors.get(op.inputs[1]), axis);
+            const wf = g.tensors.get(op.inputs[1]);
+            const qw = quantWeights(wf, axis);
+            nExact += qw.exact, nCh += qw.nch;
             Object.assign(w, { dtype: 'int8', data: qw.data, quant: qw.quant });
-            const bf = g.tensors.get(op.inputs[2]).data;
+            let bf = g.tensors.get(op.inputs[2]).data;
+            const xm = stats.chMean.get(op.inputs[0]);
+            if (biasCorr && xm) bf = correctBias(op.type, wf, qw, bf, xm);
             const xs = x.quant.scale[0];
             const bscale = Array.from(bf, (_, c) => xs * qw.quant.scale[axis === null ? 0 : c]);
             const bq = Int32Array.from(bf, (v, c) => Math.max(-2147483647, Math.min(2147483647, Math.round(v / bscale[c]))));
@@ -135,5 +245,30 @@ export async function quantizeGraph(km, g, calibDir, log = () => {}, pct = 1e-4)
         }
         q.ops.push({ ...op, version: OP_VERSION_INT8[op.type] || 1 });
     }
+    q.weightChannelsExact = [nExact, nCh];
     return q;
+}
+
+// bias - (W_q - W) . E[x] per output channel. Layouts: CONV_2D [out,kh,kw,in], DEPTHWISE_CONV_2D
+// [1,kh,kw,c] (depth multiplier 1 here), FULLY_CONNECTED [out,in]. Zero padding makes E[x] a bit
+// smaller at the borders; ignored.
+function correctBias(type, wf, qw, bf, xm) {
+    const d = wf.data, s = qw.quant.scale, qd = qw.data, shape = wf.shape;
+    const out = Float64Array.from(bf);
+    if (type === 'DEPTHWISE_CONV_2D') {
+        const c = shape[3];
+        if (xm.length !== c) return bf;
+        for (let i = 0; i < d.length; i++) {
+            const ch = i % c;
+            out[ch] -= (qd[i] * s[ch] - d[i]) * xm[ch];
+        }
+    } else {
+        const o = shape[0], inner = d.length / o, cin = xm.length;
+        if (inner % cin) return bf;
+        for (let i = 0; i < d.length; i++) {
+            const oc = Math.floor(i / inner), sc = type === 'CONV_2D' ? s[oc] : s[0];
+            out[oc] -= (qd[i] * sc - d[i]) * xm[i % cin];
+        }
+    }
+    return Float32Array.from(out);
 }

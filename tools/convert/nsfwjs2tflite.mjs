@@ -24,16 +24,20 @@ options:
                    (default: the full model, output 'dense_3' = 5-class softmax)
   --int8           write an int8 model (per-channel symmetric int8 weights, int32 bias,
                    per-tensor asymmetric int8 activations); needs --calib
-  --calib DIR      PNG images (224x224 RGB recommended) used to calibrate activation ranges
-  --calib-pct P    int8: clip activation ranges to the [P, 1-P] quantiles (default 1e-4;
-                   0 = min/max)
+  --calib DIR      PNG images (224x224 RGB recommended) used to calibrate activation ranges;
+                   use images that are not your test images (tests/data/calib)
+  --calib-method M int8 activation ranges: minmax, pct (the [P, 1-P] quantiles) or mse
+                   (clipping that minimises the squared quantisation error) (default minmax)
+  --calib-pct P    with --calib-method pct: P (default 1e-4)
+  --no-bias-correction   int8: keep the float biases (default: subtract the mean output shift
+                   caused by weight rounding, estimated from the calibration images)
   --list           print the activation tensors (name, shape, aliases) and exit
   --model-dir DIR  nsfwjs model directory (default third_party/npm/nsfwjs/dist/models/mobilenet_v2)
   -h, --help       this help
 `;
 
 function parseArgs(argv) {
-    const a = { input: 0, until: null, out: null, int8: false, calib: null, calibPct: 1e-4, list: false, modelDir: null };
+    const a = { input: 0, until: null, out: null, int8: false, calib: null, calibMethod: 'minmax', calibPct: 1e-4, biasCorrection: true, list: false, modelDir: null };
     for (let i = 0; i < argv.length; i++) {
         const k = argv[i];
         const val = () => {
@@ -59,6 +63,13 @@ function parseArgs(argv) {
             if (!(a.calibPct >= 0 && a.calibPct < 0.5)) throw new Error(`--calib-pct ${v}: expected 0 <= P < 0.5`);
             break;
         }
+        case '--calib-method': {
+            a.calibMethod = val();
+            if (!['minmax', 'pct', 'mse'].includes(a.calibMethod))
+                throw new Error(`--calib-method ${a.calibMethod}: expected minmax, pct or mse`);
+            break;
+        }
+        case '--no-bias-correction': a.biasCorrection = false; break;
         case '--list': a.list = true; break;
         case '--model-dir': a.modelDir = val(); break;
         default: throw new Error(`unknown argument '${k}' (see --help)`);
@@ -101,8 +112,13 @@ async function main() {
     if (a.int8) {
         const { quantizeGraph } = await import('./int8.mjs');
         process.stderr.write(`calibrating int8 ranges on ${a.calib}...\n`);
-        model = await quantizeGraph(km, g, a.calib, (m) => process.stderr.write(m), a.calibPct);
-        desc += '; int8 (per-channel weights, per-tensor activations)';
+        model = await quantizeGraph(km, g, a.calib, (m) => process.stderr.write(m),
+                                    { method: a.calibMethod, pct: a.calibPct,
+                                      biasCorrection: a.biasCorrection });
+        const [ne, nc] = model.weightChannelsExact;
+        process.stderr.write(`int8 weights: ${ne}/${nc} channels exactly representable\n`);
+        desc += `; int8 (per-channel weights, per-tensor activations, ${a.calibMethod} ranges` +
+                `${a.biasCorrection ? ', bias correction' : ''}, calibrated on ${path.basename(path.resolve(a.calib))})`;
     }
     process.stderr.write(`writing ${model.ops.length} ops, ${model.tensors.size} tensors...\n`);
     const bytes = writeTflite(model, { description: desc });

@@ -13,8 +13,14 @@
  * 2017) time        observe() wall time per training sample (joint: its retraining counted too)
  *   memory      learner bytes (head + optimiser state + replay memory, ecl_learner_mem_size)
  *               + the backbone arena; joint also keeps every latent seen so far.
- * 'joint' is the cumulative upper bound: a fresh head (a naive learner, reset) trained on all
- * data seen so far, after every batch. */
+ * 'joint' is the cumulative upper bound. Two ways to compute it (--joint):
+ *   retrain      after every batch, a fresh head (a naive learner, reset) is trained on all data
+ *                seen so far: the textbook bound, but O(T^2) samples over T batches;
+ *   incremental  the head is NOT reset; after every batch it keeps training on S samples drawn
+ *                uniformly (without replacement) from all data seen so far, S = min(seen,
+ *                max(--joint-samples, batch size)): i.i.d. training on the stream so far at
+ *                O(T*S) cost, so NICv2-391 (390 batches of ~300) stays linear.
+ *   auto (default) = retrain up to 20 batches, incremental beyond. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
@@ -32,6 +38,7 @@
 #include "datasets.h"
 #include "edgecl/learner.h"
 #include "edgecl/port.h"
+#include "edgecl/replay.h"
 #include "fe.h"
 #include "featfile.h"
 #include "image.h"
@@ -40,6 +47,8 @@
 #define MAX_CONFIGS 64
 #define MAX_LIST 16
 #define N_ROT 5
+enum { JOINT_AUTO = 0, JOINT_RETRAIN = 1, JOINT_INCREMENTAL = 2 };
+#define JOINT_AUTO_MAX_BATCHES 20 /* --joint auto: retrain up to this many batches */
 
 static void usage(FILE *f) {
     fprintf(
@@ -59,6 +68,11 @@ static void usage(FILE *f) {
         "\n"
         "options:\n"
         "  --learner L[,L..]   naive, replay, slda, ncm, joint, all (default all)\n"
+        "  --joint retrain|incremental|auto   how joint is computed (default auto: retrain\n"
+        "                      from scratch after every batch up to %d batches, O(batches^2);\n"
+        "                      beyond, keep training one head on --joint-samples samples\n"
+        "                      drawn uniformly from all data seen so far after each batch)\n"
+        "  --joint-samples N   incremental joint: samples per batch (default 3000)\n"
         "  --buffer N[,N..]    replay buffer sizes, one replay config per value (default 1500)\n"
         "  --policy P[,P..]    random, fifo, balanced (default random)\n"
         "  --storage S[,S..]   f32, u8 (default f32)\n"
@@ -80,9 +94,11 @@ static void usage(FILE *f) {
         "                      ~/.cache/edgecl); --no-cache extracts every time\n"
         "  --json FILE         results as JSON;  --svg FILE  accuracy-vs-batch plot\n"
         "  --title TEXT        plot title\n"
+        "  --replay-hist       replay: print the buffer's class histogram after every batch\n"
+        "                      (a shadow buffer with the same policy fed the same batches)\n"
         "  -q, --quiet         no per-batch progress\n"
         "\n",
-        fe_default_model_path(), FE_DEFAULT_CUT);
+        JOINT_AUTO_MAX_BATCHES, fe_default_model_path(), FE_DEFAULT_CUT);
     cli_learner_opts_help(f);
     fprintf(f, "\nexample:\n"
                "  edgecl bench-cl --scenario split-fmnist --learner naive,replay,joint \\\n"
@@ -161,7 +177,15 @@ struct bench_opts {
     uint32_t train_limit, test_limit, runs, seed, threads, c50_train_stride, c50_test_stride;
     enum core50_level c50_level;
     int shuffled_order, no_cache, quiet;
+    int joint_mode; /* JOINT_AUTO, JOINT_RETRAIN, JOINT_INCREMENTAL */
+    uint32_t joint_samples;
+    int replay_hist; /* print a replay buffer's class histogram after every batch */
 };
+
+static int joint_incremental(const struct bench_opts *o, uint32_t n_batches) {
+    return o->joint_mode == JOINT_INCREMENTAL ||
+           (o->joint_mode == JOINT_AUTO && n_batches > JOINT_AUTO_MAX_BATCHES);
+}
 
 /* Everything the extracted features depend on goes into the cache key. */
 static void cache_path_for(const struct bench_opts *o, const char *desc, char *out, size_t cap) {
@@ -437,6 +461,24 @@ static double std_of(const double *v, uint32_t n) {
     return sqrt(s / (n - 1));
 }
 
+/* One stderr line: the share of each class in the buffer (run 1 only). */
+static void print_replay_hist(const char *name, uint32_t b, const struct ecl_replay *r,
+                              uint32_t n_classes) {
+    uint32_t cnt[256] = {0}, n = ecl_replay_size(r), top = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t y;
+        if (ecl_replay_get(r, i, NULL, &y) == ECL_OK && y >= 0 && (uint32_t)y < 256) {
+            cnt[y]++;
+            if ((uint32_t)y + 1 > top) top = (uint32_t)y + 1;
+        }
+    }
+    if (top > n_classes) top = n_classes;
+    fprintf(stderr, "bench-cl: %s buffer after batch %u (%u):", name, b + 1, n);
+    for (uint32_t c = 0; c < top; c++)
+        fprintf(stderr, " %u", cnt[c]);
+    fprintf(stderr, "\n");
+}
+
 /* Runs one configuration on one scenario; fills acc[0..T-1] and the scalar metrics. */
 static int run_config(const struct bench_opts *o, const struct config *c, const struct pool *P,
                       const struct cl_scenario *sc, uint32_t run, uint32_t seed, struct result *R) {
@@ -451,7 +493,9 @@ static int run_config(const struct bench_opts *o, const struct config *c, const 
         return 1;
     }
     uint32_t T = sc->n_batches, dim = P->dim, G = T;
-    size_t max_rows = c->joint ? sc->n_train : 0;
+    const int incr = c->joint && joint_incremental(o, T);
+    size_t max_rows = c->joint ? (incr ? o->joint_samples : sc->n_train) : 0;
+    if (max_rows > sc->n_train) max_rows = sc->n_train;
     for (uint32_t b = 0; b < T; b++) {
         uint32_t nb = sc->batch_start[b + 1] - sc->batch_start[b];
         if (nb > max_rows) max_rows = nb;
@@ -470,6 +514,16 @@ static int run_config(const struct bench_opts *o, const struct config *c, const 
     }
     for (uint32_t k = 0; k < sc->n_test; k++)
         if (sc->test_group[k] >= 0 && (uint32_t)sc->test_group[k] < G) g_total[sc->test_group[k]]++;
+    /* --replay-hist: the buffer's class make-up does not depend on the head, so a shadow buffer
+     * with the same parameters, fed the same batches, shows it (with its own random draws). */
+    struct ecl_replay *shadow = NULL;
+    void *shadow_mem = NULL;
+    if (o->replay_hist && p.kind == ECL_LEARNER_REPLAY && !c->joint) {
+        size_t need = 0;
+        if (ecl_replay_mem_size(&p.replay, &need) == ECL_OK && (shadow_mem = malloc(need)) &&
+            ecl_replay_init(&p.replay, shadow_mem, need, &shadow) != ECL_OK)
+            shadow = NULL;
+    }
 
     double *acc = R->acc + (size_t)run * T;
     double train_s = 0;
@@ -479,16 +533,30 @@ static int run_config(const struct bench_opts *o, const struct config *c, const 
     for (uint32_t b = 0; b < T && st == ECL_OK; b++) {
         uint32_t from = c->joint ? 0 : sc->batch_start[b], to = sc->batch_start[b + 1];
         uint32_t n = to - from;
-        for (uint32_t k = 0; k < n; k++)
-            perm[k] = from + k;
+        if (incr) {
+            /* S distinct samples, uniform over everything seen so far (Floyd's algorithm would
+             * avoid the O(seen) pass, but the pass is negligible next to training). */
+            uint32_t nb = to - sc->batch_start[b];
+            uint32_t S = o->joint_samples > nb ? o->joint_samples : nb;
+            if (S > n) S = n;
+            uint32_t left = S, k = 0;
+            for (uint32_t i = 0; i < n && left > 0; i++)
+                if (ds_rand_below(&rng, n - i) < left) perm[k++] = from + i, left--;
+            n = S;
+        } else {
+            for (uint32_t k = 0; k < n; k++)
+                perm[k] = from + k;
+        }
         if (c->joint) ds_shuffle_u32(&rng, perm, n); /* mix old and new data */
         for (uint32_t k = 0; k < n; k++) {
             uint32_t i = sc->train_idx[perm[k]];
             memcpy(bx + (size_t)k * dim, P->x + (size_t)i * dim, dim * sizeof(float));
             by[k] = P->y[i];
         }
+        if (shadow && ecl_replay_add_batch(shadow, bx, by, n) == ECL_OK && run == 0)
+            print_replay_hist(c->name, b, shadow, p.max_classes);
         double t0 = now_s();
-        if (c->joint) st = ecl_learner_reset(L.l);
+        if (c->joint && !incr) st = ecl_learner_reset(L.l);
         if (st == ECL_OK) st = ecl_learner_observe(L.l, bx, by, n);
         train_s += now_s() - t0;
         n_train_seen += sc->batch_start[b + 1] - sc->batch_start[b];
@@ -542,6 +610,7 @@ static int run_config(const struct bench_opts *o, const struct config *c, const 
             c->joint ? (size_t)sc->n_train * (dim * sizeof(float) + sizeof(int32_t)) : 0;
     }
     cli_learner_free(&L);
+    free(shadow_mem);
     free(bx), free(by), free(perm), free(Rg), free(g_total), free(g_ok), free(scores);
     return st != ECL_OK;
 }
@@ -592,6 +661,11 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
         cli_learner_describe(p, desc, sizeof desc);
         fprintf(f, ",\n      \"config\": ");
         cli_json_str(f, desc);
+        if (cfg[c].joint) {
+            int incr = joint_incremental(o, T);
+            fprintf(f, ",\n      \"joint_mode\": \"%s\"", incr ? "incremental" : "retrain");
+            if (incr) fprintf(f, ", \"joint_samples\": %u", o->joint_samples);
+        }
         if (p->kind == ECL_LEARNER_REPLAY && !cfg[c].joint) {
             fprintf(f, ",\n      \"buffer\": %u, \"policy\": \"%s\", \"storage\": \"%s\"",
                     p->replay.capacity, cli_policy_name(p->replay.policy),
@@ -707,6 +781,7 @@ int cmd_bench_cl(int argc, char **argv) {
     o.threads = 1;
     o.c50_train_stride = 1;
     o.c50_test_stride = 20;
+    o.joint_samples = 3000;
     o.model = fe_default_model_path();
     o.cut = FE_DEFAULT_CUT;
     char learners_buf[256] = "all", buffers_buf[256] = "1500", policies_buf[128] = "random",
@@ -719,7 +794,22 @@ int cmd_bench_cl(int argc, char **argv) {
             o.scenario = v;
         else if ((v = cli_opt(argc, argv, &i, "--learner")))
             snprintf(learners_buf, sizeof learners_buf, "%s", v);
-        else if ((v = cli_opt(argc, argv, &i, "--buffer")))
+        else if ((v = cli_opt(argc, argv, &i, "--joint"))) {
+            if (!strcmp(v, "auto"))
+                o.joint_mode = JOINT_AUTO;
+            else if (!strcmp(v, "retrain"))
+                o.joint_mode = JOINT_RETRAIN;
+            else if (!strcmp(v, "incremental"))
+                o.joint_mode = JOINT_INCREMENTAL;
+            else {
+                snprintf(err, sizeof err, "--joint: expected retrain, incremental or auto");
+                goto bad;
+            }
+        } else if ((v = cli_opt(argc, argv, &i, "--joint-samples"))) {
+            if (cli_parse_u32("--joint-samples", v, 1, 100000000, &o.joint_samples, err,
+                              sizeof err))
+                goto bad;
+        } else if ((v = cli_opt(argc, argv, &i, "--buffer")))
             snprintf(buffers_buf, sizeof buffers_buf, "%s", v);
         else if ((v = cli_opt(argc, argv, &i, "--policy")))
             snprintf(policies_buf, sizeof policies_buf, "%s", v);
@@ -781,6 +871,8 @@ int cmd_bench_cl(int argc, char **argv) {
             o.svg = v;
         else if ((v = cli_opt(argc, argv, &i, "--title")))
             o.title = v;
+        else if (cli_flag(argv, i, "--replay-hist"))
+            o.replay_hist = 1;
         else if (cli_flag(argv, i, "-q") || cli_flag(argv, i, "--quiet"))
             o.quiet = 1;
         else {

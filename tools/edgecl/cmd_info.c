@@ -79,9 +79,10 @@ int cmd_info(int argc, char **argv) {
         }
         if (p->kind == ECL_LEARNER_REPLAY)
             printf(",\"replay\":{\"capacity\":%u,\"policy\":\"%s\",\"storage\":\"%s\","
-                   "\"per_batch\":%u,\"bytes\":%zu}",
+                   "\"per_batch\":%u,\"bytes\":%zu,\"count\":%u}",
                    p->replay.capacity, cli_policy_name(p->replay.policy),
-                   cli_storage_name(p->replay.storage), p->replay_per_batch, rbytes);
+                   cli_storage_name(p->replay.storage), p->replay_per_batch, rbytes,
+                   ecl_learner_replay_count(L.l));
         if (p->kind == ECL_LEARNER_SLDA) printf(",\"slda_shrinkage\":%g", p->slda_shrinkage);
         printf("}\n");
     } else {
@@ -106,6 +107,9 @@ int cmd_info(int argc, char **argv) {
                 printf(", momentum %g", p->head.momentum);
             printf(", l2 %g, epochs %u, batch %u\n", p->head.l2, p->epochs, p->batch_size);
         }
+        if (p->kind == ECL_LEARNER_REPLAY)
+            printf("replay:        %u / %u samples\n", ecl_learner_replay_count(L.l),
+                   p->replay.capacity);
         if (p->kind == ECL_LEARNER_REPLAY)
             printf("replay:        capacity %u, policy %s, storage %s, %u per batch, %zu bytes "
                    "of latents\n",
