@@ -59,7 +59,7 @@ if stale models/mobilenet_v2.tflite; then
 fi
 if stale models/mobilenet_v2_int8.tflite; then
   say "converting the int8 variant -> models/mobilenet_v2_int8.tflite"
-  node tools/convert/nsfwjs2tflite.mjs --int8 --calib tests/data/golden \
+  node tools/convert/nsfwjs2tflite.mjs --int8 --calib tests/data/calib \
     --out models/mobilenet_v2_int8.tflite
 fi
 

@@ -534,6 +534,9 @@ static void parse_body(struct rd *r, struct ecl_learner *l, int apply) {
         }
         if (r->err == ECL_OK && p->kind == ECL_LEARNER_SLDA && sum != n_total)
             r_fail(r, ECL_ECORRUPT);
+        /* NCM writes 0 here; anything else is not an image we wrote (found by fuzz_state) */
+        if (r->err == ECL_OK && p->kind != ECL_LEARNER_SLDA && n_total != 0)
+            r_fail(r, ECL_ECORRUPT);
         r_f32s(r, apply ? l->mean : NULL, (size_t)c * d);
         if (p->kind == ECL_LEARNER_SLDA) {
             for (uint32_t row = 0; row < d && r->err == ECL_OK; row++)
