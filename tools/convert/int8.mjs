@@ -2,19 +2,25 @@
 //
 //   real = scale * (q - zero_point)
 //   weights      int8, symmetric (zero_point 0), per output channel for CONV_2D (axis 0) and
-//                DEPTHWISE_CONV_2D (axis 3): scale_c = max|w_c| / 127, q in [-127, 127];
-//                per tensor for FULLY_CONNECTED.
-//   bias         int32, zero_point 0, scale = input_scale * weight_scale_c.
-//   activations  int8, asymmetric, per tensor: [min, max] observed on the calibration images
-//                (widened to contain 0), scale = (max - min) / 255,
-//                zero_point = round(-128 - min / scale).
+//                DEPTHWISE_CONV_2D (axis 3), per tensor for FULLY_CONNECTED; q in [-127, 127].
+//                scale_c = the step of the channel's own 8-bit grid when that is exact (nsfwjs'
+//                weights are 8-bit; see exactScale), else max|w_c| / 127.
+//   bias         int32, zero_point 0, scale = input_scale * weight_scale_c; bias correction
+//                (default): b_c -= sum (W_q - W)_c . E[x], E[x] = per-channel input means over
+//                the calibration images.
+//   activations  int8, asymmetric, per tensor: range from the calibration images (method
+//                'minmax' (default), 'pct' quantiles or 'mse' clipping; widened to contain 0),
+//                scale = (max - min) / 255, zero_point = round(-128 - min / scale).
 //   model input  int8 with the RGB/255 range [0, 1]: scale 1/255, zero_point -128 (exact for
 //                8-bit images).
 // TFLite constraints kept: PAD, AVERAGE_POOL_2D and RESHAPE outputs share their input's
 // parameters; SOFTMAX's output is scale 1/256, zero_point -128.
 //
-//   const q = await quantizeGraph(km, graph, 'tests/data/golden', (msg) => process.stderr.write(msg));
+//   const q = await quantizeGraph(km, graph, 'tests/data/calib', (msg) => process.stderr.write(msg),
+//                                 { method: 'minmax', biasCorrection: true });
 //   writeTflite(q)   // int8 .tflite
+//
+// Calibrate on images that are not your test images (tests/data/calib/README.md).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -165,7 +171,7 @@ function gridSse(f, lo, hi) {
 //   'pct'     the [p, 1-p] quantiles
 //   'mse'     the clipping range minimising the squared quantisation error on the sample
 //             (coordinate search over the upper then the lower end, then the upper again)
-export function chooseRange(f, method = 'mse', p = 1e-4) {
+export function chooseRange(f, method = 'minmax', p = 1e-4) {
     const n = f.length;
     const mn = Math.min(f[0], 0), mx = Math.max(f[n - 1], 0);
     if (method === 'minmax') return [mn, mx];
@@ -194,7 +200,7 @@ export function chooseRange(f, method = 'mse', p = 1e-4) {
     return [lo, hi];
 }
 
-// opts.method: 'mse' (default), 'pct', 'minmax'; opts.pct for 'pct';
+// opts.method: 'minmax' (default), 'pct', 'mse'; opts.pct for 'pct';
 // opts.biasCorrection (default true): subtract the expected output shift caused by weight
 // rounding, (W_q - W) . E[x], with E[x] the per-channel input means seen in calibration.
 export async function quantizeGraph(km, g, calibDir, log = () => {}, opts = {}) {
@@ -207,7 +213,7 @@ export async function quantizeGraph(km, g, calibDir, log = () => {}, opts = {}) 
 }
 
 export function quantizeWithStats(g, stats, opts = {}) {
-    const method = opts.method || 'mse', pct = opts.pct ?? 1e-4;
+    const method = opts.method || 'minmax', pct = opts.pct ?? 1e-4;
     const biasCorr = opts.biasCorrection ?? true;
     const inName = g.inputs[0];
     const range = new Map();
