@@ -17,7 +17,7 @@ while (($#)); do
     --deps-only) DEPS_ONLY=1 ;;
     --no-install) INSTALL=0 ;;
     --jobs) JOBS="$2"; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -40,6 +40,13 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The converters and test scripts run on Node >= 18 (Debian 12's nodejs is 18, npm 9).
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if ((node_major < 18)); then
+  echo "setup.sh: Node.js >= 18 is needed, found $(node --version 2>/dev/null || echo none)" >&2
+  exit 1
 fi
 
 # ---------------------------------------------------------------- npm (pinned, hash-checked)
