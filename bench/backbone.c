@@ -1,7 +1,8 @@
 /* bench/backbone.c - backbone latency: edgecl reference vs optimised kernels vs ONNX Runtime.
  *
  *   bench_backbone [--model models/mobilenet_v2.tflite] [--cut TENSOR] [--runs 30]
- *                  [--ref-runs 3] [--onnx models/mobilenet_v2.onnx] [--no-ort]
+ *                  [--ref-runs 3] [--onnx models/mobilenet_v2.onnx] [--no-ort] [--layers]
+ *                  [--layers-int8]
  *
  * Reports, for one 224x224 image (batch 1, float32): median ms of N runs (after warm-up) with
  * the reference kernels on 1 thread, the optimised kernels on 1 and 2 threads; the model's
@@ -307,6 +308,8 @@ static int run_mode(const struct ecl_model *m, int32_t cut, int force_ref, int t
 /* ------------------------------------------------------------------ --layers */
 /* Each MobileNetV2 1.0/224 conv layer shape, timed alone (min of 15 calls, 1 thread, random
  * data) with the reference-free optimised table: shows which layers are far from peak. */
+static int layers_q; /* --layers-int8: time the int8 kernels instead of the float ones */
+
 static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int kk, int s, int dw,
                         double *macs) {
     struct ecl_conv_params p = {0};
@@ -319,31 +322,47 @@ static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int 
     if (kk == 3 && s == 1) p.pad_top = p.pad_left = 1;
     struct ecl_shape4 is = {1, ih, ih, ci}, ws = {dw ? 1 : co, kk, kk, dw ? co : ci};
     struct ecl_shape4 os = {1, h, h, co};
-    float *in = malloc(ecl_shape4_count(is) * sizeof(float));
-    float *w = malloc(ecl_shape4_count(ws) * sizeof(float)), *b = calloc((size_t)co, 4);
-    float *o = malloc(ecl_shape4_count(os) * sizeof(float));
-    if (!in || !w || !b || !o) {
-        free(in), free(w), free(b), free(o);
+    size_t esz = layers_q ? 1 : sizeof(float);
+    void *in = malloc(ecl_shape4_count(is) * esz), *w = malloc(ecl_shape4_count(ws) * esz);
+    void *b = calloc((size_t)co, 4), *o = malloc(ecl_shape4_count(os) * esz);
+    int32_t *mult = malloc((size_t)co * 4), *shift = malloc((size_t)co * 4);
+    if (!in || !w || !b || !o || !mult || !shift) {
+        free(in), free(w), free(b), free(o), free(mult), free(shift);
         return 0;
     }
     for (size_t i = 0; i < ecl_shape4_count(is); i++)
-        in[i] = (float)(i % 7) * 0.01f;
+        if (layers_q)
+            ((int8_t *)in)[i] = (int8_t)(i % 251);
+        else
+            ((float *)in)[i] = (float)(i % 7) * 0.01f;
     for (size_t i = 0; i < ecl_shape4_count(ws); i++)
-        w[i] = (float)(i % 5) * 0.01f - 0.02f;
+        if (layers_q)
+            ((int8_t *)w)[i] = (int8_t)(i % 253);
+        else
+            ((float *)w)[i] = (float)(i % 5) * 0.01f - 0.02f;
+    /* int8: RELU6-like range, per-channel multipliers as in a quantised MobileNetV2 */
+    for (int c = 0; c < co; c++)
+        ecl_quantize_multiplier(0.0004 * (1 + c % 7), &mult[c], &shift[c]);
+    p.in_zp = -3, p.out_zp = -128, p.act_min_q = -128, p.act_max_q = 127;
+    p.out_mult = mult, p.out_shift = shift;
     struct ecl_kctx kc = {0};
     /* the scratch the kernel asks for, as the interpreter provides it */
-    size_t need = !dw && k->conv2d_f32_scratch ? k->conv2d_f32_scratch(&p, is, ws, os, 1) : 0;
+    ecl_conv_scratch_fn sf = layers_q ? k->conv2d_i8_scratch : k->conv2d_f32_scratch;
+    size_t need = !dw && sf ? sf(&p, is, ws, os, 1) : 0;
     void *scratch = need ? aligned_alloc(64, (need + 63) & ~(size_t)63) : NULL;
     kc.scratch = scratch;
     kc.scratch_bytes = scratch ? need : 0;
     double best = 1e30;
     for (int r = 0; r < 15; r++) {
         uint64_t t0 = ecl_port_now_ns();
-        (dw ? k->dwconv_f32 : k->conv2d_f32)(&kc, &p, in, is, w, ws, b, o, os);
+        if (layers_q)
+            (dw ? k->dwconv_i8 : k->conv2d_i8)(&kc, &p, in, is, w, ws, b, o, os);
+        else
+            (dw ? k->dwconv_f32 : k->conv2d_f32)(&kc, &p, in, is, w, ws, b, o, os);
         double t = (double)(ecl_port_now_ns() - t0) * 1e-9;
         if (t < best) best = t;
     }
-    free(in), free(w), free(b), free(o), free(scratch);
+    free(in), free(w), free(b), free(o), free(scratch), free(mult), free(shift);
     *macs = (double)h * h * co * (dw ? 1 : ci) * kk * kk;
     return best;
 }
@@ -351,7 +370,8 @@ static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int 
 static void layers_report(double peak1) {
     struct ecl_kernels k = ecl_kernels_best();
     double tot = 0, tm = 0, t1 = 0, tdw = 0, m;
-    printf("kernels %s, one thread, each layer alone (min of 15):\n", k.name);
+    printf("kernels %s, %s, one thread, each layer alone (min of 15):\n", k.name,
+           layers_q ? "int8" : "float32");
     printf("%-34s %9s %9s %8s\n", "layer", "ms", "GFLOP/s", "% peak");
 #define ROW(name, t)                                                                               \
     printf("%-34s %9.3f %9.1f %7.0f%%\n", name, (t)*1e3, 2 * m / (t)*1e-9,                         \
@@ -397,14 +417,17 @@ static void layers_report(double peak1) {
 static void usage(FILE *f) {
     fprintf(f,
             "usage: bench_backbone [--model FILE.tflite] [--cut TENSOR] [--runs N] [--ref-runs N]\n"
-            "                      [--warmup N] [--onnx FILE.onnx] [--no-ort] [--layers]\n"
+            "                      [--warmup N] [--onnx FILE.onnx] [--no-ort] [--layers] [--layers-int8]\n"
             "  Median latency of one image through the backbone: reference kernels (1 thread),\n"
             "  optimised kernels (1 and 2 threads), GFLOP/s vs the measured FMA peak, arena\n"
             "  bytes, and ONNX Runtime (node bench/ort_bench.mjs) on the same input.\n"
             "  defaults: --model models/mobilenet_v2.tflite --runs 30 --ref-runs 3 --warmup 3\n"
             "            --onnx models/mobilenet_v2.onnx (made by tools/convert/onnx_export.mjs;\n"
             "            with --cut, export the same cut: onnx_export.mjs --until LAYER)\n"
-            "  --layers: also time each MobileNetV2 conv layer shape alone (optimised kernels)\n");
+            "  --layers: also time each MobileNetV2 conv layer shape alone (optimised kernels)\n"
+            "  --layers-int8: the same with the int8 kernels (%% of peak: of the float FMA peak)\n"
+            "  int8 model: --model models/mobilenet_v2_int8.tflite --no-ort (float input,\n"
+            "            quantised inside; ORT has no int8 export of it)\n");
 }
 
 static int parse_pos(const char *s, int *v) {
@@ -428,6 +451,8 @@ int main(int argc, char **argv) {
             return 0;
         } else if (!strcmp(a, "--no-ort")) {
             ort = 0;
+        } else if (!strcmp(a, "--layers-int8")) {
+            layers = layers_q = 1;
         } else if (!strcmp(a, "--layers")) {
             layers = 1;
         } else if (!strcmp(a, "--model") && has) {

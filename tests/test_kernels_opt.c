@@ -54,6 +54,7 @@ static float *rbuf(size_t n) {
 static struct ecl_kernels opt;
 static int have_opt;
 static int scratch_used; /* conv cases that ran with a kernel scratch */
+static size_t q_outputs, q_saturated; /* int8 cases: outputs, outputs at the clamp bounds */
 
 /* ---- parallel_for implementations ---- */
 static void pf_serial_split(void *user, int n, ecl_task_fn fn, void *ctx) {
@@ -388,11 +389,248 @@ static void test_mean_hw(void **state) {
     assert_true(worst <= TOL);
 }
 
+/* ---- int8 CONV_2D / DEPTHWISE_CONV_2D: bit-exact with the reference ---- */
+static int8_t *rbuf_i8(size_t n, int lo, int hi) {
+    int8_t *p = malloc(n ? n : 1);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (int8_t)rint_(lo, hi);
+    return p;
+}
+
+/* Per-channel requantisation as the interpreter makes it: real multiplier in_scale * w_scale[c] /
+ * out_scale, here drawn around 1/(typical |acc|) so outputs span the int8 range (sometimes
+ * large multipliers with a positive shift, sometimes tiny ones). RELU-like ranges put about half
+ * of their outputs at the lower bound; the tests check that most outputs are not clamped. */
+static void q_params(struct ecl_conv_params *p, int oc, int K, int32_t *mult, int32_t *shift) {
+    p->in_zp = rint_(-128, 127);
+    p->out_zp = rint_(-128, 127);
+    switch (rnd() % 4) {
+    case 0:
+    case 1:
+        p->act_min_q = -128, p->act_max_q = 127;
+        break;
+    case 2:
+        p->act_min_q = p->out_zp, p->act_max_q = 127; /* RELU */
+        break;
+    default:
+        p->act_min_q = p->out_zp, p->act_max_q = p->out_zp + 40 > 127 ? 127 : p->out_zp + 40;
+        break;
+    }
+    for (int c = 0; c < oc; c++) {
+        double typ = 8000.0 * sqrt((double)K) + 20000.0;
+        double real = (0.25 + 3.0 * (double)rnd() / 4294967296.0) * 40.0 / typ;
+        if (rnd() % 16 == 0) real *= 4096.0; /* positive shifts: saturating left shift */
+        if (rnd() % 16 == 0) real /= 65536.0;
+        ecl_quantize_multiplier(real, &mult[c], &shift[c]);
+    }
+    p->out_mult = mult;
+    p->out_shift = shift;
+}
+
+static int q_conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, int sh, int sw,
+                       int pt, int pl, int ph_tot, int pw_tot, int dil, int mode) {
+    struct ecl_conv_params p = {0};
+    p.stride_h = sh, p.stride_w = sw, p.dil_h = p.dil_w = dil;
+    p.pad_top = pt, p.pad_left = pl;
+    int ekh = (kh - 1) * dil + 1, ekw = (kw - 1) * dil + 1;
+    struct ecl_shape4 is = {n, ih, iw, ic}, ws = {oc, kh, kw, ic};
+    struct ecl_shape4 os = {n, out_dim(ih, ekh, sh, ph_tot), out_dim(iw, ekw, sw, pw_tot), oc};
+    if (os.h <= 0 || os.w <= 0) return 0;
+    int32_t *mult = malloc(sizeof(int32_t) * oc), *shift = malloc(sizeof(int32_t) * oc);
+    int32_t *b = malloc(sizeof(int32_t) * oc);
+    assert_true(mult && shift && b);
+    q_params(&p, oc, kh * kw * ic, mult, shift);
+    for (int c = 0; c < oc; c++)
+        b[c] = rint_(-20000, 20000);
+    int8_t *in = rbuf_i8(ecl_shape4_count(is), -128, 127);
+    int8_t *w = rbuf_i8(ecl_shape4_count(ws), -127, 127);
+    size_t no = ecl_shape4_count(os);
+    int8_t *r = rbuf_i8(no, -128, 127), *o = rbuf_i8(no, -128, 127);
+    int use_bias = rnd() % 4 != 0;
+    struct ecl_kctx kc0 = {0}, kc = kctx(mode);
+    size_t need = opt.conv2d_i8_scratch ? opt.conv2d_i8_scratch(&p, is, ws, os, 2) : 0;
+    void *scratch = NULL;
+    if (need) {
+        scratch = aligned_alloc(64, (need + 63) & ~(size_t)63);
+        assert_non_null(scratch);
+        memset(scratch, 0x5a, need); /* garbage: the kernel must overwrite what it reads */
+        kc.scratch = scratch;
+        kc.scratch_bytes = need;
+        scratch_used++;
+    }
+    ecl_ref_conv2d_i8(&kc0, &p, in, is, w, ws, use_bias ? b : NULL, r, os);
+    opt.conv2d_i8(&kc, &p, in, is, w, ws, use_bias ? b : NULL, o, os);
+    int diff = 0, sat = 0;
+    for (size_t i = 0; i < no; i++) {
+        diff += r[i] != o[i];
+        sat += r[i] == p.act_min_q || r[i] == p.act_max_q;
+    }
+    if (diff)
+        fprintf(stderr, "conv_i8 n%d %dx%dx%d -> %d k%dx%d s%dx%d pad %d,%d dil%d mode%d: %d/%zu differ\n",
+                n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, dil, mode, diff, no);
+    q_outputs += no;
+    q_saturated += sat;
+    free(scratch), free(mult), free(shift), free(b), free(in), free(w), free(r), free(o);
+    return diff;
+}
+
+static void test_conv_i8(void **state) {
+    int bad = 0;
+    q_outputs = q_saturated = 0;
+    for (int it = 0; it < 60; it++) { /* 1x1, strides 1-2, no padding */
+        int s = rint_(1, 2);
+        bad += q_conv_case(rint_(1, 2), rint_(1, 13), rint_(1, 13), rint_(1, 70), rint_(1, 37), 1, 1,
+                           s, s, 0, 0, 0, 0, 1, it % 3);
+    }
+    for (int it = 0; it < 60; it++) { /* KxK, SAME-like and folded (asymmetric) padding */
+        int kh = rint_(1, 5), kw = rint_(1, 5), sh = rint_(1, 3), sw = rint_(1, 3);
+        int ih = rint_(1, 17), iw = rint_(1, 17), dil = it % 10 == 9 ? 2 : 1;
+        int pht = rint_(0, kh), pwt = rint_(0, kw);
+        bad += q_conv_case(rint_(1, 2), ih, iw, rint_(1, 40), rint_(1, 21), kh, kw, sh, sw,
+                           rint_(0, pht), rint_(0, pwt), pht, pwt, dil, it % 3);
+    }
+    /* MobileNetV2 shapes: stem 3x3/2 with a folded PAD (top/left 0, bottom/right 1), large K,
+     * 1x1 with K = 16, 7x7 320 -> 1280, and K16 > 4096 (reference fallback) */
+    bad += q_conv_case(1, 33, 33, 3, 32, 3, 3, 2, 2, 0, 0, 1, 1, 1, 2);
+    bad += q_conv_case(1, 7, 7, 960, 160, 1, 1, 1, 1, 0, 0, 0, 0, 1, 2);
+    bad += q_conv_case(1, 7, 7, 320, 1280, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1);
+    bad += q_conv_case(1, 20, 20, 16, 96, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0);
+    bad += q_conv_case(1, 5, 5, 600, 3, 3, 3, 1, 1, 1, 1, 2, 2, 1, 1);
+    fprintf(stderr, "conv_i8: %zu outputs, %.1f%% at the activation bounds\n", q_outputs,
+            100.0 * q_saturated / (double)q_outputs);
+    assert_true(q_saturated < q_outputs * 7 / 10); /* most outputs exercise the rounding */
+    assert_true(bad == 0);
+}
+
+static int q_dw_case(int n, int ih, int iw, int c, int k, int s, int pt, int pl, int ph_tot,
+                     int pw_tot, int dm, int mode) {
+    struct ecl_conv_params p = {0};
+    p.stride_h = p.stride_w = s;
+    p.dil_h = p.dil_w = 1;
+    p.depth_multiplier = dm;
+    p.pad_top = pt, p.pad_left = pl;
+    struct ecl_shape4 is = {n, ih, iw, c}, ws = {1, k, k, c * dm};
+    struct ecl_shape4 os = {n, out_dim(ih, k, s, ph_tot), out_dim(iw, k, s, pw_tot), c * dm};
+    if (os.h <= 0 || os.w <= 0) return 0;
+    int32_t *mult = malloc(sizeof(int32_t) * os.c), *shift = malloc(sizeof(int32_t) * os.c);
+    int32_t *b = malloc(sizeof(int32_t) * os.c);
+    assert_true(mult && shift && b);
+    q_params(&p, os.c, k * k * 16, mult, shift);
+    for (int i = 0; i < os.c; i++)
+        b[i] = rint_(-20000, 20000);
+    int8_t *in = rbuf_i8(ecl_shape4_count(is), -128, 127);
+    int8_t *w = rbuf_i8(ecl_shape4_count(ws), -127, 127);
+    size_t no = ecl_shape4_count(os);
+    int8_t *r = rbuf_i8(no, -128, 127), *o = rbuf_i8(no, -128, 127);
+    int use_bias = rnd() % 4 != 0;
+    struct ecl_kctx kc0 = {0}, kc = kctx(mode);
+    ecl_ref_dwconv_i8(&kc0, &p, in, is, w, ws, use_bias ? b : NULL, r, os);
+    opt.dwconv_i8(&kc, &p, in, is, w, ws, use_bias ? b : NULL, o, os);
+    int diff = 0, sat = 0;
+    for (size_t i = 0; i < no; i++) {
+        diff += r[i] != o[i];
+        sat += r[i] == p.act_min_q || r[i] == p.act_max_q;
+    }
+    if (diff)
+        fprintf(stderr, "dw_i8 n%d %dx%dx%d k%d s%d pad %d,%d dm%d mode%d: %d/%zu differ\n", n, ih,
+                iw, c, k, s, pt, pl, dm, mode, diff, no);
+    q_outputs += no;
+    q_saturated += sat;
+    free(mult), free(shift), free(b), free(in), free(w), free(r), free(o);
+    return diff;
+}
+
+static void test_dwconv_i8(void **state) {
+    int bad = 0;
+    q_outputs = q_saturated = 0;
+    for (int it = 0; it < 100; it++) {
+        int k = it % 4 ? 3 : rint_(1, 5), s = rint_(1, 2);
+        int pht = rint_(0, k - 1), pwt = rint_(0, k - 1);
+        bad += q_dw_case(rint_(1, 2), rint_(1, 19), rint_(1, 19), rint_(1, 40), k, s,
+                         rint_(0, pht), rint_(0, pwt), pht, pwt, it % 10 == 9 ? 2 : 1, it % 3);
+    }
+    bad += q_dw_case(1, 56, 56, 144, 3, 2, 0, 0, 1, 1, 1, 2); /* folded PAD, stride 2 */
+    bad += q_dw_case(1, 14, 14, 576, 3, 1, 1, 1, 2, 2, 1, 1);
+    bad += q_dw_case(1, 8, 8, 40, 3, 1, 1, 1, 2, 2, 1, 0);
+    fprintf(stderr, "dwconv_i8: %zu outputs, %.1f%% at the activation bounds\n", q_outputs,
+            100.0 * q_saturated / (double)q_outputs);
+    assert_true(q_saturated < q_outputs * 7 / 10);
+    assert_true(bad == 0);
+}
+
+/* int8 ADD with the interpreter's (TFLite's) parameters from random scales; broadcasting goes
+ * to the reference. Bit-exact. */
+static void test_add_i8(void **state) {
+    for (int it = 0; it < 60; it++) {
+        struct ecl_shape4 os = {rint_(1, 2), rint_(1, 30), rint_(1, 30), rint_(1, 40)};
+        if (it == 0) os = (struct ecl_shape4){1, 56, 56, 24};
+        struct ecl_shape4 bs = os;
+        if (it % 5 == 4) bs.h = bs.w = 1;
+        double sa = 0.01 + 0.2 * rnd() / 4294967296.0, sb = 0.01 + 0.2 * rnd() / 4294967296.0;
+        double so = (sa + sb) * (0.3 + rnd() / 4294967296.0);
+        struct ecl_binary_params p = {0};
+        p.left_shift = 20;
+        double twice_max = 2.0 * (sa > sb ? sa : sb);
+        ecl_quantize_multiplier(sa / twice_max, &p.a_mult, &p.a_shift);
+        ecl_quantize_multiplier(sb / twice_max, &p.b_mult, &p.b_shift);
+        ecl_quantize_multiplier(twice_max / ((1 << 20) * so), &p.out_mult, &p.out_shift);
+        p.a_zp = rint_(-128, 127), p.b_zp = rint_(-128, 127), p.out_zp = rint_(-128, 127);
+        p.act_min_q = it % 3 ? -128 : p.out_zp, p.act_max_q = 127;
+        size_t n = ecl_shape4_count(os);
+        int8_t *a = rbuf_i8(n, -128, 127), *b = rbuf_i8(ecl_shape4_count(bs), -128, 127);
+        int8_t *r = rbuf_i8(n, 0, 0), *o = rbuf_i8(n, 0, 0);
+        struct ecl_kctx kc0 = {0}, kc = kctx(it % 3);
+        ecl_ref_add_i8(&kc0, &p, a, os, b, bs, r, os);
+        opt.add_i8(&kc, &p, a, os, b, bs, o, os);
+        assert_memory_equal(r, o, n);
+        free(a), free(b), free(r), free(o);
+    }
+}
+
+/* Requantisation corner cases through a 1x1 conv with K = 1: accumulators that hit the
+ * saturating left shift, exact rounding ties (x * m = k * 2^31 +- 2^30) and extreme shifts. */
+static void test_requant_i8(void **state) {
+    enum { C = 40, P = 64 };
+    int32_t mult[C], shift[C], bias[C];
+    int8_t in[P], w[C], r[P * C], o[P * C];
+    struct ecl_conv_params p = {0};
+    p.stride_h = p.stride_w = p.dil_h = p.dil_w = 1;
+    p.act_min_q = -128, p.act_max_q = 127;
+    p.out_mult = mult, p.out_shift = shift;
+    for (int c = 0; c < C; c++) {
+        mult[c] = c % 5 == 0 ? (1 << 30) : (int32_t)((1u << 30) + rnd() % (1u << 30));
+        shift[c] = c % 8 == 0 ? 31 : c % 8 == 1 ? -31 : c % 8 == 2 ? 20 : rint_(-14, 2);
+        bias[c] = c % 3 == 0 ? INT32_MAX - 40000 : c % 3 == 1 ? (1 << (c % 20)) : -(1 << (c % 20));
+        w[c] = (int8_t)rint_(-127, 127);
+    }
+    for (int i = 0; i < P; i++)
+        in[i] = (int8_t)(i - 32);
+    struct ecl_shape4 is = {1, 8, 8, 1}, ws = {C, 1, 1, 1}, os = {1, 8, 8, C};
+    for (int zp = -128; zp <= 127; zp += 85) {
+        p.in_zp = zp, p.out_zp = -zp / 2;
+        size_t need = opt.conv2d_i8_scratch ? opt.conv2d_i8_scratch(&p, is, ws, os, 1) : 0;
+        void *scratch = need ? aligned_alloc(64, (need + 63) & ~(size_t)63) : NULL;
+        struct ecl_kctx kc0 = {0}, kc = {0};
+        kc.scratch = scratch, kc.scratch_bytes = need;
+        ecl_ref_conv2d_i8(&kc0, &p, in, is, w, ws, bias, r, os);
+        opt.conv2d_i8(&kc, &p, in, is, w, ws, bias, o, os);
+        assert_memory_equal(r, o, sizeof r);
+        free(scratch);
+    }
+}
+
 /* The table: install leaves what it does not implement untouched. */
 static void test_install(void **state) {
     struct ecl_kernels ref = ecl_kernels_ref(), k = ref;
     ecl_kernels_opt_install(&k);
-    assert_ptr_equal(k.conv2d_i8, ref.conv2d_i8);
+    if (!strcmp(k.name, "avx2")) { /* int8 kernels: x86 only so far */
+        assert_true((const void *)k.conv2d_i8 != (const void *)ref.conv2d_i8);
+        assert_true((const void *)k.dwconv_i8 != (const void *)ref.dwconv_i8);
+    } else {
+        assert_ptr_equal(k.conv2d_i8, ref.conv2d_i8);
+    }
+    assert_ptr_equal(k.fc_i8, ref.fc_i8);
     assert_ptr_equal(k.softmax_f32, ref.softmax_f32);
     assert_ptr_equal(k.maxpool_f32, ref.maxpool_f32);
     assert_non_null(k.name);
@@ -409,7 +647,9 @@ int main(void) {
         cmocka_unit_test(test_install),  cmocka_unit_test(test_conv_1x1),
         cmocka_unit_test(test_conv_kxk), cmocka_unit_test(test_dwconv),
         cmocka_unit_test(test_fc),       cmocka_unit_test(test_add),
-        cmocka_unit_test(test_mean_hw),
+        cmocka_unit_test(test_mean_hw),  cmocka_unit_test(test_conv_i8),
+        cmocka_unit_test(test_dwconv_i8), cmocka_unit_test(test_requant_i8),
+        cmocka_unit_test(test_add_i8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

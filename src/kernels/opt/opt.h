@@ -54,6 +54,22 @@ void ecl_avx2_add_f32(const struct ecl_kctx *kc, const struct ecl_binary_params 
 void ecl_avx2_mean_hw_f32(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
                           float *out);
 
+/* int8 (bit-exact with the reference; x86/avx2_int8.c). conv2d_i8 needs the scratch that
+ * ecl_avx2_conv2d_i8_scratch asks for (int16 copy of the weights), else it calls the reference. */
+void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                        const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                        struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                        struct ecl_shape4 os);
+size_t ecl_avx2_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                  struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                        const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                        struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                        struct ecl_shape4 os);
+void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const int8_t *a,
+                     struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs, int8_t *out,
+                     struct ecl_shape4 os);
+
 void ecl_neon_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                          const float *in, struct ecl_shape4 is, const float *w,
                          struct ecl_shape4 ws, const float *bias, float *out, struct ecl_shape4 os);

@@ -19,6 +19,10 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
         k->fc_f32 = ecl_avx2_fc_f32;
         k->add_f32 = ecl_avx2_add_f32;
         k->mean_hw_f32 = ecl_avx2_mean_hw_f32;
+        k->conv2d_i8 = ecl_avx2_conv2d_i8;
+        k->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
+        k->dwconv_i8 = ecl_avx2_dwconv_i8;
+        k->add_i8 = ecl_avx2_add_i8;
     }
 #elif defined(__aarch64__)
     /* Advanced SIMD is mandatory on AArch64. */
