@@ -417,7 +417,8 @@ static void layers_report(double peak1) {
 static void usage(FILE *f) {
     fprintf(f,
             "usage: bench_backbone [--model FILE.tflite] [--cut TENSOR] [--runs N] [--ref-runs N]\n"
-            "                      [--warmup N] [--onnx FILE.onnx] [--no-ort] [--layers] [--layers-int8]\n"
+            "                      [--warmup N] [--onnx FILE.onnx] [--no-ort] [--layers] "
+            "[--layers-int8]\n"
             "  Median latency of one image through the backbone: reference kernels (1 thread),\n"
             "  optimised kernels (1 and 2 threads), GFLOP/s vs the measured FMA peak, arena\n"
             "  bytes, and ONNX Runtime (node bench/ort_bench.mjs) on the same input.\n"

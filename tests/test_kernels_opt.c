@@ -53,7 +53,7 @@ static float *rbuf(size_t n) {
 
 static struct ecl_kernels opt;
 static int have_opt;
-static int scratch_used; /* conv cases that ran with a kernel scratch */
+static int scratch_used;              /* conv cases that ran with a kernel scratch */
 static size_t q_outputs, q_saturated; /* int8 cases: outputs, outputs at the clamp bounds */
 
 /* ---- parallel_for implementations ---- */
@@ -467,7 +467,8 @@ static int q_conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, in
         sat += r[i] == p.act_min_q || r[i] == p.act_max_q;
     }
     if (diff)
-        fprintf(stderr, "conv_i8 n%d %dx%dx%d -> %d k%dx%d s%dx%d pad %d,%d dil%d mode%d: %d/%zu differ\n",
+        fprintf(stderr,
+                "conv_i8 n%d %dx%dx%d -> %d k%dx%d s%dx%d pad %d,%d dil%d mode%d: %d/%zu differ\n",
                 n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, dil, mode, diff, no);
     q_outputs += no;
     q_saturated += sat;
@@ -480,8 +481,8 @@ static void test_conv_i8(void **state) {
     q_outputs = q_saturated = 0;
     for (int it = 0; it < 60; it++) { /* 1x1, strides 1-2, no padding */
         int s = rint_(1, 2);
-        bad += q_conv_case(rint_(1, 2), rint_(1, 13), rint_(1, 13), rint_(1, 70), rint_(1, 37), 1, 1,
-                           s, s, 0, 0, 0, 0, 1, it % 3);
+        bad += q_conv_case(rint_(1, 2), rint_(1, 13), rint_(1, 13), rint_(1, 70), rint_(1, 37), 1,
+                           1, s, s, 0, 0, 0, 0, 1, it % 3);
     }
     for (int it = 0; it < 60; it++) { /* KxK, SAME-like and folded (asymmetric) padding */
         int kh = rint_(1, 5), kw = rint_(1, 5), sh = rint_(1, 3), sw = rint_(1, 3);
@@ -547,8 +548,8 @@ static void test_dwconv_i8(void **state) {
     for (int it = 0; it < 100; it++) {
         int k = it % 4 ? 3 : rint_(1, 5), s = rint_(1, 2);
         int pht = rint_(0, k - 1), pwt = rint_(0, k - 1);
-        bad += q_dw_case(rint_(1, 2), rint_(1, 19), rint_(1, 19), rint_(1, 40), k, s,
-                         rint_(0, pht), rint_(0, pwt), pht, pwt, it % 10 == 9 ? 2 : 1, it % 3);
+        bad += q_dw_case(rint_(1, 2), rint_(1, 19), rint_(1, 19), rint_(1, 40), k, s, rint_(0, pht),
+                         rint_(0, pwt), pht, pwt, it % 10 == 9 ? 2 : 1, it % 3);
     }
     bad += q_dw_case(1, 56, 56, 144, 3, 2, 0, 0, 1, 1, 1, 2); /* folded PAD, stride 2 */
     bad += q_dw_case(1, 14, 14, 576, 3, 1, 1, 1, 2, 2, 1, 1);
@@ -644,10 +645,10 @@ int main(void) {
     ecl_kernels_opt_install(&opt);
     have_opt = strcmp(opt.name, "ref") != 0;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_install),  cmocka_unit_test(test_conv_1x1),
-        cmocka_unit_test(test_conv_kxk), cmocka_unit_test(test_dwconv),
-        cmocka_unit_test(test_fc),       cmocka_unit_test(test_add),
-        cmocka_unit_test(test_mean_hw),  cmocka_unit_test(test_conv_i8),
+        cmocka_unit_test(test_install),   cmocka_unit_test(test_conv_1x1),
+        cmocka_unit_test(test_conv_kxk),  cmocka_unit_test(test_dwconv),
+        cmocka_unit_test(test_fc),        cmocka_unit_test(test_add),
+        cmocka_unit_test(test_mean_hw),   cmocka_unit_test(test_conv_i8),
         cmocka_unit_test(test_dwconv_i8), cmocka_unit_test(test_requant_i8),
         cmocka_unit_test(test_add_i8),
     };

@@ -1,4 +1,6 @@
-/* src/kernels/opt/opt.h - optimised float32 kernels (AVX2+FMA on x86-64, NEON on AArch64).
+/* src/kernels/opt/opt.h - optimised float32 kernels (AVX2+FMA on x86-64, NEON on AArch64) and
+ * int8 CONV_2D / DEPTHWISE_CONV_2D / ADD (AVX2, bit-exact with the reference; see
+ * x86/avx2_int8.c and docs/performance.md "int8").
  *
  * Same signatures and results as the reference kernels in kernels.h, up to float rounding:
  * FMA (one rounding instead of two) and a different summation order (vector lanes, tiles)
