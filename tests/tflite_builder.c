@@ -263,3 +263,39 @@ uint8_t *tb_finish(struct tb *b, size_t *len) {
     *len = w.n;
     return w.p;
 }
+
+void tb_build_chain_f32(struct tb *b, const float *sc, const float *fw, const float *fb) {
+    enum { H = TB_CHAIN_H, W = TB_CHAIN_W, C = TB_CHAIN_C, K = TB_CHAIN_K };
+    enum { ADD = 0, AVG = 1, FC = 9, MAXP = 17, MUL = 18, RESHAPE = 22, SOFTMAX = 25 };
+    enum { PAD = 34, MEAN = 40 };
+    static const int32_t pads[8] = {0, 0, 1, 1, 1, 1, 0, 0}, axes[2] = {1, 2}, shp[2] = {1, C};
+    tb_init(b);
+    int t_in = tb_tensor(b, "in", TB_F32, 4, (int32_t[]){1, H, W, C}, NULL, 0);
+    int t_sc = tb_tensor(b, "sc", TB_F32, 4, (int32_t[]){1, 1, 1, C}, sc, sizeof(float) * C);
+    int t_mul = tb_tensor(b, "mul", TB_F32, 4, (int32_t[]){1, H, W, C}, NULL, 0);
+    int t_add = tb_tensor(b, "add", TB_F32, 4, (int32_t[]){1, H, W, C}, NULL, 0);
+    int t_avg = tb_tensor(b, "avg", TB_F32, 4, (int32_t[]){1, H, W, C}, NULL, 0);
+    int t_max = tb_tensor(b, "max", TB_F32, 4, (int32_t[]){1, 3, 3, C}, NULL, 0);
+    int t_pv = tb_tensor(b, "pads", TB_I32, 2, (int32_t[]){4, 2}, pads, sizeof pads);
+    int t_pad = tb_tensor(b, "pad", TB_F32, 4, (int32_t[]){1, 5, 5, C}, NULL, 0);
+    int t_ax = tb_tensor(b, "axes", TB_I32, 1, (int32_t[]){2}, axes, sizeof axes);
+    int t_mean = tb_tensor(b, "mean", TB_F32, 4, (int32_t[]){1, 1, 1, C}, NULL, 0);
+    int t_shp = tb_tensor(b, "shape", TB_I32, 1, (int32_t[]){2}, shp, sizeof shp);
+    int t_rs = tb_tensor(b, "flat", TB_F32, 2, (int32_t[]){1, C}, NULL, 0);
+    int t_fw = tb_tensor(b, "fw", TB_F32, 2, (int32_t[]){K, C}, fw, sizeof(float) * K * C);
+    int t_fb = tb_tensor(b, "fb", TB_F32, 1, (int32_t[]){K}, fb, sizeof(float) * K);
+    int t_fc = tb_tensor(b, "logits", TB_F32, 2, (int32_t[]){1, K}, NULL, 0);
+    int t_sm = tb_tensor(b, "probs", TB_F32, 2, (int32_t[]){1, K}, NULL, 0);
+    tb_op(b, MUL, 2, (int[]){t_in, t_sc}, t_mul, 0, NULL, 0);
+    tb_op(b, ADD, 2, (int[]){t_mul, t_in}, t_add, 11, (struct tb_opt[]){{0, 1, 1}}, 1);
+    tb_op(b, AVG, 1, (int[]){t_add}, t_avg, 5,
+          (struct tb_opt[]){{0, 1, 0}, {1, 4, 1}, {2, 4, 1}, {3, 4, 2}, {4, 4, 2}}, 5);
+    tb_op(b, MAXP, 1, (int[]){t_avg}, t_max, 5,
+          (struct tb_opt[]){{0, 1, 1}, {1, 4, 2}, {2, 4, 2}, {3, 4, 3}, {4, 4, 3}}, 5);
+    tb_op(b, PAD, 2, (int[]){t_max, t_pv}, t_pad, 0, NULL, 0);
+    tb_op(b, MEAN, 2, (int[]){t_pad, t_ax}, t_mean, 27, (struct tb_opt[]){{0, 1, 1}}, 1);
+    tb_op(b, RESHAPE, 2, (int[]){t_mean, t_shp}, t_rs, 0, NULL, 0);
+    tb_op(b, FC, 3, (int[]){t_rs, t_fw, t_fb}, t_fc, 0, NULL, 0);
+    tb_op(b, SOFTMAX, 1, (int[]){t_fc}, t_sm, 9, (struct tb_opt[]){{0, 4, tb_f32bits(1.0f)}}, 1);
+    tb_io(b, t_in, t_sm);
+}

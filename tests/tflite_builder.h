@@ -72,4 +72,12 @@ int tb_op(struct tb *b, int builtin, int n_in, const int *in, int out, int opt_t
 void tb_io(struct tb *b, int input, int output);
 uint8_t *tb_finish(struct tb *b, size_t *len);
 
+/* The 9-op float chain shared by test_tflite_ops and the fuzz seeds:
+ *   in[1,7,7,4] -> MUL(in, sc per channel) -> ADD(.., in)+RELU -> AVG 2x2 s1 SAME ->
+ *   MAX 3x3 s2 VALID -> PAD 1 -> MEAN(h,w) keep_dims -> RESHAPE -> FC(5) -> SOFTMAX.
+ * sc[TB_CHAIN_C], fw[TB_CHAIN_K * TB_CHAIN_C], fb[TB_CHAIN_K] are the constants (referenced,
+ * not copied: they must live until tb_finish). Leaves b with inputs/outputs set. */
+enum { TB_CHAIN_H = 7, TB_CHAIN_W = 7, TB_CHAIN_C = 4, TB_CHAIN_K = 5 };
+void tb_build_chain_f32(struct tb *b, const float *sc, const float *fw, const float *fb);
+
 #endif
