@@ -385,15 +385,22 @@ static enum ecl_status parse_params(struct rd *r, struct ecl_learner_params *p) 
     return ECL_OK;
 }
 
+/* Envelope checks (magic, version, length, CRC, section table) and the parameter section:
+ * the common first step of reading an image. */
+static enum ecl_status open_image(const void *buf, size_t len, struct rd *r, uint32_t *n_sec,
+                                  struct ecl_learner_params *q) {
+    enum ecl_status st = check_image(buf, len, r, n_sec);
+    if (st != ECL_OK) return st;
+    return parse_params(r, q);
+}
+
 enum ecl_status ecl_learner_state_params(const void *buf, size_t len,
                                          struct ecl_learner_params *p) {
     if (!buf || !p) return ECL_EINVAL;
     struct rd r;
     uint32_t n_sec;
-    enum ecl_status st = check_image(buf, len, &r, &n_sec);
-    if (st != ECL_OK) return st;
     struct ecl_learner_params q;
-    st = parse_params(&r, &q);
+    enum ecl_status st = open_image(buf, len, &r, &n_sec, &q);
     if (st != ECL_OK) return st;
     *p = q;
     return ECL_OK;
@@ -555,10 +562,8 @@ enum ecl_status ecl_learner_state_read(struct ecl_learner *l, const void *buf, s
     if (!l || !buf) return ECL_EINVAL;
     struct rd r;
     uint32_t n_sec;
-    enum ecl_status st = check_image(buf, len, &r, &n_sec);
-    if (st != ECL_OK) return st;
     struct ecl_learner_params q;
-    st = parse_params(&r, &q);
+    enum ecl_status st = open_image(buf, len, &r, &n_sec, &q);
     if (st != ECL_OK) return st;
     if (q.kind != l->p.kind || !compatible(&q, &l->p))
         return ECL_EINVAL; /* learner built with other parameters: use state_params first */
