@@ -308,9 +308,7 @@ int cli_learner_params_kind(const struct cli_learner_opts *o, enum ecl_learner_k
     if (o->set & (1u << CLI_OPT_STORAGE)) p->replay.storage = o->storage;
     if (o->set & (1u << CLI_OPT_REPLACE_FRACTION)) p->replay.replace_fraction = o->replace_fraction;
     if (o->set & (1u << CLI_OPT_SHRINKAGE)) p->slda_shrinkage = o->shrinkage;
-    /* The head must accept the largest mini-batch the learner will form. */
-    uint32_t need = p->batch_size + (kind == ECL_LEARNER_REPLAY ? p->replay_per_batch : 0);
-    if (p->head.max_batch < need) p->head.max_batch = need;
+    /* head.max_batch needs no care here: the library grows it to batch + replayed samples. */
 
     size_t bytes = 0;
     enum ecl_status st = ecl_learner_mem_size(p, &bytes);
@@ -528,4 +526,21 @@ void cli_json_num(FILE *f, double v) {
         fprintf(f, "%.6g", v);
     else
         fputs("null", f);
+}
+
+void cli_forgetting_bwt(const double *R, uint32_t T, double *forgetting, double *bwt) {
+    double fsum = 0, bsum = 0;
+    uint32_t fc = 0;
+    for (uint32_t j = 0; j + 1 < T; j++) {
+        double fin = R[(size_t)(T - 1) * T + j], diag = R[(size_t)j * T + j];
+        if (!isfinite(fin) || !isfinite(diag)) continue;
+        double best = -1;
+        for (uint32_t l = j; l + 1 < T; l++)
+            if (R[(size_t)l * T + j] > best) best = R[(size_t)l * T + j];
+        fsum += best - fin;
+        bsum += fin - diag;
+        fc++;
+    }
+    *forgetting = fc ? fsum / fc : NAN;
+    *bwt = fc ? bsum / fc : NAN;
 }

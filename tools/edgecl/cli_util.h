@@ -141,4 +141,11 @@ void cli_progress_done(const char *what, uint64_t n);
 void cli_json_str(FILE *f, const char *s);
 void cli_json_num(FILE *f, double v);
 
+/* Forgetting and backward transfer of a T x T accuracy matrix R (row l: after experience l;
+ * column j: accuracy on experience j's test samples, NaN if it has none):
+ *   forgetting = mean over j < T-1 of max_{j <= l < T-1} R[l][j] - R[T-1][j]
+ *   bwt        = mean over j < T-1 of R[T-1][j] - R[j][j]      (Lopez-Paz & Ranzato 2017)
+ * Columns whose final or diagonal entry is not finite are left out; NaN if none is left. */
+void cli_forgetting_bwt(const double *R, uint32_t T, double *forgetting, double *bwt);
+
 #endif

@@ -590,19 +590,8 @@ static int run_config(const struct bench_opts *o, const struct config *c, const 
     if (st == ECL_OK) {
         R->final_acc[run] = acc[T - 1];
         R->avg_acc[run] = mean_of(acc, T);
-        double F = 0, B = 0;
-        uint32_t nf = 0;
-        for (uint32_t g = 0; g + 1 < T; g++) {
-            if (!g_total[g]) continue;
-            double best = -1;
-            for (uint32_t l = g; l + 1 < T; l++)
-                if (Rg[(size_t)l * G + g] > best) best = Rg[(size_t)l * G + g];
-            F += best - Rg[(size_t)(T - 1) * G + g];
-            B += Rg[(size_t)(T - 1) * G + g] - Rg[(size_t)g * G + g];
-            nf++;
-        }
-        R->forgetting[run] = nf ? F / nf : NAN;
-        R->bwt[run] = nf ? B / nf : NAN;
+        /* groups without test samples have NaN columns and are left out */
+        cli_forgetting_bwt(Rg, T, &R->forgetting[run], &R->bwt[run]);
         R->us_per_sample[run] = n_train_seen ? 1e6 * train_s / (double)n_train_seen : 0;
         ecl_learner_mem_size(&p, &R->learner_bytes);
         R->replay_bytes = ecl_learner_replay_bytes(L.l);

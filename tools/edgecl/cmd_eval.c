@@ -257,20 +257,7 @@ static int run_one(enum ecl_learner_kind kind, const struct cli_learner_opts *lo
     }
     r->avg_acc = cnt ? sum / cnt : NAN;
     r->acc_all = r->acc_seen[T - 1];
-    double fsum = 0, bsum = 0;
-    uint32_t fc = 0;
-    for (uint32_t j = 0; j + 1 < T; j++) {
-        double fin = r->R[(size_t)(T - 1) * T + j], diag = r->R[(size_t)j * T + j];
-        if (!isfinite(fin) || !isfinite(diag)) continue;
-        double best = -1;
-        for (uint32_t l = j; l + 1 < T; l++)
-            if (r->R[(size_t)l * T + j] > best) best = r->R[(size_t)l * T + j];
-        fsum += best - fin;
-        bsum += fin - diag;
-        fc++;
-    }
-    r->forgetting = fc ? fsum / fc : NAN;
-    r->bwt = fc ? bsum / fc : NAN;
+    cli_forgetting_bwt(r->R, T, &r->forgetting, &r->bwt);
     r->mem_bytes = L.mem_bytes;
     r->replay_bytes = ecl_learner_replay_bytes(L.l);
     r->ok = 1;
