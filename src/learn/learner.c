@@ -127,8 +127,7 @@ static enum ecl_status plan(const struct ecl_learner_params *q, struct layout *L
         if (q->head.max_batch <
             q->batch_size + (q->kind == ECL_LEARNER_REPLAY ? (uint64_t)q->replay_per_batch : 0))
             return ECL_ERANGE;
-        if (!(q->lr_after_first <= 0.0f || isfinite(q->lr_after_first)) || isnan(q->lr_after_first))
-            return ECL_EINVAL;
+        if (isnan(q->lr_after_first) || q->lr_after_first == INFINITY) return ECL_EINVAL;
         enum ecl_status st = ecl_head_mem_size(&q->head, &L->head_bytes);
         if (st != ECL_OK) return st;
         size_t mb = q->head.max_batch;

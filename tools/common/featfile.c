@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "edgecl/crc32.h"
 #include "edgecl/port.h"
 
 #define FF_MAGIC "ECLF"
@@ -35,31 +36,6 @@
 #define FF_MAX_NAMES (1u << 16)
 #define FF_MAX_LABEL (1 << 24)
 #define FF_MAX_BYTES ((uint64_t)1 << 40) /* refuse absurd sizes before trusting them */
-
-/* ------------------------------------------------------------------ CRC32 (IEEE 802.3) */
-static uint32_t crc_table[256];
-static int crc_ready;
-
-static void crc_init(void) {
-    if (crc_ready) return;
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[i] = c;
-    }
-    crc_ready = 1;
-}
-
-/* Running CRC: start with crc = 0, feed chunks, the result is the standard CRC32. */
-static uint32_t crc_update(uint32_t crc, const void *data, size_t len) {
-    const unsigned char *p = data;
-    crc_init();
-    crc = ~crc;
-    while (len--)
-        crc = crc_table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
 
 /* ------------------------------------------------------------------ helpers */
 static void seterr(char *err, size_t errlen, const char *fmt, ...) {
@@ -237,7 +213,7 @@ static enum ecl_status read_binary(const char *path, struct featfile *ff, char *
     }
 
     featfile_init(ff, dim);
-    uint32_t crc = crc_update(0, hdr, FF_HEADER);
+    uint32_t crc = ecl_crc32(0, hdr, FF_HEADER);
     if (n_names) {
         ff->names = calloc(n_names, FEATFILE_NAME_MAX);
         if (!ff->names) {
@@ -246,7 +222,7 @@ static enum ecl_status read_binary(const char *path, struct featfile *ff, char *
         }
         ff->n_names = n_names;
         if (fread(ff->names, FEATFILE_NAME_MAX, n_names, f) != n_names) goto ioerr;
-        crc = crc_update(crc, ff->names, (size_t)n_names * FEATFILE_NAME_MAX);
+        crc = ecl_crc32(crc, ff->names, (size_t)n_names * FEATFILE_NAME_MAX);
         for (uint32_t i = 0; i < n_names; i++)
             ff->names[i][FEATFILE_NAME_MAX - 1] = 0;
     }
@@ -263,7 +239,7 @@ static enum ecl_status read_binary(const char *path, struct featfile *ff, char *
     uint32_t bad_at = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (fread(rec, 1, (size_t)recbytes, f) != recbytes) goto ioerr;
-        crc = crc_update(crc, rec, (size_t)recbytes);
+        crc = ecl_crc32(crc, rec, (size_t)recbytes);
         int32_t y = (int32_t)rd_u32(rec);
         if ((y < -1 || y > FF_MAX_LABEL) && !bad_label) {
             bad_label = 1;
@@ -349,7 +325,7 @@ static enum ecl_status write_binary(const char *path, const struct featfile *ff,
             wr_f32(p + 4 + 4 * (size_t)d, x[d]);
         p += recbytes;
     }
-    wr_u32(p, crc_update(0, buf, (size_t)(p - buf)));
+    wr_u32(p, ecl_crc32(0, buf, (size_t)(p - buf)));
     enum ecl_status st = ecl_port_save_atomic(path, buf, (size_t)total);
     free(buf);
     if (st) seterr(err, errlen, "%s: cannot write: %s", path, ecl_status_str(st));

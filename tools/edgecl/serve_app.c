@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include "edgecl/crc32.h"
 #include "edgecl/learner.h"
 #include "edgecl/port.h"
 #include "image.h"
@@ -96,24 +97,6 @@ static int ctype_is(const char *ctype, const char *want) {
     size_t n = strlen(want);
     if (strncasecmp(ctype, want, n)) return 0;
     return ctype[n] == 0 || ctype[n] == ';' || ctype[n] == ' ';
-}
-
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n) {
-    static uint32_t table[256];
-    static int ready;
-    if (!ready) { /* benign race: every thread writes identical values */
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        ready = 1;
-    }
-    crc = ~crc;
-    for (size_t i = 0; i < n; i++)
-        crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
 }
 
 /* Learner settings for the demo: a few dozen webcam frames per class, classes added one at a
@@ -209,7 +192,7 @@ static enum ecl_status state_save(struct serve_app *a, char *err, size_t errlen)
         }
         p += 12 + ls[i];
     }
-    put_u32(p, crc32_update(0, buf, (size_t)(p - buf)));
+    put_u32(p, ecl_crc32(0, buf, (size_t)(p - buf)));
     enum ecl_status st = ecl_port_save_atomic(a->state_path, buf, total);
     free(buf);
     if (st) snprintf(err, errlen, "cannot write %s: %s", a->state_path, ecl_status_str(st));
@@ -228,7 +211,7 @@ static enum ecl_status state_load_buf(struct serve_app *a, const uint8_t *buf, s
         snprintf(err, errlen, "unsupported demo state version %u", get_u32(buf + 4));
         return ECL_EVERSION;
     }
-    if (crc32_update(0, buf, len - 4) != get_u32(buf + len - 4)) {
+    if (ecl_crc32(0, buf, len - 4) != get_u32(buf + len - 4)) {
         snprintf(err, errlen, "demo state is truncated or corrupted (CRC mismatch)");
         return ECL_ECORRUPT;
     }
