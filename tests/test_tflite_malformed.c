@@ -3,7 +3,7 @@
  * bounds, huge and negative dimensions, cycles, missing producers, unsupported ops. */
 #include "test_tflite_common.h"
 
-enum { ADD = 0, CONV = 3, RESHAPE = 22, SQDIFF = 99 };
+enum { ADD = 0, CONV = 3, MUL = 18, RESHAPE = 22, SQDIFF = 99 };
 
 static float W[2 * 1 * 1 * 3], B[2];
 
@@ -205,6 +205,20 @@ static void test_cycle_and_missing(void **state) {
     assert_int_equal(try_all(f, len, err, sizeof err), ECL_EFORMAT);
     free(f);
     tb_free(&b);
+    /* a binary op whose second input is the "omitted" index -1 (found by fuzz_model: it used
+     * to reach the kernel with a NULL tensor); only a conv/FC bias may be omitted */
+    for (int code = 0; code < 2; code++) {
+        tb_init(&b);
+        ti = tb_tensor(&b, "in", TB_F32, 2, (int32_t[]){1, 4}, NULL, 0);
+        t1 = tb_tensor(&b, "a", TB_F32, 2, (int32_t[]){1, 4}, NULL, 0);
+        tb_op(&b, code ? MUL : ADD, 2, (int[]){ti, -1}, t1, 0, NULL, 0);
+        tb_io(&b, ti, t1);
+        f = tb_finish(&b, &len);
+        assert_int_equal(try_all(f, len, err, sizeof err), ECL_EFORMAT);
+        assert_non_null(strstr(err, "required input 1 is missing"));
+        free(f);
+        tb_free(&b);
+    }
     /* weight buffer shorter than its shape says */
     tb_init(&b);
     ti = tb_tensor(&b, "in", TB_F32, 4, (int32_t[]){1, 4, 4, 3}, NULL, 0);

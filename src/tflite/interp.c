@@ -1036,8 +1036,19 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
             pp.fold[2] = pio.pads[4];
             pp.fold[3] = pio.pads[5];
         }
-        for (uint32_t q = 0; q < op.inputs.len; q++)
+        for (uint32_t q = 0; q < op.inputs.len; q++) {
             io->in[q] = op_input(m, pl, (int32_t)i, &op, q);
+            /* -1 marks an omitted optional input; only a conv/FC bias (input 2) may be one */
+            int optional = q == 2 && (op.builtin == OP_CONV_2D ||
+                                      op.builtin == OP_DEPTHWISE_CONV_2D ||
+                                      op.builtin == OP_FULLY_CONNECTED);
+            if (io->in[q] < 0 && !optional) {
+                op_error(pp.e, ECL_EFORMAT, &op, (int32_t)i, "required input ");
+                msg_int(pp.e, (int32_t)q);
+                msg_str(pp.e, " is missing (tensor index -1)");
+                return ECL_EFORMAT;
+            }
+        }
         io->out = fb_vec_i32(&b, &op.outputs, 0);
         memset(slot, 0, sizeof slot);
         for (int q = 0; q < 3 && q < io->n_in; q++)
