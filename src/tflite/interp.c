@@ -193,17 +193,17 @@ struct prep {
 
 #define FAIL(st, text)                                                                             \
     do {                                                                                           \
-        msg_str(e, text);                                                                          \
+        ecl_msg_str(e, text);                                                                      \
         return st;                                                                                 \
     } while (0)
 
 static enum ecl_status op_error(struct msg *e, enum ecl_status st, const struct tfl_op *op,
                                 int32_t index, const char *what) {
-    msg_str(e, ecl_builtin_name(op->builtin));
-    msg_str(e, " at operator ");
-    msg_int(e, index);
-    msg_str(e, ": ");
-    msg_str(e, what);
+    ecl_msg_str(e, ecl_builtin_name(op->builtin));
+    ecl_msg_str(e, " at operator ");
+    ecl_msg_int(e, index);
+    ecl_msg_str(e, ": ");
+    ecl_msg_str(e, what);
     return st;
 }
 
@@ -652,7 +652,7 @@ static enum ecl_status prep_concat(struct prep *pp, const struct tfl_op *op, int
     int32_t od[4] = {os.n, os.h, os.w, os.c};
     int64_t sum = 0;
     for (int32_t i = 0; i < io->n_in; i++) {
-        if (!tfl_read_tensor(m, io->in[i], &t))
+        if (!ecl_tfl_read_tensor(m, io->in[i], &t))
             return op_error(e, ECL_EFORMAT, op, index, "bad input");
         if (t.info.ndims != nd || t.info.type != out->info.type)
             return op_error(e, ECL_EFORMAT, op, index, "inputs differ in rank or type");
@@ -755,11 +755,11 @@ static enum ecl_status prep_op(struct prep *pp, const struct tfl_op *op, int32_t
         }
         return ECL_OK;
     default:
-        msg_str(e, "unsupported op ");
-        msg_str(e, op->builtin == OP_CUSTOM && op->custom ? op->custom
-                                                          : ecl_builtin_name(op->builtin));
-        msg_str(e, " at operator ");
-        msg_int(e, index);
+        ecl_msg_str(e, "unsupported op ");
+        ecl_msg_str(e, op->builtin == OP_CUSTOM && op->custom ? op->custom
+                                                              : ecl_builtin_name(op->builtin));
+        ecl_msg_str(e, " at operator ");
+        ecl_msg_int(e, index);
         return ECL_EUNSUPPORTED;
     }
 }
@@ -767,12 +767,12 @@ static enum ecl_status prep_op(struct prep *pp, const struct tfl_op *op, int32_t
 /* ------------------------------------------------------------------ build */
 static void tensor_name_msg(struct msg *e, const struct ecl_model *m, int32_t t) {
     struct tfl_tensor tt;
-    msg_str(e, "tensor ");
-    msg_int(e, t);
-    if (tfl_read_tensor(m, t, &tt) && tt.info.name[0]) {
-        msg_str(e, " (");
-        msg_str(e, tt.info.name);
-        msg_str(e, ")");
+    ecl_msg_str(e, "tensor ");
+    ecl_msg_int(e, t);
+    if (ecl_tfl_read_tensor(m, t, &tt) && tt.info.name[0]) {
+        ecl_msg_str(e, " (");
+        ecl_msg_str(e, tt.info.name);
+        ecl_msg_str(e, ")");
     }
 }
 
@@ -781,7 +781,7 @@ static int32_t op_input(const struct ecl_model *m, const struct plan *pl, int32_
                         const struct tfl_op *op, uint32_t q) {
     struct fb_buf b = {m->buf, m->len};
     struct tfl_op pad;
-    if (q == 0 && pl->fold[i] && tfl_read_op(m, pl->fold[i] - 1, &pad))
+    if (q == 0 && pl->fold[i] && ecl_tfl_read_op(m, pl->fold[i] - 1, &pad))
         return fb_vec_i32(&b, &pad.inputs, 0);
     return fb_vec_i32(&b, &op->inputs, q);
 }
@@ -801,13 +801,13 @@ static void fold_pads(const struct ecl_model *m, struct plan *pl, int32_t input,
     struct tfl_op op, c;
     struct tfl_tensor in, pt, w;
     for (uint32_t i = 0; i < m->n_ops; i++) {
-        if (!pl->need_op[i] || !tfl_read_op(m, (int32_t)i, &op) || op.builtin != OP_PAD ||
+        if (!pl->need_op[i] || !ecl_tfl_read_op(m, (int32_t)i, &op) || op.builtin != OP_PAD ||
             op.inputs.len != 2 || op.outputs.len != 1)
             continue;
         int32_t src = fb_vec_i32(&b, &op.inputs, 0), pads = fb_vec_i32(&b, &op.inputs, 1);
         int32_t ot = fb_vec_i32(&b, &op.outputs, 0);
         if (src < 0 || pads < 0 || ot == cut || ot == input || ot == src) continue;
-        if (!tfl_read_tensor(m, src, &in) || !tfl_read_tensor(m, pads, &pt)) continue;
+        if (!ecl_tfl_read_tensor(m, src, &in) || !ecl_tfl_read_tensor(m, pads, &pt)) continue;
         if (in.info.ndims != 4 || !pt.info.is_const || pt.info.type != ECL_DT_INT32 ||
             pt.info.ndims != 2 || pt.info.dims[0] != 4 || pt.info.dims[1] != 2 || pt.data_len < 32)
             continue;
@@ -817,14 +817,14 @@ static void fold_pads(const struct ecl_model *m, struct plan *pl, int32_t input,
         /* the single reader */
         int32_t reader = -1, uses = 0;
         for (uint32_t j = 0; j < m->n_ops; j++) {
-            if (!pl->need_op[j] || j == i || !tfl_read_op(m, (int32_t)j, &c)) continue;
+            if (!pl->need_op[j] || j == i || !ecl_tfl_read_op(m, (int32_t)j, &c)) continue;
             for (uint32_t q = 0; q < c.inputs.len; q++)
                 if (fb_vec_i32(&b, &c.inputs, q) == ot) {
                     uses++;
                     reader = q == 0 ? (int32_t)j : -1;
                 }
         }
-        if (uses != 1 || reader < (int32_t)i || !tfl_read_op(m, reader, &c) || pl->fold[reader])
+        if (uses != 1 || reader < (int32_t)i || !ecl_tfl_read_op(m, reader, &c) || pl->fold[reader])
             continue;
         int dw = c.builtin == OP_DEPTHWISE_CONV_2D;
         if ((c.builtin != OP_CONV_2D && !dw) || !c.has_opts ||
@@ -837,7 +837,8 @@ static void fold_pads(const struct ecl_model *m, struct plan *pl, int32_t input,
             !fb_i32(&b, &c.opts, dw ? 6 : 5, 1, &dil_h) || dil_w < 1 || dil_h < 1 || dil_w > 1024 ||
             dil_h > 1024)
             continue;
-        if (!tfl_read_tensor(m, fb_vec_i32(&b, &c.inputs, 1), &w) || w.info.ndims != 4) continue;
+        if (!ecl_tfl_read_tensor(m, fb_vec_i32(&b, &c.inputs, 1), &w) || w.info.ndims != 4)
+            continue;
         int64_t eh = (int64_t)(w.info.dims[1] - 1) * dil_h + 1,
                 ew = (int64_t)(w.info.dims[2] - 1) * dil_w + 1;
         if (pv[2] < 0 || pv[3] < 0 || pv[4] < 0 || pv[5] < 0 || pv[2] >= eh || pv[3] >= eh ||
@@ -853,7 +854,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
                              const struct ecl_interp_opts *o, void *arena, size_t bytes,
                              struct ecl_interp **out, size_t *need, char *err, size_t errlen) {
     struct msg em, *e = &em;
-    msg_init(e, err, errlen);
+    ecl_msg_init(e, err, errlen);
     if (!m || !m->buf) FAIL(ECL_EINVAL, "no model");
     struct ecl_interp_opts opts = o ? *o : ecl_interp_default_opts();
     /* ~84 KB: too big for small thread stacks. Bare-metal targets (no TLS runtime, one thread)
@@ -879,7 +880,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
         pl->prod[i] = -1;
     pl->need_t[cut] = 1;
     for (int32_t i = (int32_t)no - 1; i >= 0; i--) {
-        if (!tfl_read_op(m, i, &op)) FAIL(ECL_EFORMAT, "malformed operator");
+        if (!ecl_tfl_read_op(m, i, &op)) FAIL(ECL_EFORMAT, "malformed operator");
         int needed = 0;
         for (uint32_t k = 0; k < op.outputs.len; k++)
             if (pl->need_t[fb_vec_i32(&b, &op.outputs, k)]) needed = 1;
@@ -895,46 +896,46 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     int32_t n_run = 0;
     pl->avail[input] = 1;
     for (uint32_t i = 0; i < nt; i++) {
-        if (!tfl_read_tensor(m, (int32_t)i, &tt)) FAIL(ECL_EFORMAT, "malformed tensor");
+        if (!ecl_tfl_read_tensor(m, (int32_t)i, &tt)) FAIL(ECL_EFORMAT, "malformed tensor");
         if (tt.info.is_const) pl->avail[i] = 1;
     }
     for (uint32_t i = 0; i < no; i++) {
         if (!pl->need_op[i]) continue;
-        tfl_read_op(m, (int32_t)i, &op);
+        ecl_tfl_read_op(m, (int32_t)i, &op);
         if (!ecl_builtin_supported(op.builtin)) {
-            msg_str(e, "unsupported op ");
-            msg_str(e, op.builtin == OP_CUSTOM && op.custom ? op.custom
-                                                            : ecl_builtin_name(op.builtin));
-            msg_str(e, " at operator ");
-            msg_int(e, i);
+            ecl_msg_str(e, "unsupported op ");
+            ecl_msg_str(e, op.builtin == OP_CUSTOM && op.custom ? op.custom
+                                                                : ecl_builtin_name(op.builtin));
+            ecl_msg_str(e, " at operator ");
+            ecl_msg_int(e, i);
             return ECL_EUNSUPPORTED;
         }
         if (op.outputs.len != 1 || op.inputs.len < 1 || op.inputs.len > ECL_MAX_OP_INPUTS) {
-            msg_str(e, "operator ");
-            msg_int(e, i);
-            msg_str(e, " has an unsupported number of inputs/outputs");
+            ecl_msg_str(e, "operator ");
+            ecl_msg_int(e, i);
+            ecl_msg_str(e, " has an unsupported number of inputs/outputs");
             return ECL_EUNSUPPORTED;
         }
         for (uint32_t k = 0; k < op.inputs.len; k++) {
             int32_t t = op_input(m, pl, (int32_t)i, &op, k);
             if (t < 0 ? k == 0 : !pl->avail[t]) {
-                msg_str(e, "operator ");
-                msg_int(e, i);
-                msg_str(e, " reads ");
+                ecl_msg_str(e, "operator ");
+                ecl_msg_int(e, i);
+                ecl_msg_str(e, " reads ");
                 if (t < 0) {
-                    msg_str(e, "a missing input");
+                    ecl_msg_str(e, "a missing input");
                 } else {
                     tensor_name_msg(e, m, t);
-                    msg_str(e, " before it is computed (cycle or missing producer)");
+                    ecl_msg_str(e, " before it is computed (cycle or missing producer)");
                 }
                 return ECL_ECORRUPT;
             }
         }
         int32_t ot = fb_vec_i32(&b, &op.outputs, 0);
         if (pl->avail[ot]) {
-            msg_str(e, "operator ");
-            msg_int(e, i);
-            msg_str(e, " overwrites ");
+            ecl_msg_str(e, "operator ");
+            ecl_msg_int(e, i);
+            ecl_msg_str(e, " overwrites ");
             tensor_name_msg(e, m, ot);
             return ECL_ECORRUPT;
         }
@@ -943,9 +944,9 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
         n_run++;
     }
     if (!pl->avail[cut]) {
-        msg_str(e, "cut ");
+        ecl_msg_str(e, "cut ");
         tensor_name_msg(e, m, cut);
-        msg_str(e, " cannot be computed from the model input");
+        ecl_msg_str(e, " cannot be computed from the model input");
         return ECL_ECORRUPT;
     }
 
@@ -969,17 +970,17 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     size_t act_sum = 0;
     for (uint32_t i = 0; i < nt; i++) {
         int is_act = (int32_t)i == input || pl->prod[i] >= 0;
-        if (!tfl_read_tensor(m, (int32_t)i, &tt)) FAIL(ECL_EFORMAT, "malformed tensor");
+        if (!ecl_tfl_read_tensor(m, (int32_t)i, &tt)) FAIL(ECL_EFORMAT, "malformed tensor");
         if (is_act && (pl->need_t[i] || (int32_t)i == input)) {
             if (tt.info.ndims > 4) {
                 tensor_name_msg(e, m, (int32_t)i);
-                msg_str(e, " has more than 4 dimensions");
+                ecl_msg_str(e, " has more than 4 dimensions");
                 return ECL_EUNSUPPORTED;
             }
-            size_t n = ecl_shape4_count(shape4(&tt.info)), es = tfl_dtype_size(tt.info.type);
+            size_t n = ecl_shape4_count(shape4(&tt.info)), es = ecl_tfl_dtype_size(tt.info.type);
             if (!n) {
                 tensor_name_msg(e, m, (int32_t)i);
-                msg_str(e, " is empty");
+                ecl_msg_str(e, " is empty");
                 return ECL_ERANGE;
             }
             if (n * es > 0x7fffffc0u) FAIL(ECL_ERANGE, "activation tensor too large");
@@ -993,13 +994,13 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
             T[i].type = tt.info.type;
             T[i].scale = tt.info.scale;
             T[i].zp = tt.info.zero_point;
-            T[i].bytes = (uint32_t)(ecl_shape4_count(T[i].s) * tfl_dtype_size(tt.info.type));
+            T[i].bytes = (uint32_t)(ecl_shape4_count(T[i].s) * ecl_tfl_dtype_size(tt.info.type));
             T[i].is_const = (uint8_t)tt.info.is_const;
             T[i].is_act = (uint8_t)(pl->size[i] != 0);
         }
         /* constants: used in place if aligned for their element type, else copied */
         if (tt.info.is_const && pl->need_t[i]) {
-            size_t es = tfl_dtype_size(tt.info.type);
+            size_t es = ecl_tfl_dtype_size(tt.info.type);
             if (((uintptr_t)tt.data % es) != 0) {
                 void *copy = bump_alloc(&bp, tt.data_len);
                 if (copy) memcpy(copy, tt.data, tt.data_len);
@@ -1012,7 +1013,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     int32_t r = 0;
     for (uint32_t i = 0; i < no; i++) {
         if (!pl->need_op[i]) continue;
-        tfl_read_op(m, (int32_t)i, &op);
+        ecl_tfl_read_op(m, (int32_t)i, &op);
         struct iop tmp, *io = O ? &O[r] : &tmp;
         memset(io, 0, sizeof *io);
         io->code = op.builtin;
@@ -1023,12 +1024,12 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
             struct tfl_op pop;
             struct iop pio;
             int32_t pi = pl->fold[i] - 1;
-            tfl_read_op(m, pi, &pop);
+            ecl_tfl_read_op(m, pi, &pop);
             memset(&pio, 0, sizeof pio);
             memset(slot, 0, sizeof slot);
-            tfl_read_tensor(m, fb_vec_i32(&b, &pop.inputs, 0), &slot[0]);
-            tfl_read_tensor(m, fb_vec_i32(&b, &pop.inputs, 1), &slot[1]);
-            tfl_read_tensor(m, fb_vec_i32(&b, &pop.outputs, 0), &slot[3]);
+            ecl_tfl_read_tensor(m, fb_vec_i32(&b, &pop.inputs, 0), &slot[0]);
+            ecl_tfl_read_tensor(m, fb_vec_i32(&b, &pop.inputs, 1), &slot[1]);
+            ecl_tfl_read_tensor(m, fb_vec_i32(&b, &pop.outputs, 0), &slot[3]);
             enum ecl_status st = prep_op(&pp, &pop, pi, &pio);
             if (st != ECL_OK) return st;
             pp.fold[0] = pio.pads[2];
@@ -1039,21 +1040,21 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
         for (uint32_t q = 0; q < op.inputs.len; q++) {
             io->in[q] = op_input(m, pl, (int32_t)i, &op, q);
             /* -1 marks an omitted optional input; only a conv/FC bias (input 2) may be one */
-            int optional = q == 2 && (op.builtin == OP_CONV_2D ||
-                                      op.builtin == OP_DEPTHWISE_CONV_2D ||
-                                      op.builtin == OP_FULLY_CONNECTED);
+            int optional =
+                q == 2 && (op.builtin == OP_CONV_2D || op.builtin == OP_DEPTHWISE_CONV_2D ||
+                           op.builtin == OP_FULLY_CONNECTED);
             if (io->in[q] < 0 && !optional) {
                 op_error(pp.e, ECL_EFORMAT, &op, (int32_t)i, "required input ");
-                msg_int(pp.e, (int32_t)q);
-                msg_str(pp.e, " is missing (tensor index -1)");
+                ecl_msg_int(pp.e, (int32_t)q);
+                ecl_msg_str(pp.e, " is missing (tensor index -1)");
                 return ECL_EFORMAT;
             }
         }
         io->out = fb_vec_i32(&b, &op.outputs, 0);
         memset(slot, 0, sizeof slot);
         for (int q = 0; q < 3 && q < io->n_in; q++)
-            if (io->in[q] >= 0) tfl_read_tensor(m, io->in[q], &slot[q]);
-        tfl_read_tensor(m, io->out, &slot[3]);
+            if (io->in[q] >= 0) ecl_tfl_read_tensor(m, io->in[q], &slot[q]);
+        ecl_tfl_read_tensor(m, io->out, &slot[3]);
         enum ecl_status st = prep_op(&pp, &op, (int32_t)i, io);
         memset(pp.fold, 0, sizeof pp.fold);
         if (st != ECL_OK) return st;
@@ -1069,7 +1070,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     r = 0;
     for (uint32_t i = 0; i < no; i++) {
         if (!pl->need_op[i]) continue;
-        tfl_read_op(m, (int32_t)i, &op);
+        ecl_tfl_read_op(m, (int32_t)i, &op);
         for (uint32_t q = 0; q < op.inputs.len; q++) {
             int32_t t = op_input(m, pl, (int32_t)i, &op, q);
             if (t >= 0 && pl->size[t] && pl->last[t] < r) pl->last[t] = (int16_t)r;
@@ -1116,9 +1117,9 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     if (need) *need = total;
     if (!arena) return ECL_OK;
     if (bp.used > bp.cap) {
-        msg_str(e, "arena too small: need ");
-        msg_int(e, (int64_t)total);
-        msg_str(e, " bytes");
+        ecl_msg_str(e, "arena too small: need ");
+        ecl_msg_int(e, (int64_t)total);
+        ecl_msg_str(e, " bytes");
         return ECL_ENOMEM;
     }
     for (uint32_t i = 0; i < nt; i++)
@@ -1167,8 +1168,8 @@ enum ecl_status ecl_interp_init(const struct ecl_model *m, int32_t cut,
                                 struct ecl_interp **out, char *err, size_t errlen) {
     if (!arena || !out) {
         struct msg e;
-        msg_init(&e, err, errlen);
-        msg_str(&e, "NULL arena or output pointer");
+        ecl_msg_init(&e, err, errlen);
+        ecl_msg_str(&e, "NULL arena or output pointer");
         return ECL_EINVAL;
     }
     return build(m, cut, o, arena, bytes, out, NULL, err, errlen);

@@ -6,21 +6,21 @@
 #include "tflite/tfl.h"
 
 /* ------------------------------------------------------------------ messages */
-void msg_init(struct msg *m, char *buf, size_t cap) {
+void ecl_msg_init(struct msg *m, char *buf, size_t cap) {
     m->s = buf;
     m->cap = buf ? cap : 0;
     m->len = 0;
     if (m->cap) buf[0] = 0;
 }
 
-void msg_str(struct msg *m, const char *s) {
+void ecl_msg_str(struct msg *m, const char *s) {
     if (!m->cap) return;
     while (*s && m->len + 1 < m->cap)
         m->s[m->len++] = *s++;
     m->s[m->len] = 0;
 }
 
-void msg_int(struct msg *m, int64_t v) {
+void ecl_msg_int(struct msg *m, int64_t v) {
     char tmp[24];
     int i = 0;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -34,7 +34,7 @@ void msg_int(struct msg *m, int64_t v) {
     while (i)
         out[k++] = tmp[--i];
     out[k] = 0;
-    msg_str(m, out);
+    ecl_msg_str(m, out);
 }
 
 /* ------------------------------------------------------------------ op names */
@@ -230,7 +230,7 @@ int ecl_builtin_supported(int32_t code) {
     }
 }
 
-size_t tfl_dtype_size(int32_t type) {
+size_t ecl_tfl_dtype_size(int32_t type) {
     switch (type) {
     case ECL_DT_FLOAT32:
     case ECL_DT_INT32:
@@ -256,7 +256,7 @@ static struct fb_buf mbuf(const struct ecl_model *m) {
 }
 
 /* Reads tensor i completely and checks it: 1 ok, 0 malformed. */
-int tfl_read_tensor(const struct ecl_model *m, int32_t i, struct tfl_tensor *t) {
+int ecl_tfl_read_tensor(const struct ecl_model *m, int32_t i, struct tfl_tensor *t) {
     struct fb_buf b = mbuf(m);
     struct fb_vec tv = {m->tensors, m->n_tensors}, v;
     struct fb_table tt, qt, bt;
@@ -276,7 +276,7 @@ int tfl_read_tensor(const struct ecl_model *m, int32_t i, struct tfl_tensor *t) 
     uint8_t type;
     if (!fb_u8(&b, &tt, TEN_TYPE, 0, &type)) return 0;
     t->info.type = type;
-    size_t es = tfl_dtype_size(type);
+    size_t es = ecl_tfl_dtype_size(type);
     if (!es || count * es > (1ull << 31)) return 0;
     uint32_t bi;
     if (!fb_u32(&b, &tt, TEN_BUFFER, 0, &bi) || bi >= (m->n_buffers ? m->n_buffers : 1)) return 0;
@@ -332,7 +332,7 @@ int tfl_read_tensor(const struct ecl_model *m, int32_t i, struct tfl_tensor *t) 
     return 1;
 }
 
-int tfl_read_op(const struct ecl_model *m, int32_t i, struct tfl_op *op) {
+int ecl_tfl_read_op(const struct ecl_model *m, int32_t i, struct tfl_op *op) {
     struct fb_buf b = mbuf(m);
     struct fb_vec ov = {m->ops, m->n_ops}, cv = {m->opcodes, m->n_opcodes};
     struct fb_table ot, ct;
@@ -368,8 +368,8 @@ int tfl_read_op(const struct ecl_model *m, int32_t i, struct tfl_op *op) {
 
 /* ------------------------------------------------------------------ parse */
 static enum ecl_status fail(struct msg *e, enum ecl_status st, const char *what, int64_t idx) {
-    msg_str(e, what);
-    if (idx >= 0) msg_int(e, idx);
+    ecl_msg_str(e, what);
+    if (idx >= 0) ecl_msg_int(e, idx);
     return st;
 }
 
@@ -446,22 +446,22 @@ static uint64_t tensor_end(const struct ecl_model *m, uint32_t i, int *data) {
 
 static enum ecl_status truncated(struct msg *e, const char *what, int64_t idx, const char *tail,
                                  uint64_t need, size_t len) {
-    msg_str(e, "file truncated: ");
-    msg_str(e, what);
-    if (idx >= 0) msg_int(e, idx);
-    msg_str(e, tail);
-    msg_str(e, " extends past the end of the file (needs at least ");
-    msg_int(e, (int64_t)need);
-    msg_str(e, " bytes, the file has ");
-    msg_int(e, (int64_t)len);
-    msg_str(e, ")");
+    ecl_msg_str(e, "file truncated: ");
+    ecl_msg_str(e, what);
+    if (idx >= 0) ecl_msg_int(e, idx);
+    ecl_msg_str(e, tail);
+    ecl_msg_str(e, " extends past the end of the file (needs at least ");
+    ecl_msg_int(e, (int64_t)need);
+    ecl_msg_str(e, " bytes, the file has ");
+    ecl_msg_int(e, (int64_t)len);
+    ecl_msg_str(e, ")");
     return ECL_ETRUNCATED;
 }
 
 enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m, char *err,
                                 size_t errlen) {
     struct msg e;
-    msg_init(&e, err, errlen);
+    ecl_msg_init(&e, err, errlen);
     if (!buf || !m) return fail(&e, ECL_EINVAL, "NULL argument", -1);
     memset(m, 0, sizeof *m);
     if (len < 8) return fail(&e, ECL_ETRUNCATED, "file too short for a .tflite model", -1);
@@ -481,8 +481,8 @@ enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m
     if (!fb_u32(&b, &root, MODEL_VERSION, 0, &version))
         return fail(&e, ECL_EFORMAT, "bad model version field", -1);
     if (version != 3) {
-        msg_str(&e, "unsupported schema version ");
-        msg_int(&e, version);
+        ecl_msg_str(&e, "unsupported schema version ");
+        ecl_msg_int(&e, version);
         return ECL_EVERSION;
     }
     m->buf = buf;
@@ -540,7 +540,7 @@ enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m
     }
     struct tfl_tensor tt;
     for (uint32_t i = 0; i < m->n_tensors; i++)
-        if (!tfl_read_tensor(m, (int32_t)i, &tt)) {
+        if (!ecl_tfl_read_tensor(m, (int32_t)i, &tt)) {
             int data;
             uint64_t need = tensor_end(m, i, &data);
             memset(m, 0, sizeof *m);
@@ -550,7 +550,7 @@ enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m
         }
     struct tfl_op op;
     for (uint32_t i = 0; i < m->n_ops; i++)
-        if (!tfl_read_op(m, (int32_t)i, &op)) {
+        if (!ecl_tfl_read_op(m, (int32_t)i, &op)) {
             static const uint32_t of[] = {OP_INPUTS, OP_OUTPUTS};
             static const size_t oe[] = {4, 4};
             struct fb_table ot;
@@ -575,11 +575,11 @@ enum ecl_status ecl_model_tensor_info(const struct ecl_model *m, int32_t index,
     struct tfl_tensor t;
     if (!m || !ti || !m->buf) return ECL_EINVAL;
     if (index < 0 || (uint32_t)index >= m->n_tensors) return ECL_ENOTFOUND;
-    if (!tfl_read_tensor(m, index, &t)) return ECL_EFORMAT;
+    if (!ecl_tfl_read_tensor(m, index, &t)) return ECL_EFORMAT;
     struct fb_buf b = mbuf(m);
     struct tfl_op op;
     for (uint32_t i = 0; i < m->n_ops && t.info.producer < 0; i++) {
-        if (!tfl_read_op(m, (int32_t)i, &op)) return ECL_EFORMAT;
+        if (!ecl_tfl_read_op(m, (int32_t)i, &op)) return ECL_EFORMAT;
         for (uint32_t k = 0; k < op.outputs.len; k++)
             if (fb_vec_i32(&b, &op.outputs, k) == index) t.info.producer = (int32_t)i;
     }
@@ -592,7 +592,7 @@ enum ecl_status ecl_model_op_info(const struct ecl_model *m, int32_t index,
     struct tfl_op op;
     if (!m || !oi || !m->buf) return ECL_EINVAL;
     if (index < 0 || (uint32_t)index >= m->n_ops) return ECL_ENOTFOUND;
-    if (!tfl_read_op(m, index, &op)) return ECL_EFORMAT;
+    if (!ecl_tfl_read_op(m, index, &op)) return ECL_EFORMAT;
     struct fb_buf b = mbuf(m);
     memset(oi, 0, sizeof *oi);
     oi->builtin = op.builtin;
@@ -611,7 +611,7 @@ enum ecl_status ecl_model_find_tensor(const struct ecl_model *m, const char *nam
     struct tfl_tensor t;
     if (!m || !name || !index || !m->buf) return ECL_EINVAL;
     for (uint32_t i = 0; i < m->n_tensors; i++) {
-        if (!tfl_read_tensor(m, (int32_t)i, &t)) return ECL_EFORMAT;
+        if (!ecl_tfl_read_tensor(m, (int32_t)i, &t)) return ECL_EFORMAT;
         if (!strcmp(t.info.name, name)) {
             *index = (int32_t)i;
             return ECL_OK;

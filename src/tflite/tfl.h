@@ -99,12 +99,12 @@ struct msg {
     char *s;
     size_t cap, len;
 };
-void msg_init(struct msg *m, char *buf, size_t cap);
-void msg_str(struct msg *m, const char *s);
-void msg_int(struct msg *m, int64_t v);
+void ecl_msg_init(struct msg *m, char *buf, size_t cap);
+void ecl_msg_str(struct msg *m, const char *s);
+void ecl_msg_int(struct msg *m, int64_t v);
 
-int tfl_read_tensor(const struct ecl_model *m, int32_t i, struct tfl_tensor *t);
-int tfl_read_op(const struct ecl_model *m, int32_t i, struct tfl_op *op);
-size_t tfl_dtype_size(int32_t type); /* 0 if unsupported */
+int ecl_tfl_read_tensor(const struct ecl_model *m, int32_t i, struct tfl_tensor *t);
+int ecl_tfl_read_op(const struct ecl_model *m, int32_t i, struct tfl_op *op);
+size_t ecl_tfl_dtype_size(int32_t type); /* 0 if unsupported */
 
 #endif
