@@ -357,7 +357,8 @@ static void test_paper_params(void **state) {
             assert_int_equal(ecl_learner_observe(L.l, x, y, 600), ECL_OK);
         } else {
             /* the same data again: only possible after the first call with lr_after_first */
-            assert_int_equal(ecl_learner_observe(L.l, x + (size_t)rep * 40 * d, y, 40), ECL_OK);
+            assert_int_equal(ecl_learner_observe(L.l, x + (size_t)rep * 40 * d, y + rep * 40, 40),
+                             ECL_OK);
         }
         if (rep == 0) assert_int_equal(ecl_learner_replay_count(L.l), 200);
     }

@@ -272,6 +272,45 @@ static void test_version_magic_structure(void **state) {
     fx_free(&f);
 }
 
+/* The replay's per-class counters must match the stored labels also when max_classes exceeds
+ * the replay capacity: a CRC-valid image whose label moved to another class is refused. */
+static void test_replay_counts_many_classes(void **state) {
+    (void)state;
+    struct tu_clusters c;
+    tu_clusters_init(&c, DIM, 5, 2.0f, 5);
+    struct ecl_learner_params p = ecl_learner_default_params(ECL_LEARNER_REPLAY, DIM, 64);
+    p.head.hidden[0] = 8;
+    p.batch_size = 8;
+    p.replay_per_batch = 8;
+    p.replay.capacity = 16; /* < max_classes */
+    struct ll A = make(&p), B = make(&p);
+    feed(A.l, &c, 3);
+    size_t len;
+    uint8_t *img = image(A.l, &len);
+    assert_int_equal(ecl_learner_state_read(B.l, img, len), ECL_OK);
+    size_t at = 0;
+    while (at + 4 <= len && memcmp(img + at, "RPLY", 4) != 0)
+        at++;
+    assert_true(at + 4 <= len);
+    size_t counts = at + 12 + 4 + 4 + 8 + 8; /* tag, length, size, next, rng, n_added */
+    size_t labels = counts + (size_t)64 * 12;
+    uint32_t y0 = img[labels], y1 = y0;
+    size_t i = 1;
+    for (; i < 16 && (y1 = img[labels + 4 * i]) == y0; i++) {
+    }
+    assert_true(i < 16 && y1 != y0); /* two stored labels of different classes */
+    img[labels] = (uint8_t)y1;       /* one sample moves class: the counters no longer agree */
+    refix_crc(img, len);
+    assert_int_equal(ecl_learner_state_read(B.l, img, len), ECL_ECORRUPT);
+    img[labels + 4 * i] = (uint8_t)y0; /* swap back to equal histograms: accepted */
+    refix_crc(img, len);
+    assert_int_equal(ecl_learner_state_read(B.l, img, len), ECL_OK);
+    free(img);
+    free(A.mem);
+    free(B.mem);
+    tu_clusters_free(&c);
+}
+
 static void test_crc32(void **state) {
     (void)state;
     assert_int_equal(ecl_crc32(0, "123456789", 9), 0xCBF43926u);
@@ -286,6 +325,7 @@ int main(void) {
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_version_magic_structure),
+        cmocka_unit_test(test_replay_counts_many_classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,10 @@ uint32_t ecl_learner_replay_count(const struct ecl_learner *l);
 /* Forget everything learned; params stay. */
 enum ecl_status ecl_learner_reset(struct ecl_learner *l);
 
+/* The state image's format version (u32 LE at byte 4, after the magic "ECLS"); an image of
+ * another version is refused with ECL_EVERSION. */
+#define ECL_STATE_VERSION 1u
+
 enum ecl_status ecl_learner_state_size(const struct ecl_learner *l, size_t *bytes);
 enum ecl_status ecl_learner_state_write(const struct ecl_learner *l, void *buf, size_t cap,
                                         size_t *written);

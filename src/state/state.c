@@ -30,7 +30,7 @@
 #include "edgecl/crc32.h"
 #include "learn/learner_impl.h"
 
-#define STATE_VERSION 1u
+#define STATE_VERSION ECL_STATE_VERSION
 #define HDR_BYTES 20u
 #define TAG(a, b, c, d)                                                                            \
     ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
@@ -305,6 +305,48 @@ static void r_sec_end(struct rd *r, size_t end) {
     if (r->err == ECL_OK && r->off != end) r_fail(r, ECL_EFORMAT);
 }
 
+/* Heap sort of n uint32 (in place, no recursion, no allocation). */
+static void sort_u32(uint32_t *a, size_t n) {
+    for (size_t k = n; k-- > 0;) { /* build a max-heap, then pop the maximum to the end */
+        for (size_t i = k, c; (c = 2 * i + 1) < n; i = c) {
+            if (c + 1 < n && a[c + 1] > a[c]) c++;
+            if (a[i] >= a[c]) break;
+            uint32_t t = a[i];
+            a[i] = a[c];
+            a[c] = t;
+        }
+    }
+    for (size_t end = n; end-- > 1;) {
+        uint32_t t = a[0];
+        a[0] = a[end];
+        a[end] = t;
+        for (size_t i = 0, c; (c = 2 * i + 1) < end; i = c) {
+            if (c + 1 < end && a[c + 1] > a[c]) c++;
+            if (a[i] >= a[c]) break;
+            t = a[i];
+            a[i] = a[c];
+            a[c] = t;
+        }
+    }
+}
+
+/* The stored per-class counters (c records of u64 seen + u32 count, little-endian, at rec)
+ * equal the histogram of labels[0..n). Sorts labels. */
+static int labels_match_counts(const uint8_t *rec, uint32_t c, uint32_t *labels, size_t n) {
+    sort_u32(labels, n);
+    size_t i = 0;
+    for (uint32_t k = 0; k < c; k++) {
+        const uint8_t *b = rec + (size_t)k * 12 + 8;
+        uint32_t cnt =
+            (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        size_t run = 0;
+        while (i < n && labels[i] == k)
+            i++, run++;
+        if (run != cnt) return 0;
+    }
+    return i == n;
+}
+
 static void read_params(struct rd *r, struct ecl_learner_params *p) {
     memset(p, 0, sizeof *p);
     p->kind = (enum ecl_learner_kind)r_u32(r);
@@ -495,17 +537,17 @@ static void parse_body(struct rd *r, struct ecl_learner *l, int apply) {
             rp->p = p->replay;
         }
         /* Labels must be in range and agree with the per-class counters. In the validation
-         * pass the stored counters are copied into the replay's scratch index array (sized
-         * capacity; scratch holds nothing between calls) and counted down by the labels;
-         * with the totals equal, no underflow means every counter matches. */
-        const int recount = !apply && c <= cap;
+         * pass the labels are copied into the replay's scratch index array (sized capacity;
+         * scratch holds nothing between calls), sorted, and the run length of each class is
+         * compared with its stored counter, re-read from the buffer: exact for any
+         * max_classes, O(classes + size log size), no extra memory. */
+        const size_t count_off = r->off;
         uint64_t total_count = 0;
         for (uint32_t k = 0; k < c && r->err == ECL_OK; k++) {
             uint64_t seen = r_u64(r);
             uint32_t cnt = r_u32(r);
             total_count += cnt;
             if (r->err == ECL_OK && (cnt > cap || seen < cnt)) r_fail(r, ECL_ECORRUPT);
-            if (recount) rp->idx[k] = cnt;
             if (r->err == ECL_OK && apply) {
                 rp->seen[k] = seen;
                 rp->count[k] = cnt;
@@ -515,12 +557,18 @@ static void parse_body(struct rd *r, struct ecl_learner *l, int apply) {
         for (uint32_t i = 0; i < size && r->err == ECL_OK; i++) {
             uint32_t y = r_u32(r);
             if (r->err != ECL_OK) break;
-            if (y >= n_classes || (recount && rp->idx[y]-- == 0)) {
+            if (y >= n_classes) {
                 r_fail(r, ECL_ECORRUPT);
                 break;
             }
-            if (apply) rp->label[i] = (int32_t)y;
+            if (apply)
+                rp->label[i] = (int32_t)y;
+            else
+                rp->idx[i] = y;
         }
+        if (!apply && r->err == ECL_OK &&
+            !labels_match_counts(r->buf + count_off, c, rp->idx, size))
+            r_fail(r, ECL_ECORRUPT);
         if (rp->p.storage == ECL_REPLAY_F32) {
             r_f32s(r, apply ? rp->xf : NULL, (size_t)size * d);
         } else {

@@ -54,7 +54,7 @@ for L in replay slda ncm naive; do
     size=$(stat -c %s "$S")
     grep -q "($size bytes" "$T/out" || fail "$L: info file size != $size"
     if [ $L = replay ]; then
-        grep -q "replay: *capacity" "$T/out" || fail "replay: info lacks replay line"
+        grep -q "replay: .* samples, policy" "$T/out" || fail "replay: info lacks replay line"
         grep -q "head: *32 -> " "$T/out" || fail "replay: info lacks head shape"
     fi
     run_ok "$L: info --json" "$EDGECL" info --json "$S"

@@ -73,6 +73,10 @@ for off in 0 5 12 $((size / 2)) $((size - 1)); do
     run_fail "learn: state byte $off flipped" "refusing to overwrite" "$EDGECL" learn --state "$T/bad.ecls" --features "$T/a.ecf"
     cmp -s "$T/bad.ecls" "$T/bad0.ecls" || fail "learn overwrote a corrupted state"
 done
+# another format version: the message names both versions
+cp "$T/good.ecls" "$T/v2.ecls"
+printf '\x02' | dd of="$T/v2.ecls" bs=1 seek=4 conv=notrunc status=none
+run_fail "info: state version 2" "format version 2, this edgecl reads version 1" "$EDGECL" info --state "$T/v2.ecls"
 for cut in 0 4 16 $((size / 2)) $((size - 4)); do
     head -c $cut "$T/good.ecls" >"$T/short.ecls"
     run_fail "info: state truncated to $cut" "not a valid learner state" "$EDGECL" info --state "$T/short.ecls"

@@ -429,6 +429,18 @@ int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes
     if (file_bytes) *file_bytes = len;
     struct ecl_learner_params p;
     st = ecl_learner_state_params(buf, len, &p);
+    if (st == ECL_EVERSION) {
+        const uint8_t *v = (const uint8_t *)buf + 4; /* EVERSION means the magic and 8 bytes */
+        uint32_t found =
+            (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
+        if (status) *status = st;
+        seterr(err, errlen,
+               "%s: not a valid learner state file: format version %u, this edgecl reads "
+               "version %u (written by a %s edgecl?)",
+               path, found, ECL_STATE_VERSION, found > ECL_STATE_VERSION ? "newer" : "older");
+        free(buf);
+        return 1;
+    }
     if (st != ECL_OK) {
         if (status) *status = st;
         seterr(err, errlen, "%s: not a valid learner state file: %s", path, ecl_status_str(st));

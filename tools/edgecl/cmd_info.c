@@ -108,13 +108,11 @@ int cmd_info(int argc, char **argv) {
             printf(", l2 %g, epochs %u, batch %u\n", p->head.l2, p->epochs, p->batch_size);
         }
         if (p->kind == ECL_LEARNER_REPLAY)
-            printf("replay:        %u / %u samples\n", ecl_learner_replay_count(L.l),
-                   p->replay.capacity);
-        if (p->kind == ECL_LEARNER_REPLAY)
-            printf("replay:        capacity %u, policy %s, storage %s, %u per batch, %zu bytes "
-                   "of latents\n",
-                   p->replay.capacity, cli_policy_name(p->replay.policy),
-                   cli_storage_name(p->replay.storage), p->replay_per_batch, rbytes);
+            printf("replay:        %u / %u samples, policy %s, storage %s, %u per batch, %zu "
+                   "bytes of latents\n",
+                   ecl_learner_replay_count(L.l), p->replay.capacity,
+                   cli_policy_name(p->replay.policy), cli_storage_name(p->replay.storage),
+                   p->replay_per_batch, rbytes);
         if (p->kind == ECL_LEARNER_SLDA) printf("shrinkage:     %g\n", p->slda_shrinkage);
     }
     cli_learner_free(&L);
