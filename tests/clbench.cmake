@@ -30,3 +30,10 @@ add_test(NAME clbench_cli_split_fmnist
                  ${CMAKE_BINARY_DIR}/clbench_cli)
 set_tests_properties(clbench_cli_split_fmnist PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
                      LABELS clbench)
+
+# bench-cl on a generated CORe50-layout tree: NC / NICv2-391 / NI batch counts, strides, joint.
+add_test(NAME clbench_cli_core50
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/clbench/cli_core50.sh $<TARGET_FILE:edgecl_cli>
+                 ${CMAKE_BINARY_DIR}/clbench_core50)
+set_tests_properties(clbench_cli_core50 PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
+                     LABELS clbench)

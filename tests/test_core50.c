@@ -113,6 +113,29 @@ static void test_scan(void **state) {
     /* test stride: every 2nd test frame, all training frames */
     ds = scan(2, CORE50_OBJECT);
     assert_int_equal(ds.n, 8 * 50 * FRAMES + 3 * 50 * ((FRAMES + 1) / 2));
+    /* which frames: the 1st, 3rd, .. of each test (session, object) in frame order */
+    for (uint32_t i = 0; i < ds.n; i++) {
+        uint32_t k = (ds.img[i].frame - 7) / 5; /* position in the folder's frame order */
+        if (core50_is_test_session(ds.img[i].session)) assert_int_equal(k % 2, 0);
+    }
+    core50_free(&ds);
+
+    /* train stride 2, test stride 3: every 2nd training frame, only the first test frame */
+    struct core50_opts o = core50_default_opts();
+    o.train_stride = 2;
+    o.test_stride = 3;
+    char err[256] = "";
+    if (core50_scan(g_root, &o, &ds, err, sizeof err) != ECL_OK) fail_msg("scan: %s", err);
+    assert_int_equal(ds.n, 8 * 50 * ((FRAMES + 1) / 2) + 3 * 50 * ((FRAMES + 2) / 3));
+    uint32_t per_frame[FRAMES] = {0};
+    for (uint32_t i = 0; i < ds.n; i++) {
+        uint32_t k = (ds.img[i].frame - 7) / 5;
+        assert_true(k < FRAMES);
+        assert_int_equal(k % (core50_is_test_session(ds.img[i].session) ? 3 : 2), 0);
+        per_frame[k]++;
+    }
+    assert_int_equal(per_frame[0], 11 * 50); /* the first frame of every folder is kept */
+    assert_int_equal(per_frame[2], 8 * 50);  /* the third only in training sessions */
     core50_free(&ds);
 }
 

@@ -330,25 +330,32 @@ int cli_learner_params(const struct cli_learner_opts *o, uint32_t dim, struct ec
     return cli_learner_params_kind(o, o->kind, dim, p, err, errlen);
 }
 
-void cli_learner_opts_help(FILE *f) {
-    fprintf(f, "learner options (used when a learner is created):\n"
-               "  --learner naive|replay|slda|ncm   learner kind (default replay)\n"
-               "  --max-classes N     class budget (default 50)\n"
-               "  --seed N            random seed (weights, shuffling, replay)\n"
-               "  --hidden N[,N..]    head hidden layer sizes, 0 = linear head (default 128)\n"
-               "  --optimizer sgd|adam\n"
-               "  --lr X              learning rate of the first observe call\n"
-               "  --lr-after X        learning rate of later calls (<=0: keep --lr)\n"
-               "  --momentum X        SGD momentum\n"
-               "  --l2 X              L2 weight decay\n"
-               "  --epochs N          passes over each observed batch\n"
-               "  --batch N           new samples per mini-batch\n"
-               "  --replay-batch N    replayed samples per mini-batch (replay)\n"
-               "  --buffer N          replay memory capacity in samples (replay)\n"
-               "  --policy random|fifo|balanced   replay replacement policy\n"
-               "  --storage f32|u8    replay storage (u8: 4x smaller)\n"
-               "  --replace-fraction X   random policy: share of the buffer replaced per batch\n"
-               "  --shrinkage X       SLDA covariance shrinkage\n");
+void cli_learner_opts_help(FILE *f, unsigned omit) {
+    static const struct {
+        unsigned group;
+        const char *text;
+    } lines[] = {
+        {CLI_HELP_KIND, "  --learner naive|replay|slda|ncm   learner kind (default replay)\n"},
+        {CLI_HELP_MAX_CLASSES, "  --max-classes N     class budget (default 50)\n"},
+        {CLI_HELP_SEED, "  --seed N            random seed (weights, shuffling, replay)\n"},
+        {0, "  --hidden N[,N..]    head hidden layer sizes, 0 = linear head (default 128)\n"},
+        {0, "  --optimizer sgd|adam\n"},
+        {0, "  --lr X              learning rate of the first observe call\n"},
+        {0, "  --lr-after X        learning rate of later calls (<=0: keep --lr)\n"},
+        {0, "  --momentum X        SGD momentum\n"},
+        {0, "  --l2 X              L2 weight decay\n"},
+        {0, "  --epochs N          passes over each observed batch\n"},
+        {0, "  --batch N           new samples per mini-batch\n"},
+        {0, "  --replay-batch N    replayed samples per mini-batch (replay)\n"},
+        {CLI_HELP_REPLAY_MEM, "  --buffer N          replay memory capacity in samples (replay)\n"},
+        {CLI_HELP_REPLAY_MEM, "  --policy random|fifo|balanced   replay replacement policy\n"},
+        {CLI_HELP_REPLAY_MEM, "  --storage f32|u8    replay storage (u8: 4x smaller)\n"},
+        {0, "  --replace-fraction X   random policy: share of the buffer replaced per batch\n"},
+        {0, "  --shrinkage X       SLDA covariance shrinkage\n"},
+    };
+    fprintf(f, "learner options (used when a learner is created):\n");
+    for (size_t k = 0; k < sizeof lines / sizeof lines[0]; k++)
+        if (!(lines[k].group & omit)) fputs(lines[k].text, f);
 }
 
 void cli_learner_describe(const struct ecl_learner_params *p, char *buf, size_t len) {

@@ -104,7 +104,14 @@ int cli_learner_params(const struct cli_learner_opts *o, uint32_t dim, struct ec
 int cli_learner_params_kind(const struct cli_learner_opts *o, enum ecl_learner_kind kind,
                             uint32_t dim, struct ecl_learner_params *p, char *err, size_t errlen);
 /* Help text for the learner options, indented by two spaces. */
-void cli_learner_opts_help(FILE *f);
+/* Help text of the learner options; omit: CLI_HELP_* groups a command documents itself. */
+enum {
+    CLI_HELP_KIND = 1u,        /* --learner */
+    CLI_HELP_MAX_CLASSES = 2u, /* --max-classes */
+    CLI_HELP_SEED = 4u,        /* --seed */
+    CLI_HELP_REPLAY_MEM = 8u,  /* --buffer, --policy, --storage */
+};
+void cli_learner_opts_help(FILE *f, unsigned omit);
 /* One line describing params, e.g. "replay dim 64, 10 classes max, head 64-128-C sgd ..." */
 void cli_learner_describe(const struct ecl_learner_params *p, char *buf, size_t len);
 

@@ -99,7 +99,8 @@ static void usage(FILE *f) {
         "  -q, --quiet         no per-batch progress\n"
         "\n",
         JOINT_AUTO_MAX_BATCHES, fe_default_model_path(), FE_DEFAULT_CUT);
-    cli_learner_opts_help(f);
+    cli_learner_opts_help(f, CLI_HELP_KIND | CLI_HELP_MAX_CLASSES | CLI_HELP_SEED |
+                                 CLI_HELP_REPLAY_MEM);
     fprintf(f, "\nexample:\n"
                "  edgecl bench-cl --scenario split-fmnist --learner naive,replay,joint \\\n"
                "      --buffer 100,1000 --storage f32,u8 --json r.json --svg r.svg\n");
@@ -874,6 +875,11 @@ int cmd_bench_cl(int argc, char **argv) {
         fprintf(stderr, "bench-cl: --scenario is required (edgecl bench-cl --help)\n");
         return 2;
     }
+    if (CLI_SET(&lo, MAX_CLASSES)) {
+        fprintf(stderr, "bench-cl: --max-classes is not an option here: the class budget is the "
+                        "scenario's number of classes\n");
+        return 2;
+    }
     /* scenario */
     if (!strcmp(o.scenario, "split-fmnist"))
         o.fam = FAM_SPLIT, o.ds = DS_FMNIST;
@@ -1006,7 +1012,7 @@ int cmd_bench_cl(int argc, char **argv) {
     fe_close(fe);
     fe = NULL;
 
-    lo.max_classes = P.n_classes;
+    lo.max_classes = P.n_classes; /* --max-classes is refused above: the scenario sets it */
     lo.set |= 1u << CLI_OPT_MAX_CLASSES;
     for (int k = 0; k < 5; k++) {
         if (!want[k]) continue;
@@ -1038,10 +1044,22 @@ int cmd_bench_cl(int argc, char **argv) {
                         goto out;
                     }
                     c->joint = k == K_JOINT;
-                    if (k == K_REPLAY)
-                        snprintf(c->name, sizeof c->name, "replay-%u-%s-%s", buffers[ib],
-                                 cli_policy_name(policies[ip]), cli_storage_name(storages[is]));
-                    else
+                    /* the joint bound trains one head on data of all batches so far: the
+                     * lower learning rate of later calls (--lr-after) would cripple the
+                     * incremental joint, which observes once per batch */
+                    if (c->joint) c->p.lr_after_first = 0;
+                    if (k == K_REPLAY) {
+                        int w =
+                            snprintf(c->name, sizeof c->name, "replay-%u-%s-%s", buffers[ib],
+                                     cli_policy_name(policies[ip]), cli_storage_name(storages[is]));
+                        size_t at = w > 0 && (size_t)w < sizeof c->name ? (size_t)w : 0;
+                        if (at && CLI_SET(&lo, REPLAY_BATCH))
+                            at += (size_t)snprintf(c->name + at, sizeof c->name - at, "-rb%u",
+                                                   c->p.replay_per_batch);
+                        if (at < sizeof c->name && CLI_SET(&lo, REPLACE_FRACTION))
+                            snprintf(c->name + at, sizeof c->name - at, "-rf%g",
+                                     (double)c->p.replay.replace_fraction);
+                    } else
                         snprintf(c->name, sizeof c->name, "%s",
                                  k == K_JOINT ? "joint" : ecl_learner_kind_name(kind));
                     n_cfg++;

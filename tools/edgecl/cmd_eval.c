@@ -56,7 +56,7 @@ static void usage(FILE *f) {
                "                          (default: the whole experience in one call)\n"
                "  --json PATH             write all results as JSON\n"
                "  --quiet, -q             only the final summary\n\n");
-    cli_learner_opts_help(f);
+    cli_learner_opts_help(f, CLI_HELP_KIND);
     fprintf(f, "  (--max-classes defaults to the highest training label + 1)\n");
 }
 

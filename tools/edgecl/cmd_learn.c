@@ -29,7 +29,7 @@ static void usage(FILE *f) {
                "  --chunk N         observe in increments of N samples (default: naive/replay\n"
                "                    the whole file as one increment, slda/ncm 1024)\n"
                "  --dry-run         learn but do not write the state\n\n");
-    cli_learner_opts_help(f);
+    cli_learner_opts_help(f, 0);
 }
 
 int cmd_learn(int argc, char **argv) {
