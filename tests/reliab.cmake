@@ -47,3 +47,10 @@ if(ECL_WRK AND ECL_CURL AND EXISTS ${CMAKE_SOURCE_DIR}/models/mobilenet_v2.tflit
   set_tests_properties(load_smoke PROPERTIES LABELS "load;reliab" TIMEOUT 180
     ENVIRONMENT "EDGECL=${CMAKE_BINARY_DIR}/edgecl;EDGECL_MODEL=${CMAKE_SOURCE_DIR}/models/mobilenet_v2.tflite")
 endif()
+
+# Durability order of the atomic save (temp, write, fsync, close, rename, fsync dir) seen with
+# strace, since a SIGKILL cannot show that an fsync happened. Skips (77) without strace.
+add_test(NAME fsync_order
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reliab/fsync_order.sh $<TARGET_FILE:edgecl_cli>
+                 ${CMAKE_BINARY_DIR}/fsync_order)
+set_tests_properties(fsync_order PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77 LABELS reliab)

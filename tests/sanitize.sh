@@ -15,7 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD="${ASAN_BUILD_DIR:-build-asan}"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
-[ "$JOBS" -gt 2 ] 2>/dev/null || JOBS=2
+[ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=2
+[ "$JOBS" -le 2 ] || JOBS=2
 CC_BIN="${CC:-cc}"
 
 echo "sanitize.sh: configuring $BUILD (ECL_SANITIZE=ON, CC=$CC_BIN)" >&2

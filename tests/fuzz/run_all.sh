@@ -48,6 +48,13 @@ else
 fi
 [[ ${#HARNESSES[@]} -gt 0 ]] || { echo "run_all.sh: no harnesses built" >&2; exit 1; }
 
+# The harnesses write their temp files to $TMPDIR: give this run its own folder (in RAM when
+# /dev/shm is writable), so that cleaning up never touches a concurrent run's files.
+shm=/tmp
+[[ -d /dev/shm && -w /dev/shm ]] && shm=/dev/shm
+RUN_TMP=$(mktemp -d "$shm/edgecl-fuzz-run.XXXXXX")
+trap 'rm -rf "$RUN_TMP"' EXIT
+
 fail=0
 for h in "${HARNESSES[@]}"; do
   exe="$BUILD/fuzz_$h"
@@ -70,7 +77,10 @@ for h in "${HARNESSES[@]}"; do
   elif [[ "${CI:-}" == true ]]; then
     seed=(-seed=1)
   fi
-  "$exe" -max_total_time="$SECONDS_EACH" -timeout=10 "${seed[@]}" -rss_limit_mb=2048 -print_final_stats=1 \
+  # only crashes written by this run are reported (older ones stay in $art for reference)
+  marker="$RUN_TMP/start-$h"
+  : >"$marker"
+  TMPDIR="$RUN_TMP" "$exe" -max_total_time="$SECONDS_EACH" -timeout=10 "${seed[@]}" -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$art/" "${dict[@]}" ${FUZZ_ARGS:-} "$corpus" "${seeds[@]}" >"$log" 2>&1
   rc=$?
   stats=$(awk '/^stat::number_of_executed_units/{e=$2} /^stat::peak_rss_mb/{r=$2} END{printf "%s execs, peak RSS %s MB, ", e, r}' "$log")
@@ -81,7 +91,7 @@ for h in "${HARNESSES[@]}"; do
     grep -E 'ERROR|SUMMARY|fuzz check|Test unit written|runtime error' "$log" | head -20 >&2
     tail -5 "$log" >&2
     for c in "$art"/*; do
-      [[ -f "$c" ]] || continue
+      [[ -f "$c" && "$c" -nt "$marker" ]] || continue
       echo "  reproduce: $exe $c" >&2
       if [[ "${FUZZ_SAVE_CRASHES:-0}" == 1 ]]; then
         cp "$c" "tests/fuzz/regress/$h/$(date +%Y%m%d)-$(basename "$c")"
@@ -92,7 +102,6 @@ for h in "${HARNESSES[@]}"; do
     echo "run_all.sh: fuzz_$h ok: $stats$cov" >&2
   fi
 done
-rm -f /dev/shm/edgecl-fuzz-* /tmp/edgecl-fuzz-* 2>/dev/null
 if [[ $fail -ne 0 ]]; then
   echo "run_all.sh: FAILURES (see above)" >&2
   exit 1
