@@ -271,27 +271,44 @@ static void stream_slda(void **s) {
 
 #ifdef ECL_HAVE_INTERP
 /* ------------------------------------------------------------------ interpreter */
-static void interp_runs(void **s) {
-    (void)s;
+/* A parallel_for that runs the chunks one after the other (two halves): exercises the
+ * interpreter's work splitting without threads of its own allocating. */
+static void serial_halves(void *user, int n, ecl_task_fn fn, void *ctx) {
+    (void)user;
+    fn(ctx, 0, n / 2);
+    fn(ctx, n / 2, n);
+}
+
+struct interp_case {
+    const char *name, *file, *cut; /* cut NULL: the model's output */
+    int force_ref, split, runs;
+};
+
+/* Returns 0 if the model file is absent (the case is skipped). */
+static int interp_case_run(const struct interp_case *c) {
     char path[4096];
     const char *env = getenv("EDGECL_MODEL");
-    if (env && *env)
+    if (env && *env && !strcmp(c->file, "mobilenet_v2.tflite"))
         snprintf(path, sizeof path, "%s", env);
     else
-        snprintf(path, sizeof path, "%s/models/mobilenet_v2.tflite", ECL_SOURCE_DIR);
+        snprintf(path, sizeof path, "%s/models/%s", ECL_SOURCE_DIR, c->file);
     void *buf = NULL;
     size_t len = 0;
     if (ecl_port_read_file(path, &buf, &len) != ECL_OK) {
-        fprintf(stderr, "[interp] %s not present: skipped\n", path);
-        skip();
+        fprintf(stderr, "[%s] %s not present: skipped\n", c->name, path);
+        return 0;
     }
     struct ecl_model m;
     char err[160];
     assert_int_equal(ecl_model_parse(buf, len, &m, err, sizeof err), ECL_OK);
-    /* An early cut keeps each run cheap; the allocation rule is the same for every op. */
     int32_t cut = -1;
-    if (ecl_model_find_tensor(&m, "block_1_expand_relu", &cut) != ECL_OK) cut = -1;
+    if (c->cut) assert_int_equal(ecl_model_find_tensor(&m, c->cut, &cut), ECL_OK);
     struct ecl_interp_opts o = ecl_interp_default_opts();
+    o.force_ref = c->force_ref;
+    if (c->split) {
+        o.parallel_for = serial_halves;
+        o.n_threads = 2;
+    }
     size_t need = 0;
     assert_int_equal(ecl_interp_mem_size(&m, cut, &o, &need, err, sizeof err), ECL_OK);
     void *arena = malloc(need);
@@ -308,17 +325,17 @@ static void interp_runs(void **s) {
     assert_int_equal(ecl_interp_run(it, in, first), ECL_OK);
     memset(out, 0, nout * sizeof *out); /* touch the output pages before measuring */
     size_t rss0 = rss_bytes();
-    int runs = 50, same = 1;
+    int same = 1;
     enum ecl_status st = ECL_OK;
     arm();
-    for (int r = 0; r < runs && st == ECL_OK; r++) {
+    for (int r = 0; r < c->runs && st == ECL_OK; r++) {
         st = ecl_interp_run(it, in, out);
         same &= memcmp(out, first, nout * sizeof *out) == 0;
     }
     disarm();
     size_t rss1 = rss_bytes();
-    fprintf(stderr, "[interp] %d runs (arena %zu KiB): allocs %lu, frees %lu, RSS %+ld KiB\n", runs,
-            need / 1024, g_allocs, g_frees, ((long)rss1 - (long)rss0) / 1024);
+    fprintf(stderr, "[%s] %d runs (arena %zu KiB): allocs %lu, frees %lu, RSS %+ld KiB\n", c->name,
+            c->runs, need / 1024, g_allocs, g_frees, ((long)rss1 - (long)rss0) / 1024);
     assert_int_equal(st, ECL_OK);
     assert_int_equal(g_allocs, 0);
     assert_int_equal(g_frees, 0);
@@ -329,6 +346,26 @@ static void interp_runs(void **s) {
     free(first);
     free(arena);
     free(buf);
+    return 1;
+}
+
+/* The allocation rule is the same for every op, but each kernel family is its own code: the
+ * optimised and the reference float kernels, the int8 kernels (whole network, every op of it),
+ * and the work-split path used with threads. */
+static void interp_runs(void **s) {
+    (void)s;
+    static const struct interp_case cases[] = {
+        {"interp", "mobilenet_v2.tflite", "block_1_expand_relu", 0, 0, 50},
+        {"interp-full", "mobilenet_v2.tflite", NULL, 0, 0, 3},
+        {"interp-ref", "mobilenet_v2.tflite", "block_1_expand_relu", 1, 0, 3},
+        {"interp-split", "mobilenet_v2.tflite", "block_3_expand_relu", 0, 1, 5},
+        {"interp-int8", "mobilenet_v2_int8.tflite", NULL, 0, 0, 3},
+        {"interp-int8-ref", "mobilenet_v2_int8.tflite", "block_1_expand_relu", 1, 0, 2},
+    };
+    int ran = 0;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        ran += interp_case_run(&cases[k]);
+    if (!ran) skip();
 }
 #endif
 
