@@ -169,6 +169,120 @@ static void test_unsupported_op_named(void **state) {
     free(f);
 }
 
+/* A builtin code beyond the table of names (a newer schema's op) is reported with its number,
+ * not as "UNKNOWN" (which said nothing about which op it was). */
+static void test_unknown_op_number(void **state) {
+    size_t len;
+    uint8_t *f = small_model(&len, 4, 201);
+    char err[200];
+    assert_int_equal(try_all(f, len, err, sizeof err), ECL_EUNSUPPORTED);
+    assert_string_equal(err, "unknown op 201 at operator 1");
+    struct ecl_model m;
+    assert_int_equal(ecl_model_parse(f, len, &m, err, sizeof err), ECL_OK);
+    struct ecl_op_info oi;
+    assert_int_equal(ecl_model_op_info(&m, 1, &oi), ECL_OK);
+    assert_int_equal(oi.builtin, 201);
+    assert_false(oi.supported);
+    free(f);
+    /* the last named code and the first unnamed one */
+    f = small_model(&len, 4, 158);
+    assert_int_equal(try_all(f, len, err, sizeof err), ECL_EUNSUPPORTED);
+    assert_string_equal(err, "unsupported op SIGN at operator 1");
+    free(f);
+    f = small_model(&len, 4, 159);
+    assert_int_equal(try_all(f, len, err, sizeof err), ECL_EUNSUPPORTED);
+    assert_string_equal(err, "unknown op 159 at operator 1");
+    free(f);
+}
+
+/* A constant (weights, bias) as the cut tensor is refused by name, by mem_size and init; it
+ * used to be accepted and "ran" to a copy of the file's weights. */
+static void test_cut_at_constant(void **state) {
+    size_t len;
+    uint8_t *f = small_model(&len, 4, ADD);
+    struct ecl_model m;
+    char err[200];
+    assert_int_equal(ecl_model_parse(f, len, &m, err, sizeof err), ECL_OK);
+    const char *names[] = {"w", "b"};
+    for (int k = 0; k < 2; k++) {
+        int32_t c;
+        assert_int_equal(ecl_model_find_tensor(&m, names[k], &c), ECL_OK);
+        size_t need = 0;
+        char want[80];
+        snprintf(want, sizeof want, "cut tensor '%s' is a constant, not an activation", names[k]);
+        strcpy(err, "");
+        assert_int_equal(ecl_interp_mem_size(&m, c, NULL, &need, err, sizeof err), ECL_EINVAL);
+        assert_string_equal(err, want);
+        static uint8_t arena[1 << 16];
+        struct ecl_interp *it = NULL;
+        strcpy(err, "");
+        assert_int_equal(ecl_interp_init(&m, c, NULL, arena, sizeof arena, &it, err, sizeof err),
+                         ECL_EINVAL);
+        assert_string_equal(err, want);
+        assert_null(it);
+    }
+    /* activations around it are still fine as cuts: the input, the conv, the output */
+    float in[48] = {0}, out[64];
+    assert_int_equal(tt_run(f, len, "in", in, out, 64, NULL, 1), ECL_OK);
+    assert_int_equal(tt_run(f, len, "conv", in, out, 64, NULL, 1), ECL_OK);
+    assert_int_equal(tt_run(f, len, NULL, in, out, 64, NULL, 1), ECL_OK);
+    free(f);
+    /* an unnamed constant is named by its index */
+    struct tb b;
+    tb_init(&b);
+    int ti = tb_tensor(&b, "in", TB_F32, 2, (int32_t[]){1, 3}, NULL, 0);
+    int tk = tb_tensor(&b, "", TB_F32, 2, (int32_t[]){1, 3}, W, 3 * sizeof(float));
+    int to = tb_tensor(&b, "out", TB_F32, 2, (int32_t[]){1, 3}, NULL, 0);
+    tb_op(&b, ADD, 2, (int[]){ti, tk}, to, 0, NULL, 0);
+    tb_io(&b, ti, to);
+    f = tb_finish(&b, &len);
+    assert_int_equal(ecl_model_parse(f, len, &m, err, sizeof err), ECL_OK);
+    size_t need;
+    assert_int_equal(ecl_interp_mem_size(&m, tk, NULL, &need, err, sizeof err), ECL_EINVAL);
+    assert_string_equal(err, "cut tensor '1' is a constant, not an activation");
+    free(f);
+    tb_free(&b);
+}
+
+/* A DEQUANTIZE of a constant is computed at init (float16 weights); it is still checked like
+ * any op first: wrong output size or type, an unsupported input type. */
+static void test_const_dequantize_checked(void **state) {
+    static const uint16_t h[4] = {0x3c00, 0x4000, 0xc000, 0x0001};
+    static const int32_t i32[4] = {1, 2, 3, 4};
+    struct {
+        int type, out_type, out_n;
+        const void *data;
+        enum ecl_status want;
+        const char *msg;
+    } cases[] = {
+        {TB_F16, TB_F32, 4, h, ECL_OK, ""},
+        {TB_F16, TB_F32, 5, h, ECL_EFORMAT, "DEQUANTIZE at operator 0: output must be float32"},
+        {TB_F16, TB_I32, 4, h, ECL_EFORMAT, "DEQUANTIZE at operator 0: output must be float32"},
+        {TB_I32, TB_F32, 4, i32, ECL_EUNSUPPORTED, "DEQUANTIZE at operator 0: input must be"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct tb b;
+        tb_init(&b);
+        int n = cases[k].out_n;
+        int ti = tb_tensor(&b, "in", TB_F32, 2, (int32_t[]){1, n}, NULL, 0);
+        int tc = tb_tensor(&b, "c", cases[k].type, 2, (int32_t[]){1, 4}, cases[k].data,
+                           cases[k].type == TB_F16 ? 8 : 16);
+        int td = tb_tensor(&b, "d", cases[k].out_type, 2, (int32_t[]){1, n}, NULL, 0);
+        int to = tb_tensor(&b, "out", cases[k].out_type, 2, (int32_t[]){1, n}, NULL, 0);
+        tb_op(&b, 6, 1, (int[]){tc}, td, 0, NULL, 0);
+        tb_op(&b, ADD, 2, (int[]){ti, td}, to, 0, NULL, 0);
+        tb_io(&b, ti, to);
+        size_t len;
+        uint8_t *f = tb_finish(&b, &len);
+        char err[200] = "";
+        enum ecl_status st = try_all(f, len, err, sizeof err);
+        if (st != cases[k].want || strncmp(err, cases[k].msg, strlen(cases[k].msg)))
+            fail_msg("case %zu: status %d '%s'", k, (int)st, err);
+        free(f);
+        tb_free(&b);
+    }
+}
+
 static void test_cycle_and_missing(void **state) {
     char err[200];
     size_t len;
@@ -292,6 +406,9 @@ int main(void) {
         cmocka_unit_test(test_offsets_out_of_bounds),
         cmocka_unit_test(test_huge_and_negative_dims),
         cmocka_unit_test(test_unsupported_op_named),
+        cmocka_unit_test(test_unknown_op_number),
+        cmocka_unit_test(test_cut_at_constant),
+        cmocka_unit_test(test_const_dequantize_checked),
         cmocka_unit_test(test_cycle_and_missing),
         cmocka_unit_test(test_arena_too_small_and_deprecated_codes),
     };

@@ -7,7 +7,7 @@
  *    computes), so a hostile file cannot make a kernel read or write outside a tensor.
  *  - Planning needs per-tensor scratch (sizes, lifetimes, offsets). mem_size() must answer
  *    without memory from the caller, so the planner keeps that scratch in a thread-local
- *    static (struct plan, ~84 KB; too big for small thread stacks); init() recomputes the
+ *    static (struct plan, ~92 KB; too big for small thread stacks); init() recomputes the
  *    identical plan.
  *  - Everything init() keeps (tensor and op records, requantisation tables, LUTs, aligned
  *    copies of weights the file stores at odd addresses) is "persistent" and laid out first;
@@ -85,6 +85,8 @@ struct plan {
     uint8_t need_op[ECL_MODEL_MAX_OPS];
     uint16_t order[ECL_MODEL_MAX_TENSORS];
     uint16_t fold[ECL_MODEL_MAX_OPS]; /* conv op -> 1 + index of the PAD folded into it, or 0 */
+    uint8_t cfold[ECL_MODEL_MAX_OPS]; /* DEQUANTIZE of a constant, computed once at init */
+    uint8_t cconst[ECL_MODEL_MAX_TENSORS]; /* output of such an op: a constant from then on */
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -199,12 +201,21 @@ struct prep {
 
 static enum ecl_status op_error(struct msg *e, enum ecl_status st, const struct tfl_op *op,
                                 int32_t index, const char *what) {
-    ecl_msg_str(e, ecl_builtin_name(op->builtin));
+    ecl_msg_op_name(e, op->builtin, op->custom);
     ecl_msg_str(e, " at operator ");
     ecl_msg_int(e, index);
     ecl_msg_str(e, ": ");
     ecl_msg_str(e, what);
     return st;
+}
+
+/* "unsupported op SQUARED_DIFFERENCE at operator 3", "unsupported op MyCustomOp at ...", or,
+ * for a code beyond the table of names (a newer schema), "unknown op 201 at operator 3". */
+static void unsupported_msg(struct msg *e, const struct tfl_op *op, int32_t index) {
+    if (ecl_builtin_known(op->builtin)) ecl_msg_str(e, "unsupported op ");
+    ecl_msg_op_name(e, op->builtin, op->custom);
+    ecl_msg_str(e, " at operator ");
+    ecl_msg_int(e, index);
 }
 
 static int32_t *alloc_i32(struct bump *b, size_t n) {
@@ -755,11 +766,7 @@ static enum ecl_status prep_op(struct prep *pp, const struct tfl_op *op, int32_t
         }
         return ECL_OK;
     default:
-        ecl_msg_str(e, "unsupported op ");
-        ecl_msg_str(e, op->builtin == OP_CUSTOM && op->custom ? op->custom
-                                                              : ecl_builtin_name(op->builtin));
-        ecl_msg_str(e, " at operator ");
-        ecl_msg_int(e, index);
+        unsupported_msg(e, op, index);
         return ECL_EUNSUPPORTED;
     }
 }
@@ -784,6 +791,62 @@ static int32_t op_input(const struct ecl_model *m, const struct plan *pl, int32_
     if (q == 0 && pl->fold[i] && ecl_tfl_read_op(m, pl->fold[i] - 1, &pad))
         return fb_vec_i32(&b, &pad.inputs, 0);
     return fb_vec_i32(&b, &op->inputs, q);
+}
+
+/* Constant DEQUANTIZE. float16-quantised .tflite files store every weight and bias as a
+ * float16 constant followed by a DEQUANTIZE to float32, and the conv / FC reads the
+ * DEQUANTIZE's output as its filter. That output depends on nothing but file data, so it is
+ * computed once at init into the persistent part of the arena and is a constant from then on
+ * (the filter / bias checks see a constant; the op does not run). TFLite does the same. Not
+ * for the cut itself (which must stay an activation) or a malformed op (the normal checks
+ * report it). */
+static int const_dequantize(const struct ecl_model *m, const struct tfl_op *op, int32_t input,
+                            int32_t cut) {
+    struct fb_buf b = {m->buf, m->len};
+    struct tfl_tensor in, out;
+    if (op->builtin != OP_DEQUANTIZE || op->inputs.len != 1 || op->outputs.len != 1) return 0;
+    int32_t src = fb_vec_i32(&b, &op->inputs, 0), dst = fb_vec_i32(&b, &op->outputs, 0);
+    if (src < 0 || dst == cut || dst == input || dst == src) return 0;
+    if (!ecl_tfl_read_tensor(m, src, &in) || !ecl_tfl_read_tensor(m, dst, &out)) return 0;
+    return in.info.is_const && !out.info.is_const;
+}
+
+/* Validates a constant DEQUANTIZE like any op, then computes its output into the arena. */
+static enum ecl_status fold_dequantize(struct prep *pp, const struct tfl_op *op, int32_t index) {
+    struct fb_buf b = {pp->m->buf, pp->m->len};
+    struct tfl_tensor *in = &pp->tt[0], *out = &pp->tt[3];
+    int32_t dst = fb_vec_i32(&b, &op->outputs, 0);
+    struct iop io;
+    memset(&io, 0, sizeof io);
+    memset(pp->tt, 0, 4 * sizeof *pp->tt);
+    ecl_tfl_read_tensor(pp->m, fb_vec_i32(&b, &op->inputs, 0), in);
+    ecl_tfl_read_tensor(pp->m, dst, out);
+    enum ecl_status st = prep_op(pp, op, index, &io);
+    if (st != ECL_OK) return st;
+    size_t n = ecl_shape4_count(shape4(&out->info)), es = ecl_tfl_dtype_size(in->info.type);
+    if (n > 0x7fffffc0u / sizeof(float) || in->data_len < n * es)
+        return op_error(pp->e, ECL_ERANGE, op, index, "constant too large");
+    float *y = bump_alloc(pp->bump, n * sizeof(float));
+    if (y) {
+        for (size_t i = 0; i < n; i++) {
+            if (in->info.type == ECL_DT_INT8) {
+                y[i] = in->info.scale * (float)((int32_t)(int8_t)in->data[i] - in->info.zero_point);
+            } else { /* float16 (prep_op allows nothing else); the file may misalign it */
+                uint16_t h;
+                memcpy(&h, in->data + 2 * i, 2);
+                y[i] = half_to_float(h);
+            }
+        }
+    }
+    if (pp->it_tensors) pp->it_tensors[dst].data = y;
+    return ECL_OK;
+}
+
+/* A folded DEQUANTIZE output as the ops reading it see it: a float32 constant. */
+static void as_folded_const(struct tfl_tensor *t, const struct itensor *T, int32_t i) {
+    t->info.is_const = 1;
+    t->data = T ? T[i].data : NULL;
+    t->data_len = ecl_shape4_count(shape4(&t->info)) * sizeof(float);
 }
 
 /* PAD folding. MobileNetV2 (Keras ZeroPadding2D) writes PAD -> CONV_2D/DEPTHWISE_CONV_2D
@@ -857,7 +920,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     ecl_msg_init(e, err, errlen);
     if (!m || !m->buf) FAIL(ECL_EINVAL, "no model");
     struct ecl_interp_opts opts = o ? *o : ecl_interp_default_opts();
-    /* ~84 KB: too big for small thread stacks. Bare-metal targets (no TLS runtime, one thread)
+    /* ~92 KB: too big for small thread stacks. Bare-metal targets (no TLS runtime, one thread)
      * build with -DECL_NO_TLS and get a plain static; planning is then not reentrant. */
 #ifdef ECL_NO_TLS
     static struct plan plan_storage;
@@ -874,6 +937,18 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     uint32_t nt = m->n_tensors, no = m->n_ops;
     struct tfl_tensor tt;
     struct tfl_op op;
+    /* A constant (weights, biases, shape vectors) is not a layer's output: "running" to it
+     * would just hand back file data as if it were the image's features. Refuse it by name. */
+    if (!ecl_tfl_read_tensor(m, cut, &tt)) FAIL(ECL_EFORMAT, "malformed cut tensor");
+    if (tt.info.is_const) {
+        ecl_msg_str(e, "cut tensor '");
+        if (tt.info.name[0])
+            ecl_msg_str(e, tt.info.name);
+        else
+            ecl_msg_int(e, cut);
+        ecl_msg_str(e, "' is a constant, not an activation");
+        return ECL_EINVAL;
+    }
 
     /* 1. which ops does the cut depend on (ops are stored in execution order) */
     for (uint32_t i = 0; i < nt; i++)
@@ -885,6 +960,11 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
         for (uint32_t k = 0; k < op.outputs.len; k++)
             if (pl->need_t[fb_vec_i32(&b, &op.outputs, k)]) needed = 1;
         if (!needed) continue;
+        if (const_dequantize(m, &op, input, cut)) { /* folded: its input is not needed */
+            pl->cfold[i] = 1;
+            pl->cconst[fb_vec_i32(&b, &op.outputs, 0)] = 1;
+            continue;
+        }
         pl->need_op[i] = 1;
         for (uint32_t k = 0; k < op.inputs.len; k++) {
             int32_t t = fb_vec_i32(&b, &op.inputs, k);
@@ -897,17 +977,13 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     pl->avail[input] = 1;
     for (uint32_t i = 0; i < nt; i++) {
         if (!ecl_tfl_read_tensor(m, (int32_t)i, &tt)) FAIL(ECL_EFORMAT, "malformed tensor");
-        if (tt.info.is_const) pl->avail[i] = 1;
+        if (tt.info.is_const || pl->cconst[i]) pl->avail[i] = 1;
     }
     for (uint32_t i = 0; i < no; i++) {
         if (!pl->need_op[i]) continue;
         ecl_tfl_read_op(m, (int32_t)i, &op);
         if (!ecl_builtin_supported(op.builtin)) {
-            ecl_msg_str(e, "unsupported op ");
-            ecl_msg_str(e, op.builtin == OP_CUSTOM && op.custom ? op.custom
-                                                                : ecl_builtin_name(op.builtin));
-            ecl_msg_str(e, " at operator ");
-            ecl_msg_int(e, i);
+            unsupported_msg(e, &op, (int32_t)i);
             return ECL_EUNSUPPORTED;
         }
         if (op.outputs.len != 1 || op.inputs.len < 1 || op.inputs.len > ECL_MAX_OP_INPUTS) {
@@ -995,7 +1071,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
             T[i].scale = tt.info.scale;
             T[i].zp = tt.info.zero_point;
             T[i].bytes = (uint32_t)(ecl_shape4_count(T[i].s) * ecl_tfl_dtype_size(tt.info.type));
-            T[i].is_const = (uint8_t)tt.info.is_const;
+            T[i].is_const = (uint8_t)(tt.info.is_const || pl->cconst[i]);
             T[i].is_act = (uint8_t)(pl->size[i] != 0);
         }
         /* constants: used in place if aligned for their element type, else copied */
@@ -1009,6 +1085,13 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
                 T[i].data = (void *)tt.data;
             }
         }
+    }
+    /* constants computed once: DEQUANTIZE of constant float16 / int8 weights */
+    for (uint32_t i = 0; i < no; i++) {
+        if (!pl->cfold[i]) continue;
+        ecl_tfl_read_op(m, (int32_t)i, &op);
+        enum ecl_status st = fold_dequantize(&pp, &op, (int32_t)i);
+        if (st != ECL_OK) return st;
     }
     int32_t r = 0;
     for (uint32_t i = 0; i < no; i++) {
@@ -1053,7 +1136,10 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
         io->out = fb_vec_i32(&b, &op.outputs, 0);
         memset(slot, 0, sizeof slot);
         for (int q = 0; q < 3 && q < io->n_in; q++)
-            if (io->in[q] >= 0) ecl_tfl_read_tensor(m, io->in[q], &slot[q]);
+            if (io->in[q] >= 0) {
+                ecl_tfl_read_tensor(m, io->in[q], &slot[q]);
+                if (pl->cconst[io->in[q]]) as_folded_const(&slot[q], T, io->in[q]);
+            }
         ecl_tfl_read_tensor(m, io->out, &slot[3]);
         enum ecl_status st = prep_op(&pp, &op, (int32_t)i, io);
         memset(pp.fold, 0, sizeof pp.fold);

@@ -198,9 +198,23 @@ static const char *const OP_NAMES[] = {"ADD",
                                        "UNSORTED_SEGMENT_MIN",
                                        "SIGN"};
 
+int ecl_builtin_known(int32_t code) {
+    return code >= 0 && (size_t)code < sizeof OP_NAMES / sizeof OP_NAMES[0];
+}
+
 const char *ecl_builtin_name(int32_t code) {
-    if (code < 0 || (size_t)code >= sizeof OP_NAMES / sizeof OP_NAMES[0]) return "UNKNOWN";
-    return OP_NAMES[code];
+    return ecl_builtin_known(code) ? OP_NAMES[code] : "UNKNOWN";
+}
+
+void ecl_msg_op_name(struct msg *m, int32_t builtin, const char *custom) {
+    if (builtin == OP_CUSTOM && custom && custom[0]) {
+        ecl_msg_str(m, custom);
+    } else if (ecl_builtin_known(builtin)) {
+        ecl_msg_str(m, OP_NAMES[builtin]);
+    } else {
+        ecl_msg_str(m, "unknown op ");
+        ecl_msg_int(m, builtin);
+    }
 }
 
 int ecl_builtin_supported(int32_t code) {

@@ -102,6 +102,10 @@ struct msg {
 void ecl_msg_init(struct msg *m, char *buf, size_t cap);
 void ecl_msg_str(struct msg *m, const char *s);
 void ecl_msg_int(struct msg *m, int64_t v);
+/* An operator's name for messages: "CONV_2D"; a custom op's custom_code; "unknown op 201" for a
+ * builtin code beyond the table of names (ecl_builtin_name() says only "UNKNOWN"). */
+void ecl_msg_op_name(struct msg *m, int32_t builtin, const char *custom);
+int ecl_builtin_known(int32_t code); /* 1 if ecl_builtin_name() has a name for it */
 
 int ecl_tfl_read_tensor(const struct ecl_model *m, int32_t i, struct tfl_tensor *t);
 int ecl_tfl_read_op(const struct ecl_model *m, int32_t i, struct tfl_op *op);
