@@ -16,11 +16,18 @@ for c in extract classify; do
     run_fail "$c: missing model" "nonexistent.tflite.*(not found|cannot)" "$EDGECL" $c --model "$T/nonexistent.tflite" $o "$G"
     run_fail "$c: model is a PNG" "not a TFLite model" "$EDGECL" $c --model "$G" $o "$G"
     run_fail "$c: truncated model" "trunc.tflite: " "$EDGECL" $c --model "$T/trunc.tflite" $o "$G"
+    run_fail "$c: model is a directory" "emptydir: is a directory" "$EDGECL" $c --model "$T/emptydir" $o "$G"
+    # image errors name the file once ("classify: x.png: x.png: bad PNG" was printed before)
     run_fail "$c: truncated PNG" "trunc.png.*truncated" "$EDGECL" $c --model "$MODEL" $o "$T/trunc.png"
+    once "$T/err" trunc.png "$c: truncated PNG"
     run_fail "$c: text file named .png" "text.png.*not a PNG or JPEG" "$EDGECL" $c --model "$MODEL" $o "$T/text.png"
+    once "$T/err" text.png "$c: text file named .png"
     run_fail "$c: empty file" "empty.png.*not a PNG or JPEG" "$EDGECL" $c --model "$MODEL" $o "$T/empty.png"
+    once "$T/err" empty.png "$c: empty file"
     run_fail "$c: .txt file" "notes.txt.*not a PNG or JPEG" "$EDGECL" $c --model "$MODEL" $o "$T/notes.txt"
+    once "$T/err" notes.txt "$c: .txt file"
     run_fail "$c: missing image" "nope.png.*(not found|cannot)" "$EDGECL" $c --model "$MODEL" $o "$T/nope.png"
+    once "$T/err" nope.png "$c: missing image"
     run_fail "$c: unknown option" "unknown option '--bogus'" "$EDGECL" $c --model "$MODEL" $o --bogus "$G"
     run_fail "$c: --threads 0" "threads" "$EDGECL" $c --model "$MODEL" $o --threads 0 "$G"
     run_fail "$c: --threads abc" "threads" "$EDGECL" $c --model "$MODEL" $o --threads abc "$G"
@@ -28,6 +35,7 @@ for c in extract classify; do
 done
 [ -e "$T/x.ecf" ] && fail "a failed extract wrote its output file"
 run_fail "classify: no images" "no images" "$EDGECL" classify --model "$MODEL"
+run_fail "classify: image is a directory" "emptydir: is a directory" "$EDGECL" classify --model "$MODEL" "$T/emptydir"
 run_fail "classify: --top 0" "top" "$EDGECL" classify --model "$MODEL" --top 0 "$G"
 
 run_fail "extract: unknown --cut" "no tensor named 'no_such_layer'" "$EDGECL" extract --model "$MODEL" --cut no_such_layer --out "$T/x.ecf" "$G"
@@ -39,10 +47,29 @@ run_fail "extract: unwritable output" "x.ecf" "$EDGECL" extract --model "$MODEL"
 run_fail "extract: bad --label" "label" "$EDGECL" extract --model "$MODEL" --label -2 --out "$T/x.ecf" "$G"
 [ -e "$T/x.ecf" ] && fail "a failed extract wrote its output file"
 
+# a constant (weights) as the cut layer: refused by name, not run as if it were a layer
+"$EDGECL" inspect --model "$MODEL" --all >"$T/all" 2>&1 || fail "inspect --all: $(tail -3 "$T/all")"
+W=$(awk '$NF == "(weights)" && $4 == "f32" { print $2; exit }' "$T/all")
+[ -n "$W" ] || fail "inspect --all lists no weights"
+run_fail "extract: --cut at weights" "cut tensor '$W' is a constant, not an activation" "$EDGECL" extract --model "$MODEL" --cut "$W" --out "$T/x.ecf" "$G"
+run_fail "inspect: --cut at weights" "cut tensor '$W' is a constant, not an activation" "$EDGECL" inspect --model "$MODEL" --cut "$W"
+[ -e "$T/x.ecf" ] && fail "a failed extract wrote its output file"
+
+run_fail "inspect: model is a directory" "emptydir: is a directory" "$EDGECL" inspect --model "$T/emptydir"
 run_fail "inspect: missing model" "(not found|cannot)" "$EDGECL" inspect --model "$T/nonexistent.tflite"
 run_fail "inspect: PNG as model" "not a TFLite model" "$EDGECL" inspect "$G"
 run_fail "inspect: truncated model" "trunc.tflite: " "$EDGECL" inspect "$T/trunc.tflite"
 run_fail "inspect: empty model" "empty.png" "$EDGECL" inspect "$T/empty.png"
 run_fail "inspect: unknown --cut" "no tensor named 'no_such_layer'" "$EDGECL" inspect --model "$MODEL" --cut no_such_layer
 run_fail "inspect: unknown option" "unknown option '--bogus'" "$EDGECL" inspect --model "$MODEL" --bogus
+# an op code beyond the table of known ops is shown with its number (not just "UNKNOWN")
+need_mkmodel
+"$MKMODEL" unknown-op "$T/unk.tflite" || fail "mkmodel unknown-op"
+run_ok "inspect --ops on a model with op 201" "$EDGECL" inspect --model "$T/unk.tflite" --ops
+grep -Eq '^1 +unknown op 201 +3 -> 4 +\[unsupported\]' "$T/out" || fail "inspect --ops: $(cat "$T/out")"
+grep -Eq '^4 +out +1x8x8x4 +f32 +unknown op 201$' "$T/out" || fail "inspect tensor list: $(cat "$T/out")"
+run_fail "classify: unknown op" "unk.tflite: unknown op 201 at operator 1" "$EDGECL" classify --model "$T/unk.tflite" "$G"
+run_fail "extract: unknown op" "unk.tflite: unknown op 201 at operator 1" "$EDGECL" extract --model "$T/unk.tflite" --cut output --out "$T/x.ecf" "$G"
+run_fail "inspect --cut: unknown op" "unknown op 201 at operator 1" "$EDGECL" inspect --model "$T/unk.tflite" --cut out
+run_ok "a cut before the unknown op still works" "$EDGECL" extract --model "$T/unk.tflite" --cut conv --quiet --out "$T/conv.ecf" "$G"
 finish

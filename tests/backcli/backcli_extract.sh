@@ -33,6 +33,19 @@ grep -q '^finite=1 ' "$T/info" || fail "non-finite features"
 nz=$(sed -n 's/.*nonzero=//p' "$T/info")
 [ "${nz:-0}" -gt $((5 * DIM / 4)) ] || fail "features are mostly zero ($nz non-zero values)"
 
+# an empty class folder is skipped with a warning, not made a class without samples (which
+# shifted every later label and named a class nothing was learned for)
+photo_tree "$T/photos2"
+mkdir -p "$T/photos2/aaa_empty" "$T/photos2/middle"
+echo "no images here" >"$T/photos2/middle/readme.txt"
+run_ok "extract folder with empty class folders" "$EDGECL" extract --model "$MODEL" --cut $CUT --quiet --out "$T/e.ecf" "$T/photos2"
+grep -q "warning: class folder .*aaa_empty has no images.*skipped" "$T/err" || fail "no warning for aaa_empty: $(cat "$T/err")"
+grep -q "warning: class folder .*middle has no images.*skipped" "$T/err" || fail "no warning for middle: $(cat "$T/err")"
+grep -q "wrote 5 vectors of dim $DIM (3 classes)" "$T/err" || fail "empty classes counted: $(tail -1 "$T/err")"
+"$FEATCHECK" info "$T/e.ecf" | grep -qx "n=5 dim=$DIM names=animals,people,things labels=0,1,2,2,2" ||
+    fail "with empty class folders: $("$FEATCHECK" info "$T/e.ecf" | head -1)"
+run_ok "same features as without the empty folders" "$FEATCHECK" cmp "$T/opt.ecf" "$T/e.ecf" 0
+
 run_ok "extract folder --ref" "$EDGECL" extract --model "$MODEL" --cut $CUT --ref --quiet --out "$T/ref.ecf" "$T/photos"
 [ -z "$(grep -v 'wrote' "$T/err")" ] || fail "--quiet still prints: $(cat "$T/err")"
 run_ok "--ref vs default within 1e-4" "$FEATCHECK" cmp "$T/ref.ecf" "$T/opt.ecf" 1e-4

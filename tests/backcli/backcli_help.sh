@@ -10,6 +10,8 @@ for c in inspect extract classify; do
     # help wins even with other (bad) arguments, and never touches the model
     run_ok "$c --bogus --help" "$EDGECL" $c --model /nonexistent.tflite --bogus --help
 done
+run_ok "extract --help" "$EDGECL" extract --help
+grep -q "without images is skipped with a warning" "$T/out" || fail "extract --help does not say empty class folders are skipped"
 "$EDGECL" --help >"$T/out" 2>&1
 for c in inspect extract classify; do
     grep -Eq "^ +$c\b" "$T/out" || fail "edgecl --help does not list $c"

@@ -12,6 +12,17 @@ trap 'rm -rf "$T"' EXIT
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
+# tests/backcli/mkmodel (small synthetic models), passed by CTest in $ECL_MKMODEL
+MKMODEL=${ECL_MKMODEL:-}
+need_mkmodel() {
+    if [ -z "$MKMODEL" ] || [ ! -x "$MKMODEL" ]; then echo "SKIP: ECL_MKMODEL not set (run through ctest)"; exit 77; fi
+}
+# once FILE WORD DESC: WORD occurs exactly once in FILE (an error line names a path once)
+once() {
+    local n
+    n=$(grep -o -- "$2" "$1" | wc -l)
+    [ "$n" -eq 1 ] || fail "$3: '$2' appears $n times in: $(cat "$1")"
+}
 need_model() {
     if [ ! -f "$MODEL" ]; then echo "SKIP: $MODEL not found (run setup.sh)"; exit 77; fi
 }

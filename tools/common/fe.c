@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "edgecl/model.h"
 #include "edgecl/port.h"
@@ -132,6 +133,25 @@ const char *fe_default_model_path(void) {
     return "models/mobilenet_v2.tflite";
 }
 
+enum ecl_status fe_read_model_file(const char *path, void **buf, size_t *len, char *err,
+                                   size_t errlen) {
+    struct stat sb;
+    *buf = NULL;
+    *len = 0;
+    /* the port layer only says "I/O error" for these; name the actual problem */
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "%s: is a directory, not a .tflite file", path);
+        return ECL_EINVAL;
+    }
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        return ECL_EINVAL;
+    }
+    enum ecl_status st = ecl_port_read_file(path, buf, len);
+    if (st) snprintf(err, errlen, "%s: cannot read (%s)", path, ecl_status_str(st));
+    return st;
+}
+
 enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct fe **out,
                         char *err, size_t errlen) {
     struct fe_opts opts = o ? *o : fe_default_opts();
@@ -143,10 +163,7 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
         snprintf(err, errlen, "out of memory");
         return ECL_ENOMEM;
     }
-    if ((st = ecl_port_read_file(tflite_path, &fe->file, &fe->file_len))) {
-        snprintf(err, errlen, "%s: cannot read (%s)", tflite_path, ecl_status_str(st));
-        goto fail;
-    }
+    if ((st = fe_read_model_file(tflite_path, &fe->file, &fe->file_len, err, errlen))) goto fail;
     if ((st = ecl_model_parse(fe->file, fe->file_len, &fe->m, e2, sizeof e2))) {
         snprintf(err, errlen, "%s: %s", tflite_path, e2);
         goto fail;

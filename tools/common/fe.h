@@ -38,6 +38,12 @@ size_t fe_arena_bytes(const struct fe *fe);
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent);
 void fe_close(struct fe *fe);
 
+/* Reads a whole model file (malloc'd into *buf; free() it). On failure a one-line message
+ * naming the path: "is a directory, not a .tflite file", "not a regular file", or "cannot read
+ * (<status>)". */
+enum ecl_status fe_read_model_file(const char *path, void **buf, size_t *len, char *err,
+                                   size_t errlen);
+
 /* Default model path, first that exists: $EDGECL_MODEL; ECL_SOURCE_DIR/models/mobilenet_v2.tflite
  * (the build tree's source checkout); /usr/local/share/edgecl/models/mobilenet_v2.tflite (where
  * setup.sh installs it); ./models/mobilenet_v2.tflite. Returns the last one if none exists. */

@@ -1,9 +1,11 @@
 /* edgecl classify: run the backbone to its own output and print the top-k classes (index and
  * probability) for each image. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli_util.h"
 #include "cmds.h"
 #include "fe.h"
@@ -13,7 +15,9 @@ static void usage(FILE *f) {
     fprintf(f, "usage: edgecl classify [--model M.tflite] [--top K] [--threads N] [--ref]"
                " <image...>\n"
                "  Prints, per image: path, then the K most likely class indices with their\n"
-               "  output values (probabilities when the model ends in SOFTMAX).\n");
+               "  output values (probabilities when the model ends in SOFTMAX). An image that\n"
+               "  cannot be read is reported on stderr, the others are still classified, and\n"
+               "  the exit status is 1.\n");
 }
 
 int cmd_classify(int argc, char **argv) {
@@ -26,6 +30,10 @@ int cmd_classify(int argc, char **argv) {
         return 0;
     }
     char **imgs = calloc((size_t)argc, sizeof *imgs);
+    if (!imgs) {
+        fprintf(stderr, "classify: out of memory\n");
+        return 1;
+    }
     for (int i = 1; i < argc; i++) {
         if ((v = cli_opt(argc, argv, &i, "--model")))
             model = v;
@@ -67,13 +75,26 @@ int cmd_classify(int argc, char **argv) {
         return 1;
     }
     uint32_t d = fe_dim(fe);
-    float *out = malloc(d * sizeof(float));
+    float *out = malloc((size_t)d * sizeof(float));
+    if (!out) {
+        fprintf(stderr, "classify: out of memory (%u outputs)\n", d);
+        fe_close(fe);
+        free(imgs);
+        return 1;
+    }
     if (top > d) top = d;
     for (int i = 0; i < n; i++) {
         uint8_t *rgb;
         int w, h;
+        struct stat sb;
+        if (stat(imgs[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "classify: %s: is a directory, not an image\n", imgs[i]);
+            rc = 1;
+            continue;
+        }
         if (img_load_file(imgs[i], &rgb, &w, &h, err, sizeof err)) {
-            fprintf(stderr, "classify: %s: %s\n", imgs[i], err);
+            /* img_load_file's message already starts with the path */
+            fprintf(stderr, "classify: %s\n", err);
             rc = 1;
             continue;
         }

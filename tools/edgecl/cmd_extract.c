@@ -1,6 +1,9 @@
 /* edgecl extract: images (or a folder with one subfolder per class) -> feature file.
  * Runs the backbone up to the cut layer for every image; class names come from the folder
- * names (sorted), loose image files get --label (default -1 = unlabelled). */
+ * names (sorted), loose image files get --label (default -1 = unlabelled).
+ * A class subfolder without images is skipped with a warning rather than becoming a class with
+ * no samples: such a class would still count in the file's class list (and shift every later
+ * label), and a learner would then predict a class it has never seen. */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
 #include <stdio.h>
@@ -34,11 +37,21 @@ static int cmpstr(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names in dir (files or subdirectories); caller frees. */
+static void free_names(char **v, int n) {
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Sorted names in dir (files or subdirectories); caller frees (free_names). On failure returns
+ * NULL with *n = -1 (cannot open the directory) or -2 (out of memory). */
 static char **list_dir(const char *dir, int want_dirs, int *n) {
     DIR *d = opendir(dir);
     *n = 0;
-    if (!d) return NULL;
+    if (!d) {
+        *n = -1;
+        return NULL;
+    }
     char **v = NULL;
     int cap = 0;
     struct dirent *e;
@@ -47,12 +60,42 @@ static char **list_dir(const char *dir, int want_dirs, int *n) {
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         if (want_dirs ? !is_dir(p) : !is_image(e->d_name)) continue;
-        if (*n == cap) v = realloc(v, sizeof *v * (size_t)(cap = cap ? 2 * cap : 64));
-        v[(*n)++] = strdup(e->d_name);
+        char *name = strdup(e->d_name);
+        if (name && *n == cap) {
+            char **nv = realloc(v, sizeof *v * (size_t)(cap ? 2 * cap : 64));
+            if (nv) {
+                v = nv;
+                cap = cap ? 2 * cap : 64;
+            }
+        }
+        if (!name || *n == cap) {
+            free(name);
+            free_names(v, *n);
+            closedir(d);
+            *n = -2;
+            return NULL;
+        }
+        v[(*n)++] = name;
     }
     closedir(d);
     if (*n) qsort(v, (size_t)*n, sizeof *v, cmpstr);
     return v;
+}
+
+/* Appends one work item (path copied); 0 on success, -1 out of memory. */
+static int add_item(struct item **items, int *n, int *cap, const char *path, int32_t label) {
+    if (*n == *cap) {
+        int nc = *cap ? 2 * *cap : 256;
+        struct item *ni = realloc(*items, sizeof **items * (size_t)nc);
+        if (!ni) return -1;
+        *items = ni;
+        *cap = nc;
+    }
+    char *p = strdup(path);
+    if (!p) return -1;
+    (*items)[*n].path = p;
+    (*items)[(*n)++].label = label;
+    return 0;
 }
 
 static void usage(FILE *f) {
@@ -63,7 +106,9 @@ static void usage(FILE *f) {
             "  one latent vector per image (.csv output if F ends in .csv).\n"
             "  --threads N   kernel threads (default 1)    --no-pool  keep the 4-D tensor\n"
             "  --ref         reference kernels only        --label N  label for loose images\n"
-            "  --quiet       no progress bar\n",
+            "  --quiet       no progress bar\n"
+            "  Class folders: each subfolder of DIR is a class (sorted by name, labels 0..);\n"
+            "  a subfolder without images is skipped with a warning and gets no label.\n",
             FE_DEFAULT_CUT);
 }
 
@@ -79,6 +124,10 @@ int cmd_extract(int argc, char **argv) {
     }
     char **args = calloc((size_t)argc, sizeof *args);
     int nargs = 0;
+    if (!args) {
+        fprintf(stderr, "extract: out of memory\n");
+        return 1;
+    }
     for (int i = 1; i < argc; i++) {
         if ((v = cli_opt(argc, argv, &i, "--model")))
             model = v;
@@ -121,8 +170,9 @@ int cmd_extract(int argc, char **argv) {
     /* collect the work list; every exit below goes through `done` so nothing leaks */
     struct item *items = NULL;
     int n = 0, cap = 0;
-    char **classes = NULL;
-    int ncls = 0;
+    char **classes = NULL, **empty = NULL;
+    const char *class_dir = NULL;
+    int ncls = 0, nempty = 0, *unreadable = NULL;
     int rc = 0, failed = 0;
     struct fe *fe = NULL;
     float *lat = NULL;
@@ -130,63 +180,69 @@ int cmd_extract(int argc, char **argv) {
     int ff_live = 0;
     for (int a = 0; a < nargs && !rc; a++) {
         if (is_dir(args[a])) {
-            if (ncls) {
+            if (class_dir) {
                 fprintf(stderr, "extract: only one class folder can be given\n");
                 rc = 2;
                 break;
             }
-            classes = list_dir(args[a], 1, &ncls);
-            if (!ncls) {
-                fprintf(stderr, "extract: %s has no class subfolders\n", args[a]);
+            class_dir = args[a];
+            int nsub;
+            char **sub = list_dir(args[a], 1, &nsub);
+            if (nsub <= 0) {
+                fprintf(stderr, "extract: %s %s\n", args[a],
+                        nsub == -2   ? "cannot be listed (out of memory)"
+                        : nsub == -1 ? "cannot be read"
+                                     : "has no class subfolders");
                 rc = 1;
                 break;
             }
-            for (int c = 0; c < ncls; c++) {
+            /* classes: the subfolders with images, labelled in sorted order; empty: the rest */
+            classes = calloc((size_t)nsub, sizeof *classes);
+            empty = calloc((size_t)nsub, sizeof *empty);
+            unreadable = calloc((size_t)nsub, sizeof *unreadable);
+            for (int c = 0; c < nsub && classes && empty && unreadable && !rc; c++) {
                 char dir[4096];
-                snprintf(dir, sizeof dir, "%s/%s", args[a], classes[c]);
+                snprintf(dir, sizeof dir, "%s/%s", args[a], sub[c]);
                 int nf;
                 char **files = list_dir(dir, 0, &nf);
-                for (int k = 0; k < nf; k++) {
-                    if (n == cap) {
-                        struct item *ni =
-                            realloc(items, sizeof *items * (size_t)(cap ? 2 * cap : 256));
-                        if (!ni) {
-                            fprintf(stderr, "extract: out of memory\n");
-                            rc = 1;
-                            break;
-                        }
-                        items = ni;
-                        cap = cap ? 2 * cap : 256;
-                    }
+                if (nf == -2) rc = 1;
+                if (nf <= 0) {
+                    unreadable[nempty] = nf == -1;
+                    empty[nempty++] = sub[c];
+                    sub[c] = NULL;
+                    continue;
+                }
+                for (int k = 0; k < nf && !rc; k++) {
                     char p[8192];
                     snprintf(p, sizeof p, "%s/%s", dir, files[k]);
-                    items[n].path = strdup(p);
-                    items[n++].label = c;
+                    if (add_item(&items, &n, &cap, p, ncls)) rc = 1;
                 }
-                for (int k = 0; k < nf; k++)
-                    free(files[k]);
-                free(files);
-                if (rc) break;
+                free_names(files, nf);
+                classes[ncls++] = sub[c];
+                sub[c] = NULL;
             }
-        } else {
-            if (n == cap) {
-                struct item *ni = realloc(items, sizeof *items * (size_t)(cap ? 2 * cap : 256));
-                if (!ni) {
-                    fprintf(stderr, "extract: out of memory\n");
-                    rc = 1;
-                    break;
-                }
-                items = ni;
-                cap = cap ? 2 * cap : 256;
-            }
-            items[n].path = strdup(args[a]);
-            items[n++].label = loose_label;
+            if (!classes || !empty || !unreadable) rc = 1;
+            free_names(sub, nsub); /* the names not moved to classes / empty */
+            if (rc) fprintf(stderr, "extract: out of memory\n");
+        } else if (add_item(&items, &n, &cap, args[a], loose_label)) {
+            fprintf(stderr, "extract: out of memory\n");
+            rc = 1;
         }
     }
+    /* empty class folders: a warning each, unless nothing at all was found (error below) */
+    for (int c = 0; c < nempty && !rc && n; c++)
+        fprintf(stderr, "extract: warning: class folder %s/%s %s; skipped\n", class_dir, empty[c],
+                unreadable[c] ? "cannot be read" : "has no images (.png, .jpg, .jpeg)");
     free(args);
     if (rc) goto done;
     if (!n) {
-        fprintf(stderr, "extract: no images found (.png, .jpg, .jpeg)\n");
+        if (class_dir)
+            fprintf(stderr,
+                    "extract: no images found in the class folders of %s (.png, .jpg, "
+                    ".jpeg)\n",
+                    class_dir);
+        else
+            fprintf(stderr, "extract: no images found (.png, .jpg, .jpeg)\n");
         rc = 1;
         goto done;
     }
@@ -260,8 +316,8 @@ done:
     for (int i = 0; i < n; i++)
         free(items[i].path);
     free(items);
-    for (int c = 0; c < ncls; c++)
-        free(classes[c]);
-    free(classes);
+    free_names(classes, ncls);
+    free_names(empty, nempty);
+    free(unreadable);
     return rc;
 }

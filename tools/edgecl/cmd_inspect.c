@@ -7,7 +7,6 @@
 #include "cli_util.h"
 #include "cmds.h"
 #include "edgecl/model.h"
-#include "edgecl/port.h"
 #include "fe.h"
 
 static const char *dtype_name(int32_t t) {
@@ -29,6 +28,17 @@ static const char *dtype_name(int32_t t) {
     default:
         return "?";
     }
+}
+
+/* An operator's name: builtin or custom name, or "unknown op 201" for a code beyond the
+ * library's table of names (a newer schema), which ecl_model_op_info() calls "UNKNOWN". */
+static const char *op_name(const struct ecl_op_info *oi, char *buf, size_t cap) {
+    if (oi->builtin != 32 && !strcmp(oi->name, "UNKNOWN") &&
+        !strcmp(ecl_builtin_name(oi->builtin), "UNKNOWN")) {
+        snprintf(buf, cap, "unknown op %d", oi->builtin);
+        return buf;
+    }
+    return oi->name;
 }
 
 static void usage(FILE *f) {
@@ -65,13 +75,13 @@ int cmd_inspect(int argc, char **argv) {
     if (!model) model = fe_default_model_path();
     void *buf;
     size_t len;
-    enum ecl_status st = ecl_port_read_file(model, &buf, &len);
+    char err[512];
+    enum ecl_status st = fe_read_model_file(model, &buf, &len, err, sizeof err);
     if (st) {
-        fprintf(stderr, "inspect: %s: cannot read (%s)\n", model, ecl_status_str(st));
+        fprintf(stderr, "inspect: %s\n", err);
         return 1;
     }
     struct ecl_model m;
-    char err[256];
     if ((st = ecl_model_parse(buf, len, &m, err, sizeof err))) {
         fprintf(stderr, "inspect: %s: %s\n", model, err);
         free(buf);
@@ -84,7 +94,8 @@ int cmd_inspect(int argc, char **argv) {
         for (uint32_t i = 0; i < ecl_model_n_ops(&m); i++) {
             struct ecl_op_info oi;
             if (ecl_model_op_info(&m, (int32_t)i, &oi)) continue;
-            printf("%-5u %-22s", i, oi.name);
+            char nb[32];
+            printf("%-5u %-22s", i, op_name(&oi, nb, sizeof nb));
             for (int k = 0; k < oi.n_inputs && k < ECL_MAX_OP_INPUTS; k++)
                 printf(" %d", oi.inputs[k]);
             printf(" -> %d%s\n", oi.outputs[0], oi.supported ? "" : "   [unsupported]");
@@ -100,10 +111,11 @@ int cmd_inspect(int argc, char **argv) {
         for (int k = 0; k < ti.ndims && p < sizeof shape - 12; k++)
             p += (size_t)snprintf(shape + p, sizeof shape - p, k ? "x%d" : "%d", ti.dims[k]);
         const char *op = "";
+        char nb[32];
         int good = 0;
         if (ti.producer >= 0) {
             struct ecl_op_info oi;
-            if (!ecl_model_op_info(&m, ti.producer, &oi)) op = oi.name;
+            if (!ecl_model_op_info(&m, ti.producer, &oi)) op = op_name(&oi, nb, sizeof nb);
             size_t nl = strlen(ti.name);
             int relu =
                 (nl > 4 && !strcmp(ti.name + nl - 4, "relu")) || strstr(ti.name, "Relu") != NULL;
@@ -136,6 +148,11 @@ int cmd_inspect(int argc, char **argv) {
             return 1;
         }
         void *arena = malloc(need);
+        if (!arena) {
+            fprintf(stderr, "inspect: cannot allocate %zu bytes for the arena\n", need);
+            free(buf);
+            return 1;
+        }
         struct ecl_interp *it;
         if ((st = ecl_interp_init(&m, c, NULL, arena, need, &it, err, sizeof err))) {
             fprintf(stderr, "inspect: cut %s: %s\n", cut, err);
