@@ -70,6 +70,10 @@ if stale models/mobilenet_v2_int8.tflite; then
   node tools/convert/nsfwjs2tflite.mjs --int8 --calib tests/data/calib \
     --out models/mobilenet_v2_int8.tflite
 fi
+if stale models/mobilenet_v2.onnx; then # the same network for bench_backbone's ONNX Runtime
+  say "exporting the same network to ONNX -> models/mobilenet_v2.onnx (for bench_backbone)"
+  node tools/convert/onnx_export.mjs --out models/mobilenet_v2.onnx
+fi
 
 # ---------------------------------------------------------------- build
 say "building (build/)"

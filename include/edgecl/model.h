@@ -29,7 +29,7 @@
  *
  * Limits: one subgraph input used, <= ECL_MODEL_MAX_TENSORS tensors and ECL_MODEL_MAX_OPS
  * operators, activation tensors of <= 4 dims. The planner's scratch is a thread-local static
- * (~84 KB), so mem_size/init are reentrant across threads without using the caller's stack.
+ * (~92 KB), so mem_size/init are reentrant across threads without using the caller's stack.
  */
 #ifndef EDGECL_MODEL_H
 #define EDGECL_MODEL_H
@@ -110,7 +110,8 @@ enum ecl_status ecl_model_op_info(const struct ecl_model *m, int32_t index, stru
 enum ecl_status ecl_model_find_tensor(const struct ecl_model *m, const char *name, int32_t *index);
 int32_t ecl_model_input(const struct ecl_model *m);  /* first subgraph input, -1 if none */
 int32_t ecl_model_output(const struct ecl_model *m); /* first subgraph output, -1 if none */
-/* "CONV_2D", ... for a BuiltinOperator code; "UNKNOWN" if out of range. */
+/* "CONV_2D", ... for a BuiltinOperator code; "UNKNOWN" if out of range (errors and `edgecl
+ * inspect` then show the number: "unknown op 201"). */
 const char *ecl_builtin_name(int32_t code);
 /* 1 if the interpreter implements this builtin code. */
 int ecl_builtin_supported(int32_t code);
