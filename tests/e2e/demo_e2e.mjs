@@ -1,10 +1,11 @@
 // demo_e2e.mjs - browser end-to-end test of the web demo (`edgecl serve`, web/).
 //
 // Headless chromium (driven by playwright-core) gets a fake webcam that plays a generated
-// YUV4MPEG2 video. Class A is taught from video 1, class B from video 2 (the browser is relaunched
-// with the other video; samples wait server-side), then one Train round; each video must then be
-// predicted as its class. The server process is restarted from its state file and the
-// predictions must still be right. A screenshot goes to --out (and --docs-png).
+// YUV4MPEG2 video (three videos in all). Class A is taught from video 1, class B from video 2 (the
+// browser is relaunched with the other video; samples wait server-side), then one Train round;
+// each video must then be predicted as its class. The server process is restarted from its state
+// file and the predictions must still be right. A second round teaches class C from video 3
+// alone; replay must still recognise video 1. A screenshot goes to --out (and --docs-png).
 //
 //   node tests/e2e/demo_e2e.mjs --edgecl build/edgecl --out build/demo_e2e [--docs-png docs/demo.png]
 //        [--model M] [--server-cmd "path/to/demo_stub_server"]   (stand-in backbone, dev only)
@@ -54,8 +55,8 @@ fs.mkdirSync(OUT, { recursive: true });
 const watchdog = setTimeout(() => fail('took longer than 270 s'), 270000);
 
 // ------------------------------------------------------------------ fake webcam videos
-// Two clearly different scenes: (1) a warm orange scene with a yellow disc circling,
-// (2) cool blue/teal stripes scrolling with a white square.
+// Three clearly different scenes: (1) a warm orange scene with a yellow disc circling,
+// (2) cool blue/teal stripes scrolling with a white square, (3) a green/purple checkerboard.
 function writeY4M(file, scene, w = 320, h = 240, frames = 20) {
   const ysz = w * h, csz = (w / 2) * (h / 2);
   const buf = Buffer.alloc(frames * (6 + ysz + 2 * csz));

@@ -68,6 +68,14 @@ head -c 3000000 /dev/zero >"$T/big"
 want 413 'too large' -H 'Content-Type: image/jpeg' --data-binary @"$T/big" "${URL}api/predict"
 want 404 'no such API' "${URL}api/frobnicate"
 want 200 '<html' "${URL}"
+# DNS rebinding: a foreign Host is refused; loopback names with any port are fine
+want 403 "Host 'evil.example'" -H 'Host: evil.example' "${URL}api/state"
+want 403 'request refused' -H 'Host: evil.example:8080' "${URL}"
+want 200 '"classes"' -H 'Host: localhost:1234' "${URL}api/state"
+# 405 names the allowed methods
+curl -s -D "$T/hdr" -o /dev/null "${URL}api/train"
+grep -qi '^Allow: POST' "$T/hdr" || fail "405 without Allow: $(cat "$T/hdr")"
+echo "ok: 405 Allow: POST"
 if [[ -f $IMG_A && -f $IMG_B ]]; then
   want 200 '"id":1' -H 'Content-Type: application/json' -d '{"name":"b"}' "${URL}api/classes"
   for i in 1 2 3; do
@@ -80,6 +88,12 @@ if [[ -f $IMG_A && -f $IMG_B ]]; then
   [[ -s $T/s.ecls ]] || fail "state file not written"
 fi
 want 200 '"name":"a"' "${URL}api/state"
+# reset is saved like a training round: a restart does not bring the classes back
+want 200 '"saved":true' -X POST "${URL}api/reset"
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}"; rc=$?
+[[ $rc == 0 ]] || fail "server exit code $rc after SIGTERM"
+start --state "$T/s.ecls"
+want 200 '"classes":\[\],' "${URL}api/state"
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}"; rc=$?
 [[ $rc == 0 ]] || fail "server exit code $rc after SIGTERM"
 echo PASS

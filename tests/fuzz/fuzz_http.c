@@ -13,7 +13,11 @@
  *   If it loads, saving and loading again must work and a second save gives the same bytes.
  *
  * Properties beyond "no crash, no leak, no UB": every response has a code in 200..599 and a
- * body of the stated length; /api/ responses are JSON objects. */
+ * body of the stated length; /api/ responses are JSON objects; a 405 (and only a 405) carries
+ * the Allow methods.
+ *
+ * Not covered here: serve_http.c (on_request: Host/Origin checks, the body limit, chunked
+ * uploads) needs a live MHD connection; tests/demo/test_serve.c drives it over a socket. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +64,7 @@ const size_t serve_n_assets = 1;
 static void check_resp(const struct serve_resp *r, int api) {
     FUZZ_CHECK(r->code >= 200 && r->code <= 599);
     FUZZ_CHECK(r->len == 0 || r->body != NULL);
+    FUZZ_CHECK((r->code == 405) == (r->allow != NULL)); /* a 405 names the allowed methods */
     if (api) {
         FUZZ_CHECK(r->len >= 2 && r->body[0] == '{' && r->body[r->len - 1] == '}');
         FUZZ_CHECK(r->ctype && strstr(r->ctype, "json"));

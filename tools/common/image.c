@@ -1,7 +1,11 @@
 /* Image decoding for the tools: PNG (libpng) and JPEG (libjpeg-turbo) to RGB8.
  * Both libraries report fatal errors with longjmp; we catch them and turn them into a status
  * plus a message, so a truncated or hostile file never takes the process down. Sizes are
- * capped (IMG_MAX_SIDE) before any allocation. */
+ * capped (IMG_MAX_SIDE, or a caller's smaller limit) before any allocation.
+ *
+ * libjpeg only *warns* about corrupt entropy data or a premature end of file and fills the rest
+ * of the image with grey; such an image would be learned or classified as if it were real, so
+ * any warning fails the decode (the first warning's text is the message). */
 #include "image.h"
 
 #include <setjmp.h>
@@ -45,8 +49,8 @@ static void png_warn_fn(png_structp png, png_const_charp msg) {
     (void)msg;
 }
 
-static enum ecl_status decode_png(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
-                                  char *err, size_t errlen) {
+static enum ecl_status decode_png(const void *buf, size_t len, int max_side, uint8_t **rgb, int *w,
+                                  int *h, char *err, size_t errlen) {
     char pngmsg[128] = "PNG decode error";
     struct png_src src = {buf, len, 0};
     uint8_t *volatile out = NULL;
@@ -66,6 +70,13 @@ static enum ecl_status decode_png(const void *buf, size_t len, uint8_t **rgb, in
     png_set_user_limits(png, IMG_MAX_SIDE, IMG_MAX_SIDE);
     png_read_info(png, info);
     png_uint_32 W = png_get_image_width(png, info), H = png_get_image_height(png, info);
+    if (W > (png_uint_32)max_side || H > (png_uint_32)max_side) {
+        png_destroy_read_struct(&png, &info, NULL);
+        if (err && errlen)
+            snprintf(err, errlen, "image too large: %ux%u pixels (at most %d per side)",
+                     (unsigned)W, (unsigned)H, max_side);
+        return ECL_ERANGE;
+    }
     int bd = png_get_bit_depth(png, info), ct = png_get_color_type(png, info);
     if (bd == 16) png_set_strip_16(png);
     if (ct == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
@@ -97,6 +108,7 @@ struct jerr {
     struct jpeg_error_mgr mgr;
     jmp_buf jb;
     char msg[JMSG_LENGTH_MAX];
+    char warn[JMSG_LENGTH_MAX]; /* the first warning */
 };
 
 static void jpeg_err_exit(j_common_ptr c) {
@@ -105,19 +117,24 @@ static void jpeg_err_exit(j_common_ptr c) {
     longjmp(e->jb, 1);
 }
 
+/* Replaces libjpeg's emit_message (which prints to stderr): counts warnings (level < 0) as the
+ * default does, keeps the first one's text, and drops trace messages (level >= 0). */
 static void jpeg_quiet(j_common_ptr c, int level) {
-    (void)c;
-    (void)level;
+    struct jerr *e = (struct jerr *)c->err;
+    if (level >= 0) return;
+    if (c->err->num_warnings == 0) c->err->format_message(c, e->warn);
+    c->err->num_warnings++;
 }
 
-static enum ecl_status decode_jpeg(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
-                                   char *err, size_t errlen) {
+static enum ecl_status decode_jpeg(const void *buf, size_t len, int max_side, int want_side,
+                                   uint8_t **rgb, int *w, int *h, char *err, size_t errlen) {
     struct jpeg_decompress_struct cinfo;
     struct jerr je;
     uint8_t *volatile out = NULL;
     cinfo.err = jpeg_std_error(&je.mgr);
     je.mgr.error_exit = jpeg_err_exit;
     je.mgr.emit_message = jpeg_quiet;
+    je.warn[0] = 0;
     if (setjmp(je.jb)) {
         jpeg_destroy_decompress(&cinfo);
         free(out);
@@ -127,11 +144,21 @@ static enum ecl_status decode_jpeg(const void *buf, size_t len, uint8_t **rgb, i
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, (const unsigned char *)buf, (unsigned long)len);
     jpeg_read_header(&cinfo, TRUE);
-    if (cinfo.image_width > IMG_MAX_SIDE || cinfo.image_height > IMG_MAX_SIDE) {
+    if (cinfo.image_width > (JDIMENSION)max_side || cinfo.image_height > (JDIMENSION)max_side) {
+        if (err && errlen)
+            snprintf(err, errlen, "image too large: %ux%u pixels (at most %d per side)",
+                     (unsigned)cinfo.image_width, (unsigned)cinfo.image_height, max_side);
         jpeg_destroy_decompress(&cinfo);
-        seterr(err, errlen, "JPEG too large");
         return ECL_ERANGE;
     }
+    /* DCT scaling: the IDCT directly produces the 1/d-size image, so a big photo costs about
+     * its entropy decoding only. Largest d that keeps both sides >= want_side. */
+    unsigned d = 8;
+    while (d > 1 && (want_side <= 0 || (cinfo.image_width + d - 1) / d < (unsigned)want_side ||
+                     (cinfo.image_height + d - 1) / d < (unsigned)want_side))
+        d /= 2;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = d;
     cinfo.out_color_space = JCS_RGB;
     jpeg_start_decompress(&cinfo);
     if (cinfo.output_components != 3) {
@@ -144,13 +171,19 @@ static enum ecl_status decode_jpeg(const void *buf, size_t len, uint8_t **rgb, i
     if (!out) {
         jpeg_destroy_decompress(&cinfo);
         seterr(err, errlen, "out of memory");
-        return ECL_ERANGE;
+        return ECL_ENOMEM;
     }
     while (cinfo.output_scanline < cinfo.output_height) {
         JSAMPROW row = out + (size_t)cinfo.output_scanline * W * 3;
         jpeg_read_scanlines(&cinfo, &row, 1);
     }
     jpeg_finish_decompress(&cinfo);
+    if (je.mgr.num_warnings > 0) {
+        jpeg_destroy_decompress(&cinfo);
+        free(out);
+        if (err && errlen) snprintf(err, errlen, "bad JPEG: corrupt JPEG data (%s)", je.warn);
+        return ECL_EFORMAT;
+    }
     jpeg_destroy_decompress(&cinfo);
     *rgb = out;
     *w = (int)W;
@@ -159,14 +192,15 @@ static enum ecl_status decode_jpeg(const void *buf, size_t len, uint8_t **rgb, i
 }
 #endif
 
-enum ecl_status img_decode_mem(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
-                               char *err, size_t errlen) {
+enum ecl_status img_decode_mem_fit(const void *buf, size_t len, int max_side, int want_side,
+                                   uint8_t **rgb, int *w, int *h, char *err, size_t errlen) {
     const unsigned char *p = buf;
-    if (!buf || !rgb || !w || !h) return ECL_EINVAL;
+    if (!buf || !rgb || !w || !h || max_side < 1) return ECL_EINVAL;
+    if (max_side > IMG_MAX_SIDE) max_side = IMG_MAX_SIDE;
     *rgb = NULL;
     if (len >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8)) {
 #ifdef ECL_HAVE_PNG
-        return decode_png(buf, len, rgb, w, h, err, errlen);
+        return decode_png(buf, len, max_side, rgb, w, h, err, errlen);
 #else
         seterr(err, errlen, "PNG support not built (libpng missing)");
         return ECL_EUNSUPPORTED;
@@ -174,7 +208,7 @@ enum ecl_status img_decode_mem(const void *buf, size_t len, uint8_t **rgb, int *
     }
     if (len >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) {
 #ifdef ECL_HAVE_JPEG
-        return decode_jpeg(buf, len, rgb, w, h, err, errlen);
+        return decode_jpeg(buf, len, max_side, want_side, rgb, w, h, err, errlen);
 #else
         seterr(err, errlen, "JPEG support not built (libjpeg missing)");
         return ECL_EUNSUPPORTED;
@@ -182,6 +216,11 @@ enum ecl_status img_decode_mem(const void *buf, size_t len, uint8_t **rgb, int *
     }
     seterr(err, errlen, "not a PNG or JPEG image");
     return ECL_EFORMAT;
+}
+
+enum ecl_status img_decode_mem(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
+                               char *err, size_t errlen) {
+    return img_decode_mem_fit(buf, len, IMG_MAX_SIDE, 0, rgb, w, h, err, errlen);
 }
 
 enum ecl_status img_load_file(const char *path, uint8_t **rgb, int *w, int *h, char *err,

@@ -91,6 +91,31 @@ static void resp_err(struct serve_resp *r, int code, const char *fmt, ...) {
     resp_json(r, code, &b);
 }
 
+static void resp_405(struct serve_resp *r, const char *allow) {
+    resp_err(r, 405, "use %s", allow);
+    r->allow = allow;
+}
+
+/* NULL if s is usable as a class name (valid UTF-8 without control characters: C0, DEL, C1),
+ * else why not. The JSON reader already refuses malformed UTF-8 in a request; this also guards
+ * names that arrive as \u escapes and names read from a state file. */
+static const char *name_problem(const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        if (p[i] < 0x20 || p[i] == 0x7f) return "class name has control characters";
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq_len(p + i, n - i);
+        if (!k) return "class name is not valid UTF-8";
+        if (p[i] == 0xC2 && p[i + 1] < 0xA0) return "class name has control characters";
+        i += k;
+    }
+    return NULL;
+}
+
 /* Content type without parameters, case-insensitively equal to want. */
 static int ctype_is(const char *ctype, const char *want) {
     if (!ctype) return 0;
@@ -239,6 +264,11 @@ static enum ecl_status state_load_buf(struct serve_app *a, const uint8_t *buf, s
         memset(&cls[c], 0, sizeof cls[c]);
         memcpy(cls[c].name, buf + off, ECL_CLASS_NAME_MAX - 1);
         cls[c].trained = get_u32(buf + off + 32);
+        const char *why = name_problem(cls[c].name);
+        if (why) {
+            snprintf(err, errlen, "demo state: class %u: %s", c, why);
+            return ECL_ECORRUPT;
+        }
     }
     struct ecl_learner *nl[N_LEARNERS] = {0};
     void *nm[N_LEARNERS] = {0};
@@ -377,7 +407,8 @@ enum ecl_status serve_app_create(const struct serve_opts *o, const struct serve_
 
 /* ---------------------------------------------------------------- handlers */
 
-static void put_state(struct serve_app *a, struct jbuf *b) {
+/* The state object without its closing brace, so callers can add members. */
+static void put_state_open(struct serve_app *a, struct jbuf *b) {
     uint32_t pending = 0;
     jb_puts(b, "{\"classes\":[");
     for (uint32_t c = 0; c < a->n_classes; c++) {
@@ -403,8 +434,18 @@ static void put_state(struct serve_app *a, struct jbuf *b) {
         jb_str(b, a->state_path);
     else
         jb_puts(b, "null");
+}
+
+static void put_state(struct serve_app *a, struct jbuf *b) {
+    put_state_open(a, b);
     jb_puts(b, "}");
 }
+
+/* Frames bigger than a camera's are refused (a 2 MB body can hold an 8192x8192 JPEG, 200 MB of
+ * RGB); large JPEGs are decoded at a reduced scale (libjpeg DCT scaling) down to no less than
+ * twice the backbone's 224x224 input, so the bilinear resize still sees real detail. */
+#define DEMO_MAX_SIDE 4096
+#define DEMO_WANT_SIDE 448
 
 /* Decodes and embeds an image body into a->lat. 0 ok, else r filled. */
 static int embed_body(struct serve_app *a, const char *ctype, const char *body, size_t len,
@@ -417,9 +458,9 @@ static int embed_body(struct serve_app *a, const char *ctype, const char *body, 
         resp_err(r, 400, "empty body: send the image as the request body");
         return -1;
     }
-    /* libjpeg decodes a truncated file by padding it with grey (and image.c accepts that for
-     * files on disk); a half-uploaded frame would silently poison a class, so insist on the
-     * end-of-image marker that every complete encoder (canvas.toBlob included) writes. */
+    /* libjpeg decodes a truncated file by padding it with grey; image.c refuses any decode with
+     * libjpeg warnings, but a missing end-of-image marker (which every complete encoder,
+     * canvas.toBlob included, writes) gives the clearer message for a half-uploaded frame. */
     const unsigned char *u = (const unsigned char *)body;
     if (len >= 3 && u[0] == 0xFF && u[1] == 0xD8 &&
         (len < 4 || u[len - 2] != 0xFF || u[len - 1] != 0xD9)) {
@@ -429,7 +470,13 @@ static int embed_body(struct serve_app *a, const char *ctype, const char *body, 
     uint8_t *rgb;
     int w, h;
     char e[256];
-    if (img_decode_mem(body, len, &rgb, &w, &h, e, sizeof e)) {
+    enum ecl_status ist =
+        img_decode_mem_fit(body, len, DEMO_MAX_SIDE, DEMO_WANT_SIDE, &rgb, &w, &h, e, sizeof e);
+    if (ist == ECL_ERANGE) {
+        resp_err(r, 413, "%s", e);
+        return -1;
+    }
+    if (ist) {
         resp_err(r, 400, "bad image: %s", e);
         return -1;
     }
@@ -472,9 +519,8 @@ static void h_add_class(struct serve_app *a, const char *ctype, const char *body
         s[--n] = 0;
     if (got == 0 || n == 0)
         return resp_err(r, 400, "expected {\"name\": \"...\"} with a non-empty class name");
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20)
-            return resp_err(r, 400, "class name has control characters");
+    const char *why = name_problem(s);
+    if (why) return resp_err(r, 400, "%s", why);
     for (uint32_t c = 0; c < a->n_classes; c++)
         if (!strcmp(a->cls[c].name, s)) return resp_err(r, 409, "class '%s' already exists", s);
     if (a->n_classes >= a->max_classes)
@@ -515,22 +561,19 @@ static void h_add_sample(struct serve_app *a, uint32_t id, const char *ctype, co
 
 static void h_train(struct serve_app *a, const char *ctype, const char *body, size_t len,
                     struct serve_resp *r) {
-    char which[16] = "both", e[200];
+    /* Both learners always learn the same rounds: the page shows them side by side on the same
+     * captured data, so training only one would make the comparison meaningless (and the other
+     * learner would silently lose that round's samples, as the pending buffers are cleared). */
+    char which[16], e[200];
     if (need_json(ctype, len, r)) return;
     if (len) {
         int got = json_object_get_string(body, len, "learner", which, sizeof which, e, sizeof e);
         if (got < 0) return resp_err(r, 400, "%s", e);
-        if (got == 0) strcpy(which, "both");
+        if (got == 1 && strcmp(which, "both"))
+            return resp_err(r, 400,
+                            "\"learner\" may only be \"both\" (or left out): the demo always "
+                            "trains the replay and naive learners on the same rounds");
     }
-    int use[N_LEARNERS] = {0};
-    if (!strcmp(which, "both"))
-        use[0] = use[1] = 1;
-    else if (!strcmp(which, "replay"))
-        use[0] = 1;
-    else if (!strcmp(which, "naive"))
-        use[1] = 1;
-    else
-        return resp_err(r, 400, "learner must be \"replay\", \"naive\" or \"both\"");
 
     uint32_t n = 0;
     for (uint32_t c = 0; c < a->n_classes; c++)
@@ -561,7 +604,6 @@ static void h_train(struct serve_app *a, const char *ctype, const char *body, si
     free(perm);
     uint64_t t0 = ecl_port_now_ns();
     for (int i = 0; i < N_LEARNERS; i++) {
-        if (!use[i]) continue;
         enum ecl_status st = ecl_learner_observe(a->l[i], x, y, n);
         if (st) {
             free(x), free(y);
@@ -583,8 +625,8 @@ static void h_train(struct serve_app *a, const char *ctype, const char *body, si
     if (a->state_path) saved = state_save(a, e, sizeof e) == ECL_OK;
     struct jbuf b;
     jb_init(&b);
-    jb_printf(&b, "{\"trained\":%u,\"learner\":\"%s\",\"rounds\":%u,\"ms\":%.1f,\"saved\":%s", n,
-              which, a->rounds, ms, saved ? "true" : "false");
+    jb_printf(&b, "{\"trained\":%u,\"learner\":\"both\",\"rounds\":%u,\"ms\":%.1f,\"saved\":%s", n,
+              a->rounds, ms, saved ? "true" : "false");
     if (e[0]) {
         jb_puts(&b, ",\"save_error\":");
         jb_str(&b, e);
@@ -637,9 +679,18 @@ static void h_reset(struct serve_app *a, struct serve_resp *r) {
     }
     a->n_classes = 0;
     a->rounds = 0;
+    /* Saved like a training round, so a restart does not bring the old classes back. */
+    char e[512] = "";
+    int saved = a->state_path && state_save(a, e, sizeof e) == ECL_OK;
     struct jbuf b;
     jb_init(&b);
-    put_state(a, &b);
+    put_state_open(a, &b);
+    jb_printf(&b, ",\"saved\":%s", saved ? "true" : "false");
+    if (e[0]) {
+        jb_puts(&b, ",\"save_error\":");
+        jb_str(&b, e);
+    }
+    jb_puts(&b, "}");
     resp_json(r, 200, &b);
 }
 
@@ -663,7 +714,7 @@ void serve_app_handle(struct serve_app *a, const char *method, const char *url, 
     pthread_mutex_lock(&a->mu);
     if (!strcmp(u, "state")) {
         if (!get)
-            resp_err(r, 405, "use GET");
+            resp_405(r, "GET");
         else {
             struct jbuf b;
             jb_init(&b);
@@ -672,7 +723,7 @@ void serve_app_handle(struct serve_app *a, const char *method, const char *url, 
         }
     } else if (!strcmp(u, "classes")) {
         if (!post)
-            resp_err(r, 405, "use POST");
+            resp_405(r, "POST");
         else
             h_add_class(a, ctype, body, len, r);
     } else if (parse_samples_url(u, &idtxt, &idlen)) {
@@ -687,25 +738,25 @@ void serve_app_handle(struct serve_app *a, const char *method, const char *url, 
             if (ok) id = strtoul(tmp, &endp, 10);
         }
         if (!post)
-            resp_err(r, 405, "use POST");
+            resp_405(r, "POST");
         else if (!ok || id >= a->n_classes)
             resp_err(r, 404, "unknown class id '%.*s'", (int)(idlen < 20 ? idlen : 20), idtxt);
         else
             h_add_sample(a, (uint32_t)id, ctype, body, len, r);
     } else if (!strcmp(u, "train")) {
         if (!post)
-            resp_err(r, 405, "use POST");
+            resp_405(r, "POST");
         else
             h_train(a, ctype, body, len, r);
     } else if (!strcmp(u, "predict")) {
         if (!post)
-            resp_err(r, 405, "use POST");
+            resp_405(r, "POST");
         else
             h_predict(a, ctype, body, len, r);
     } else if (!strcmp(u, "save") || !strcmp(u, "restore") || !strcmp(u, "reset")) {
         char e[512];
         if (!post)
-            resp_err(r, 405, "use POST");
+            resp_405(r, "POST");
         else if (!strcmp(u, "reset"))
             h_reset(a, r);
         else if (!a->state_path)

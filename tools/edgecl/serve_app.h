@@ -66,12 +66,14 @@ int serve_cli(int argc, char **argv, int demo);
 
 /* ---- internals shared by the serve_*.c files ---- */
 
-/* A finished response: status code, content type, malloc'd body. */
+/* A finished response: status code, content type, malloc'd body; for a 405, allow lists the
+ * methods the URL takes (the HTTP layer sends it as the Allow header). */
 struct serve_resp {
     int code;
     const char *ctype;
     char *body;
     size_t len;
+    const char *allow;
 };
 
 struct serve_app;
@@ -100,5 +102,8 @@ void jb_str(struct jbuf *b, const char *s); /* quoted, escaped */
  * -1 on a syntax error (message in err). */
 int json_object_get_string(const char *body, size_t len, const char *key, char *out, size_t outlen,
                            char *err, size_t errlen);
+/* Length (2..4) of the well-formed UTF-8 sequence at p (p[0] >= 0x80, avail bytes readable),
+ * 0 if it is malformed (overlong, surrogate, > U+10FFFF, truncated). */
+size_t utf8_seq_len(const unsigned char *p, size_t avail);
 
 #endif

@@ -3,8 +3,15 @@
  *
  * Defensive choices, since a browser page on another site can reach a localhost server:
  *  - bound to 127.0.0.1 unless told otherwise;
+ *  - the Host header must name this machine's loopback (127.0.0.1, localhost, [::1]) or the
+ *    bound address, with any port (any Host if bound to 0.0.0.0 / ::): a page on evil.example
+ *    whose DNS name is re-pointed at 127.0.0.1 (DNS rebinding) is same-origin to the browser,
+ *    sends no Origin header on GETs and passes the Origin check, but still says
+ *    "Host: evil.example";
  *  - a declared Content-Length over the limit is refused before the body is read; a chunked
- *    body that grows past it is discarded as it arrives (never buffered);
+ *    body that grows past it is refused with 413 at that point (the response is queued and the
+ *    connection closed; where MHD cannot queue mid-body the connection is dropped), and nothing
+ *    more of it is buffered;
  *  - a client that disconnects mid-body (truncated upload) only frees its buffer: MHD never
  *    calls the handler with a partial body, and the completion callback cleans up;
  *  - requests carrying an Origin header that does not match Host are refused (cross-site
@@ -29,12 +36,16 @@ struct serve {
     char *web_dir;
     size_t max_body;
     int port, verbose;
+    int family;     /* of the bound address */
+    int any_host;   /* bound to 0.0.0.0 or ::: every Host is this machine */
+    uint8_t ip[16]; /* the bound address (4 or 16 bytes) */
 };
 
 struct req {
     char *buf;
     size_t len, cap;
     int too_big;
+    int responded; /* a response is already queued (413 mid-body) */
 };
 
 struct serve_opts serve_default_opts(void) {
@@ -64,21 +75,77 @@ static enum MHD_Result send_resp(struct serve *s, struct MHD_Connection *c, cons
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype ? r->ctype : "text/plain");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->code, resp);
     MHD_destroy_response(resp);
     if (s->verbose) fprintf(stderr, "edgecl serve: %s %s -> %d\n", method, url, r->code);
     return ret;
 }
 
-static enum MHD_Result send_error(struct serve *s, struct MHD_Connection *c, const char *method,
-                                  const char *url, int code, const char *msg) {
+static enum MHD_Result send_error_allow(struct serve *s, struct MHD_Connection *c,
+                                        const char *method, const char *url, int code,
+                                        const char *msg, const char *allow) {
     struct jbuf b;
     jb_init(&b);
     jb_puts(&b, "{\"error\":");
     jb_str(&b, msg);
     jb_puts(&b, "}");
-    struct serve_resp r = {code, "application/json", b.p, b.p ? b.len : 0};
+    struct serve_resp r = {.code = code,
+                           .ctype = "application/json",
+                           .body = b.p,
+                           .len = b.p ? b.len : 0,
+                           .allow = allow};
     return send_resp(s, c, method, url, &r);
+}
+
+static enum MHD_Result send_error(struct serve *s, struct MHD_Connection *c, const char *method,
+                                  const char *url, int code, const char *msg) {
+    return send_error_allow(s, c, method, url, code, msg, NULL);
+}
+
+static enum MHD_Result send_too_big(struct serve *s, struct MHD_Connection *c, const char *method,
+                                    const char *url) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "request body too large (limit %zu bytes)", s->max_body);
+    return send_error(s, c, method, url, 413, msg);
+}
+
+/* Host is "name[:port]" or "[v6][:port]"; the name must be a loopback name/address or the
+ * address the server is bound to. No Host at all (HTTP/1.0; MHD refuses HTTP/1.1 without one)
+ * cannot come from a browser, so it is accepted. */
+static int host_ok(const struct serve *s, struct MHD_Connection *c) {
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!host || s->any_host) return 1;
+    char name[64];
+    const char *end;
+    if (host[0] == '[') {
+        end = strchr(host, ']');
+        if (!end) return 0;
+        end++;
+    } else {
+        end = strchr(host, ':');
+        if (!end) end = host + strlen(host);
+    }
+    size_t n = (size_t)(end - host);
+    if (n == 0 || n >= sizeof name) return 0;
+    if (*end == ':') { /* port: 1..5 digits */
+        size_t k = strspn(end + 1, "0123456789");
+        if (k < 1 || k > 5 || end[1 + k]) return 0;
+    } else if (*end) {
+        return 0;
+    }
+    memcpy(name, host, n);
+    name[n] = 0;
+    if (!strcasecmp(name, "localhost")) return 1;
+    uint8_t ip[16];
+    if (name[0] == '[') {
+        name[n - 1] = 0;
+        if (inet_pton(AF_INET6, name + 1, ip) != 1) return 0;
+        return !memcmp(ip, &in6addr_loopback, 16) ||
+               (s->family == AF_INET6 && !memcmp(ip, s->ip, 16));
+    }
+    if (inet_pton(AF_INET, name, ip) != 1) return 0;
+    return !memcmp(ip, "\x7f\0\0\x01", 4) || (s->family == AF_INET && !memcmp(ip, s->ip, 4));
 }
 
 /* Origin "http://host:port" must name the same host:port as the Host header. */
@@ -100,25 +167,45 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         q = calloc(1, sizeof *q);
         if (!q) return MHD_NO;
         *con_cls = q;
+        /* A response queued now is sent without reading the body; MHD then closes. */
+        if (!host_ok(s, c)) {
+            char msg[256];
+            const char *host =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+            snprintf(msg, sizeof msg,
+                     "request refused: Host '%.80s' is not this server (only 127.0.0.1, "
+                     "localhost, [::1] or the --bind address; DNS rebinding protection)",
+                     host ? host : "");
+            q->responded = 1;
+            return send_error(s, c, method, url, 403, msg);
+        }
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > s->max_body) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "request body too large (limit %zu bytes)", s->max_body);
-            q->too_big = 1;
-            return send_error(s, c, method, url, 413, msg); /* MHD then closes the connection */
+            q->too_big = q->responded = 1;
+            return send_too_big(s, c, method, url);
         }
         return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (q->too_big) return MHD_YES;
+        if (q->too_big || q->responded) return MHD_YES; /* refused: discard, never buffer */
         if (n > s->max_body - q->len) {
+            /* Chunked body past the limit: an endless upload must not be read forever, so answer
+             * now. Where MHD refuses a response before the body is complete, drop the
+             * connection instead. */
             q->too_big = 1;
             free(q->buf);
             q->buf = NULL;
             q->len = q->cap = 0;
+            if (send_too_big(s, c, method, url) != MHD_YES) {
+                fprintf(stderr,
+                        "edgecl serve: %s %s: body over %zu bytes, dropping the connection\n",
+                        method, url, s->max_body);
+                return MHD_NO;
+            }
+            q->responded = 1;
             return MHD_YES;
         }
         if (q->len + n > q->cap) {
@@ -136,11 +223,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     /* body complete */
-    if (q->too_big) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "request body too large (limit %zu bytes)", s->max_body);
-        return send_error(s, c, method, url, 413, msg);
-    }
+    if (q->responded) return MHD_YES;
+    if (q->too_big) return send_too_big(s, c, method, url);
     if (!origin_ok(c)) return send_error(s, c, method, url, 403, "cross-origin request refused");
     struct serve_resp r;
     if (!strncmp(url, "/api/", 5)) {
@@ -150,7 +234,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     } else if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
         serve_web_get(s->web_dir, url, &r);
     } else {
-        return send_error(s, c, method, url, 405, "only GET for the page");
+        return send_error_allow(s, c, method, url, 405, "only GET for the page", "GET, HEAD");
     }
     return send_resp(s, c, method, url, &r);
 }
@@ -197,6 +281,14 @@ enum ecl_status serve_start(const struct serve_opts *o, const struct serve_extra
     }
     struct serve *s = calloc(1, sizeof *s);
     if (!s) return ECL_ENOMEM;
+    s->family = sa->sa_family;
+    if (s->family == AF_INET) {
+        memcpy(s->ip, &a4.sin_addr, 4);
+        s->any_host = a4.sin_addr.s_addr == htonl(INADDR_ANY);
+    } else {
+        memcpy(s->ip, &a6.sin6_addr, 16);
+        s->any_host = !memcmp(&a6.sin6_addr, &in6addr_any, 16);
+    }
     s->max_body = o->max_body;
     s->verbose = o->verbose;
     s->web_dir = o->web_dir ? strdup(o->web_dir) : NULL;

@@ -1,8 +1,10 @@
 /* serve_json.c - the demo server's JSON: a growable writer for responses and a small, strict,
  * validating reader for request bodies. Request bodies are tiny ({"name": "..."}), so the
  * reader walks the whole text once, checks it is well-formed JSON (depth-limited, so hostile
- * input cannot blow the stack) and picks out one top-level string member. */
+ * input cannot blow the stack; strings must be valid UTF-8, as RFC 8259 requires, so nothing
+ * malformed reaches a class name or a response) and picks out one top-level string member. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +58,7 @@ void jb_str(struct jbuf *b, const char *s) {
             jb_puts(b, "\\\\");
         else if (*c == '\n')
             jb_puts(b, "\\n");
-        else if (*c < 0x20)
+        else if (*c < 0x20 || *c == 0x7f)
             jb_printf(b, "\\u%04x", *c);
         else {
             char t[2] = {(char)*c, 0};
@@ -130,6 +132,30 @@ static int hex4(const char *p, unsigned *v) {
     return 0;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (lead byte >= 0x80), 0 if it is not one:
+ * no overlong forms, no surrogates (U+D800..DFFF), nothing above U+10FFFF. */
+size_t utf8_seq_len(const unsigned char *p, size_t avail) {
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else
+        return 0;
+    if (avail < n || p[1] < lo || p[1] > hi) return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80) return 0;
+    return n;
+}
+
 /* Reads a string; if out != NULL stores it (truncated to outlen-1, NUL-terminated). *n gets the
  * full decoded length so callers can reject over-long values. */
 static int jr_string(struct jr *r, char *out, size_t outlen, size_t *n) {
@@ -141,6 +167,19 @@ static int jr_string(struct jr *r, char *out, size_t outlen, size_t *n) {
         unsigned char c = (unsigned char)*r->p++;
         if (c == '"') break;
         if (c < 0x20) return jr_fail(r, "control character in string");
+        if (c >= 0x80) {
+            size_t k = utf8_seq_len((const unsigned char *)r->p - 1, (size_t)(r->end - r->p) + 1);
+            if (!k) {
+                r->p--;
+                return jr_fail(r, "invalid UTF-8 in string");
+            }
+            for (size_t i = 0; i < k; i++) {
+                if (out && o + 1 < outlen) out[o] = r->p[(ptrdiff_t)i - 1];
+                o++;
+            }
+            r->p += k - 1;
+            continue;
+        }
         if (c != '\\') {
             if (out && o + 1 < outlen) out[o] = (char)c;
             o++;
