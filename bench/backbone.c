@@ -8,8 +8,9 @@
  * the reference kernels on 1 thread, the optimised kernels on 1 and 2 threads; the model's
  * MACs (counted from the ops the cut depends on: conv = out_elems*kh*kw*cin, depthwise =
  * out_elems*kh*kw, fully-connected = out*in) and the GFLOP/s achieved (2 FLOP per MAC); the
- * machine's peak, measured with a short AVX2 FMA loop (12 independent 8-wide FMA chains, so
- * the FMA units, not latency, are the limit) times the number of cores; arena bytes; then it
+ * machine's peak, measured with short FMA loops (12 independent 8-wide AVX2 FMA chains, and
+ * 16-wide AVX-512 ones when the CPU/OS has AVX-512F, so the FMA units, not latency, are the
+ * limit; "% of peak" is of the wider one) times the number of cores; arena bytes; then it
  * runs bench/ort_bench.mjs (ONNX Runtime 1.30, CPU EP, 1 and 2 intra-op threads) on the same
  * input and prints ORT's latency, the ratio edgecl/ORT and how far ORT's output is from ours.
  *
@@ -34,6 +35,9 @@
 #include "edgecl/model.h"
 #include "edgecl/port.h"
 #include "kernels/kernels.h" /* --layers: the kernels alone, outside the interpreter */
+#if defined(__x86_64__)
+#include "kernels/opt/opt.h" /* ecl_opt_have_avx512() */
+#endif
 
 #ifndef ECL_SOURCE_DIR
 #define ECL_SOURCE_DIR "."
@@ -176,35 +180,40 @@ static double count_macs(const struct ecl_model *m, int32_t cut) {
 
 /* ------------------------------------------------------------------ peak FLOP/s */
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static double fma_peak_1core(void) {
-    __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
-    __m256 a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2);
-    __m256 a3 = _mm256_set1_ps(3), a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5);
-    __m256 a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7), a8 = _mm256_set1_ps(8);
-    __m256 a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
-    const long iters = 2000000; /* 12*8*2*2e6 = 384 MFLOP, a few ms */
-    double best = 0;
-    for (int rep = 0; rep < 7; rep++) {
-        uint64_t t0 = ecl_port_now_ns();
-        for (long k = 0; k < iters; k++) {
-            a0 = _mm256_fmadd_ps(a0, x, y), a1 = _mm256_fmadd_ps(a1, x, y);
-            a2 = _mm256_fmadd_ps(a2, x, y), a3 = _mm256_fmadd_ps(a3, x, y);
-            a4 = _mm256_fmadd_ps(a4, x, y), a5 = _mm256_fmadd_ps(a5, x, y);
-            a6 = _mm256_fmadd_ps(a6, x, y), a7 = _mm256_fmadd_ps(a7, x, y);
-            a8 = _mm256_fmadd_ps(a8, x, y), a9 = _mm256_fmadd_ps(a9, x, y);
-            a10 = _mm256_fmadd_ps(a10, x, y), a11 = _mm256_fmadd_ps(a11, x, y);
-        }
-        double s = (double)(ecl_port_now_ns() - t0) * 1e-9;
-        double f = 12.0 * 8 * 2 * (double)iters / s;
-        if (f > best) best = f;
-    }
-    __m256 acc = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
-                               _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
-    acc = _mm256_add_ps(acc, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
-    float sink[8];
-    _mm256_storeu_ps(sink, acc);
-    if (sink[0] == 12345.0f) fputc(' ', stderr); /* keep the loop */
+/* 12 independent FMA chains of W-wide vectors (enough to cover the FMA latency with two FMA
+ * pipes), best of 7 runs of a few ms. */
+#define FMA_PEAK_BODY(VT, SET1, FMADD, ADD, STORE, W)                                              \
+    VT x = SET1(0.999999f), y = SET1(1e-7f);                                                       \
+    VT a0 = SET1(0), a1 = SET1(1), a2 = SET1(2), a3 = SET1(3), a4 = SET1(4), a5 = SET1(5);         \
+    VT a6 = SET1(6), a7 = SET1(7), a8 = SET1(8), a9 = SET1(9), a10 = SET1(10), a11 = SET1(11);     \
+    const long iters = 2000000;                                                                    \
+    double best = 0;                                                                               \
+    for (int rep = 0; rep < 7; rep++) {                                                            \
+        uint64_t t0 = ecl_port_now_ns();                                                           \
+        for (long k = 0; k < iters; k++) {                                                         \
+            a0 = FMADD(a0, x, y), a1 = FMADD(a1, x, y), a2 = FMADD(a2, x, y);                      \
+            a3 = FMADD(a3, x, y), a4 = FMADD(a4, x, y), a5 = FMADD(a5, x, y);                      \
+            a6 = FMADD(a6, x, y), a7 = FMADD(a7, x, y), a8 = FMADD(a8, x, y);                      \
+            a9 = FMADD(a9, x, y), a10 = FMADD(a10, x, y), a11 = FMADD(a11, x, y);                  \
+        }                                                                                          \
+        double s = (double)(ecl_port_now_ns() - t0) * 1e-9;                                        \
+        double f = 12.0 * (W)*2 * (double)iters / s;                                               \
+        if (f > best) best = f;                                                                    \
+    }                                                                                              \
+    VT acc = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));                    \
+    acc = ADD(acc, ADD(ADD(a8, a9), ADD(a10, a11)));                                               \
+    float sink[W];                                                                                 \
+    STORE(sink, acc);                                                                              \
+    if (sink[0] == 12345.0f) fputc(' ', stderr); /* keep the loop */                               \
     return best;
+
+/* AVX2: 8-wide FMAs. */
+__attribute__((target("avx2,fma"))) static double fma_peak_1core(void) {
+    FMA_PEAK_BODY(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, _mm256_storeu_ps, 8)
+}
+/* AVX-512: 16-wide FMAs (twice the AVX2 figure on a core with a full 512-bit datapath). */
+__attribute__((target("avx512f,fma"))) static double fma512_peak_1core(void) {
+    FMA_PEAK_BODY(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_storeu_ps, 16)
 }
 #endif
 
@@ -545,12 +554,24 @@ int main(int argc, char **argv) {
     printf("input   %dx%dx%dx%d  output %zu floats  MACs %.1f M (%.3f GFLOP per image)\n",
            in_dims[0], in_dims[1], in_dims[2], in_dims[3], n_out, macs * 1e-6, 2 * macs * 1e-9);
 #if defined(__x86_64__)
-    double peak1 = 0;
+    double peak1 = 0, peak256 = 0;
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) peak1 = fma_peak_1core();
-    printf("peak    %.1f GFLOP/s per core measured (AVX2 FMA loop; = %.2f GHz x 32 FLOP/cycle), "
-           "x %ld cores = %.1f GFLOP/s; /proc/cpuinfo says %.0f MHz\n",
-           peak1 * 1e-9, peak1 / 32e9, cores, peak1 * cores * 1e-9, cpuinfo_mhz());
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        peak1 = peak256 = fma_peak_1core();
+    printf("peak    AVX2 FMA peak %.1f GFLOP/s per core measured (8-wide loop; = %.2f GHz x 32 "
+           "FLOP/cycle); /proc/cpuinfo says %.0f MHz\n",
+           peak256 * 1e-9, peak256 / 32e9, cpuinfo_mhz());
+    if (ecl_opt_have_avx512()) {
+        double p512 = fma512_peak_1core();
+        printf("peak    AVX-512 FMA peak %.1f GFLOP/s per core measured (16-wide loop; = %.2f GHz "
+               "x 64 FLOP/cycle, %.2fx the AVX2 loop)\n",
+               p512 * 1e-9, p512 / 64e9, peak256 > 0 ? p512 / peak256 : 0);
+        if (p512 > peak1) peak1 = p512;
+    }
+    printf(
+        "peak    %% of peak below: of %.1f GFLOP/s per core (the widest measured), x %ld cores = "
+        "%.1f GFLOP/s\n",
+        peak1 * 1e-9, cores, peak1 * cores * 1e-9);
 #else
     double peak1 = 0;
     printf("peak    (not measured on this architecture); /proc/cpuinfo %.0f MHz\n", cpuinfo_mhz());

@@ -9,7 +9,10 @@
  * K * 2^-24 * S, typical errors are ~sqrt(K) * 2^-24 * S (K up to 3000 here), while any wrong
  * index or missing term gives an error of the order of S/K >= 3e-4 * S. The worst observed
  * |opt - ref| / S is printed per kernel. If the CPU has no AVX2/FMA (and this is not AArch64) the
- * tests are skipped: ecl_kernels_opt_install() then leaves the reference table in place. */
+ * tests are skipped: ecl_kernels_opt_install() then leaves the reference table in place.
+ * On x86 the float CONV_2D / DEPTHWISE_CONV_2D tests also run once per instruction set
+ * (test_*_avx2, test_*_avx512) whatever table is installed; each is reported SKIPPED when the CPU
+ * (or, for AVX-512, the OS's XCR0) lacks it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernels/kernels.h"
+#if defined(__x86_64__)
+#include "kernels/opt/opt.h" /* the AVX2 and AVX-512 entry points, tested one by one */
+#endif
 
 #define TOL 1e-5
 
@@ -190,8 +196,8 @@ static double conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, i
     return e;
 }
 
-static void test_conv_1x1(void **state) {
-    if (!have_opt) skip();
+static void test_conv_1x1_body(void) {
+    scratch_used = 0;
     double worst = 0;
     for (int it = 0; it < 60; it++) {
         int s = rint_(1, 2);
@@ -220,14 +226,24 @@ static void test_conv_1x1(void **state) {
         e = conv_case(rint_(1, 2), rint_(12, 20), rint_(12, 20), k, co, 1, 1, 1, 1, 0, it % 3);
         if (e > worst) worst = e;
     }
+    /* AVX-512 packed GEMM: K up to 640 (k tails of the 16x16 transpose), Cout not a multiple
+     * of 16 or 32, >= 128 pixels with a partial last 12-pixel tile; and stride 2 (gathered) */
+    for (int it = 0; it < 12; it++) {
+        int k = it < 3 ? 96 + 16 * it : rint_(17, 640), co = it < 3 ? 24 : rint_(1, 100);
+        e = conv_case(1, rint_(12, 20), rint_(12, 20), k, co, 1, 1, 1, 1, 0, it % 3);
+        if (e > worst) worst = e;
+    }
+    e = conv_case(1, 29, 29, 40, 48, 1, 1, 2, 2, 0, 1);
+    if (e > worst) worst = e;
+    e = conv_case(1, 29, 29, 160, 96, 1, 1, 2, 2, 0, 2);
+    if (e > worst) worst = e;
     fprintf(stderr, "conv cases with kernel scratch: %d\n", scratch_used);
     if (opt.conv2d_f32_scratch) assert_true(scratch_used > 0);
-    fprintf(stderr, "conv 1x1 worst rel err %.3g\n", worst);
+    fprintf(stderr, "conv 1x1 (%s) worst rel err %.3g\n", opt.name, worst);
     assert_true(worst <= TOL);
 }
 
-static void test_conv_kxk(void **state) {
-    if (!have_opt) skip();
+static void test_conv_kxk_body(void) {
     double worst = 0;
     for (int it = 0; it < 60; it++) {
         int k = rint_(2, 5), s = rint_(1, 3);
@@ -238,12 +254,16 @@ static void test_conv_kxk(void **state) {
     /* MobileNetV2 stem: 224x224x3 (here 33x33) 3x3 stride 2 -> 32; 1x1 with padding */
     double e = conv_case(1, 33, 33, 3, 32, 3, 3, 2, 2, 1, 2);
     if (e > worst) worst = e;
+    e = conv_case(1, 35, 37, 3, 40, 3, 3, 2, 2, 1, 1); /* Cout 40: 32 + 8-channel panel */
+    if (e > worst) worst = e;
+    e = conv_case(1, 9, 9, 40, 20, 3, 3, 1, 1, 1, 0); /* K = 360: dot kernel with im2col */
+    if (e > worst) worst = e;
     e = conv_case(1, 9, 9, 8, 8, 1, 1, 1, 1, 1, 0);
     if (e > worst) worst = e;
     /* K = 3*3*300 > the im2col limit: reference fallback */
     e = conv_case(1, 5, 5, 300, 3, 3, 3, 1, 1, 1, 1);
     if (e > worst) worst = e;
-    fprintf(stderr, "conv kxk worst rel err %.3g\n", worst);
+    fprintf(stderr, "conv kxk (%s) worst rel err %.3g\n", opt.name, worst);
     assert_true(worst <= TOL);
 }
 
@@ -292,8 +312,7 @@ static double dw_case(int n, int ih, int iw, int c, int k, int s, int same, int 
     return e;
 }
 
-static void test_dwconv(void **state) {
-    if (!have_opt) skip();
+static void test_dwconv_body(void) {
     double worst = 0;
     for (int it = 0; it < 80; it++) {
         int k = it % 4 ? 3 : rint_(1, 5);
@@ -305,7 +324,9 @@ static void test_dwconv(void **state) {
     if (e > worst) worst = e;
     e = dw_case(1, 14, 14, 576, 3, 1, 1, 1, 1);
     if (e > worst) worst = e;
-    fprintf(stderr, "dwconv worst rel err %.3g\n", worst);
+    e = dw_case(1, 15, 15, 37, 3, 1, 1, 1, 2); /* 16-lane blocks + a 5-channel tail */
+    if (e > worst) worst = e;
+    fprintf(stderr, "dwconv (%s) worst rel err %.3g\n", opt.name, worst);
     assert_true(worst <= TOL);
 }
 
@@ -621,11 +642,66 @@ static void test_requant_i8(void **state) {
     }
 }
 
+/* ---- the float conv/depthwise tests per table ---- */
+static void run_with(struct ecl_kernels t, void (*body)(void)) {
+    struct ecl_kernels saved = opt;
+    opt = t;
+    body();
+    opt = saved;
+}
+
+static void test_conv_1x1(void **state) {
+    if (!have_opt) skip();
+    test_conv_1x1_body();
+}
+static void test_conv_kxk(void **state) {
+    if (!have_opt) skip();
+    test_conv_kxk_body();
+}
+static void test_dwconv(void **state) {
+    if (!have_opt) skip();
+    test_dwconv_body();
+}
+
+/* x86: the AVX2 and the AVX-512 float conv kernels explicitly, whichever one is installed. */
+static int x86_table(int avx512, struct ecl_kernels *t) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
+    if (avx512 && !ecl_opt_have_avx512()) return 0;
+    *t = ecl_kernels_ref();
+    t->name = avx512 ? "avx512" : "avx2";
+    t->conv2d_f32 = avx512 ? ecl_avx512_conv2d_f32 : ecl_avx2_conv2d_f32;
+    t->conv2d_f32_scratch = avx512 ? ecl_avx512_conv2d_f32_scratch : ecl_avx2_conv2d_f32_scratch;
+    t->dwconv_f32 = avx512 ? ecl_avx512_dwconv_f32 : ecl_avx2_dwconv_f32;
+    return 1;
+#else
+    (void)avx512, (void)t;
+    return 0;
+#endif
+}
+#define ISA_TEST(fn, body, avx512)                                                                 \
+    static void fn(void **state) {                                                                 \
+        struct ecl_kernels t;                                                                      \
+        if (!x86_table(avx512, &t)) {                                                              \
+            fprintf(stderr, "%s: CPU/OS without %s, skipped\n", #fn,                               \
+                    avx512 ? "AVX-512F" : "AVX2");                                                 \
+            skip();                                                                                \
+        }                                                                                          \
+        run_with(t, body);                                                                         \
+    }
+ISA_TEST(test_conv_1x1_avx2, test_conv_1x1_body, 0)
+ISA_TEST(test_conv_kxk_avx2, test_conv_kxk_body, 0)
+ISA_TEST(test_dwconv_avx2, test_dwconv_body, 0)
+ISA_TEST(test_conv_1x1_avx512, test_conv_1x1_body, 1)
+ISA_TEST(test_conv_kxk_avx512, test_conv_kxk_body, 1)
+ISA_TEST(test_dwconv_avx512, test_dwconv_body, 1)
+
 /* The table: install leaves what it does not implement untouched. */
 static void test_install(void **state) {
     struct ecl_kernels ref = ecl_kernels_ref(), k = ref;
     ecl_kernels_opt_install(&k);
-    if (!strcmp(k.name, "avx2")) { /* int8 kernels: x86 only so far */
+    if (!strcmp(k.name, "avx2") || !strcmp(k.name, "avx512")) { /* int8: x86 only so far */
         assert_true((const void *)k.conv2d_i8 != (const void *)ref.conv2d_i8);
         assert_true((const void *)k.dwconv_i8 != (const void *)ref.dwconv_i8);
     } else {
@@ -637,6 +713,13 @@ static void test_install(void **state) {
     assert_non_null(k.name);
     struct ecl_kernels best = ecl_kernels_best();
     assert_string_equal(best.name, k.name);
+#if defined(__x86_64__)
+    if (ecl_opt_have_avx512()) {
+        assert_string_equal(k.name, "avx512");
+        assert_ptr_equal(k.conv2d_f32, ecl_avx512_conv2d_f32);
+        assert_ptr_equal(k.dwconv_f32, ecl_avx512_dwconv_f32);
+    }
+#endif
     fprintf(stderr, "kernels: %s\n", k.name);
 }
 
@@ -645,12 +728,23 @@ int main(void) {
     ecl_kernels_opt_install(&opt);
     have_opt = strcmp(opt.name, "ref") != 0;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_install),   cmocka_unit_test(test_conv_1x1),
-        cmocka_unit_test(test_conv_kxk),  cmocka_unit_test(test_dwconv),
-        cmocka_unit_test(test_fc),        cmocka_unit_test(test_add),
-        cmocka_unit_test(test_mean_hw),   cmocka_unit_test(test_conv_i8),
-        cmocka_unit_test(test_dwconv_i8), cmocka_unit_test(test_requant_i8),
+        cmocka_unit_test(test_install),
+        cmocka_unit_test(test_conv_1x1),
+        cmocka_unit_test(test_conv_kxk),
+        cmocka_unit_test(test_dwconv),
+        cmocka_unit_test(test_fc),
+        cmocka_unit_test(test_add),
+        cmocka_unit_test(test_mean_hw),
+        cmocka_unit_test(test_conv_i8),
+        cmocka_unit_test(test_dwconv_i8),
+        cmocka_unit_test(test_requant_i8),
         cmocka_unit_test(test_add_i8),
+        cmocka_unit_test(test_conv_1x1_avx2),
+        cmocka_unit_test(test_conv_kxk_avx2),
+        cmocka_unit_test(test_dwconv_avx2),
+        cmocka_unit_test(test_conv_1x1_avx512),
+        cmocka_unit_test(test_conv_kxk_avx512),
+        cmocka_unit_test(test_dwconv_avx512),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,6 +72,21 @@ void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *
                      struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs, int8_t *out,
                      struct ecl_shape4 os);
 
+/* AVX-512F float CONV_2D / DEPTHWISE_CONV_2D (x86/avx512_conv.c; installed only when the CPU
+ * and OS support AVX-512F; shapes they do not handle go to the AVX2 kernels). */
+void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                           const float *in, struct ecl_shape4 is, const float *w,
+                           struct ecl_shape4 ws, const float *bias, float *out,
+                           struct ecl_shape4 os);
+size_t ecl_avx512_conv2d_f32_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                     struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+void ecl_avx512_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                           const float *in, struct ecl_shape4 is, const float *w,
+                           struct ecl_shape4 ws, const float *bias, float *out,
+                           struct ecl_shape4 os);
+/* 1 if the CPU has AVX-512F (+VL) and the OS saves the opmask/ZMM state (XCR0 bits 1,2,5,6,7). */
+int ecl_opt_have_avx512(void);
+
 void ecl_neon_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                          const float *in, struct ecl_shape4 is, const float *w,
                          struct ecl_shape4 ws, const float *bias, float *out, struct ecl_shape4 os);

@@ -1,11 +1,34 @@
 /* Installs the optimised kernels over the reference table (see opt.h).
  *
- * The x86 kernels are compiled with -mavx2 -mfma (top CMakeLists.txt), but this file is not,
- * so the CPU check below runs on any x86-64 and the AVX2 code is only reached when the CPU
- * (and the OS, via __builtin_cpu_supports' XSAVE check) supports it. Setting the environment
- * is the caller's business (the library does no getenv); tools choose ecl_kernels_ref() to
- * force the reference kernels. */
+ * The x86 kernels are compiled with -mavx2 -mfma (x86/avx512_*.c: -mavx512f -mavx512vl ...;
+ * top CMakeLists.txt), but this file is not, so the CPU check below runs on any x86-64 and the
+ * AVX2 code is only reached when the CPU (and the OS, via __builtin_cpu_supports' XSAVE check)
+ * supports it; the AVX-512 float conv/depthwise kernels only when ecl_opt_have_avx512() also
+ * finds AVX-512F/DQ/BW/VL in CPUID and the opmask/ZMM state enabled in XCR0. Setting the
+ * environment is the caller's business (the library does no getenv); tools choose ecl_kernels_ref()
+ * to force the reference kernels. */
 #include "kernels/opt/opt.h"
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#endif
+
+int ecl_opt_have_avx512(void) {
+#if defined(__x86_64__) || defined(_M_X64)
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & (1u << 27))) return 0; /* OSXSAVE: the OS enabled XGETBV */
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    /* XCR0: SSE (1), AVX (2), opmask (5), ZMM0-15 upper halves (6), ZMM16-31 (7) */
+    if ((lo & 0xe6u) != 0xe6u) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    /* EBX: AVX512F (16), AVX512DQ (17), AVX512BW (30), AVX512VL (31) */
+    const unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);
+    return (b & need) == need;
+#else
+    return 0;
+#endif
+}
 
 void ecl_kernels_opt_install(struct ecl_kernels *k) {
     if (!k) return;
@@ -23,6 +46,13 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
         k->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
         k->dwconv_i8 = ecl_avx2_dwconv_i8;
         k->add_i8 = ecl_avx2_add_i8;
+        if (ecl_opt_have_avx512()) {
+            /* float CONV_2D / DEPTHWISE_CONV_2D with 16-wide vectors; the rest stays AVX2 */
+            k->name = "avx512";
+            k->conv2d_f32 = ecl_avx512_conv2d_f32;
+            k->conv2d_f32_scratch = ecl_avx512_conv2d_f32_scratch;
+            k->dwconv_f32 = ecl_avx512_dwconv_f32;
+        }
     }
 #elif defined(__aarch64__)
     /* Advanced SIMD is mandatory on AArch64. */
