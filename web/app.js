@@ -185,10 +185,10 @@ const restore = () => withBusy('Restoring', async () => {
   setStatus('Restored the saved state.', 'ok');
 });
 const reset = () => {
-  if (!confirm('Forget all classes and training? (The saved file stays until the next save.)')) return;
+  if (!confirm('Forget all classes and training? The saved state file is emptied too; this cannot be undone.')) return;
   withBusy('Resetting', async () => {
     await api('POST', 'reset');
-    setStatus('Everything forgotten. Restore brings the saved state back.', 'ok');
+    setStatus('Everything forgotten (the saved state is empty too).', 'ok');
   });
 };
 

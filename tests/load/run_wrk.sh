@@ -5,7 +5,9 @@
 # models/mobilenet_v2.tflite; a throw-away state file), teaches it two classes through the API,
 # then runs wrk -t2 -c8 for SECONDS (default 30) against
 #   1. GET  /api/state
-#   2. POST /api/predict with a JPEG body (tests/load/predict.lua)
+#   2. POST /api/predict with a JPEG body
+# (both through tests/load/check.lua: every body is checked, not only the status: the state
+# lists both classes, every predict answers class 0 for class 0's image, identically)
 # while sampling the server's VmRSS every second. Prints requests/s, latency, non-2xx count and
 # RSS at start/end/peak per phase, and exits non-zero if the server died, any request failed
 # (socket errors or non-2xx) or RSS grew by more than RSS_GROWTH_MB (default 32) in a phase.
@@ -72,7 +74,7 @@ phase() { # name, wrk args...
   ( while kill -0 "$SERVER_PID" 2>/dev/null; do rss_kb >>"$samples"; sleep 1; done ) &
   local sampler=$!
   echo "run_wrk.sh: $name: wrk -t$THREADS -c$CONNS -d${DUR}s" >&2
-  LOAD_JPEG="$WORK/a.jpg" wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --timeout 30s --latency "$@" >"$WORK/wrk-$name.txt" 2>&1
+  wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --timeout 30s --latency "$@" >"$WORK/wrk-$name.txt" 2>&1
   local rc=$?
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
   local rps lat p99 non2xx errs r0 r1 rmax
@@ -88,13 +90,22 @@ phase() { # name, wrk args...
   if [[ $rc -ne 0 || -z "$rps" ]]; then echo "run_wrk.sh: wrk failed:" >&2; cat "$WORK/wrk-$name.txt" >&2; fail=1; fi
   [[ -n "${non2xx:-}" && "$non2xx" != 0 ]] && { echo "run_wrk.sh: $name: $non2xx non-2xx responses" >&2; fail=1; }
   [[ -n "$errs" ]] && { echo "run_wrk.sh: $name: $errs" >&2; fail=1; }
+  local checks
+  checks=$(grep -E "^body checks:" "$WORK/wrk-$name.txt")
+  echo "  $name: ${checks:-no body checks}"
+  if [[ ! "$checks" =~ ^body\ checks:\ ([0-9]+)\ checked,\ 0\ bad$ || "${BASH_REMATCH[1]}" == 0 ]]; then
+    echo "run_wrk.sh: $name: response bodies wrong or unchecked:" >&2
+    grep -E "^(body checks|first bad)" "$WORK/wrk-$name.txt" >&2; fail=1
+  fi
   if [[ -n "$r0" && -n "$r1" ]] && (( r1 - r0 > GROWTH_MB * 1024 )); then
     echo "run_wrk.sh: $name: RSS grew by $(( (r1 - r0) / 1024 )) MB" >&2; fail=1
   fi
   kill -0 "$SERVER_PID" 2>/dev/null || { echo "run_wrk.sh: server died during $name" >&2; cat "$WORK/server.err" >&2; exit 1; }
 }
 echo "edgecl serve load test: ${DUR}s per phase, wrk -t$THREADS -c$CONNS, loopback, $(nproc) cores"
-phase state "$URL/api/state"
-phase predict -s tests/load/predict.lua "$URL/api/predict"
+# what a correct answer holds: both classes listed; class 0 predicted for class 0's image
+LOAD_EXPECT='"name":"b"' phase state -s tests/load/check.lua "$URL/api/state"
+LOAD_JPEG="$WORK/a.jpg" LOAD_EXPECT='"replay":{"trained":true,"top":0,' \
+  phase predict -s tests/load/check.lua "$URL/api/predict"
 [[ $fail -eq 0 ]] && echo "run_wrk.sh: ok" >&2 || echo "run_wrk.sh: FAILED" >&2
 exit $fail
