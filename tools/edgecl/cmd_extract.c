@@ -58,7 +58,8 @@ static char **list_dir(const char *dir, int want_dirs, int *n) {
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
         char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        int w = snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (w < 0 || (size_t)w >= sizeof p) continue; /* path too long: not openable anyway */
         if (want_dirs ? !is_dir(p) : !is_image(e->d_name)) continue;
         char *name = strdup(e->d_name);
         if (name && *n == cap) {
