@@ -1,4 +1,5 @@
-/* src/kernels/opt/opt.h - optimised float32 kernels (AVX2+FMA on x86-64, NEON on AArch64) and
+/* src/kernels/opt/opt.h - optimised float32 kernels (AVX2+FMA on x86-64, with AVX-512F float
+ * CONV_2D / DEPTHWISE_CONV_2D where the CPU and OS support it; NEON on AArch64) and
  * int8 CONV_2D / DEPTHWISE_CONV_2D / ADD (AVX2, bit-exact with the reference; see
  * x86/avx2_int8.c and docs/performance.md "int8").
  *
