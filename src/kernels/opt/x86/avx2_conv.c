@@ -348,7 +348,7 @@ static void gemm_6x16(const struct conv_job *j, const float *pw, const float *pb
     const __m256 lo = _mm256_set1_ps(p->act_min), hi = _mm256_set1_ps(p->act_max);
     for (int t = begin; t < end; t++) {
         int q0 = t * MR6, mr = j->npix - q0 < MR6 ? j->npix - q0 : MR6;
-        const float *a[MR6];
+        const float *a[MR6] = {0}; /* tile_rows fills mr of them (gcc cannot see it) */
         tile_rows(j, q0, mr, MR6, direct, K, col, a);
         for (int ob = 0; ob < nob; ob++) {
             const float *w = pw + (size_t)ob * K * 16;
