@@ -242,7 +242,7 @@ static void conv_tiles(void *ctx, int begin, int end) {
         int oc1 = cout - oc0 < ocs ? cout : oc0 + ocs;
         for (int t = begin; t < end; t++) {
             int q0 = t * MR, mr = j->npix - q0 < MR ? j->npix - q0 : MR;
-            const float *a[MR];
+            const float *a[MR] = {0}; /* tile_rows fills them (gcc cannot see it) */
             tile_rows(j, q0, mr, MR, direct, K, col, a);
             float *o[MR];
             for (int r = 0; r < MR; r++)
