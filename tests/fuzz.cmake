@@ -107,4 +107,16 @@ if(ECL_HAVE_LEARNER AND PNG_FOUND AND JPEG_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/
   target_compile_definitions(fuzz_make_seeds PRIVATE ECL_HAVE_SERVE=1)
   target_include_directories(fuzz_make_seeds PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl)
   target_link_libraries(fuzz_make_seeds PRIVATE PNG::PNG JPEG::JPEG Threads::Threads)
+
+  # The same behind libmicrohttpd (the system library, not instrumented): raw HTTP bytes into
+  # serve_http.c's request callback (Host/Origin checks, body limit, chunked uploads, 405).
+  # Its seeds are plain HTTP text, written by fuzz_make_seeds without MHD.
+  if(PkgConfig_FOUND)
+    pkg_check_modules(ECL_FUZZ_MHD IMPORTED_TARGET libmicrohttpd)
+  endif()
+  if(ECL_FUZZ_MHD_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c)
+    ecl_fuzz_harness(http_raw ${ECL_FUZZ_DIR}/fuzz_http_raw.c ${ECL_SERVE_APP_SRC}
+                     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c ${ECL_FUZZ_IMAGE_SRC}
+                     LIBS PkgConfig::ECL_FUZZ_MHD PNG::PNG JPEG::JPEG Threads::Threads)
+  endif()
 endif()

@@ -1,8 +1,8 @@
 /* tests/fuzz/fuzz_http.c - the demo server's request handling (tools/edgecl/serve_app.c,
  * serve_json.c, serve_web.c, image decoding) without a socket: serve_app_handle() is what the
  * libmicrohttpd callback calls for /api/ URLs with (method, url, content type, body), and
- * serve_web_get() serves everything else. The HTTP parsing itself is libmicrohttpd's and is
- * exercised over loopback by tests/load/run_wrk.sh.
+ * serve_web_get() serves everything else. The HTTP layer in front of it is fuzzed by
+ * tests/fuzz/fuzz_http_raw.c (raw bytes through libmicrohttpd into serve_http.c).
  *
  * Input, mode 1 (first byte not 'S'): up to 16 requests separated by "\n--\n", each
  *     METHOD URL\n CONTENT-TYPE (or "-" for none)\n BODY...
@@ -16,8 +16,9 @@
  * body of the stated length; /api/ responses are JSON objects; a 405 (and only a 405) carries
  * the Allow methods.
  *
- * Not covered here: serve_http.c (on_request: Host/Origin checks, the body limit, chunked
- * uploads) needs a live MHD connection; tests/demo/test_serve.c drives it over a socket. */
+ * Not covered here but by fuzz_http_raw.c: serve_http.c's on_request (Host/Origin checks, the
+ * body limit, chunked uploads, 405 outside /api/); tests/demo/test_serve.c also drives it over
+ * a socket. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>

@@ -6,7 +6,8 @@
  * featfile: byte 0 selects the format (0 binary, 1 csv, 2 binary with CRC fix-up), then a file.
  * state:    mode byte (0 raw, 1 CRC fix-up), then a learner state image: every kind, empty and
  *           after learning, with class names.
- * http:     "METHOD URL\nCONTENT-TYPE\n" + body (see fuzz_http.c). */
+ * http:     "METHOD URL\nCONTENT-TYPE\n" + body (see fuzz_http.c).
+ * http_raw: raw HTTP/1.1 bytes of one connection (see fuzz_http_raw.c; body limit 2048). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdint.h>
@@ -383,6 +384,93 @@ static void http_seeds(void) {
     free(j2);
     free(m.p);
 }
+
+/* One HTTP/1.1 request: request line, "Host: host" unless host is NULL, extra header lines
+ * (each ending in \r\n), Content-Length if body is not NULL, then the body. */
+static void raw_req(struct mem *m, const char *line, const char *host, const char *headers,
+                    const void *body, size_t len) {
+    char h[128];
+    mem_str(m, line);
+    mem_str(m, "\r\n");
+    if (host) {
+        snprintf(h, sizeof h, "Host: %s\r\n", host);
+        mem_str(m, h);
+    }
+    if (headers) mem_str(m, headers);
+    if (body) {
+        snprintf(h, sizeof h, "Content-Length: %zu\r\n", len);
+        mem_str(m, h);
+    }
+    mem_str(m, "\r\n");
+    if (body) mem_add(m, body, len);
+}
+
+static void raw_put(struct mem *m, const char *name) {
+    put("http_raw", name, m->p, m->len, NULL, 0);
+    m->len = 0;
+}
+
+static void http_raw_seeds(void) {
+    static const char json_ct[] = "Content-Type: application/json\r\n";
+    static const char cat[] = "{\"name\":\"cat\"}";
+    struct mem m = {0};
+    raw_req(&m, "GET / HTTP/1.1", "127.0.0.1:8080", NULL, NULL, 0);
+    raw_put(&m, "get_page");
+    raw_req(&m, "GET /api/state HTTP/1.1", "localhost", "Connection: close\r\n", NULL, 0);
+    raw_put(&m, "get_state");
+    raw_req(&m, "POST /api/classes HTTP/1.1", "127.0.0.1:8080",
+            "Content-Type: application/json\r\nOrigin: http://127.0.0.1:8080\r\n", cat,
+            sizeof cat - 1);
+    raw_put(&m, "post_class_same_origin");
+    /* chunked: "{\"name\":" + "\"dog\"}" in two chunks, with a chunk extension and a trailer */
+    raw_req(&m, "POST /api/classes HTTP/1.1", "[::1]:8080",
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n", NULL, 0);
+    mem_str(&m, "8\r\n{\"name\":\r\n7;x=y\r\n\"dog\"}\r\n0\r\nX-Trailer: 1\r\n\r\n");
+    raw_put(&m, "post_chunked");
+    /* a chunked upload that grows past the 2048-byte limit: 413 mid-body */
+    raw_req(&m, "POST /api/predict HTTP/1.1", "localhost",
+            "Content-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n", NULL, 0);
+    for (int i = 0; i < 3; i++) {
+        char chunk[800];
+        memset(chunk, 'A' + i, sizeof chunk);
+        mem_str(&m, "320\r\n");
+        mem_add(&m, chunk, sizeof chunk);
+        mem_str(&m, "\r\n");
+    }
+    mem_str(&m, "0\r\n\r\n");
+    raw_put(&m, "chunked_too_big");
+    raw_req(&m, "POST /api/predict HTTP/1.1", "localhost",
+            "Content-Type: image/jpeg\r\nContent-Length: 999999\r\n", NULL, 0);
+    mem_str(&m, "\xff\xd8\xff");
+    raw_put(&m, "content_length_too_big");
+    raw_req(&m, "GET /api/state HTTP/1.1", "evil.example:8080", NULL, NULL, 0);
+    raw_put(&m, "foreign_host");
+    raw_req(&m, "POST /api/reset HTTP/1.1", "127.0.0.1:8080", "Origin: http://evil.example\r\n", "",
+            0);
+    raw_put(&m, "cross_origin");
+    raw_req(&m, "PUT /index.html HTTP/1.1", "localhost", NULL, "x", 1);
+    raw_req(&m, "DELETE /api/state HTTP/1.1", "localhost", NULL, NULL, 0);
+    raw_put(&m, "method_405");
+    raw_req(&m, "GET /api/state HTTP/1.0", NULL, NULL, NULL, 0);
+    raw_put(&m, "http10_no_host");
+    /* A keep-alive session on one connection: classes, samples, train, predict, HEAD. */
+    size_t j1l, j2l;
+    unsigned char *j1 = make_jpeg(16, 12, 10, &j1l), *j2 = make_jpeg(12, 16, 200, &j2l);
+    raw_req(&m, "POST /api/classes HTTP/1.1", "localhost", json_ct, cat, sizeof cat - 1);
+    raw_req(&m, "POST /api/classes HTTP/1.1", "localhost", json_ct, "{\"name\":\"dog\"}", 14);
+    raw_req(&m, "POST /api/classes/0/samples HTTP/1.1", "localhost", "Content-Type: image/jpeg\r\n",
+            j1, j1l);
+    raw_req(&m, "POST /api/classes/1/samples HTTP/1.1", "localhost", "Content-Type: image/jpeg\r\n",
+            j2, j2l);
+    raw_req(&m, "POST /api/train HTTP/1.1", "localhost", json_ct, "{}", 2);
+    raw_req(&m, "POST /api/predict HTTP/1.1", "localhost", "Content-Type: image/jpeg\r\n", j1, j1l);
+    raw_req(&m, "HEAD / HTTP/1.1", "localhost", NULL, NULL, 0);
+    raw_req(&m, "GET /api/state HTTP/1.1", "localhost", "Connection: close\r\n", NULL, 0);
+    raw_put(&m, "session_keepalive");
+    free(j1);
+    free(j2);
+    free(m.p);
+}
 #endif
 
 int main(int argc, char **argv) {
@@ -413,6 +501,7 @@ int main(int argc, char **argv) {
 #endif
 #ifdef ECL_HAVE_SERVE
     http_seeds();
+    http_raw_seeds();
 #endif
 #ifdef ECL_HAVE_MODEL
     model_seeds();

@@ -48,6 +48,10 @@ struct serve_opts {
     unsigned max_conns;     /* simultaneous connections, default 32 */
     unsigned timeout_s;     /* idle connection timeout, default 30 */
     int verbose;            /* log each request to stderr */
+    /* Test seam (tests/fuzz/fuzz_http_raw.c), 0 in `edgecl serve`: 1 = no listening socket and
+     * no server thread; the caller hands in connections with MHD_add_connection(serve_daemon(s),
+     * ...) and drives them with MHD_run(). bind still decides which Host names are accepted. */
+    int no_listen;
 };
 
 struct serve;
@@ -57,7 +61,10 @@ struct serve_opts serve_default_opts(void);
  * accident), then starts listening. On failure writes a one-line message to err. */
 enum ecl_status serve_start(const struct serve_opts *o, const struct serve_extractor *fx,
                             struct serve **out, char *err, size_t errlen);
-int serve_port(const struct serve *s);
+int serve_port(const struct serve *s); /* 0 with no_listen */
+/* The libmicrohttpd daemon (for no_listen; the caller includes <microhttpd.h>). */
+struct MHD_Daemon;
+struct MHD_Daemon *serve_daemon(const struct serve *s);
 void serve_stop(struct serve *s);
 
 /* The CLI front end shared by `edgecl serve` and `edgecl demo` (demo=1: default state file
