@@ -109,11 +109,15 @@ let server = null;
 
 function startServer() {
   return new Promise((resolve, reject) => {
+    // run in OUT with a relative --state, so the page (and the screenshot in the README)
+    // shows "demo_state.ecls" rather than this machine's build path
+    const stateArg = path.basename(statePath);
     const cmd = args['server-cmd']
-      ? [args['server-cmd'], '--port', '0', '--state', statePath]
-      : [args.edgecl, 'serve', '--port', '0', '--state', statePath, '--model', model];
-    log('starting', cmd.join(' '));
-    const p = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? [path.resolve(args['server-cmd']), '--port', '0', '--state', stateArg]
+      : [path.resolve(args.edgecl), 'serve', '--port', '0', '--state', stateArg,
+        '--model', path.resolve(model)];
+    log('starting', cmd.join(' '), 'in', OUT);
+    const p = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: OUT });
     server = p;
     let out = '';
     const timer = setTimeout(() => reject(new Error('server did not print its URL within 120 s')), 120000);
