@@ -253,6 +253,23 @@ static void model_seeds(void) {
         tb_io(&b, ti, td);
         model_put(&b, "conv_int8");
     }
+    { /* float16 weights and bias -> DEQUANTIZE (computed once at init) -> CONV_2D 1x1 */
+        static uint16_t w[3 * 1 * 1 * 2] = {0x3c00, 0xbc00, 0x3800, 0x4000, 0xb800, 0x3e00};
+        static uint16_t bias[3] = {0x3400, 0x0000, 0xb400}; /* 0.25, 0, -0.25 */
+        tb_init(&b);
+        int ti = tb_tensor(&b, "in", TB_F32, 4, (int32_t[]){1, 3, 3, 2}, NULL, 0);
+        int twh = tb_tensor(&b, "w16", TB_F16, 4, (int32_t[]){3, 1, 1, 2}, w, sizeof w);
+        int tbh = tb_tensor(&b, "b16", TB_F16, 1, (int32_t[]){3}, bias, sizeof bias);
+        int tw = tb_tensor(&b, "w", TB_F32, 4, (int32_t[]){3, 1, 1, 2}, NULL, 0);
+        int tbias = tb_tensor(&b, "b", TB_F32, 1, (int32_t[]){3}, NULL, 0);
+        int to = tb_tensor(&b, "out", TB_F32, 4, (int32_t[]){1, 3, 3, 3}, NULL, 0);
+        struct tb_opt opt[] = {{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 1, 0}};
+        tb_op(&b, DEQ, 1, (int[]){twh}, tw, 0, NULL, 0);
+        tb_op(&b, DEQ, 1, (int[]){tbh}, tbias, 0, NULL, 0);
+        tb_op(&b, CONV, 3, (int[]){ti, tw, tbias}, to, 1, opt, 4);
+        tb_io(&b, ti, to);
+        model_put(&b, "conv_f16_weights");
+    }
 }
 #endif
 
