@@ -23,6 +23,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
+#include "kernels/opt/conv_walk.h"
 #include "kernels/opt/opt.h"
 
 #define MR 3
@@ -130,27 +131,6 @@ struct conv_job {
     int npix; /* n*oh*ow */
 };
 
-/* Input pixel row for output pixel index q (1x1 conv, no padding). */
-/* Output pixel index -> (n, y, x); done once per tile, then stepped (divisions are slow). */
-struct pix {
-    int n, y, x;
-};
-static inline struct pix pix_of(const struct conv_job *j, int q) {
-    int ohw = j->os.h * j->os.w, r = q % ohw;
-    struct pix px = {q / ohw, r / j->os.w, r % j->os.w};
-    return px;
-}
-static inline void pix_next(const struct conv_job *j, struct pix *px) {
-    if (++px->x == j->os.w) {
-        px->x = 0;
-        if (++px->y == j->os.h) px->y = 0, px->n++;
-    }
-}
-static inline const float *pix_1x1(const struct conv_job *j, struct pix px) {
-    int iy = px.y * j->p->stride_h, ix = px.x * j->p->stride_w;
-    return j->in + (((size_t)px.n * j->is.h + iy) * j->is.w + ix) * j->is.c;
-}
-
 /* Copy n floats; short rows (the 3x3x3 stem: 9 floats) inline instead of a libc call
  * (masked stores are slow on some AMD cores, so the tail is scalar). */
 static inline void copyf(float *d, const float *s, size_t n) {
@@ -206,19 +186,19 @@ static inline void tile_rows(const struct conv_job *j, int q0, int mr, int nrows
             a[r] = j->in + (size_t)(q0 + (r < mr ? r : 0)) * j->is.c;
         return;
     }
-    struct pix px = pix_of(j, q0);
+    struct ecl_pix px = ecl_pix_of(j->os, q0);
     for (int r = 0; r < nrows; r++) {
         if (r >= mr) {
             a[r] = a[0];
             continue;
         }
         if (direct) {
-            a[r] = pix_1x1(j, px);
+            a[r] = ecl_pix_1x1(j->in, j->is, j->p, px);
         } else {
             a[r] = col + (size_t)r * K;
             im2col(j, px.n, px.y, px.x, col + (size_t)r * K);
         }
-        pix_next(j, &px);
+        ecl_pix_next(j->os, &px);
     }
 }
 

@@ -8,6 +8,7 @@
  * take the checked path). Channel tails use masked loads/stores. Work is split over output rows.
  */
 #include <immintrin.h>
+#include "kernels/opt/conv_walk.h"
 #include "kernels/opt/opt.h"
 
 static inline __m256i tail_mask(int n) /* lanes [0, n) set, n in 0..8 */
@@ -95,12 +96,8 @@ static void dw_rows(void *ctx, int begin, int end) {
     const int C = os.c, kh = ws.h, kw = ws.w, sh = p->stride_h, sw = p->stride_w;
     const int C8 = C & ~7;
     const __m256 lo = _mm256_set1_ps(p->act_min), hi = _mm256_set1_ps(p->act_max);
-    /* interior columns [x_lo, x_hi): every kx inside the image */
-    int x_lo = (p->pad_left + sw - 1) / sw, x_hi = os.w;
-    while (x_hi > x_lo && (x_hi - 1) * sw - p->pad_left + kw > is.w)
-        x_hi--;
-    if (x_lo > x_hi) x_lo = x_hi;
-    if (x_lo > os.w) x_lo = x_hi = os.w;
+    int x_lo, x_hi; /* interior columns: every kx inside the image */
+    ecl_interior_cols(p, is, os, kw, &x_lo, &x_hi);
     const int fast = kh == 3 && kw == 3;
     const size_t rs = (size_t)is.w * C, xs = (size_t)sw * C;
     for (int r = begin; r < end; r++) {

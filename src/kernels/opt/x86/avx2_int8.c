@@ -29,6 +29,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
+#include "kernels/opt/conv_walk.h"
 #include "kernels/opt/opt.h"
 
 #define Q_MAXTAPS 49 /* depthwise: up to 7x7 */
@@ -537,12 +538,8 @@ static void qdw_rows(void *ctx, int begin, int end) {
     const int C8 = j->vec ? C & ~7 : 0;
     const __m256i zpi = _mm256_set1_epi32(p->in_zp);
     const struct rqo ro = rqo_make(p);
-    /* interior columns [x_lo, x_hi): every kx inside the image */
-    int x_lo = (p->pad_left + sw - 1) / sw, x_hi = os.w;
-    while (x_hi > x_lo && (x_hi - 1) * sw - p->pad_left + kw > is.w)
-        x_hi--;
-    if (x_lo > x_hi) x_lo = x_hi;
-    if (x_lo > os.w) x_lo = x_hi = os.w;
+    int x_lo, x_hi; /* interior columns: every kx inside the image */
+    ecl_interior_cols(p, is, os, kw, &x_lo, &x_hi);
     const size_t rs = (size_t)is.w * C;
     __m256i wv[Q_MAXTAPS];
     /* 3x3: blocks of 16 channels by qdw_block16, the rest (C % 16) below */

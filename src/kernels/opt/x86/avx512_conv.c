@@ -16,6 +16,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
+#include "kernels/opt/conv_walk.h"
 #include "kernels/opt/opt.h"
 
 #define IM2COL_MAX_K 2048 /* DMR*K floats on the stack: 32 KiB */
@@ -42,25 +43,6 @@ struct conv_job {
     int K;      /* kh*kw*cin */
     int direct; /* 1x1, no padding: rows read in place */
 };
-
-struct pix {
-    int n, y, x;
-};
-static inline struct pix pix_of(const struct conv_job *j, int q) {
-    int ohw = j->os.h * j->os.w, r = q % ohw;
-    struct pix px = {q / ohw, r / j->os.w, r % j->os.w};
-    return px;
-}
-static inline void pix_next(const struct conv_job *j, struct pix *px) {
-    if (++px->x == j->os.w) {
-        px->x = 0;
-        if (++px->y == j->os.h) px->y = 0, px->n++;
-    }
-}
-static inline const float *pix_1x1(const struct conv_job *j, struct pix px) {
-    int iy = px.y * j->p->stride_h, ix = px.x * j->p->stride_w;
-    return j->in + (((size_t)px.n * j->is.h + iy) * j->is.w + ix) * j->is.c;
-}
 
 static inline void copyf(float *d, const float *s, size_t n) {
     size_t i = 0;
@@ -117,17 +99,17 @@ static inline const float *tile_rows(const struct conv_job *j, int q0, int mr, i
         *lda = (size_t)K;
         return j->in + (size_t)q0 * K;
     }
-    struct pix px = pix_of(j, q0);
+    struct ecl_pix px = ecl_pix_of(j->os, q0);
     for (int r = 0; r < nrows; r++) {
         if (r >= mr) {
             copyf(col + (size_t)r * K, col, (size_t)K);
             continue;
         }
         if (j->direct)
-            copyf(col + (size_t)r * K, pix_1x1(j, px), (size_t)K);
+            copyf(col + (size_t)r * K, ecl_pix_1x1(j->in, j->is, j->p, px), (size_t)K);
         else
             im2col(j, px.n, px.y, px.x, col + (size_t)r * K);
-        pix_next(j, &px);
+        ecl_pix_next(j->os, &px);
     }
     *lda = (size_t)K;
     return col;
@@ -352,6 +334,21 @@ static inline void ukr_gemm_pair(int K, const float *a, size_t lda, const float 
         }
 }
 
+/* Output panels ob and ob + 1 (16 channels each; only ob if it is the last) of the tile of
+ * mr pixels at q0 whose activation rows are a (stride lda). */
+static inline void gemm_panels(const struct conv_job *j, const float *pw, const float *pb,
+                               const float *a, size_t lda, int q0, int mr, int ob, __m512 lo,
+                               __m512 hi) {
+    const int cout = j->os.c, K = j->K, nob = (cout + 15) / 16, nr = cout - ob * 16;
+    const float *w0 = pw + (size_t)ob * K * 16;
+    float *o = j->out + (size_t)q0 * cout + ob * 16;
+    if (ob + 1 < nob)
+        ukr_gemm_pair(K, a, lda, w0, w0 + (size_t)K * 16, pb + ob * 16, o, (size_t)cout, mr, nr, lo,
+                      hi);
+    else
+        ukr_gemm_1(K, a, lda, w0, pb + ob * 16, o, (size_t)cout, mr, nr, lo, hi);
+}
+
 /* Pixel tiles [begin, end) of GMR pixels, all output channels, packed panels pw / bias pb.
  * Tiles are processed in chunks whose activation rows stay in L2 while every panel pair
  * sweeps over them. */
@@ -366,37 +363,21 @@ static void gemm_tiles(const struct conv_job *j, const float *pw, const float *p
     for (int t0 = begin; t0 < end; t0 += chunk) {
         int t1 = end - t0 < chunk ? end : t0 + chunk;
         if (inplace) {
-            for (int ob = 0; ob < nob; ob += 2) {
-                const float *w0 = pw + (size_t)ob * K * 16;
+            for (int ob = 0; ob < nob; ob += 2)
                 for (int t = t0; t < t1; t++) {
                     int q0 = t * GMR, mr = j->npix - q0 < GMR ? j->npix - q0 : GMR;
                     size_t lda;
                     const float *a = q0 + GMR <= j->npix ? (lda = (size_t)K, j->in + (size_t)q0 * K)
                                                          : tile_rows(j, q0, mr, GMR, col, &lda);
-                    float *o = j->out + (size_t)q0 * cout + ob * 16;
-                    int nr = cout - ob * 16;
-                    if (ob + 1 < nob)
-                        ukr_gemm_pair(K, a, lda, w0, w0 + (size_t)K * 16, pb + ob * 16, o,
-                                      (size_t)cout, mr, nr, lo, hi);
-                    else
-                        ukr_gemm_1(K, a, lda, w0, pb + ob * 16, o, (size_t)cout, mr, nr, lo, hi);
+                    gemm_panels(j, pw, pb, a, lda, q0, mr, ob, lo, hi);
                 }
-            }
         } else {
             for (int t = t0; t < t1; t++) {
                 int q0 = t * GMR, mr = j->npix - q0 < GMR ? j->npix - q0 : GMR;
                 size_t lda;
                 const float *a = tile_rows(j, q0, mr, GMR, col, &lda);
-                for (int ob = 0; ob < nob; ob += 2) {
-                    const float *w0 = pw + (size_t)ob * K * 16;
-                    float *o = j->out + (size_t)q0 * cout + ob * 16;
-                    int nr = cout - ob * 16;
-                    if (ob + 1 < nob)
-                        ukr_gemm_pair(K, a, lda, w0, w0 + (size_t)K * 16, pb + ob * 16, o,
-                                      (size_t)cout, mr, nr, lo, hi);
-                    else
-                        ukr_gemm_1(K, a, lda, w0, pb + ob * 16, o, (size_t)cout, mr, nr, lo, hi);
-                }
+                for (int ob = 0; ob < nob; ob += 2)
+                    gemm_panels(j, pw, pb, a, lda, q0, mr, ob, lo, hi);
             }
         }
     }
@@ -562,11 +543,8 @@ static void dw_rows(void *ctx, int begin, int end) {
     struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
     const int C = os.c, kh = ws.h, kw = ws.w, sh = p->stride_h, sw = p->stride_w;
     const __m512 lo = _mm512_set1_ps(p->act_min), hi = _mm512_set1_ps(p->act_max);
-    int x_lo = (p->pad_left + sw - 1) / sw, x_hi = os.w;
-    while (x_hi > x_lo && (x_hi - 1) * sw - p->pad_left + kw > is.w)
-        x_hi--;
-    if (x_lo > x_hi) x_lo = x_hi;
-    if (x_lo > os.w) x_lo = x_hi = os.w;
+    int x_lo, x_hi; /* interior columns: every kx inside the image */
+    ecl_interior_cols(p, is, os, kw, &x_lo, &x_hi);
     const int fast = kh == 3 && kw == 3;
     const size_t rs = (size_t)is.w * C, xs = (size_t)sw * C;
     for (int r = begin; r < end; r++) {
