@@ -28,39 +28,7 @@
 
 #include "edgecl/port.h"
 #include "fuzz_util.h"
-#include "serve_app.h"
-
-#define DIM 8u
-
-/* A stand-in backbone: per-channel means over 4 horizontal bands and a contrast term. */
-static enum ecl_status fake_extract(void *ctx, const uint8_t *rgb, int w, int h, float *lat) {
-    (void)ctx;
-    double s[DIM] = {0};
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
-            int band = (int)((int64_t)y * 4 / h);
-            s[band] += p[0] + p[1] + p[2];
-            s[4 + (p[0] > p[2])] += 1;
-            s[6] += p[1];
-        }
-    double n = (double)w * (double)h;
-    for (unsigned i = 0; i < DIM; i++)
-        lat[i] = (float)(s[i] / (n * 255.0));
-    lat[7] = (float)w / (float)(w + h);
-    return ECL_OK;
-}
-
-/* serve_web_get's embedded page, normally generated from web/ at build time. */
-struct serve_asset {
-    const char *name;
-    const unsigned char *data;
-    size_t len;
-};
-static const unsigned char index_html[] = "<!doctype html><title>t</title>";
-const struct serve_asset serve_assets[] = {{"index.html", index_html, sizeof index_html - 1},
-                                           {0, 0, 0}};
-const size_t serve_n_assets = 1;
+#include "fuzz_serve_stub.h"
 
 static void check_resp(const struct serve_resp *r, int api) {
     FUZZ_CHECK(r->code >= 200 && r->code <= 599);
@@ -93,7 +61,6 @@ static void request(struct serve_app *a, const char *method, const char *url, co
 }
 
 static struct serve_app *make_app(const char *state_path) {
-    static const struct serve_extractor fx = {NULL, DIM, fake_extract, "fuzz"};
     struct serve_opts o; /* serve_default_opts() lives with the socket code in serve_http.c */
     memset(&o, 0, sizeof o);
     o.bind = "127.0.0.1";
@@ -103,7 +70,7 @@ static struct serve_app *make_app(const char *state_path) {
     o.max_pending = 8;
     struct serve_app *a = NULL;
     char err[512] = "";
-    if (serve_app_create(&o, &fx, &a, err, sizeof err) != ECL_OK) {
+    if (serve_app_create(&o, &fuzz_serve_extractor, &a, err, sizeof err) != ECL_OK) {
         FUZZ_CHECK(err[0]);
         return NULL;
     }

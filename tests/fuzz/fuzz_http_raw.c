@@ -34,41 +34,10 @@
 
 #include "edgecl/port.h"
 #include "fuzz_util.h"
-#include "serve_app.h"
+#include "fuzz_serve_stub.h"
 
-#define DIM 8u
 #define MAX_BODY 2048u
 #define MAX_ROUNDS 20000 /* MHD_run() calls per input; a clean input needs a few dozen */
-
-/* A stand-in backbone (as in fuzz_http.c): band means and a contrast term. */
-static enum ecl_status fake_extract(void *ctx, const uint8_t *rgb, int w, int h, float *lat) {
-    (void)ctx;
-    double s[DIM] = {0};
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            const uint8_t *p = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
-            int band = (int)((int64_t)y * 4 / h);
-            s[band] += p[0] + p[1] + p[2];
-            s[4 + (p[0] > p[2])] += 1;
-            s[6] += p[1];
-        }
-    double n = (double)w * (double)h;
-    for (unsigned i = 0; i < DIM; i++)
-        lat[i] = (float)(s[i] / (n * 255.0));
-    lat[7] = (float)w / (float)(w + h);
-    return ECL_OK;
-}
-
-/* serve_web_get's embedded page, normally generated from web/ at build time. */
-struct serve_asset {
-    const char *name;
-    const unsigned char *data;
-    size_t len;
-};
-static const unsigned char index_html[] = "<!doctype html><title>t</title>";
-const struct serve_asset serve_assets[] = {{"index.html", index_html, sizeof index_html - 1},
-                                           {0, 0, 0}};
-const size_t serve_n_assets = 1;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
@@ -110,7 +79,6 @@ static void check_response(const char *r, size_t len) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static const struct serve_extractor fx = {NULL, DIM, fake_extract, "fuzz"};
     char path[600];
     snprintf(path, sizeof path, "%s", fuzz_tmpfile("rawdemo", ".ecls", NULL, 0));
     unlink(path); /* start without a state file; /api/save may create one */
@@ -124,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.max_body = MAX_BODY;
     struct serve *s = NULL;
     char err[512] = "";
-    if (serve_start(&o, &fx, &s, err, sizeof err) != ECL_OK) {
+    if (serve_start(&o, &fuzz_serve_extractor, &s, err, sizeof err) != ECL_OK) {
         fprintf(stderr, "fuzz_http_raw: %s\n", err);
         abort();
     }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "edgecl/crc32.h"
+
 #define FUZZ_CHECK(cond)                                                                           \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
@@ -19,16 +21,10 @@
 
 /* The formats end in a CRC32 of every byte before it; a fuzzer almost never gets a mutated CRC
  * right, so without help it would only ever test the CRC check. Harnesses offer a mode that
- * recomputes it (the same IEEE CRC32 as the library) before parsing. */
+ * recomputes it (with the library's ecl_crc32) before parsing. */
 static inline void fuzz_fix_crc(uint8_t *buf, size_t len) {
     if (len < 4) return;
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < len - 4; i++) {
-        c ^= buf[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    c = ~c;
+    uint32_t c = ecl_crc32(0, buf, len - 4);
     for (int i = 0; i < 4; i++)
         buf[len - 4 + i] = (uint8_t)(c >> (8 * i));
 }
