@@ -139,12 +139,11 @@ enum ecl_status fe_read_model_file(const char *path, void **buf, size_t *len, ch
     *buf = NULL;
     *len = 0;
     /* the port layer only says "I/O error" for these; name the actual problem */
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        snprintf(err, errlen, "%s: is a directory, not a .tflite file", path);
-        return ECL_EINVAL;
-    }
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
+        snprintf(err, errlen,
+                 S_ISDIR(sb.st_mode) ? "%s: is a directory, not a .tflite file"
+                                     : "%s: not a regular file",
+                 path);
         return ECL_EINVAL;
     }
     enum ecl_status st = ecl_port_read_file(path, buf, len);
