@@ -20,9 +20,11 @@
  * Depthwise: out channel o = i*depth_multiplier + m reads only input channel i.
  *   act(v) = min(max(v, act_min), act_max)   (none: -inf/+inf, RELU: 0/+inf, RELU6: 0/6)
  *
- * int8 (TFLite semantics): real = scale * (q - zero_point). Weights are symmetric
- * (zero point 0), per output channel; activations per tensor. Accumulation is exact in int32:
- *   acc[o] = bias[o] + sum (in_q - in_zp) * w_q
+ * int8 (TFLite semantics): real = scale * (q - zero_point). Weights are per output channel
+ * with zero point 0 (int8 models) or per tensor with zero point w_zp (uint8 models, lowered to
+ * int8 by subtracting 128 from every value and zero point); activations per tensor.
+ * Accumulation is exact in int32:
+ *   acc[o] = bias[o] + sum (in_q - in_zp) * (w_q - w_zp)
  *   out_q  = clamp(out_zp + requant(acc[o], mult[o], shift[o]), act_min_q, act_max_q)
  * requant(x, m, s) = x * m * 2^(s-31) with TFLite's rounding: shift left by max(s,0), then
  * SaturatingRoundingDoublingHighMul (round half away from zero), then RoundingDivideByPOT by
@@ -84,6 +86,7 @@ struct ecl_conv_params {
     float act_min, act_max;   /* float kernels */
     /* int8 kernels */
     int32_t in_zp, out_zp;
+    int32_t w_zp; /* filter zero point (per tensor): 0 for int8 models, non-zero for uint8 ones */
     int32_t act_min_q, act_max_q; /* within [-128, 127] */
     const int32_t *out_mult;      /* per output channel */
     const int32_t *out_shift;     /* per output channel */
@@ -93,6 +96,7 @@ struct ecl_conv_params {
 struct ecl_fc_params {
     float act_min, act_max;
     int32_t in_zp, out_zp;
+    int32_t w_zp; /* weight zero point (per tensor), see ecl_conv_params */
     int32_t act_min_q, act_max_q;
     const int32_t *out_mult; /* per output row (length 1 => per-tensor: set per_channel = 0) */
     const int32_t *out_shift;

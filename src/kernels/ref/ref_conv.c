@@ -77,7 +77,7 @@ static void conv_i8_rows(void *ctx, int begin, int end) {
                         const int8_t *ip = in + (((size_t)n * is.h + iy) * is.w + ix) * is.c;
                         const int8_t *wp = w + (((size_t)oc * ws.h + ky) * ws.w + kx) * ws.c;
                         for (int ic = 0; ic < is.c; ic++)
-                            acc += ((int32_t)ip[ic] - p->in_zp) * (int32_t)wp[ic];
+                            acc += ((int32_t)ip[ic] - p->in_zp) * ((int32_t)wp[ic] - p->w_zp);
                     }
                 }
                 o[oc] = (int8_t)ecl_requant_out(acc, p->out_mult[oc], p->out_shift[oc], p->out_zp,
@@ -153,7 +153,8 @@ static void dw_i8_rows(void *ctx, int begin, int end) {
                         int ix = x * p->stride_w - p->pad_left + kx * p->dil_w;
                         if (ix < 0 || ix >= is.w) continue;
                         int32_t iv = in[(((size_t)n * is.h + iy) * is.w + ix) * is.c + ic];
-                        acc += (iv - p->in_zp) * (int32_t)w[((size_t)ky * ws.w + kx) * ws.c + oc];
+                        acc += (iv - p->in_zp) *
+                               ((int32_t)w[((size_t)ky * ws.w + kx) * ws.c + oc] - p->w_zp);
                     }
                 }
                 o[oc] = (int8_t)ecl_requant_out(acc, p->out_mult[oc], p->out_shift[oc], p->out_zp,
@@ -191,7 +192,7 @@ void ecl_ref_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p, con
             int32_t acc = bias ? bias[o] : 0;
             const int8_t *wr = w + (size_t)o * in_dim, *x = in + (size_t)b * in_dim;
             for (int32_t i = 0; i < in_dim; i++)
-                acc += ((int32_t)x[i] - p->in_zp) * wr[i];
+                acc += ((int32_t)x[i] - p->in_zp) * ((int32_t)wr[i] - p->w_zp);
             int k = p->per_channel ? o : 0;
             out[(size_t)b * out_dim + o] = (int8_t)ecl_requant_out(
                 acc, p->out_mult[k], p->out_shift[k], p->out_zp, p->act_min_q, p->act_max_q);

@@ -167,9 +167,10 @@ struct qconv_job {
 static int qconv_fast_ok(const struct ecl_conv_params *p, struct ecl_shape4 is,
                          struct ecl_shape4 ws, struct ecl_shape4 os) {
     int64_t K = (int64_t)ws.h * ws.w * ws.c;
-    return is.c == ws.c && ws.n == os.c && is.n == os.n && K > 0 && (K + 1) / 2 * 2 <= Q_MAX_KP &&
-           p->in_zp >= -128 && p->in_zp <= 127 && p->stride_h >= 1 && p->stride_w >= 1 &&
-           p->dil_h >= 1 && p->dil_w >= 1 && os.n > 0 && os.h > 0 && os.w > 0 && os.c > 0;
+    return p->w_zp == 0 && is.c == ws.c && ws.n == os.c && is.n == os.n && K > 0 &&
+           (K + 1) / 2 * 2 <= Q_MAX_KP && p->in_zp >= -128 && p->in_zp <= 127 && p->stride_h >= 1 &&
+           p->stride_w >= 1 && p->dil_h >= 1 && p->dil_w >= 1 && os.n > 0 && os.h > 0 && os.w > 0 &&
+           os.c > 0;
 }
 
 static size_t qconv_pack_bytes(struct ecl_shape4 ws) {
@@ -609,8 +610,9 @@ void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
                         struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
                         struct ecl_shape4 os) {
     int dm = p->depth_multiplier > 0 ? p->depth_multiplier : 1;
-    if (dm != 1 || is.c != os.c || ws.c != os.c || is.n != os.n || p->dil_h != 1 || p->dil_w != 1 ||
-        ws.h * ws.w > Q_MAXTAPS || ws.h < 1 || ws.w < 1 || p->stride_h < 1 || p->stride_w < 1) {
+    if (p->w_zp != 0 || dm != 1 || is.c != os.c || ws.c != os.c || is.n != os.n || p->dil_h != 1 ||
+        p->dil_w != 1 || ws.h * ws.w > Q_MAXTAPS || ws.h < 1 || ws.w < 1 || p->stride_h < 1 ||
+        p->stride_w < 1) {
         ecl_ref_dwconv_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
