@@ -632,13 +632,6 @@ static double hswish_d(double x) {
     double r = x + 3;
     return x * (r < 0 ? 0 : (r > 6 ? 6 : r)) / 6;
 }
-static double relu_d(double x) {
-    return x > 0 ? x : 0;
-}
-static double relu6_d(double x) {
-    return x < 0 ? 0 : (x > 6 ? 6 : x);
-}
-
 static void test_hard_swish_i8(void **state) {
     /* MobileNetV3-like ranges: input [-8, 8], output [-0.375, 8] */
     check_unary_i8(HSWISH, hswish_d, 16.0f / 255, -1, 8.375f / 255, -128 + 11);
@@ -646,14 +639,57 @@ static void test_hard_swish_i8(void **state) {
     check_unary_i8(HSWISH, hswish_d, 0.041f, 37, 0.013f, -100);
 }
 
+/* TFLite's quantized RELU/RELU6 (ReluX): out = clamp(zo + MultiplyByQuantizedMultiplier(q - zi,
+ * si/so)), i.e. gemmlowp's double rounding (SaturatingRoundingDoublingHighMul, then a rounding
+ * right shift), not one rounding of the real quotient. Written out here independently of the
+ * library, in 64-bit integers. */
+static int relu_tflite(int q, int zi, float si, float so, int zo, int lo, int hi) {
+    int e;
+    double f = frexp((double)si / so, &e);
+    long long m = llround(f * 2147483648.0);
+    if (m == 2147483648LL) m /= 2, e++;
+    long long x = (long long)(q - zi) * (e > 0 ? (1LL << e) : 1);
+    long long ab = x * m, nudge = ab >= 0 ? (1LL << 30) : 1 - (1LL << 30);
+    long long h = (ab + nudge) / (1LL << 31); /* C division truncates: as gemmlowp */
+    int r = e < 0 ? -e : 0;
+    long long mask = (1LL << r) - 1, rem = h & mask, thr = (mask >> 1) + (h < 0);
+    long long v = (h >> r) + (rem > thr) + zo;
+    return v < lo ? lo : (v > hi ? hi : (int)v);
+}
+
+static void check_relu_i8(int code, float si, int zi, float so, int zo) {
+    float in[256];
+    all_codes(in, si, zi);
+    struct tb b;
+    tb_init(&b);
+    int ti = qt(&b, "in", TB_I8, 4, (int32_t[]){1, 1, 16, 16}, NULL, 0, si, zi);
+    int to = qt(&b, "out", TB_I8, 4, (int32_t[]){1, 1, 16, 16}, NULL, 0, so, zo);
+    tb_op(&b, code, 1, (int[]){ti}, to, 0, NULL, 0);
+    tb_io(&b, ti, to);
+    size_t len;
+    uint8_t *f = tb_finish(&b, &len);
+    int got[256];
+    run_codes(f, len, NULL, in, 256, so, zo, got);
+    int lo = quant_ref(0.0, so, zo), hi = code == RELU6 ? quant_ref(6.0, so, zo) : 127;
+    for (int qi = -128; qi < 128; qi++) {
+        int want = relu_tflite(qi, zi, si, so, zo, lo, hi);
+        double y = (double)si * (qi - zi);
+        y = y < 0 ? 0 : (code == RELU6 && y > 6 ? 6 : y);
+        if (got[qi + 128] != want || abs(got[qi + 128] - quant_ref(y, so, zo)) > 1)
+            fail_msg("op %d: input code %d: got %d want %d", code, qi, got[qi + 128], want);
+    }
+    free(f);
+    tb_free(&b);
+}
+
 static void test_relu_relu6_i8(void **state) {
     /* same quantisation in and out (the common case) */
-    check_unary_i8(RELU, relu_d, 0.05f, -10, 0.05f, -10);
-    check_unary_i8(RELU6, relu6_d, 0.05f, -10, 0.05f, -10);
+    check_relu_i8(RELU, 0.05f, -10, 0.05f, -10);
+    check_relu_i8(RELU6, 0.05f, -10, 0.05f, -10);
     /* requantising: different scale and zero point, output saturating above 6 / below 0 */
-    check_unary_i8(RELU, relu_d, 0.07f, 20, 0.02f, -128);
-    check_unary_i8(RELU6, relu6_d, 0.07f, 20, 6.0f / 255, -128);
-    check_unary_i8(RELU6, relu6_d, 0.031f, -3, 0.1f, 5);
+    check_relu_i8(RELU, 0.07f, 20, 0.02f, -128);
+    check_relu_i8(RELU6, 0.07f, 20, 6.0f / 255, -128);
+    check_relu_i8(RELU6, 0.031f, -3, 0.1f, 5);
 }
 
 /* QUANTIZE int8 -> int8 (requantisation, TFLite's fixed-point path): every input code. */

@@ -1,35 +1,48 @@
-/* edgecl/model.h - TensorFlow Lite backbone: model view and interpreter.
+/* edgecl/model.h - TensorFlow Lite models: model view and interpreter.
  *
  * A .tflite file (FlatBuffers, schema v3) is read in place: ecl_model_parse() checks every
  * offset, vtable and vector length against the caller's buffer and keeps pointers into it (the
  * bytes stay the caller's and must outlive the model and any interpreter built from it).
  *
- * The interpreter computes ONE chosen tensor (the cut layer, e.g. "block_13_expand_relu") from
- * the model's input: only the operators the cut depends on run. All memory is one arena the
- * caller supplies; ecl_interp_mem_size() says how big it must be. Tensor lifetimes are planned
- * at init: every activation tensor lives from the op that writes it to the last op that reads
- * it, and tensors are placed greedily, largest first, at the lowest offset that does not
- * overlap a tensor alive at the same time. Nothing is allocated after init; run() does no I/O.
+ * The interpreter computes chosen tensors from the model's inputs: one cut tensor (e.g.
+ * "block_13_expand_relu", the latent of a backbone) or all of the model's outputs (cut -1).
+ * Only the operators those depend on run. All memory is one arena the caller supplies;
+ * ecl_interp_mem_size() says how big it must be. Tensor lifetimes are planned at init: every
+ * activation lives from the op that writes it to the last op that reads it, and tensors are
+ * placed greedily, largest first, at the lowest offset that does not overlap a tensor alive at
+ * the same time. Nothing is allocated after init; invoke() does no I/O.
  *
- * Semantics: TFLite's (NHWC activations, see src/kernels/kernels.h for every kernel's formula
- * and the int8 rounding). int8 models: run() quantises the float input with the input
- * tensor's (scale, zero point) and dequantises the cut tensor, so the caller always sees floats.
+ * Types and quantisation are TFLite's (real = scale * (q - zero_point)): float32 models;
+ * int8 models (per-channel weights, asymmetric activations); legacy uint8 models (held as int8
+ * inside, bit-exact: see src/tflite/passes.c); float16 weights; dynamic-range ("hybrid") models
+ * with int8 weights and float activations (computed as TFLite's hybrid kernels do, or with the
+ * weights dequantized once: ecl_interp_opts.hybrid). Integer results follow TFLite's reference
+ * kernels' fixed-point rounding (src/kernels/kernels.h). Ops: ecl_builtin_supported().
+ *
+ * Two ways to run it:
+ *   - floats in, floats out: ecl_interp_run(it, in, out) quantises the float input 0 with the
+ *     input's (scale, zero point) when the model takes integers, runs, and dequantises output 0;
+ *   - raw tensors in the model's own types: ecl_interp_set_input(it, i, bytes, n) for each
+ *     input (uint8 models take uint8 pixels), ecl_interp_invoke(it), ecl_interp_get_output().
+ *     An input's memory may be reused once its last reader ran: set every input before each
+ *     invoke.
  *
  *     void *buf; size_t len; ecl_port_read_file("mobilenet_v2.tflite", &buf, &len);
  *     struct ecl_model m; char err[160];
  *     if (ecl_model_parse(buf, len, &m, err, sizeof err)) { puts(err); return; }
- *     int32_t cut; ecl_model_find_tensor(&m, "block_13_expand_relu", &cut);   // -1: output
+ *     int32_t cut; ecl_model_find_tensor(&m, "block_13_expand_relu", &cut);   // -1: outputs
  *     struct ecl_interp_opts o = ecl_interp_default_opts();
  *     size_t need; ecl_interp_mem_size(&m, cut, &o, &need, err, sizeof err);
- *     void *arena = aligned_alloc(64, need);   // any 64-byte aligned memory
+ *     void *arena = malloc(need);              // any memory; alignment is handled inside
  *     struct ecl_interp *it; ecl_interp_init(&m, cut, &o, arena, need, &it, err, sizeof err);
  *     int32_t in_dims[4]; ecl_interp_input_dims(it, in_dims);      // N,H,W,C e.g. 1,224,224,3
  *     float *lat = malloc(ecl_interp_output_count(it) * sizeof(float));
  *     ecl_interp_run(it, rgb_over_255, lat);
  *
- * Limits: one subgraph input used, <= ECL_MODEL_MAX_TENSORS tensors and ECL_MODEL_MAX_OPS
- * operators, activation tensors of <= 4 dims. The planner's scratch is a thread-local static
- * (~92 KB), so mem_size/init are reentrant across threads without using the caller's stack.
+ * Limits: one subgraph (ops that need others, IF/WHILE/CALL_ONCE, are refused by name),
+ * <= ECL_MODEL_MAX_TENSORS tensors and ECL_MODEL_MAX_OPS operators, <= 64 inputs and outputs
+ * per operator, <= ECL_MAX_DIMS dims. The planner's scratch is a thread-local static (~110 KB),
+ * so mem_size/init are reentrant across threads without using the caller's stack.
  */
 #ifndef EDGECL_MODEL_H
 #define EDGECL_MODEL_H
@@ -102,6 +115,10 @@ struct ecl_op_info {
 enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m, char *err,
                                 size_t errlen);
 uint32_t ecl_model_n_tensors(const struct ecl_model *m);
+int32_t ecl_model_n_inputs(const struct ecl_model *m);             /* the subgraph's inputs */
+int32_t ecl_model_n_outputs(const struct ecl_model *m);            /* the subgraph's outputs */
+int32_t ecl_model_input_at(const struct ecl_model *m, int32_t i);  /* tensor index, -1 if none */
+int32_t ecl_model_output_at(const struct ecl_model *m, int32_t i); /* tensor index, -1 if none */
 uint32_t ecl_model_n_ops(const struct ecl_model *m);
 enum ecl_status ecl_model_tensor_info(const struct ecl_model *m, int32_t index,
                                       struct ecl_tensor_info *ti);
@@ -123,7 +140,15 @@ struct ecl_interp_opts {
     int n_threads; /* threads behind parallel_for (work-split hint) */
     int no_fold;   /* 1: run every PAD as written (default 0: a PAD read only by a VALID
                     * conv/depthwise conv is folded into that conv's padding; same results) */
+    int hybrid;    /* ECL_HYBRID_TFLITE (default) or ECL_HYBRID_DEQUANT, see below */
 };
+
+/* Dynamic-range ("hybrid") ops: int8 constant weights, float activations.
+ * ECL_HYBRID_TFLITE: as TFLite's hybrid kernels: the float input is quantised to int8 per batch
+ *   at run time, dot products in int32, scaled back to float; the weights stay int8.
+ * ECL_HYBRID_DEQUANT: the weights are dequantised once to float32 at init (4x their memory) and
+ *   the op runs in float: closer to the float model, further from what TFLite computes. */
+enum { ECL_HYBRID_TFLITE = 0, ECL_HYBRID_DEQUANT = 1 };
 
 struct ecl_interp_stats {
     size_t arena_used;       /* bytes of the arena the interpreter uses */
@@ -137,7 +162,7 @@ struct ecl_interp_stats {
 struct ecl_interp;
 
 struct ecl_interp_opts ecl_interp_default_opts(void);
-/* cut: tensor index, -1 = the model output. */
+/* cut: tensor index, -1 = all of the model's outputs. */
 enum ecl_status ecl_interp_mem_size(const struct ecl_model *m, int32_t cut,
                                     const struct ecl_interp_opts *o, size_t *bytes, char *err,
                                     size_t errlen);
@@ -146,8 +171,30 @@ enum ecl_status ecl_interp_mem_size(const struct ecl_model *m, int32_t cut,
 enum ecl_status ecl_interp_init(const struct ecl_model *m, int32_t cut,
                                 const struct ecl_interp_opts *o, void *arena, size_t bytes,
                                 struct ecl_interp **out, char *err, size_t errlen);
-/* input: ecl_interp_input_count() floats (NHWC); out: ecl_interp_output_count() floats. */
+/* input: ecl_interp_input_count() floats (NHWC) for input 0; out: ecl_interp_output_count()
+ * floats of output 0. Other inputs keep what ecl_interp_set_input() gave them. */
 enum ecl_status ecl_interp_run(struct ecl_interp *it, const float *input, float *out);
+
+/* Inputs: the model's subgraph inputs. Outputs: the cut, or the model's outputs (cut -1). */
+int32_t ecl_interp_n_inputs(const struct ecl_interp *it);
+int32_t ecl_interp_n_outputs(const struct ecl_interp *it);
+/* The tensor as declared in the file (a uint8 input is uint8). ECL_ENOTFOUND: i out of range. */
+enum ecl_status ecl_interp_input_info(const struct ecl_interp *it, int32_t i,
+                                      struct ecl_tensor_info *ti);
+enum ecl_status ecl_interp_output_info(const struct ecl_interp *it, int32_t i,
+                                       struct ecl_tensor_info *ti);
+/* Raw values in the declared type; bytes must be element count * element size (ECL_EINVAL). */
+enum ecl_status ecl_interp_set_input(struct ecl_interp *it, int32_t i, const void *data,
+                                     size_t bytes);
+enum ecl_status ecl_interp_get_output(const struct ecl_interp *it, int32_t i, void *data,
+                                      size_t bytes);
+/* Output i as n floats (dequantised / converted). */
+enum ecl_status ecl_interp_get_output_f32(const struct ecl_interp *it, int32_t i, float *out,
+                                          size_t n);
+/* Runs the planned operators. On failure (a data-dependent error, e.g. a GATHER index out of
+ * range) ecl_interp_error() says which op and why. */
+enum ecl_status ecl_interp_invoke(struct ecl_interp *it);
+const char *ecl_interp_error(const struct ecl_interp *it); /* "" after a success */
 size_t ecl_interp_input_count(const struct ecl_interp *it);
 size_t ecl_interp_output_count(const struct ecl_interp *it);
 /* Shapes right-aligned to 4 dims (missing leading dims = 1). */

@@ -104,13 +104,16 @@ struct ecl_fc_params {
 };
 
 /* Pooling (AVERAGE_POOL_2D / MAX_POOL_2D). Average divides by the number of in-image taps
- * (TFLite); int8 average rounds half away from zero; in and out share scale/zero point. */
+ * (TFLite); int8 average rounds half away from zero (half_up: up); in and out share scale/zero
+ * point. */
 struct ecl_pool_params {
     int32_t stride_h, stride_w;
     int32_t filter_h, filter_w;
     int32_t pad_top, pad_left;
     float act_min, act_max;
     int32_t act_min_q, act_max_q;
+    int32_t half_up; /* int8 average: 1 rounds halves up (TFLite's uint8 kernel, for lowered uint8
+                      * tensors), 0 away from zero (its int8 kernel) */
 };
 
 /* Element-wise binary ADD / MUL with 4-D broadcasting (a dimension of size 1 broadcasts).
@@ -277,6 +280,35 @@ void ecl_ref_requantize_i8(const int8_t *in, int8_t *out, size_t n, int32_t in_z
  * (documented deviation from TFLite's fixed-point exp; differences <= 1 LSB). */
 void ecl_ref_softmax_i8(const int8_t *in, int8_t *out, int32_t outer, int32_t depth, float beta,
                         float in_scale, float out_scale, int32_t out_zp);
+
+/* ---- hybrid (dynamic-range) kernels: float input/output, int8 weights ----
+ * As TFLite's hybrid kernels: each batch of the float input is quantised to int8 at run time,
+ * symmetric (q = round(x * 127 / max|x|), offset 0; TFLite's SymmetricQuantizeFloats) or
+ * asymmetric (TFLite's AsymmetricQuantizeFloats: scale (max-min)/255 over [min(0,x), max(0,x)],
+ * nudged zero point), then
+ *   acc = sum over in-image taps (q - offset) * w          (int32, exact)
+ *   out = clamp((float)acc * (in_scale * w_scale[o]) + bias[o], act_min, act_max)
+ * w_scale has one entry (per tensor) or one per output channel. Scratch: ecl_hybrid_scratch(). */
+struct ecl_hybrid_params {
+    const float *w_scale;
+    int per_channel; /* w_scale[o], else w_scale[0] */
+    int asymmetric;  /* asymmetric input quantisation */
+};
+size_t ecl_hybrid_scratch(size_t in_count, int32_t batch);
+void ecl_ref_quantize_batch(const float *x, size_t n, int asymmetric, int8_t *q, float *scale,
+                            int32_t *offset);
+void ecl_ref_conv2d_hybrid(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                           const struct ecl_hybrid_params *h, const float *in, struct ecl_shape4 is,
+                           const int8_t *w, struct ecl_shape4 ws, const float *bias, float *out,
+                           struct ecl_shape4 os);
+void ecl_ref_dwconv_hybrid(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                           const struct ecl_hybrid_params *h, const float *in, struct ecl_shape4 is,
+                           const int8_t *w, struct ecl_shape4 ws, const float *bias, float *out,
+                           struct ecl_shape4 os);
+void ecl_ref_fc_hybrid(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
+                       const struct ecl_hybrid_params *h, const float *in, int32_t batch,
+                       int32_t in_dim, const int8_t *w, const float *bias, float *out,
+                       int32_t out_dim);
 
 /* ---- fixed-point helpers (TFLite/gemmlowp semantics) ---- */
 /* real_multiplier = mult * 2^(shift-31), mult in [2^30, 2^31) (or 0 for 0). */

@@ -3,7 +3,7 @@
  * on demand. Nothing is copied: names, weights and quantisation vectors stay in the caller's
  * buffer. */
 #include <string.h>
-#include "tflite/tfl.h"
+#include "tflite/op.h"
 
 /* ------------------------------------------------------------------ messages */
 void ecl_msg_init(struct msg *m, char *buf, size_t cap) {
@@ -38,165 +38,9 @@ void ecl_msg_int(struct msg *m, int64_t v) {
 }
 
 /* ------------------------------------------------------------------ op names */
-static const char *const OP_NAMES[] = {"ADD",
-                                       "AVERAGE_POOL_2D",
-                                       "CONCATENATION",
-                                       "CONV_2D",
-                                       "DEPTHWISE_CONV_2D",
-                                       "DEPTH_TO_SPACE",
-                                       "DEQUANTIZE",
-                                       "EMBEDDING_LOOKUP",
-                                       "FLOOR",
-                                       "FULLY_CONNECTED",
-                                       "HASHTABLE_LOOKUP",
-                                       "L2_NORMALIZATION",
-                                       "L2_POOL_2D",
-                                       "LOCAL_RESPONSE_NORMALIZATION",
-                                       "LOGISTIC",
-                                       "LSH_PROJECTION",
-                                       "LSTM",
-                                       "MAX_POOL_2D",
-                                       "MUL",
-                                       "RELU",
-                                       "RELU_N1_TO_1",
-                                       "RELU6",
-                                       "RESHAPE",
-                                       "RESIZE_BILINEAR",
-                                       "RNN",
-                                       "SOFTMAX",
-                                       "SPACE_TO_DEPTH",
-                                       "SVDF",
-                                       "TANH",
-                                       "CONCAT_EMBEDDINGS",
-                                       "SKIP_GRAM",
-                                       "CALL",
-                                       "CUSTOM",
-                                       "EMBEDDING_LOOKUP_SPARSE",
-                                       "PAD",
-                                       "UNIDIRECTIONAL_SEQUENCE_RNN",
-                                       "GATHER",
-                                       "BATCH_TO_SPACE_ND",
-                                       "SPACE_TO_BATCH_ND",
-                                       "TRANSPOSE",
-                                       "MEAN",
-                                       "SUB",
-                                       "DIV",
-                                       "SQUEEZE",
-                                       "UNIDIRECTIONAL_SEQUENCE_LSTM",
-                                       "STRIDED_SLICE",
-                                       "BIDIRECTIONAL_SEQUENCE_RNN",
-                                       "EXP",
-                                       "TOPK_V2",
-                                       "SPLIT",
-                                       "LOG_SOFTMAX",
-                                       "DELEGATE",
-                                       "BIDIRECTIONAL_SEQUENCE_LSTM",
-                                       "CAST",
-                                       "PRELU",
-                                       "MAXIMUM",
-                                       "ARG_MAX",
-                                       "MINIMUM",
-                                       "LESS",
-                                       "NEG",
-                                       "PADV2",
-                                       "GREATER",
-                                       "GREATER_EQUAL",
-                                       "LESS_EQUAL",
-                                       "SELECT",
-                                       "SLICE",
-                                       "SIN",
-                                       "TRANSPOSE_CONV",
-                                       "SPARSE_TO_DENSE",
-                                       "TILE",
-                                       "EXPAND_DIMS",
-                                       "EQUAL",
-                                       "NOT_EQUAL",
-                                       "LOG",
-                                       "SUM",
-                                       "SQRT",
-                                       "RSQRT",
-                                       "SHAPE",
-                                       "POW",
-                                       "ARG_MIN",
-                                       "FAKE_QUANT",
-                                       "REDUCE_PROD",
-                                       "REDUCE_MAX",
-                                       "PACK",
-                                       "LOGICAL_OR",
-                                       "ONE_HOT",
-                                       "LOGICAL_AND",
-                                       "LOGICAL_NOT",
-                                       "UNPACK",
-                                       "REDUCE_MIN",
-                                       "FLOOR_DIV",
-                                       "REDUCE_ANY",
-                                       "SQUARE",
-                                       "ZEROS_LIKE",
-                                       "FILL",
-                                       "FLOOR_MOD",
-                                       "RANGE",
-                                       "RESIZE_NEAREST_NEIGHBOR",
-                                       "LEAKY_RELU",
-                                       "SQUARED_DIFFERENCE",
-                                       "MIRROR_PAD",
-                                       "ABS",
-                                       "SPLIT_V",
-                                       "UNIQUE",
-                                       "CEIL",
-                                       "REVERSE_V2",
-                                       "ADD_N",
-                                       "GATHER_ND",
-                                       "COS",
-                                       "WHERE",
-                                       "RANK",
-                                       "ELU",
-                                       "REVERSE_SEQUENCE",
-                                       "MATRIX_DIAG",
-                                       "QUANTIZE",
-                                       "MATRIX_SET_DIAG",
-                                       "ROUND",
-                                       "HARD_SWISH",
-                                       "IF",
-                                       "WHILE",
-                                       "NON_MAX_SUPPRESSION_V4",
-                                       "NON_MAX_SUPPRESSION_V5",
-                                       "SCATTER_ND",
-                                       "SELECT_V2",
-                                       "DENSIFY",
-                                       "SEGMENT_SUM",
-                                       "BATCH_MATMUL",
-                                       "PLACEHOLDER_FOR_GREATER_OP_CODES",
-                                       "CUMSUM",
-                                       "CALL_ONCE",
-                                       "BROADCAST_TO",
-                                       "RFFT2D",
-                                       "CONV_3D",
-                                       "IMAG",
-                                       "REAL",
-                                       "COMPLEX_ABS",
-                                       "HASHTABLE",
-                                       "HASHTABLE_FIND",
-                                       "HASHTABLE_IMPORT",
-                                       "HASHTABLE_SIZE",
-                                       "REDUCE_ALL",
-                                       "CONV_3D_TRANSPOSE",
-                                       "VAR_HANDLE",
-                                       "READ_VARIABLE",
-                                       "ASSIGN_VARIABLE",
-                                       "BROADCAST_ARGS",
-                                       "RANDOM_STANDARD_NORMAL",
-                                       "BUCKETIZE",
-                                       "RANDOM_UNIFORM",
-                                       "MULTINOMIAL",
-                                       "GELU",
-                                       "DYNAMIC_UPDATE_SLICE",
-                                       "RELU_0_TO_1",
-                                       "UNSORTED_SEGMENT_PROD",
-                                       "UNSORTED_SEGMENT_MAX",
-                                       "UNSORTED_SEGMENT_SUM",
-                                       "ATAN2",
-                                       "UNSORTED_SEGMENT_MIN",
-                                       "SIGN"};
+#define ECL_X_NAME(name, code) [code] = #name,
+static const char *const OP_NAMES[ECL_OP_COUNT] = {ECL_BUILTINS(ECL_X_NAME)};
+#undef ECL_X_NAME
 
 int ecl_builtin_known(int32_t code) {
     return code >= 0 && (size_t)code < sizeof OP_NAMES / sizeof OP_NAMES[0];
@@ -207,59 +51,13 @@ const char *ecl_builtin_name(int32_t code) {
 }
 
 void ecl_msg_op_name(struct msg *m, int32_t builtin, const char *custom) {
-    if (builtin == OP_CUSTOM && custom && custom[0]) {
+    if (builtin == ECL_OP_CUSTOM && custom && custom[0]) {
         ecl_msg_str(m, custom);
     } else if (ecl_builtin_known(builtin)) {
         ecl_msg_str(m, OP_NAMES[builtin]);
     } else {
         ecl_msg_str(m, "unknown op ");
         ecl_msg_int(m, builtin);
-    }
-}
-
-int ecl_builtin_supported(int32_t code) {
-    switch (code) {
-    case OP_ADD:
-    case OP_AVERAGE_POOL_2D:
-    case OP_CONCATENATION:
-    case OP_CONV_2D:
-    case OP_DEPTHWISE_CONV_2D:
-    case OP_DEQUANTIZE:
-    case OP_FULLY_CONNECTED:
-    case OP_LOGISTIC:
-    case OP_MAX_POOL_2D:
-    case OP_MUL:
-    case OP_RELU:
-    case OP_RELU6:
-    case OP_RESHAPE:
-    case OP_SOFTMAX:
-    case OP_PAD:
-    case OP_MEAN:
-    case OP_SQUEEZE:
-    case OP_QUANTIZE:
-    case OP_HARD_SWISH:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-size_t ecl_tfl_dtype_size(int32_t type) {
-    switch (type) {
-    case ECL_DT_FLOAT32:
-    case ECL_DT_INT32:
-        return 4;
-    case ECL_DT_FLOAT16:
-    case ECL_DT_INT16:
-        return 2;
-    case ECL_DT_UINT8:
-    case ECL_DT_INT8:
-    case 6 /* BOOL */:
-        return 1;
-    case ECL_DT_INT64:
-        return 8;
-    default:
-        return 0;
     }
 }
 
@@ -610,7 +408,7 @@ enum ecl_status ecl_model_op_info(const struct ecl_model *m, int32_t index,
     struct fb_buf b = mbuf(m);
     memset(oi, 0, sizeof *oi);
     oi->builtin = op.builtin;
-    oi->name = op.builtin == OP_CUSTOM && op.custom ? op.custom : ecl_builtin_name(op.builtin);
+    oi->name = op.builtin == ECL_OP_CUSTOM && op.custom ? op.custom : ecl_builtin_name(op.builtin);
     oi->n_inputs = (int32_t)op.inputs.len;
     oi->n_outputs = (int32_t)op.outputs.len;
     for (uint32_t k = 0; k < op.inputs.len && k < ECL_MAX_OP_INPUTS; k++)
@@ -634,16 +432,36 @@ enum ecl_status ecl_model_find_tensor(const struct ecl_model *m, const char *nam
     return ECL_ENOTFOUND;
 }
 
-int32_t ecl_model_input(const struct ecl_model *m) {
-    if (!m || !m->n_sg_inputs) return -1;
+int32_t ecl_model_n_inputs(const struct ecl_model *m) {
+    return m ? (int32_t)m->n_sg_inputs : 0;
+}
+
+int32_t ecl_model_n_outputs(const struct ecl_model *m) {
+    return m ? (int32_t)m->n_sg_outputs : 0;
+}
+
+int32_t ecl_model_input_at(const struct ecl_model *m, int32_t i) {
+    if (!m || i < 0 || (uint32_t)i >= m->n_sg_inputs) return -1;
     struct fb_buf b = mbuf(m);
     struct fb_vec v = {m->sg_inputs, m->n_sg_inputs};
-    return fb_vec_i32(&b, &v, 0);
+    return fb_vec_i32(&b, &v, (uint32_t)i);
+}
+
+int32_t ecl_model_output_at(const struct ecl_model *m, int32_t i) {
+    if (!m || i < 0 || (uint32_t)i >= m->n_sg_outputs) return -1;
+    struct fb_buf b = mbuf(m);
+    struct fb_vec v = {m->sg_outputs, m->n_sg_outputs};
+    return fb_vec_i32(&b, &v, (uint32_t)i);
+}
+
+int32_t ecl_model_input(const struct ecl_model *m) {
+    return ecl_model_input_at(m, 0);
 }
 
 int32_t ecl_model_output(const struct ecl_model *m) {
-    if (!m || !m->n_sg_outputs) return -1;
-    struct fb_buf b = mbuf(m);
-    struct fb_vec v = {m->sg_outputs, m->n_sg_outputs};
-    return fb_vec_i32(&b, &v, 0);
+    return ecl_model_output_at(m, 0);
+}
+
+int ecl_builtin_supported(int32_t code) {
+    return ecl_op_lookup(code) != NULL;
 }

@@ -4,6 +4,7 @@
 #define EDGECL_TFLITE_TFL_H
 
 #include "edgecl/model.h"
+#include "tflite/builtins.h"
 #include "tflite/fb.h"
 
 /* Model */
@@ -35,43 +36,6 @@ enum { OP_OPCODE = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPT_TYPE = 3, OP_OPTIONS
 /* Buffer */
 enum { BUF_DATA = 0, BUF_OFFSET = 1, BUF_SIZE = 2 };
 
-/* BuiltinOperator codes we use. */
-enum {
-    OP_ADD = 0,
-    OP_AVERAGE_POOL_2D = 1,
-    OP_CONCATENATION = 2,
-    OP_CONV_2D = 3,
-    OP_DEPTHWISE_CONV_2D = 4,
-    OP_DEQUANTIZE = 6,
-    OP_FULLY_CONNECTED = 9,
-    OP_LOGISTIC = 14,
-    OP_MAX_POOL_2D = 17,
-    OP_MUL = 18,
-    OP_RELU = 19,
-    OP_RELU6 = 21,
-    OP_RESHAPE = 22,
-    OP_SOFTMAX = 25,
-    OP_CUSTOM = 32,
-    OP_PAD = 34,
-    OP_MEAN = 40,
-    OP_SQUEEZE = 43,
-    OP_QUANTIZE = 114,
-    OP_HARD_SWISH = 117,
-    OP_PLACEHOLDER_FOR_GREATER = 127
-};
-/* BuiltinOptions union types we read. */
-enum {
-    BO_CONV2D = 1,
-    BO_DWCONV2D = 2,
-    BO_POOL2D = 5,
-    BO_FC = 8,
-    BO_SOFTMAX = 9,
-    BO_CONCAT = 10,
-    BO_ADD = 11,
-    BO_RESHAPE = 17,
-    BO_MUL = 21,
-    BO_REDUCER = 27
-};
 /* ActivationFunctionType */
 enum { ACT_NONE = 0, ACT_RELU = 1, ACT_RELU_N1_TO_1 = 2, ACT_RELU6 = 3 };
 /* Padding */
@@ -110,5 +74,14 @@ int ecl_builtin_known(int32_t code); /* 1 if ecl_builtin_name() has a name for i
 int ecl_tfl_read_tensor(const struct ecl_model *m, int32_t i, struct tfl_tensor *t);
 int ecl_tfl_read_op(const struct ecl_model *m, int32_t i, struct tfl_op *op);
 size_t ecl_tfl_dtype_size(int32_t type); /* 0 if unsupported */
+
+/* Element types (TFLite TensorType numbering): the table in dtype.c. */
+struct ecl_dtype_traits {
+    const char *name;   /* "float32", "uint8", ... */
+    uint8_t size;       /* bytes per element */
+    int32_t qmin, qmax; /* integer range (quantised types), 0/0 otherwise */
+};
+/* NULL for a type edgecl cannot hold (string, complex, resource, ...). */
+const struct ecl_dtype_traits *ecl_dtype_traits(int32_t type);
 
 #endif

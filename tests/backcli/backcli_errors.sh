@@ -65,11 +65,11 @@ run_fail "inspect: unknown option" "unknown option '--bogus'" "$EDGECL" inspect 
 # an op code beyond the table of known ops is shown with its number (not just "UNKNOWN")
 need_mkmodel
 "$MKMODEL" unknown-op "$T/unk.tflite" || fail "mkmodel unknown-op"
-run_ok "inspect --ops on a model with op 201" "$EDGECL" inspect --model "$T/unk.tflite" --ops
-grep -Eq '^1 +unknown op 201 +3 -> 4 +\[unsupported\]' "$T/out" || fail "inspect --ops: $(cat "$T/out")"
-grep -Eq '^4 +out +1x8x8x4 +f32 +unknown op 201$' "$T/out" || fail "inspect tensor list: $(cat "$T/out")"
-run_fail "classify: unknown op" "unk.tflite: unknown op 201 at operator 1" "$EDGECL" classify --model "$T/unk.tflite" "$G"
-run_fail "extract: unknown op" "unk.tflite: unknown op 201 at operator 1" "$EDGECL" extract --model "$T/unk.tflite" --cut output --out "$T/x.ecf" "$G"
-run_fail "inspect --cut: unknown op" "unknown op 201 at operator 1" "$EDGECL" inspect --model "$T/unk.tflite" --cut out
+run_ok "inspect --ops on a model with op 250" "$EDGECL" inspect --model "$T/unk.tflite" --ops
+grep -Eq '^1 +unknown op 250 +3 -> 4 +\[unsupported\]' "$T/out" || fail "inspect --ops: $(cat "$T/out")"
+grep -Eq '^4 +out +1x8x8x4 +f32 +unknown op 250$' "$T/out" || fail "inspect tensor list: $(cat "$T/out")"
+run_fail "classify: unknown op" "unk.tflite: unknown op 250 at operator 1" "$EDGECL" classify --model "$T/unk.tflite" "$G"
+run_fail "extract: unknown op" "unk.tflite: unknown op 250 at operator 1" "$EDGECL" extract --model "$T/unk.tflite" --cut output --out "$T/x.ecf" "$G"
+run_fail "inspect --cut: unknown op" "unknown op 250 at operator 1" "$EDGECL" inspect --model "$T/unk.tflite" --cut out
 run_ok "a cut before the unknown op still works" "$EDGECL" extract --model "$T/unk.tflite" --cut conv --quiet --out "$T/conv.ecf" "$G"
 finish

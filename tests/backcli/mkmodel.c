@@ -3,7 +3,7 @@
  * MobileNetV2 cannot be: one with an op the interpreter has never heard of, or one with an
  * unusual output size.
  *
- *   mkmodel unknown-op F.tflite   in[1,8,8,3] -> CONV_2D 1x1 ("conv") -> builtin 201 ("out")
+ *   mkmodel unknown-op F.tflite   in[1,8,8,3] -> CONV_2D 1x1 ("conv") -> builtin 250 ("out")
  *   mkmodel wide-fc F.tflite N    in[1,1,1,3] -> FULLY_CONNECTED to N outputs ("logits")
  */
 #include <stdio.h>
@@ -39,7 +39,7 @@ int main(int argc, char **argv) {
         int to = tb_tensor(&b, "out", TB_F32, 4, (int32_t[]){1, 8, 8, 4}, NULL, 0);
         tb_op(&b, CONV, 3, (int[]){ti, tw, tbb}, tc, 1,
               (struct tb_opt[]){{0, 1, 1}, {1, 4, 1}, {2, 4, 1}, {3, 1, 0}}, 4);
-        tb_op(&b, 201, 1, (int[]){tc}, to, 0, NULL, 0);
+        tb_op(&b, 250, 1, (int[]){tc}, to, 0, NULL, 0);
         tb_io(&b, ti, to);
         return save(argv[2], &b);
     }

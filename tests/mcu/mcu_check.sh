@@ -21,7 +21,7 @@ CFLAGS="$ARCH -std=c11 -Os -g0 -ffunction-sections -fdata-sections -Wall -Wextra
 # kernels/opt: only opt_install.c (top level), which installs nothing on Cortex-M but is what
 # kernels/ref/dispatch.c calls; the x86/ and arm/ (NEON) subfolders are not for M-profile.
 # -DECL_NO_TLS: proposed switch for interp.c's __thread planner scratch (see the TLS check).
-AREAS="core train replay learn state tflite kernels/ref kernels/opt"
+AREAS="core train replay learn state tflite tflite/ops kernels/ref kernels/opt"
 
 # 1. compile every library source (a compile error or warning here is a portability bug)
 objs=()

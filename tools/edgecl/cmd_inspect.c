@@ -30,7 +30,7 @@ static const char *dtype_name(int32_t t) {
     }
 }
 
-/* An operator's name: builtin or custom name, or "unknown op 201" for a code beyond the
+/* An operator's name: builtin or custom name, or "unknown op 250" for a code beyond the
  * library's table of names (a newer schema), which ecl_model_op_info() calls "UNKNOWN". */
 static const char *op_name(const struct ecl_op_info *oi, char *buf, size_t cap) {
     if (oi->builtin != 32 && !strcmp(oi->name, "UNKNOWN") &&

@@ -72,7 +72,11 @@ void ecl_ref_avgpool_i8(const struct ecl_kctx *kc, const struct ecl_pool_params 
                         for (int kx = kx0; kx < kx1; kx++, cnt++)
                             s += in[(((size_t)n * is.h + y0 + ky) * is.w + x0 + kx) * is.c + c];
                     int32_t v = 0;
-                    if (cnt) v = s > 0 ? (s + cnt / 2) / cnt : (s - cnt / 2) / cnt;
+                    if (cnt && p->half_up) /* floor((s + cnt/2) / cnt) */
+                        v = s >= -(cnt / 2) ? (s + cnt / 2) / cnt
+                                            : -((-(s + cnt / 2) + cnt - 1) / cnt);
+                    else if (cnt)
+                        v = s > 0 ? (s + cnt / 2) / cnt : (s - cnt / 2) / cnt;
                     out[(((size_t)n * os.h + y) * os.w + x) * os.c + c] =
                         (int8_t)clampi(v, p->act_min_q, p->act_max_q);
                 }
