@@ -168,17 +168,42 @@ void tb_io(struct tb *b, int input, int output) {
     b->output = output;
 }
 
+int tb_op_multi(struct tb *b, int builtin, int n_in, const int *in, int n_out, const int *out,
+                int opt_type, const struct tb_opt *opt, int n_opt) {
+    int k = tb_op(b, builtin, n_in, in, out[0], opt_type, opt, n_opt);
+    b->op[k].n_out = n_out;
+    memcpy(b->op[k].outs, out, sizeof(int) * (size_t)n_out);
+    return k;
+}
+
+void tb_opt_vec(struct tb *b, int op, int idx, const int32_t *v, int n) {
+    struct tb_op *o = &b->op[op];
+    o->vec_idx[o->n_vec] = idx;
+    o->vec_len[o->n_vec] = n;
+    o->vec[o->n_vec++] = v;
+}
+
+void tb_io_multi(struct tb *b, int n_in, const int *in, int n_out, const int *out) {
+    b->n_inputs = n_in;
+    b->n_outputs = n_out;
+    memcpy(b->inputs, in, sizeof(int) * (size_t)n_in);
+    memcpy(b->outputs, out, sizeof(int) * (size_t)n_out);
+}
+
 uint8_t *tb_finish(struct tb *b, size_t *len) {
     struct w w = {0};
     w_u32(&w, 0);
     w_bytes(&w, "TFL3", 4);
-    /* opcodes: one per distinct builtin, in first-use order */
-    int codes[TB_MAX], nc = 0, opc[TB_MAX];
+    /* opcodes: one per distinct (builtin, version), in first-use order */
+    int codes[TB_MAX], vers[TB_MAX], nc = 0, opc[TB_MAX];
     for (int i = 0; i < b->nop; i++) {
-        int k;
-        for (k = 0; k < nc && codes[k] != b->op[i].builtin; k++) {
+        int k, v = b->op[i].version ? b->op[i].version : 1;
+        for (k = 0; k < nc && (codes[k] != b->op[i].builtin || vers[k] != v); k++) {
         }
-        if (k == nc) codes[nc++] = b->op[i].builtin;
+        if (k == nc) {
+            codes[nc] = b->op[i].builtin;
+            vers[nc++] = v;
+        }
         opc[i] = k;
     }
     struct fld mf[4] = {{0, 4, 0, 3, 0}, {1, 4, 1, 0, 0}, {2, 4, 1, 0, 0}, {4, 4, 1, 0, 0}};
@@ -189,7 +214,7 @@ uint8_t *tb_finish(struct tb *b, size_t *len) {
     patch(&w, mf[1].pos, cv - 4);
     for (int k = 0; k < nc; k++) {
         int dep = codes[k] < 127 ? codes[k] : 127;
-        struct fld f[3] = {{0, 1, 0, dep, 0}, {2, 4, 0, 1, 0}, {3, 4, 0, codes[k], 0}};
+        struct fld f[3] = {{0, 1, 0, dep, 0}, {2, 4, 0, vers[k], 0}, {3, 4, 0, codes[k], 0}};
         size_t t = w_table(&w, f, b->use_deprecated_only ? 2 : 3);
         patch(&w, cv + 4 * (size_t)k, t);
     }
@@ -220,9 +245,15 @@ uint8_t *tb_finish(struct tb *b, size_t *len) {
             patch(&w, q[1].pos, w_vec(&w, t->zps, (uint32_t)t->n_scales, 8, 8));
         }
     }
-    int32_t io[2] = {b->input, b->output};
-    patch(&w, sf[1].pos, w_vec(&w, &io[0], 1, 4, 4));
-    patch(&w, sf[2].pos, w_vec(&w, &io[1], 1, 4, 4));
+    int32_t io[2] = {b->input, b->output}, ios[64];
+    int nio = b->n_inputs ? b->n_inputs : 1;
+    for (int k = 0; k < nio; k++)
+        ios[k] = b->n_inputs ? b->inputs[k] : io[0];
+    patch(&w, sf[1].pos, w_vec(&w, ios, (uint32_t)nio, 4, 4));
+    nio = b->n_outputs ? b->n_outputs : 1;
+    for (int k = 0; k < nio; k++)
+        ios[k] = b->n_outputs ? b->outputs[k] : io[1];
+    patch(&w, sf[2].pos, w_vec(&w, ios, (uint32_t)nio, 4, 4));
     size_t ov = w_refvec(&w, b->nop);
     patch(&w, sf[3].pos, ov - 4);
     for (int i = 0; i < b->nop; i++) {
@@ -234,13 +265,16 @@ uint8_t *tb_finish(struct tb *b, size_t *len) {
                            {4, 4, 1, 0, 0}};
         size_t ot = w_table(&w, f, o->opt_type ? 5 : 3);
         patch(&w, ov + 4 * (size_t)i, ot);
-        int32_t ins[16], out = o->out;
+        int32_t ins[64], outs[64];
+        int n_out = o->n_out ? o->n_out : 1;
         for (int k = 0; k < o->n_in; k++)
             ins[k] = o->in[k];
+        for (int k = 0; k < n_out; k++)
+            outs[k] = o->n_out ? o->outs[k] : o->out;
         patch(&w, f[1].pos, w_vec(&w, ins, (uint32_t)o->n_in, 4, 4));
-        patch(&w, f[2].pos, w_vec(&w, &out, 1, 4, 4));
+        patch(&w, f[2].pos, w_vec(&w, outs, (uint32_t)n_out, 4, 4));
         if (o->opt_type) {
-            struct fld of[8];
+            struct fld of[12];
             for (int k = 0; k < o->n_opt; k++) {
                 of[k].idx = o->opt[k].idx;
                 of[k].size = o->opt[k].size;
@@ -248,7 +282,17 @@ uint8_t *tb_finish(struct tb *b, size_t *len) {
                 of[k].v = o->opt[k].size == 1 ? (int64_t)(uint8_t)o->opt[k].v
                                               : (int64_t)(uint32_t)o->opt[k].v;
             }
-            patch(&w, f[4].pos, w_table(&w, of, o->n_opt));
+            for (int k = 0; k < o->n_vec; k++) {
+                struct fld *v = &of[o->n_opt + k];
+                v->idx = o->vec_idx[k];
+                v->size = 4;
+                v->ref = 1;
+                v->v = 0;
+            }
+            patch(&w, f[4].pos, w_table(&w, of, o->n_opt + o->n_vec));
+            for (int k = 0; k < o->n_vec; k++)
+                patch(&w, of[o->n_opt + k].pos,
+                      w_vec(&w, o->vec[k], (uint32_t)o->vec_len[k], 4, 4));
         }
     }
     /* buffers */

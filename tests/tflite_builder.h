@@ -19,12 +19,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { TB_F32 = 0, TB_F16 = 1, TB_I32 = 2, TB_I64 = 4, TB_I8 = 9 };
+enum {
+    TB_F32 = 0,
+    TB_F16 = 1,
+    TB_I32 = 2,
+    TB_U8 = 3,
+    TB_I64 = 4,
+    TB_BOOL = 6,
+    TB_I16 = 7,
+    TB_I8 = 9
+};
 
 #define TB_MAX 256
 
 /* One scalar field of an options table: field index, size in bytes (1, 4), value. For a float
- * field put its bits in v via tb_f32bits(). */
+ * field put its bits in v via tb_f32bits(). [int] vector fields: tb_opt_vec(). */
 struct tb_opt {
     int idx, size;
     int32_t v;
@@ -43,9 +52,12 @@ struct tb_tensor {
 };
 
 struct tb_op {
-    int builtin, n_in, out, opt_type, n_opt;
-    int in[16];
+    int builtin, n_in, out, opt_type, n_opt, version;
+    int in[64];
+    int n_out, outs[64]; /* n_out 0: the single output `out` */
     struct tb_opt opt[8];
+    int n_vec, vec_idx[4], vec_len[4];
+    const int32_t *vec[4];
 };
 
 struct tb {
@@ -57,6 +69,7 @@ struct tb {
     size_t buf_len[TB_MAX];
     int nbuf;
     int input, output;
+    int n_inputs, inputs[64], n_outputs, outputs[64]; /* tb_io_multi; 0: input/output */
     int use_deprecated_only; /* write opcodes only as deprecated_builtin_code */
 };
 
@@ -70,6 +83,14 @@ void tb_quant(struct tb *b, int tensor, int n, const float *scales, const int64_
 int tb_op(struct tb *b, int builtin, int n_in, const int *in, int out, int opt_type,
           const struct tb_opt *opt, int n_opt);
 void tb_io(struct tb *b, int input, int output);
+/* An op with several outputs; its version (0: 1) in b->op[returned index].version. */
+int tb_op_multi(struct tb *b, int builtin, int n_in, const int *in, int n_out, const int *out,
+                int opt_type, const struct tb_opt *opt, int n_opt);
+/* An [int] vector field of op k's options table (e.g. SqueezeOptions.squeeze_dims); the op must
+ * have an options type. v must live until tb_finish. */
+void tb_opt_vec(struct tb *b, int op, int idx, const int32_t *v, int n);
+/* Several subgraph inputs and outputs. */
+void tb_io_multi(struct tb *b, int n_in, const int *in, int n_out, const int *out);
 uint8_t *tb_finish(struct tb *b, size_t *len);
 
 /* The 9-op float chain shared by test_tflite_ops and the fuzz seeds:
