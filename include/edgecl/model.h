@@ -127,6 +127,13 @@ enum ecl_status ecl_model_op_info(const struct ecl_model *m, int32_t index, stru
 enum ecl_status ecl_model_find_tensor(const struct ecl_model *m, const char *name, int32_t *index);
 int32_t ecl_model_input(const struct ecl_model *m);  /* first subgraph input, -1 if none */
 int32_t ecl_model_output(const struct ecl_model *m); /* first subgraph output, -1 if none */
+/* The input normalisation of the model's TFLite metadata (NormalizationOptions of input 0:
+ * real = (pixel - mean[c]) / std[c]). ECL_ENOTFOUND: the model has none. */
+enum ecl_status ecl_model_input_norm(const struct ecl_model *m, float mean[3], float std[3]);
+/* The embedding of a classifier: the input of its final classifier layer (FULLY_CONNECTED, or
+ * a 1x1 CONV_2D over a 1x1 map), reached from output 0 through SOFTMAX, RESHAPE, SQUEEZE,
+ * (DE)QUANTIZE. ECL_ENOTFOUND for a model without one (a backbone cut, a segmenter). */
+enum ecl_status ecl_model_embedding(const struct ecl_model *m, int32_t *tensor);
 /* "CONV_2D", ... for a BuiltinOperator code; "UNKNOWN" if out of range (errors and `edgecl
  * inspect` then show the number: "unknown op 201"). */
 const char *ecl_builtin_name(int32_t code);

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fe.h"
 #include <pthread.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,13 @@ struct fe {
     int pool;
     uint32_t dim;
     float *in_buf, *out_buf;
+    uint8_t *in_bytes;
+    int in_type;    /* declared type of the input */
+    float in_scale; /* quantised inputs */
+    int32_t in_zp;
+    int norm;        /* normalise (float, or quantised with has_norm) */
+    float mean, std; /* value = (pixel - mean) / std */
+    char cut_name[256], desc[128];
     struct pool *tp;
 };
 
@@ -118,8 +126,57 @@ static void pool_free(struct pool *p) {
 
 /* ------------------------------------------------------------------ API */
 struct fe_opts fe_default_opts(void) {
-    struct fe_opts o = {NULL, 1, 0, 1};
+    struct fe_opts o = {NULL, 1, 0, 1, 0, 0.0f, 1.0f};
     return o;
+}
+
+/* The cut tensor for opts.cut (see fe.h); -1: the model's output. */
+static enum ecl_status resolve_cut(const struct ecl_model *m, const char *cut, int32_t *t) {
+    *t = -1;
+    if (!cut) return ECL_OK;
+    if (!strcmp(cut, FE_CUT_DEFAULT)) {
+        if (ecl_model_find_tensor(m, FE_DEFAULT_CUT, t) == ECL_OK) return ECL_OK;
+        cut = FE_CUT_AUTO;
+    }
+    if (!strcmp(cut, FE_CUT_AUTO)) {
+        if (ecl_model_embedding(m, t) != ECL_OK) *t = -1;
+        return ECL_OK;
+    }
+    return ecl_model_find_tensor(m, cut, t);
+}
+
+/* How images become the input tensor (fe.h, fe_opts.has_norm). */
+static void choose_preprocess(struct fe *fe, const struct fe_opts *o) {
+    struct ecl_tensor_info ti;
+    float mean[3], sd[3];
+    ecl_interp_input_info(fe->it, 0, &ti);
+    fe->in_type = ti.type;
+    fe->in_scale = ti.n_scales ? ti.scale : 1.0f;
+    fe->in_zp = ti.zero_point;
+    const char *src = "given";
+    if (o->has_norm) {
+        fe->mean = o->mean;
+        fe->std = o->std;
+    } else if (ecl_model_input_norm(&fe->m, mean, sd) == ECL_OK) {
+        fe->mean = mean[0];
+        fe->std = sd[0];
+        src = "from the model's metadata";
+    } else {
+        int32_t t;
+        int own = ecl_model_find_tensor(&fe->m, FE_DEFAULT_CUT, &t) == ECL_OK;
+        fe->mean = own ? 0.0f : 127.5f;
+        fe->std = own ? 255.0f : 127.5f;
+        src = own ? "edgecl's MobileNetV2" : "default";
+    }
+    fe->norm = ti.type == ECL_DT_FLOAT32 || o->has_norm;
+    const char *tn = ti.type == ECL_DT_UINT8  ? "uint8"
+                     : ti.type == ECL_DT_INT8 ? "int8"
+                                              : "float32";
+    if (!fe->norm)
+        snprintf(fe->desc, sizeof fe->desc, "%s pixels%s", tn,
+                 ti.type == ECL_DT_INT8 ? " - 128" : "");
+    else
+        snprintf(fe->desc, sizeof fe->desc, "%s (x - %g) / %g (%s)", tn, fe->mean, fe->std, src);
 }
 
 const char *fe_default_model_path(void) {
@@ -168,7 +225,7 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
         goto fail;
     }
     int32_t cut = -1;
-    if (opts.cut && (st = ecl_model_find_tensor(&fe->m, opts.cut, &cut))) {
+    if ((st = resolve_cut(&fe->m, opts.cut, &cut))) {
         snprintf(err, errlen, "%s: no tensor named '%s' (see `edgecl inspect`)", tflite_path,
                  opts.cut);
         goto fail;
@@ -209,13 +266,24 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
     fe->in_h = d[1];
     fe->in_w = d[2];
     fe->in_c = d[3];
+    choose_preprocess(fe, &opts);
+    if (fe->in_type != ECL_DT_FLOAT32 && fe->in_type != ECL_DT_UINT8 &&
+        fe->in_type != ECL_DT_INT8) {
+        snprintf(err, errlen, "%s: model input must be float32, uint8 or int8", tflite_path);
+        st = ECL_EUNSUPPORTED;
+        goto fail;
+    }
+    struct ecl_tensor_info cti;
+    ecl_interp_output_info(fe->it, 0, &cti);
+    snprintf(fe->cut_name, sizeof fe->cut_name, "%s", cti.name);
     ecl_interp_output_dims(fe->it, fe->out_dims);
     fe->out_ndims = ecl_interp_output_ndims(fe->it);
     fe->pool = opts.pool && fe->out_ndims == 4;
     fe->dim = fe->pool ? (uint32_t)fe->out_dims[3] : (uint32_t)ecl_interp_output_count(fe->it);
     fe->in_buf = malloc(ecl_interp_input_count(fe->it) * sizeof(float));
+    fe->in_bytes = malloc(ecl_interp_input_count(fe->it));
     fe->out_buf = malloc(ecl_interp_output_count(fe->it) * sizeof(float));
-    if (!fe->in_buf || !fe->out_buf) {
+    if (!fe->in_buf || !fe->out_buf || !fe->in_bytes) {
         snprintf(err, errlen, "out of memory");
         st = ECL_ENOMEM;
         goto fail;
@@ -240,8 +308,16 @@ size_t fe_arena_bytes(const struct fe *fe) {
     return fe->arena_bytes;
 }
 
+const char *fe_cut_name(const struct fe *fe) {
+    return fe->cut_name;
+}
+
+const char *fe_preprocess_desc(const struct fe *fe) {
+    return fe->desc;
+}
+
 /* Bilinear resize with half-pixel centres (TF's resize_bilinear with half_pixel_centers, as
- * Keras/TF.js preprocessing uses), output RGB/255. */
+ * Keras/TF.js preprocessing uses), output pixel values 0..255. */
 static void resize_bilinear(const uint8_t *rgb, int w, int h, float *dst, int ow, int oh) {
     float sx = (float)w / ow, sy = (float)h / oh;
     for (int y = 0; y < oh; y++) {
@@ -260,7 +336,7 @@ static void resize_bilinear(const uint8_t *rgb, int w, int h, float *dst, int ow
                 float cc = rgb[((size_t)y1 * w + x0) * 3 + c],
                       d = rgb[((size_t)y1 * w + x1) * 3 + c];
                 float top = a + (b - a) * wx, bot = cc + (d - cc) * wx;
-                dst[((size_t)y * ow + x) * 3 + c] = (top + (bot - top) * wy) / 255.0f;
+                dst[((size_t)y * ow + x) * 3 + c] = top + (bot - top) * wy;
             }
         }
     }
@@ -269,7 +345,27 @@ static void resize_bilinear(const uint8_t *rgb, int w, int h, float *dst, int ow
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent) {
     if (!fe || !rgb || !latent || w <= 0 || h <= 0) return ECL_EINVAL;
     resize_bilinear(rgb, w, h, fe->in_buf, fe->in_w, fe->in_h);
-    enum ecl_status st = ecl_interp_run(fe->it, fe->in_buf, fe->pool ? fe->out_buf : latent);
+    size_t n = (size_t)fe->in_w * fe->in_h * 3;
+    enum ecl_status st;
+    if (fe->in_type == ECL_DT_FLOAT32) {
+        for (size_t i = 0; i < n; i++)
+            fe->in_buf[i] = (fe->in_buf[i] - fe->mean) / fe->std;
+        st = ecl_interp_set_input(fe->it, 0, fe->in_buf, n * sizeof(float));
+    } else {
+        int u8 = fe->in_type == ECL_DT_UINT8, lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+        for (size_t i = 0; i < n; i++) {
+            float q = fe->norm ? roundf((fe->in_buf[i] - fe->mean) / fe->std / fe->in_scale) +
+                                     (float)fe->in_zp
+                               : roundf(fe->in_buf[i]) + (u8 ? 0.0f : -128.0f);
+            int v = !(q >= (float)lo) ? lo : (q > (float)hi ? hi : (int)q);
+            fe->in_bytes[i] = (uint8_t)(u8 ? v : (uint8_t)(int8_t)v);
+        }
+        st = ecl_interp_set_input(fe->it, 0, fe->in_bytes, n);
+    }
+    if (st == ECL_OK) st = ecl_interp_invoke(fe->it);
+    if (st == ECL_OK)
+        st = ecl_interp_get_output_f32(fe->it, 0, fe->pool ? fe->out_buf : latent,
+                                       ecl_interp_output_count(fe->it));
     if (st) return st;
     if (fe->pool) {
         int32_t hw = fe->out_dims[1] * fe->out_dims[2], c = fe->out_dims[3];
@@ -289,6 +385,7 @@ void fe_close(struct fe *fe) {
     free(fe->arena);
     free(fe->file);
     free(fe->in_buf);
+    free(fe->in_bytes);
     free(fe->out_buf);
     free(fe);
 }

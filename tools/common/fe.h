@@ -19,10 +19,21 @@
 #include "edgecl/status.h"
 
 struct fe_opts {
-    const char *cut; /* tensor name of the cut layer; NULL = model output */
-    int threads;     /* 1 or more */
-    int force_ref;   /* 1: reference kernels only */
-    int pool;        /* 1: global-average-pool a 4-D cut tensor to its channels (default 1) */
+    /* tensor name of the cut layer; NULL = the model's output; FE_CUT_AUTO = the embedding of
+     * a classifier (the input of its final classifier layer; the output if it has none);
+     * FE_CUT_DEFAULT = FE_DEFAULT_CUT in edgecl's own models (which have that tensor), else
+     * FE_CUT_AUTO */
+    const char *cut;
+    int threads;   /* 1 or more */
+    int force_ref; /* 1: reference kernels only */
+    int pool;      /* 1: global-average-pool a 4-D cut tensor to its channels (default 1) */
+    /* Input normalisation for float models: value = (pixel - mean) / std. has_norm 0: from the
+     * model's TFLite metadata, else mean 0 / std 255 for edgecl's own models and 127.5 / 127.5
+     * (MobileNet's [-1, 1]) for others. uint8/int8 models take the pixels as they are (int8:
+     * pixel - 128) unless has_norm is set (then normalised and quantised with the input's
+     * scale and zero point). */
+    int has_norm;
+    float mean, std;
 };
 
 struct fe;
@@ -34,6 +45,10 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
 uint32_t fe_dim(const struct fe *fe); /* latent size after optional pooling */
 void fe_input_size(const struct fe *fe, int *w, int *h);
 size_t fe_arena_bytes(const struct fe *fe);
+/* The resolved cut tensor's name and how images are prepared ("uint8 pixels", "float32
+ * (x - 127.5) / 127.5 from the model's metadata", ...), for reports. */
+const char *fe_cut_name(const struct fe *fe);
+const char *fe_preprocess_desc(const struct fe *fe);
 /* rgb: w*h*3 bytes, row-major. Resized (bilinear) to the model input. */
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent);
 void fe_close(struct fe *fe);
@@ -48,7 +63,13 @@ enum ecl_status fe_read_model_file(const char *path, void **buf, size_t *len, ch
  * (the build tree's source checkout); /usr/local/share/edgecl/models/mobilenet_v2.tflite (where
  * setup.sh installs it); ./models/mobilenet_v2.tflite. Returns the last one if none exists. */
 const char *fe_default_model_path(void);
-/* Default cut layer for generic features. */
+/* Default cut layer for generic features of edgecl's own MobileNetV2. */
 #define FE_DEFAULT_CUT "block_13_expand_relu"
+#define FE_CUT_AUTO "auto"
+#define FE_CUT_DEFAULT "default"
+/* How --cut's default reads in --help. */
+#define FE_CUT_HELP                                                                                \
+    FE_DEFAULT_CUT " in edgecl's MobileNetV2, else 'auto' = the input of a classifier's last "     \
+                   "layer"
 
 #endif

@@ -230,6 +230,17 @@ function quantTable(q) {
                       [6, 'i32', q.axis || 0]] };
 }
 
+// A ModelMetadata flatbuffer (metadata_schema.fbs, identifier M001) with one subgraph whose
+// input 0 has a NormalizationOptions process unit: real input = (pixel - mean) / std.
+function tfliteMetadata(name, { mean, std }) {
+    const norm = { fields: [[0, 'vec_f32', Float32Array.from(mean)], [1, 'vec_f32', Float32Array.from(std)]] };
+    const unit = { fields: [[0, 'u8', 1 /* NormalizationOptions */], [1, 'table', norm]] };
+    const input = { fields: [[0, 'string', 'image'], [4, 'vec_table', [unit]]] };
+    const sub = { fields: [[2, 'vec_table', [input]]] };
+    const meta = { fields: [[0, 'string', name], [3, 'vec_table', [sub]], [7, 'string', '1.0.0']] };
+    return serialize(meta, 'M001');
+}
+
 export function writeTflite(g, opts = {}) {
     const names = [...g.tensors.keys()];
     const index = new Map(names.map((n, i) => [n, i]));
@@ -280,5 +291,10 @@ export function writeTflite(g, opts = {}) {
         [3, 'string', opts.description || 'edgecl converter'],
         [4, 'vec_table', buffers],
     ] };
+    if (opts.normalization) { // TFLite metadata: the input's mean/std, as TF Hub models carry it
+        buffers.push({ fields: [[0, 'vec_u8', tfliteMetadata(opts.name || 'main', opts.normalization)]] });
+        model.fields.push([6, 'vec_table', [{ fields: [[0, 'string', 'TFLITE_METADATA'],
+                                                       [1, 'u32', buffers.length - 1]] }]]);
+    }
     return serialize(model, 'TFL3');
 }

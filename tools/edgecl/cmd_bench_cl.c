@@ -98,7 +98,7 @@ static void usage(FILE *f) {
         "                      (a shadow buffer with the same policy fed the same batches)\n"
         "  -q, --quiet         no per-batch progress\n"
         "\n",
-        JOINT_AUTO_MAX_BATCHES, fe_default_model_path(), FE_DEFAULT_CUT);
+        JOINT_AUTO_MAX_BATCHES, fe_default_model_path(), FE_CUT_HELP);
     cli_learner_opts_help(f, CLI_HELP_KIND | CLI_HELP_MAX_CLASSES | CLI_HELP_SEED |
                                  CLI_HELP_REPLAY_MEM);
     fprintf(f, "\nexample:\n"
@@ -773,7 +773,7 @@ int cmd_bench_cl(int argc, char **argv) {
     o.c50_test_stride = 20;
     o.joint_samples = 3000;
     o.model = fe_default_model_path();
-    o.cut = FE_DEFAULT_CUT;
+    o.cut = FE_CUT_DEFAULT;
     char learners_buf[256] = "all", buffers_buf[256] = "1500", policies_buf[128] = "random",
          storages_buf[64] = "f32";
     struct cli_learner_opts lo = cli_learner_opts_default();
@@ -987,6 +987,9 @@ int cmd_bench_cl(int argc, char **argv) {
         fprintf(stderr, "bench-cl: %s\n", err);
         return 1;
     }
+    static char cut_buf[256]; /* the resolved cut ("default"/"auto" -> its tensor) */
+    snprintf(cut_buf, sizeof cut_buf, "%s", fe_cut_name(fe));
+    o.cut = cut_buf;
     uint32_t dim = fe_dim(fe);
     size_t arena = fe_arena_bytes(fe);
     int iw, ih;

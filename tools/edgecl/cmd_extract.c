@@ -103,18 +103,19 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: edgecl extract [--model M.tflite] [--cut T] --out F.ecf [options]\n"
             "                      <image...> | <DIR with one subfolder per class>\n"
-            "  Runs the backbone to tensor T (default %s; 'output' = model output) and writes\n"
-            "  one latent vector per image (.csv output if F ends in .csv).\n"
+            "  Runs the backbone to tensor T (default %s;\n"
+            "  'output' = model output) and writes one latent vector per image (.csv output if F "
+            "ends in .csv).\n"
             "  --threads N   kernel threads (default 1)    --no-pool  keep the 4-D tensor\n"
             "  --ref         reference kernels only        --label N  label for loose images\n"
             "  --quiet       no progress bar\n"
             "  Class folders: each subfolder of DIR is a class (sorted by name, labels 0..);\n"
             "  a subfolder without images is skipped with a warning and gets no label.\n",
-            FE_DEFAULT_CUT);
+            FE_CUT_HELP);
 }
 
 int cmd_extract(int argc, char **argv) {
-    const char *model = NULL, *cut = FE_DEFAULT_CUT, *outp = NULL, *v;
+    const char *model = NULL, *cut = FE_CUT_DEFAULT, *outp = NULL, *v;
     uint32_t threads = 1;
     int pool = 1, ref = 0, quiet = 0;
     int32_t loose_label = -1;

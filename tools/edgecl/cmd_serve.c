@@ -36,7 +36,7 @@ static void usage(FILE *f, int demo) {
             "  --max-classes N  most classes (default 16)\n"
             "  --verbose        log every request\n"
             "The API is described in docs/demo.md.\n",
-            fe_default_model_path(), FE_DEFAULT_CUT);
+            fe_default_model_path(), FE_CUT_HELP);
 }
 
 static enum ecl_status fx_extract(void *ctx, const uint8_t *rgb, int w, int h, float *latent) {
@@ -58,7 +58,7 @@ static int mkdir_p(const char *dir) {
 int serve_cli(int argc, char **argv, int demo) {
     const char *prog = demo ? "edgecl demo" : "edgecl serve";
     struct serve_opts o = serve_default_opts();
-    const char *model = NULL, *cut = FE_DEFAULT_CUT;
+    const char *model = NULL, *cut = FE_CUT_DEFAULT;
     int threads = 1;
     char state_buf[4096];
     for (int i = 1; i < argc; i++) {
@@ -169,7 +169,8 @@ int serve_cli(int argc, char **argv, int demo) {
     }
     char desc[600];
     const char *base = strrchr(model, '/');
-    snprintf(desc, sizeof desc, "%s @ %s (%u-d)", base ? base + 1 : model, cut, fe_dim(fe));
+    snprintf(desc, sizeof desc, "%s @ %s (%u-d)", base ? base + 1 : model, fe_cut_name(fe),
+             fe_dim(fe));
     struct serve_extractor fx = {fe, fe_dim(fe), fx_extract, desc};
 
     struct serve *s;
