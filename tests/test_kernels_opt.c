@@ -425,6 +425,9 @@ static int8_t *rbuf_i8(size_t n, int lo, int hi) {
  * of their outputs at the lower bound; the tests check that most outputs are not clamped. */
 static void q_params(struct ecl_conv_params *p, int oc, int K, int32_t *mult, int32_t *shift) {
     p->in_zp = rint_(-128, 127);
+    /* a third of the cases a uint8 model's filter zero point, lowered (uint8 zp - 128: real
+     * models' filter zero points are 90..170) */
+    p->w_zp = rnd() % 3 == 0 ? rint_(-40, 40) : 0;
     p->out_zp = rint_(-128, 127);
     switch (rnd() % 4) {
     case 0:

@@ -149,8 +149,9 @@ static inline __m256i ld8_i32(const int8_t *s) {
  * pair of k the 16 channels' (w[k], w[k+1]) int16 pairs: wp[((blk * K2 + kp) * 16 + ch) * 2 + e]
  * = w[16 blk + ch][2 kp + e], zero past Cout and K. One _mm256_madd_epi16 of a broadcast
  * activation pair (a[2kp], a[2kp+1]) with the first (second) 8 channels' pairs then gives 8 exact
- * int32 partial sums a[2kp] w[.][2kp] + a[2kp+1] w[.][2kp+1] (|.| <= 2 * 255 * 128), in channel
- * order: no horizontal reduction, and the tile's accumulators go straight to requantisation. */
+ * int32 partial sums a[2kp] w[.][2kp] + a[2kp+1] w[.][2kp+1] (|.| <= 2 * 255 * 255; w is w - w_zp),
+ * in channel order: no horizontal reduction, and the tile's accumulators go straight to
+ * requantisation. */
 #define Q_MR 6
 #define Q_MAX_KP 2048 /* A tile on the stack: MR * Kp int16 = 24 KiB */
 
@@ -167,10 +168,9 @@ struct qconv_job {
 static int qconv_fast_ok(const struct ecl_conv_params *p, struct ecl_shape4 is,
                          struct ecl_shape4 ws, struct ecl_shape4 os) {
     int64_t K = (int64_t)ws.h * ws.w * ws.c;
-    return p->w_zp == 0 && is.c == ws.c && ws.n == os.c && is.n == os.n && K > 0 &&
-           (K + 1) / 2 * 2 <= Q_MAX_KP && p->in_zp >= -128 && p->in_zp <= 127 && p->stride_h >= 1 &&
-           p->stride_w >= 1 && p->dil_h >= 1 && p->dil_w >= 1 && os.n > 0 && os.h > 0 && os.w > 0 &&
-           os.c > 0;
+    return is.c == ws.c && ws.n == os.c && is.n == os.n && K > 0 && (K + 1) / 2 * 2 <= Q_MAX_KP &&
+           p->in_zp >= -128 && p->in_zp <= 127 && p->stride_h >= 1 && p->stride_w >= 1 &&
+           p->dil_h >= 1 && p->dil_w >= 1 && os.n > 0 && os.h > 0 && os.w > 0 && os.c > 0;
 }
 
 static size_t qconv_pack_bytes(struct ecl_shape4 ws) {
@@ -206,7 +206,8 @@ static inline void transpose8x8_epi32(__m256i r[8]) {
  * int32 (k pairs), transposed to the pair-major layout; the rest element by element. */
 static void qconv_pack(void *ctx, int begin, int end) {
     const struct qconv_job *j = ctx;
-    const int K = j->K, K2 = j->K2, Cout = j->os.c;
+    const int K = j->K, K2 = j->K2, Cout = j->os.c, zw = j->p->w_zp;
+    const __m256i wzp = _mm256_set1_epi16((int16_t)zw);
     for (int blk = begin; blk < end; blk++) {
         int16_t *d = j->wp + (size_t)blk * K2 * 32;
         for (int h = 0; h < 2; h++) {
@@ -215,8 +216,10 @@ static void qconv_pack(void *ctx, int begin, int end) {
                 for (; k0 + 16 <= K; k0 += 16) {
                     __m256i r[8];
                     for (int c = 0; c < 8; c++)
-                        r[c] = _mm256_cvtepi8_epi16(
-                            _mm_loadu_si128((const __m128i *)(j->w + (size_t)(o0 + c) * K + k0)));
+                        r[c] = _mm256_sub_epi16(
+                            _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                (const __m128i *)(j->w + (size_t)(o0 + c) * K + k0))),
+                            wzp);
                     transpose8x8_epi32(r);
                     for (int q = 0; q < 8; q++)
                         _mm256_storeu_si256(
@@ -227,8 +230,9 @@ static void qconv_pack(void *ctx, int begin, int end) {
                 const int8_t *src = j->w + (size_t)o * K;
                 for (int kp = k0 / 2; kp < K2; kp++) {
                     int k = 2 * kp;
-                    d[((size_t)kp * 16 + ch) * 2] = o < Cout ? src[k] : 0;
-                    d[((size_t)kp * 16 + ch) * 2 + 1] = o < Cout && k + 1 < K ? src[k + 1] : 0;
+                    d[((size_t)kp * 16 + ch) * 2] = (int16_t)(o < Cout ? src[k] - zw : 0);
+                    d[((size_t)kp * 16 + ch) * 2 + 1] =
+                        (int16_t)(o < Cout && k + 1 < K ? src[k + 1] - zw : 0);
                 }
             }
         }
@@ -429,7 +433,7 @@ static inline int8_t qdw_scalar(const struct qdw_job *j, const int8_t *inb, int 
             int ix = ix0 + kx;
             if (ix < 0 || ix >= is.w) continue;
             acc += ((int32_t)inb[((size_t)iy * is.w + ix) * is.c + c] - p->in_zp) *
-                   (int32_t)j->w[((size_t)ky * ws.w + kx) * ws.c + c];
+                   ((int32_t)j->w[((size_t)ky * ws.w + kx) * ws.c + c] - p->w_zp);
         }
     }
     return (int8_t)ecl_requant_out(acc, p->out_mult[c], p->out_shift[c], p->out_zp, p->act_min_q,
@@ -439,12 +443,13 @@ static inline int8_t qdw_scalar(const struct qdw_job *j, const int8_t *inb, int 
 /* 3x3 depthwise, 16 channels c..c+15, output rows [begin, end): pairs of taps interleaved as
  * int16 (_mm256_unpack{lo,hi}_epi16) and multiplied-added against the same interleaving of
  * the weights, so one _mm256_madd_epi16 does 2 taps x 8 channels (products of int8 values:
- * |pair sum| <= 2^15). The lanes come out as channels {0-3, 8-11} and {4-7, 12-15}; bias and
- * requantisation parameters are permuted the same way, and _mm256_packs_epi32 of the two
- * halves puts the channels back in order. The input zero point is folded into the bias:
- * sum (in - zp) w = sum in w - zp sum w; taps outside the image (border pixels) read a vector
- * of in_zp instead, which contributes (zp - zp) w = 0 like the reference's skipped tap.
- * Channel blocks are the outer loop so that the setup is paid once per block and task. */
+ * w - w_zp within +-255: |pair sum| <= 2 * 128 * 255). The lanes come out as channels {0-3, 8-11}
+ * and {4-7, 12-15}; bias and requantisation parameters are permuted the same way, and
+ * _mm256_packs_epi32 of the two halves puts the channels back in order. The input zero point is
+ * folded into the bias: sum (in - zp) w = sum in w - zp sum w; taps outside the image (border
+ * pixels) read a vector of in_zp instead, which contributes (zp - zp) w = 0 like the reference's
+ * skipped tap. Channel blocks are the outer loop so that the setup is paid once per block and task.
+ */
 static void qdw_block16(const struct qdw_job *j, int c, int begin, int end, int x_lo, int x_hi,
                         const struct rqo *ro) {
     const struct ecl_conv_params *p = j->p;
@@ -458,12 +463,15 @@ static void qdw_block16(const struct qdw_job *j, int c, int begin, int end, int 
     int8_t zpb[16];
     memset(zpb, (int8_t)p->in_zp, sizeof zpb);
     __m256i wl[5], wh[5], flo = z, fhi = z;
+    const __m256i wzp = _mm256_set1_epi16((int16_t)p->w_zp);
     for (int q = 0; q < 5; q++) {
         const int8_t *wp = j->w + c;
-        __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wp + 2 * q * C)));
-        __m256i w1 =
-            q < 4 ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wp + (2 * q + 1) * C)))
-                  : z;
+        __m256i w0 = _mm256_sub_epi16(
+            _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wp + 2 * q * C))), wzp);
+        __m256i w1 = q < 4 ? _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                                  (const __m128i *)(wp + (2 * q + 1) * C))),
+                                              wzp)
+                           : z;
         wl[q] = _mm256_unpacklo_epi16(w0, w1);
         wh[q] = _mm256_unpackhi_epi16(w0, w1);
         flo = _mm256_add_epi32(flo, _mm256_madd_epi16(zz, wl[q]));
@@ -537,7 +545,7 @@ static void qdw_rows(void *ctx, int begin, int end) {
     const struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
     const int C = os.c, kh = ws.h, kw = ws.w, sh = p->stride_h, sw = p->stride_w;
     const int C8 = j->vec ? C & ~7 : 0;
-    const __m256i zpi = _mm256_set1_epi32(p->in_zp);
+    const __m256i zpi = _mm256_set1_epi32(p->in_zp), wzp32 = _mm256_set1_epi32(p->w_zp);
     const struct rqo ro = rqo_make(p);
     int x_lo, x_hi; /* interior columns: every kx inside the image */
     ecl_interior_cols(p, is, os, kw, &x_lo, &x_hi);
@@ -559,7 +567,7 @@ static void qdw_rows(void *ctx, int begin, int end) {
                                 : _mm256_setzero_si256();
             __m256i wsum = _mm256_setzero_si256();
             for (int t = 0; t < kh * kw; t++) {
-                wv[t] = ld8_i32(j->w + (size_t)t * C + c);
+                wv[t] = _mm256_sub_epi32(ld8_i32(j->w + (size_t)t * C + c), wzp32);
                 wsum = _mm256_add_epi32(wsum, wv[t]);
             }
             const struct rqv rq = rq_load(p->out_mult + c, p->out_shift + c);
@@ -610,9 +618,8 @@ void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
                         struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
                         struct ecl_shape4 os) {
     int dm = p->depth_multiplier > 0 ? p->depth_multiplier : 1;
-    if (p->w_zp != 0 || dm != 1 || is.c != os.c || ws.c != os.c || is.n != os.n || p->dil_h != 1 ||
-        p->dil_w != 1 || ws.h * ws.w > Q_MAXTAPS || ws.h < 1 || ws.w < 1 || p->stride_h < 1 ||
-        p->stride_w < 1) {
+    if (dm != 1 || is.c != os.c || ws.c != os.c || is.n != os.n || p->dil_h != 1 || p->dil_w != 1 ||
+        ws.h * ws.w > Q_MAXTAPS || ws.h < 1 || ws.w < 1 || p->stride_h < 1 || p->stride_w < 1) {
         ecl_ref_dwconv_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
