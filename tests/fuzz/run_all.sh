@@ -64,6 +64,17 @@ for h in "${HARNESSES[@]}"; do
   seeds=()
   [[ -d "$BUILD/fuzz-seeds/$h" ]] && seeds+=("$BUILD/fuzz-seeds/$h")
   [[ -d tests/fuzz/regress/$h ]] && seeds+=("tests/fuzz/regress/$h")
+  # the real models of ../shared/models join the model corpus (the small ones: each run
+  # executes the whole network), linked, never copied into the project
+  if [[ "$h" == model && -d ../shared/models ]]; then
+    mkdir -p "$BUILD/fuzz-seeds/model-real"
+    for f in ../shared/models/*.tflite; do
+      [[ $(stat -c %s "$f") -le 1100000 ]] && ln -sf "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$BUILD/fuzz-seeds/model-real/"
+    done
+    seeds+=("$BUILD/fuzz-seeds/model-real")
+  elif [[ "$h" == model ]]; then
+    echo "run_all.sh: ../shared/models absent: the model corpus has no real models" >&2
+  fi
   dict=()
   [[ -f tests/fuzz/$h.dict ]] && dict=(-dict="tests/fuzz/$h.dict")
   log="$BUILD/fuzz-$h.log"

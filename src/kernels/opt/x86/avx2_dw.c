@@ -60,12 +60,12 @@ static inline void dw_px2(const struct dw_job *j, const float *inb, float *ob, i
     __m256 a1 = j->bias ? _mm256_loadu_ps(j->bias + c + 8) : _mm256_setzero_ps();
     int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = W - ix0 < kw ? W - ix0 : kw;
     for (int ky = ky0; ky < ky1; ky++) {
-        const float *ip = inb + ((size_t)(iy0 + ky) * W + ix0) * C + c;
+        const float *ip = inb + (size_t)(iy0 + ky) * W * C + c; /* + (ix0 + kx) C below */
         const float *wp = j->w + (size_t)ky * kw * C + c;
         for (int kx = kx0; kx < kx1; kx++) {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + (size_t)kx * C),
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + (size_t)(ix0 + kx) * C),
                                  _mm256_loadu_ps(wp + (size_t)kx * C), a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + (size_t)kx * C + 8),
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + (size_t)(ix0 + kx) * C + 8),
                                  _mm256_loadu_ps(wp + (size_t)kx * C + 8), a1);
         }
     }

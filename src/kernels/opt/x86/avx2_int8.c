@@ -595,12 +595,15 @@ static void qdw_rows(void *ctx, int begin, int end) {
                     int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = is.w - ix0 < kw ? is.w - ix0 : kw;
                     acc = b;
                     for (int ky = ky0; ky < ky1; ky++) {
-                        const int8_t *ip = inb + ((size_t)(iy0 + ky) * is.w + ix0) * C + c;
+                        /* ix0 may be negative (left padding): form the index, not a pointer
+                         * before the row (found by fuzz_model on a real MobileNetV1) */
+                        const int8_t *row = inb + (size_t)(iy0 + ky) * is.w * C + c;
                         for (int kx = kx0; kx < kx1; kx++)
                             acc = _mm256_add_epi32(
-                                acc, _mm256_mullo_epi32(
-                                         _mm256_sub_epi32(ld8_i32(ip + (size_t)kx * C), zpi),
-                                         wv[ky * kw + kx]));
+                                acc,
+                                _mm256_mullo_epi32(
+                                    _mm256_sub_epi32(ld8_i32(row + (size_t)(ix0 + kx) * C), zpi),
+                                    wv[ky * kw + kx]));
                     }
                 }
                 rq_store8(ob + (size_t)x * C + c, rq_raw(acc, &rq, j->lsh), &ro);

@@ -484,15 +484,15 @@ static inline void dw_pixel(const struct dw_job *j, const float *inb, float *ob,
         const __mmask16 m = kmask(c1 - c);
         __m512 acc = j->bias ? _mm512_maskz_loadu_ps(m, j->bias + c) : _mm512_setzero_ps();
         for (int ky = ky0; ky < ky1; ky++) {
-            const float *ip = inb + ((size_t)(iy0 + ky) * W + ix0) * C + c;
+            const float *ip = inb + (size_t)(iy0 + ky) * W * C + c; /* + (ix0 + kx) C below */
             const float *wp = j->w + (size_t)ky * kw * C + c;
             if (m == 0xffff)
                 for (int kx = kx0; kx < kx1; kx++)
-                    acc = _mm512_fmadd_ps(_mm512_loadu_ps(ip + (size_t)kx * C),
+                    acc = _mm512_fmadd_ps(_mm512_loadu_ps(ip + (size_t)(ix0 + kx) * C),
                                           _mm512_loadu_ps(wp + (size_t)kx * C), acc);
             else
                 for (int kx = kx0; kx < kx1; kx++)
-                    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, ip + (size_t)kx * C),
+                    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, ip + (size_t)(ix0 + kx) * C),
                                           _mm512_maskz_loadu_ps(m, wp + (size_t)kx * C), acc);
         }
         acc = _mm512_min_ps(_mm512_max_ps(acc, lo), hi);
