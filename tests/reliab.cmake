@@ -54,3 +54,10 @@ add_test(NAME fsync_order
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reliab/fsync_order.sh $<TARGET_FILE:edgecl_cli>
                  ${CMAKE_BINARY_DIR}/fsync_order)
 set_tests_properties(fsync_order PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77 LABELS reliab)
+
+# Issue 13: one writer at a time per state file. N concurrent `edgecl learn` runs on one state,
+# 50 repetitions with --wait (all must be kept) and without (losers exit 3, nothing lost).
+add_test(NAME concurrent_learn
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reliab/concurrent_learn.sh $<TARGET_FILE:edgecl_cli>)
+set_tests_properties(concurrent_learn PROPERTIES TIMEOUT 300 LABELS reliab)
+ecl_reliab_test(test_state_lock ${CMAKE_SOURCE_DIR}/tests/reliab/test_state_lock.c)
