@@ -116,7 +116,8 @@ if(ECL_HAVE_LEARNER AND PNG_FOUND AND JPEG_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/
   endif()
   if(ECL_FUZZ_MHD_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c)
     ecl_fuzz_harness(http_raw ${ECL_FUZZ_DIR}/fuzz_http_raw.c ${ECL_SERVE_APP_SRC}
-                     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c ${ECL_FUZZ_IMAGE_SRC}
+                     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c
+                     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c ${ECL_FUZZ_IMAGE_SRC}
                      LIBS PkgConfig::ECL_FUZZ_MHD PNG::PNG JPEG::JPEG Threads::Threads)
   endif()
 endif()

@@ -61,3 +61,17 @@ add_test(NAME concurrent_learn
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reliab/concurrent_learn.sh $<TARGET_FILE:edgecl_cli>)
 set_tests_properties(concurrent_learn PROPERTIES TIMEOUT 300 LABELS reliab)
 ecl_reliab_test(test_state_lock ${CMAKE_SOURCE_DIR}/tests/reliab/test_state_lock.c)
+
+# Issue 13: slow-client flood against the demo server (200 sockets, a byte per second, three
+# floods of 6 s; loopback only). Needs the demo server's sources (tests/demo.cmake).
+if(TARGET test_serve)
+  ecl_reliab_test(test_slowloris ${CMAKE_SOURCE_DIR}/tests/reliab/test_slowloris.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c)
+  target_include_directories(test_slowloris PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl
+                             ${CMAKE_SOURCE_DIR}/tests/demo)
+  target_link_libraries(test_slowloris PRIVATE edgecl_tools edgecl_web_assets
+                        PkgConfig::ECL_DEMO_MHD Threads::Threads)
+  set_tests_properties(test_slowloris PROPERTIES TIMEOUT 120)
+endif()
