@@ -302,7 +302,7 @@ enum ecl_status serve_start(const struct serve_opts *o, const struct serve_extra
         return ECL_EINVAL;
     }
     struct serve *s = calloc(1, sizeof *s);
-    if (!s) return ECL_ENOMEM;
+    if (!s) return ECL_EOOM;
     s->family = sa->sa_family;
     if (s->family == AF_INET) {
         memcpy(s->ip, &a4.sin_addr, 4);
