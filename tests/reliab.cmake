@@ -92,3 +92,10 @@ endif()
 add_test(NAME never_unreadable
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reliab/never_unreadable.sh $<TARGET_FILE:edgecl_cli>)
 set_tests_properties(never_unreadable PROPERTIES TIMEOUT 300 LABELS reliab)
+
+# Issue 13: the real cause of I/O failures (disk full, read-only, permission, out of memory)
+# and stale temp files of killed saves. Parts need root / the failmalloc shim (else SKIP).
+add_test(NAME io_errors
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reliab/io_errors.sh $<TARGET_FILE:edgecl_cli>)
+set_tests_properties(io_errors PROPERTIES TIMEOUT 120 LABELS reliab SKIP_RETURN_CODE 77
+  ENVIRONMENT "ECL_FAILMALLOC=${ECL_FAILMALLOC};ECL_MKMODEL=$<TARGET_FILE:backcli_mkmodel>")

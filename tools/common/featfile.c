@@ -340,7 +340,7 @@ static enum ecl_status write_binary(const char *path, const struct featfile *ff,
     wr_u32(p, ecl_crc32(0, buf, (size_t)(p - buf)));
     enum ecl_status st = ecl_port_save_atomic(path, buf, (size_t)total);
     free(buf);
-    if (st) seterr(err, errlen, "%s: cannot write: %s", path, ecl_status_str(st));
+    if (st) seterr(err, errlen, "cannot write: %s", ecl_port_error());
     return st;
 }
 
@@ -537,7 +537,7 @@ static enum ecl_status write_csv(const char *path, const struct featfile *ff, ch
     }
     enum ecl_status st = ecl_port_save_atomic(path, buf, len);
     free(buf);
-    if (st) seterr(err, errlen, "%s: cannot write: %s", path, ecl_status_str(st));
+    if (st) seterr(err, errlen, "cannot write: %s", ecl_port_error());
     return st;
 }
 

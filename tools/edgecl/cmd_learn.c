@@ -96,8 +96,9 @@ int cmd_learn(int argc, char **argv) {
     if (cli_state_load(state, &L, NULL, &st, err, sizeof err)) {
         if (st != ECL_ENOTFOUND) {
             fprintf(stderr, "learn: %s\n", err);
-            fprintf(stderr, "learn: refusing to overwrite it; delete it or pick another "
-                            "--state to start afresh\n");
+            if (st != ECL_EOOM && st != ECL_EIO) /* a bad file, not a failed read */
+                fprintf(stderr, "learn: refusing to overwrite it; delete it or pick another "
+                                "--state to start afresh\n");
             goto out;
         }
         struct ecl_learner_params p;
