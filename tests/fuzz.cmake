@@ -81,6 +81,7 @@ ecl_fuzz_harness(featfile ${ECL_FUZZ_DIR}/fuzz_featfile.c ${CMAKE_SOURCE_DIR}/to
 if(ECL_HAVE_LEARNER)
   target_compile_definitions(fuzz_make_seeds PRIVATE ECL_HAVE_LEARNER=1)
   ecl_fuzz_harness(state ${ECL_FUZZ_DIR}/fuzz_state.c)
+  ecl_fuzz_harness(learn ${ECL_FUZZ_DIR}/fuzz_learn.c)
 endif()
 
 # The .tflite loader + planner (+ small runs). Seeds come from tests/tflite_builder.c.
@@ -95,7 +96,8 @@ endif()
 find_package(PNG)
 find_package(JPEG)
 set(ECL_SERVE_APP_SRC ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c)
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c)
 if(ECL_HAVE_LEARNER AND PNG_FOUND AND JPEG_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c
    AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c)
   set(ECL_FUZZ_IMAGE_SRC ${CMAKE_SOURCE_DIR}/tools/common/image.c)
@@ -116,7 +118,8 @@ if(ECL_HAVE_LEARNER AND PNG_FOUND AND JPEG_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/
   endif()
   if(ECL_FUZZ_MHD_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c)
     ecl_fuzz_harness(http_raw ${ECL_FUZZ_DIR}/fuzz_http_raw.c ${ECL_SERVE_APP_SRC}
-                     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c ${ECL_FUZZ_IMAGE_SRC}
+                     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c
+                     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c ${ECL_FUZZ_IMAGE_SRC}
                      LIBS PkgConfig::ECL_FUZZ_MHD PNG::PNG JPEG::JPEG Threads::Threads)
   endif()
 endif()

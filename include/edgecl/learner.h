@@ -88,7 +88,16 @@ enum ecl_status ecl_learner_init(const struct ecl_learner_params *p, void *mem, 
                                  struct ecl_learner **out);
 const struct ecl_learner_params *ecl_learner_params(const struct ecl_learner *l);
 
-/* Learn from n labelled latents (row-major n x dim). Unknown labels become new classes. */
+/* Largest magnitude of an input value that observe() accepts (beyond it: ECL_ERANGE, before
+ * anything changes). Far above any backbone's latents (MobileNetV2's are ReLU6-bounded), low
+ * enough that squares and sums of squares over any dimension stay inside float range. It does
+ * not guarantee convergence: a learning rate too high for the input scale can still diverge,
+ * which ecl_learner_check_finite() detects. */
+#define ECL_LEARNER_MAX_ABS 1e6f
+
+/* Learn from n labelled latents (row-major n x dim). Unknown labels become new classes.
+ * Refused (nothing changes): labels outside 0..max_classes-1 or non-finite values (ECL_EINVAL),
+ * values beyond +-ECL_LEARNER_MAX_ABS (ECL_ERANGE). */
 enum ecl_status ecl_learner_observe(struct ecl_learner *l, const float *x, const int32_t *y,
                                     uint32_t n);
 /* scores: max_classes entries (classes never seen get -INFINITY for ncm/slda, 0 prob for heads);
@@ -112,8 +121,17 @@ enum ecl_status ecl_learner_reset(struct ecl_learner *l);
 #define ECL_STATE_VERSION 1u
 
 enum ecl_status ecl_learner_state_size(const struct ecl_learner *l, size_t *bytes);
+/* ECL_ERANGE (and *written = 0) if a learned value is NaN/Inf (training diverged): such an
+ * image would be refused by every reader, so none is written. */
 enum ecl_status ecl_learner_state_write(const struct ecl_learner *l, void *buf, size_t cap,
                                         size_t *written);
+/* ECL_OK if every learned value (weights, optimiser moments, replay memory, statistics) is
+ * finite, else ECL_ERANGE. The same walk as state_write. */
+enum ecl_status ecl_learner_check_finite(const struct ecl_learner *l);
+/* The reader's whole validation of an image without applying it: what state_read would say.
+ * A writer calls it on its own image before replacing a file with it. l must have the image's
+ * parameters (e.g. the learner that wrote it); only l's scratch memory is used. */
+enum ecl_status ecl_learner_state_check(struct ecl_learner *l, const void *buf, size_t len);
 enum ecl_status ecl_learner_state_params(const void *buf, size_t len, struct ecl_learner_params *p);
 enum ecl_status ecl_learner_state_read(struct ecl_learner *l, const void *buf, size_t len);
 

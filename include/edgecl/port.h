@@ -1,11 +1,43 @@
-/* edgecl/port.h - the platform layer: files, clocks, threads, logging.
+/* edgecl/port.h - the platform layer: files, locks, clocks, threads, logging.
  * The library proper (head, replay, learners, interpreter) never calls these; tools do.
  *
  *   ecl_port_save_atomic(path, buf, len): write path.tmp.<pid>, fsync it, rename over path,
  *     fsync the directory. On any failure the previous file at path is untouched and the temp
- *     file is removed. After a successful save, temp files of the same path left by writers
- *     that died mid-save (their pid no longer exists) are removed.
+ *     file is removed. Before writing, temp files of the same path left by writers that died
+ *     mid-save (their pid no longer exists) are removed, so their space is free for this save
+ *     and they never pile up.
+ *   ecl_port_save_atomic_if(path, buf, len, expect, now): the same, but just before the rename
+ *     the file at path must still be the one described by expect (the one that was loaded, see
+ *     ecl_port_read_file_id; expect->exists == 0: there must still be no file). Otherwise
+ *     nothing is replaced and ECL_ESTATE is returned. now (may be NULL) receives the identity
+ *     of the file written, for the next save.
  *   ecl_port_read_file(path, &buf, &len): whole file into a malloc'd buffer (free() it).
+ *   ecl_port_read_file_id(path, &buf, &len, &id): the same, plus the identity of the file read.
+ *   ecl_port_lock_acquire(path, wait, &lock, &holder): an exclusive advisory lock (flock) on
+ *     "<path>.lock", for writers of path that load, change and save it (a state file): without
+ *     it two writers each load the old file and the second rename loses the first one's work.
+ *     wait == 0: if another holder has it, returns ECL_EBUSY at once with its pid in *holder
+ *     (-1 if unknown); wait != 0: blocks until it is free. The lock file stays (removing it
+ *     would race with waiters); it holds the pid of the current holder. The lock excludes
+ *     other processes and other ecl_port_lock_acquire calls of this process; it is released
+ *     by ecl_port_lock_release or when the process ends, however it ends. A child made by
+ *     fork() while the lock is held shares it until the child exits or execs (the descriptor
+ *     is close-on-exec).
+ *   ecl_port_error(): one line about the last failed ecl_port_* call of this thread: the path,
+ *     the step and the system's reason (strerror: "No space left on device", "Read-only file
+ *     system", "Permission denied"), and for a full disk the bytes needed and free; "" if none.
+ *
+ *     struct ecl_port_lock *lk; long pid;
+ *     if (ecl_port_lock_acquire("S.ecls", 0, &lk, &pid) == ECL_EBUSY) ... "in use by PID pid"
+ *     struct ecl_port_file_id id; void *buf; size_t len;
+ *     enum ecl_status st = ecl_port_read_file_id("S.ecls", &buf, &len, &id);  // ENOTFOUND: new
+ *     ... learn ...
+ *     if (ecl_port_save_atomic_if("S.ecls", out, out_len, &id, NULL))
+ *         fprintf(stderr, "cannot save: %s\n", ecl_port_error());
+ *     ecl_port_lock_release(lk);
+ *
+ * Status codes: ECL_EIO (the system refused; see ecl_port_error), ECL_EOOM (malloc failed),
+ * ECL_ENOTFOUND (no such file), ECL_EBUSY (lock held), ECL_ESTATE (file changed under us).
  */
 #ifndef EDGECL_PORT_H
 #define EDGECL_PORT_H
@@ -18,8 +50,33 @@
 extern "C" {
 #endif
 
+/* What identifies one version of a file: a rename puts a new inode there, an in-place write
+ * changes size or modification time. */
+struct ecl_port_file_id {
+    int exists;
+    uint64_t dev, ino, size;
+    int64_t mtime_ns;
+};
+
+struct ecl_port_lock;
+
 enum ecl_status ecl_port_save_atomic(const char *path, const void *buf, size_t len);
+enum ecl_status ecl_port_save_atomic_if(const char *path, const void *buf, size_t len,
+                                        const struct ecl_port_file_id *expect,
+                                        struct ecl_port_file_id *now);
 enum ecl_status ecl_port_read_file(const char *path, void **buf, size_t *len);
+enum ecl_status ecl_port_read_file_id(const char *path, void **buf, size_t *len,
+                                      struct ecl_port_file_id *id);
+/* Identity of the file at path now (exists = 0 and ECL_OK if there is none). */
+enum ecl_status ecl_port_file_id(const char *path, struct ecl_port_file_id *id);
+int ecl_port_file_id_equal(const struct ecl_port_file_id *a, const struct ecl_port_file_id *b);
+
+enum ecl_status ecl_port_lock_acquire(const char *path, int wait, struct ecl_port_lock **out,
+                                      long *holder);
+void ecl_port_lock_release(struct ecl_port_lock *lock); /* NULL: no-op */
+
+const char *ecl_port_error(void);
+
 uint64_t ecl_port_now_ns(void);       /* monotonic clock */
 size_t ecl_port_peak_rss_bytes(void); /* peak resident set size of the process, 0 if unknown */
 

@@ -25,7 +25,9 @@ enum ecl_status {
     ECL_ERANGE,       /* value out of the supported range (dims too large, too many classes) */
     ECL_EFULL,        /* capacity reached (classes, buffer) */
     ECL_ENOTFOUND,    /* named item (tensor, class, file) does not exist */
-    ECL_ESTATE        /* call not valid in the object's current state */
+    ECL_ESTATE,       /* call not valid in the object's current state */
+    ECL_EBUSY,        /* resource held by another process (e.g. a state file's lock) */
+    ECL_EOOM          /* the system is out of memory (malloc failed in the port layer/tools) */
 };
 
 /* Human-readable, static string for a status code; never NULL. */

@@ -28,6 +28,10 @@ const char *ecl_status_str(enum ecl_status st) {
         return "not found";
     case ECL_ESTATE:
         return "call not valid in the current state";
+    case ECL_EBUSY:
+        return "in use by another process";
+    case ECL_EOOM:
+        return "out of memory";
     }
     return "unknown status";
 }

@@ -253,8 +253,10 @@ enum ecl_status ecl_learner_observe(struct ecl_learner *l, const float *x, const
         if (y[i] < 0 || (uint32_t)y[i] >= l->p.max_classes) return ECL_EINVAL;
         if ((uint32_t)y[i] + 1 > top) top = (uint32_t)y[i] + 1;
         const float *xi = x + (size_t)i * d;
-        for (uint32_t j = 0; j < d; j++)
+        for (uint32_t j = 0; j < d; j++) {
             if (!isfinite(xi[j])) return ECL_EINVAL;
+            if (fabsf(xi[j]) > ECL_LEARNER_MAX_ABS) return ECL_ERANGE;
+        }
     }
     l->n_classes = top;
     switch (l->p.kind) {

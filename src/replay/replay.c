@@ -135,7 +135,10 @@ void ecl_replay_put_(struct ecl_replay *r, uint32_t s, const float *x, int32_t y
     }
     float scale = (mx - mn) / 255.0f;
     uint8_t *q = r->xq + (size_t)s * dim;
-    if (!(scale > 0.0f) || !isfinite(scale)) {
+    /* A range of subnormals gives a scale whose inverse overflows to Inf, and 0 * Inf = NaN
+     * would reach the uint8 conversion (UB; found by fuzz_learn): such a vector is stored as
+     * constant, its spread (< 1e-36) is far below anything a float latent can resolve. */
+    if (!(scale > 0.0f) || !isfinite(scale) || !isfinite(1.0f / scale)) {
         scale = 0.0f;
         memset(q, 0, dim);
     } else {

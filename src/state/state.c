@@ -45,6 +45,7 @@
 struct wr {
     uint8_t *buf; /* NULL: only count */
     size_t cap, off;
+    size_t nonfinite; /* values the reader would refuse as non-finite (learned arrays, head lr) */
 };
 
 static void w_bytes(struct wr *w, const void *src, size_t n) {
@@ -69,8 +70,10 @@ static void w_f32(struct wr *w, float f) {
 }
 
 static void w_f32s(struct wr *w, const float *f, size_t n) {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(f[i])) w->nonfinite++;
         w_f32(w, f[i]);
+    }
 }
 
 /* Opens a section; returns the offset of its length field, patched by sec_end. */
@@ -152,6 +155,7 @@ static void write_all(const struct ecl_learner *l, struct wr *w) {
         at = sec_begin(w, TAG_HEAD);
         w_u32(w, h->n_classes);
         w_u64(w, h->step);
+        if (!isfinite(h->lr)) w->nonfinite++;
         w_f32(w, h->lr);
         uint32_t per = 2u * (1u + (h->mw[0] ? 1u : 0u) + (h->vw[0] ? 1u : 0u));
         w_u32(w, per * h->n_layers);
@@ -211,20 +215,31 @@ static void write_all(const struct ecl_learner *l, struct wr *w) {
 
 enum ecl_status ecl_learner_state_size(const struct ecl_learner *l, size_t *bytes) {
     if (!l || !bytes) return ECL_EINVAL;
-    struct wr w = {NULL, 0, 0};
+    struct wr w = {NULL, 0, 0, 0};
     write_all(l, &w);
     *bytes = w.off;
     return ECL_OK;
 }
 
+/* The same walk as the writer, so the check covers exactly what would be written. */
+enum ecl_status ecl_learner_check_finite(const struct ecl_learner *l) {
+    if (!l) return ECL_EINVAL;
+    struct wr w = {NULL, 0, 0, 0};
+    write_all(l, &w);
+    return w.nonfinite ? ECL_ERANGE : ECL_OK;
+}
+
 enum ecl_status ecl_learner_state_write(const struct ecl_learner *l, void *buf, size_t cap,
                                         size_t *written) {
     if (!l || !buf) return ECL_EINVAL;
+    if (written) *written = 0;
     size_t need;
     ecl_learner_state_size(l, &need);
     if (cap < need) return ECL_ENOMEM;
-    struct wr w = {(uint8_t *)buf, cap, 0};
+    struct wr w = {(uint8_t *)buf, cap, 0, 0};
     write_all(l, &w);
+    /* An image with NaN/Inf would be refused by every reader: never hand one out. */
+    if (w.nonfinite) return ECL_ERANGE;
     if (written) *written = w.off;
     return ECL_OK;
 }
@@ -606,25 +621,41 @@ static void parse_body(struct rd *r, struct ecl_learner *l, int apply) {
     if (r->err == ECL_OK && r->off != r->len) r_fail(r, ECL_EFORMAT);
 }
 
+/* The reader's validation: envelope, parameters compatible with l, every section (apply=0).
+ * On success r is positioned at the body and *q holds the image's parameters. */
+static enum ecl_status validate(struct ecl_learner *l, const void *buf, size_t len, struct rd *r,
+                                struct ecl_learner_params *q) {
+    uint32_t n_sec;
+    enum ecl_status st = open_image(buf, len, r, &n_sec, q);
+    if (st != ECL_OK) return st;
+    if (q->kind != l->p.kind || !compatible(q, &l->p))
+        return ECL_EINVAL; /* learner built with other parameters: use state_params first */
+    int kind_head = q->kind == ECL_LEARNER_NAIVE || q->kind == ECL_LEARNER_REPLAY;
+    uint32_t want_sec =
+        2 + (kind_head ? 1 : 0) + (q->kind == ECL_LEARNER_REPLAY ? 1 : 0) + (kind_head ? 0 : 1);
+    if (n_sec != want_sec) return ECL_EFORMAT;
+    size_t body = r->off;
+    parse_body(r, l, 0);
+    if (r->err != ECL_OK) return r->err;
+    r->off = body;
+    return ECL_OK;
+}
+
+enum ecl_status ecl_learner_state_check(struct ecl_learner *l, const void *buf, size_t len) {
+    if (!l || !buf) return ECL_EINVAL;
+    struct rd r;
+    struct ecl_learner_params q;
+    return validate(l, buf, len, &r, &q);
+}
+
 enum ecl_status ecl_learner_state_read(struct ecl_learner *l, const void *buf, size_t len) {
     if (!l || !buf) return ECL_EINVAL;
     struct rd r;
-    uint32_t n_sec;
     struct ecl_learner_params q;
-    enum ecl_status st = open_image(buf, len, &r, &n_sec, &q);
+    enum ecl_status st = validate(l, buf, len, &r, &q);
     if (st != ECL_OK) return st;
-    if (q.kind != l->p.kind || !compatible(&q, &l->p))
-        return ECL_EINVAL; /* learner built with other parameters: use state_params first */
-    int kind_head = q.kind == ECL_LEARNER_NAIVE || q.kind == ECL_LEARNER_REPLAY;
-    uint32_t want_sec =
-        2 + (kind_head ? 1 : 0) + (q.kind == ECL_LEARNER_REPLAY ? 1 : 0) + (kind_head ? 0 : 1);
-    if (n_sec != want_sec) return ECL_EFORMAT;
-    size_t body = r.off;
-    parse_body(&r, l, 0);
-    if (r.err != ECL_OK) return r.err;
     /* Valid: apply. Nothing below can fail. */
     l->p = q;
-    r.off = body;
     parse_body(&r, l, 1);
     return r.err;
 }

@@ -88,7 +88,7 @@ static void state_mode(const uint8_t *raw, size_t size, int fix) {
     snprintf(p1, sizeof p1, "%s", path);
     struct serve_app *a = make_app(p1);
     if (!a) {
-        unlink(p1);
+        fuzz_unlink_state(p1);
         return;
     }
     request(a, "GET", "/api/state", NULL, NULL, 0);
@@ -107,7 +107,7 @@ static void state_mode(const uint8_t *raw, size_t size, int fix) {
     free(s1);
     free(s2);
     serve_app_destroy(a);
-    unlink(p1);
+    fuzz_unlink_state(p1);
 }
 
 static const uint8_t *find_sep(const uint8_t *p, const uint8_t *end) {
@@ -123,7 +123,7 @@ static const char *g_keep_state;
 static void requests_mode(const uint8_t *data, size_t size) {
     char path[600];
     snprintf(path, sizeof path, "%s", fuzz_tmpfile("demo", ".ecls", NULL, 0));
-    unlink(path); /* start without a state file; /api/save may create one */
+    fuzz_unlink_state(path); /* start without a state file; /api/save may create one */
     struct serve_app *a = make_app(path);
     FUZZ_CHECK(a);
     const uint8_t *p = data, *end = data + size;
@@ -169,7 +169,7 @@ static void requests_mode(const uint8_t *data, size_t size) {
         FUZZ_CHECK(ecl_port_save_atomic(g_keep_state, kept, kl) == ECL_OK);
         free(kept);
     }
-    unlink(path);
+    fuzz_unlink_state(path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

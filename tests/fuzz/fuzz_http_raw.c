@@ -81,7 +81,7 @@ static void check_response(const char *r, size_t len) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char path[600];
     snprintf(path, sizeof path, "%s", fuzz_tmpfile("rawdemo", ".ecls", NULL, 0));
-    unlink(path); /* start without a state file; /api/save may create one */
+    fuzz_unlink_state(path); /* start without a state file; /api/save may create one */
 
     struct serve_opts o = serve_default_opts();
     o.port = 0;
@@ -145,6 +145,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     close(sv[1]);
     check_response(resp, rlen);
     serve_stop(s);
-    unlink(path);
+    fuzz_unlink_state(path);
     return 0;
 }

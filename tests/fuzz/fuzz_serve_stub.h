@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "serve_app.h"
 
@@ -43,5 +45,16 @@ const struct serve_asset serve_assets[] = {{"index.html", index_html, sizeof ind
 const size_t serve_n_assets = 1;
 
 static const struct serve_extractor fuzz_serve_extractor = {NULL, DIM, fake_extract, "fuzz"};
+
+/* Removes a demo state file and its companions (the writer's lock, the pending-samples
+ * journal), so that one input's journal is never replayed into the next input's server. */
+static inline void fuzz_unlink_state(const char *path) {
+    char p[700];
+    unlink(path);
+    snprintf(p, sizeof p, "%s.pending", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s.lock", path);
+    unlink(p);
+}
 
 #endif

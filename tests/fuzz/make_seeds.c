@@ -6,6 +6,8 @@
  * featfile: byte 0 selects the format (0 binary, 1 csv, 2 binary with CRC fix-up), then a file.
  * state:    mode byte (0 raw, 1 CRC fix-up), then a learner state image: every kind, empty and
  *           after learning, with class names.
+ * learn:    learner settings and observe batches with ordinary, subnormal, limit and
+ *           out-of-range values (see fuzz_learn.c).
  * http:     "METHOD URL\nCONTENT-TYPE\n" + body (see fuzz_http.c).
  * http_raw: raw HTTP/1.1 bytes of one connection (see fuzz_http_raw.c; body limit 2048). */
 #define _POSIX_C_SOURCE 200809L
@@ -153,6 +155,52 @@ static void state_seeds(void) {
         state_seed((enum ecl_learner_kind)k, 3, 0);
     }
     state_seed(ECL_LEARNER_REPLAY, 5, 1);
+}
+
+/* learn: header (kind, dim, classes, flags, lr) then batches; see fuzz_learn.c. Value codes:
+ * 0x3300 + k ~ 1.x e0 (decade 51 - 45 = 6 is 1e6), 0xFFF0.. specials. */
+static void learn_seed(const char *name, uint8_t kind, uint8_t flags, uint8_t lr, uint16_t code,
+                       int batches) {
+    uint8_t b[512];
+    size_t n = 0;
+    const uint8_t dim = 4;
+    b[n++] = kind;
+    b[n++] = dim - 1;
+    b[n++] = 1; /* 3 classes */
+    b[n++] = flags;
+    b[n++] = lr;
+    for (int k = 0; k < batches; k++) {
+        b[n++] = 3; /* 4 samples */
+        for (int i = 0; i < 4; i++) {
+            b[n++] = (uint8_t)((k + i) % 3);
+            for (int d = 0; d < dim; d++) {
+                uint16_t c = (uint16_t)(code + (uint16_t)(i * 7 + d * 3));
+                if (code >= 0xFFF0)
+                    c = code;
+                else if ((i + d + k) & 1)
+                    c ^= 0x8000; /* mixed signs */
+                b[n++] = (uint8_t)c;
+                b[n++] = (uint8_t)(c >> 8);
+            }
+        }
+    }
+    put("learn", name, b, n, NULL, 0);
+}
+
+static void learn_seeds(void) {
+    static const char *kinds[] = {"naive", "replay", "slda", "ncm"};
+    char name[64];
+    for (uint8_t k = 0; k < 4; k++) {
+        snprintf(name, sizeof name, "%s_unit", kinds[k]);
+        learn_seed(name, k, 0x11, 1, (uint16_t)(45 << 8), 3); /* values ~1 */
+        snprintf(name, sizeof name, "%s_1e6", kinds[k]);
+        learn_seed(name, k, 0x13, 1, 0xFFF3, 2); /* exactly 1e6 */
+        snprintf(name, sizeof name, "%s_tiny", kinds[k]);
+        learn_seed(name, k, 0x10, 1, (uint16_t)(1 << 8), 2); /* ~1e-44, subnormal */
+    }
+    learn_seed("replay_sgd_lr100_1e6", 1, 0x34, 6 | 8, (uint16_t)(51 << 8), 4); /* diverges */
+    learn_seed("replay_beyond_limit", 1, 0x11, 1, 0xFFF5, 1);                   /* 1.0000001e6 */
+    learn_seed("slda_nan", 2, 0x00, 1, 0xFFF2, 1);
 }
 #endif
 
@@ -515,6 +563,7 @@ int main(int argc, char **argv) {
     featfile_seeds();
 #ifdef ECL_HAVE_LEARNER
     state_seeds();
+    learn_seeds();
 #endif
 #ifdef ECL_HAVE_SERVE
     http_seeds();

@@ -136,7 +136,7 @@ enum ecl_status core50_scan(const char *root, const struct core50_opts *o, struc
                     if (!p) {
                         core50_free(ds);
                         seterr(err, errlen, "core50: out of memory");
-                        return ECL_ENOMEM;
+                        return ECL_EOOM;
                     }
                     ds->img = p;
                 }
@@ -293,7 +293,7 @@ enum ecl_status core50_build(const struct core50 *ds, enum core50_kind kind, uin
     if (!sc->train_idx || !sc->batch_start || !sc->test_idx) {
         core50_scenario_free(sc);
         seterr(err, errlen, "core50: out of memory");
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     for (uint32_t b = 0; b < n_b; b++) {
         uint32_t start = sc->n_train;

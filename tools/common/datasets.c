@@ -99,7 +99,7 @@ enum ecl_status ds_idx_load(const char *images_path, const char *labels_path, st
         gzclose(f);
         ds_images_free(out);
         seterr(err, errlen, "%s: out of memory", images_path);
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     int ok = read_all(f, out->pix, bytes);
     gzclose(f);
@@ -197,7 +197,7 @@ enum ecl_status ds_subset_per_class(const int32_t *y, uint32_t n, uint32_t n_cla
     uint8_t *keep = calloc(n ? n : 1, 1);
     if (!perm || !count || !keep) {
         free(perm), free(count), free(keep);
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     for (uint32_t i = 0; i < n; i++)
         perm[i] = i;
@@ -268,7 +268,7 @@ static enum ecl_status build_by_key(const uint8_t *is_test, const int32_t *key, 
     sc->test_group = malloc((n_te ? n_te : 1) * sizeof *sc->test_group);
     if (!sc->batch_start || !sc->train_idx || !sc->test_idx || !sc->test_group) {
         cl_scenario_free(sc);
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     sc->n_batches = n_batches;
     uint64_t rng = ds_rng_seed(seed ^ 0xB47C4u);
@@ -301,7 +301,7 @@ enum ecl_status cl_split_classes(const int32_t *y, const uint8_t *is_test, uint3
     int32_t *key = malloc(n * sizeof *key);
     if (!batch_of || !key) {
         free(batch_of), free(key);
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     for (uint32_t c = 0; c < n_classes; c++)
         batch_of[c] = -1;
@@ -331,7 +331,7 @@ enum ecl_status cl_split_domains(const int32_t *y, const uint8_t *is_test, const
     memset(sc, 0, sizeof *sc);
     if (!y || !is_test || !domain || n == 0 || n_classes == 0 || n_domains == 0) return ECL_EINVAL;
     int32_t *key = malloc(n * sizeof *key);
-    if (!key) return ECL_ENOMEM;
+    if (!key) return ECL_EOOM;
     enum ecl_status st = ECL_OK;
     for (uint32_t i = 0; st == ECL_OK && i < n; i++) {
         if (y[i] < 0 || (uint32_t)y[i] >= n_classes || domain[i] >= n_domains)

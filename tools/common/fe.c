@@ -217,7 +217,7 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
     struct fe *fe = calloc(1, sizeof *fe);
     if (!fe) {
         snprintf(err, errlen, "out of memory");
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     if ((st = fe_read_model_file(tflite_path, &fe->file, &fe->file_len, err, errlen))) goto fail;
     if ((st = ecl_model_parse(fe->file, fe->file_len, &fe->m, e2, sizeof e2))) {
@@ -247,7 +247,7 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
     fe->arena = malloc(fe->arena_bytes);
     if (!fe->arena) {
         snprintf(err, errlen, "cannot allocate %zu bytes for the arena", fe->arena_bytes);
-        st = ECL_ENOMEM;
+        st = ECL_EOOM;
         goto fail;
     }
     if ((st = ecl_interp_init(&fe->m, cut, &io, fe->arena, fe->arena_bytes, &fe->it, e2,
@@ -285,7 +285,7 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
     fe->out_buf = malloc(ecl_interp_output_count(fe->it) * sizeof(float));
     if (!fe->in_buf || !fe->out_buf || !fe->in_bytes) {
         snprintf(err, errlen, "out of memory");
-        st = ECL_ENOMEM;
+        st = ECL_EOOM;
         goto fail;
     }
     *out = fe;

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "edgecl/crc32.h"
+#include "edgecl/learner.h"
 #include "edgecl/port.h"
 
 #define FF_MAGIC "ECLF"
@@ -101,10 +102,10 @@ static enum ecl_status ff_reserve(struct featfile *ff, uint32_t need) {
     uint64_t xbytes = cap * (uint64_t)ff->dim * sizeof(float);
     if (xbytes > SIZE_MAX / 2 || xbytes > FF_MAX_BYTES) return ECL_ERANGE;
     float *x = realloc(ff->x, xbytes ? (size_t)xbytes : 1);
-    if (!x) return ECL_ENOMEM;
+    if (!x) return ECL_EOOM;
     ff->x = x;
     int32_t *y = realloc(ff->y, (size_t)cap * sizeof(int32_t));
-    if (!y) return ECL_ENOMEM;
+    if (!y) return ECL_EOOM;
     ff->y = y;
     ff->cap = (uint32_t)cap;
     return ECL_OK;
@@ -113,6 +114,8 @@ static enum ecl_status ff_reserve(struct featfile *ff, uint32_t need) {
 enum ecl_status featfile_append(struct featfile *ff, const float *x, int32_t y) {
     if (!ff || !x || ff->dim == 0 || ff->dim > FF_MAX_DIM) return ECL_EINVAL;
     if (y < -1 || y > FF_MAX_LABEL) return ECL_ERANGE;
+    for (uint32_t d = 0; d < ff->dim; d++) /* never write what no reader accepts */
+        if (!(fabsf(x[d]) <= FEATFILE_MAX_ABS)) return ECL_ERANGE;
     if (ff->n == UINT32_MAX) return ECL_EFULL;
     enum ecl_status st = ff_reserve(ff, ff->n + 1);
     if (st) return st;
@@ -126,7 +129,7 @@ enum ecl_status featfile_set_name(struct featfile *ff, int32_t label, const char
     if ((uint32_t)label >= ff->n_names) {
         uint32_t nn = (uint32_t)label + 1;
         char(*names)[FEATFILE_NAME_MAX] = realloc(ff->names, nn * sizeof *names);
-        if (!names) return ECL_ENOMEM;
+        if (!names) return ECL_EOOM;
         memset(names + ff->n_names, 0, (nn - ff->n_names) * sizeof *names);
         ff->names = names;
         ff->n_names = nn;
@@ -217,7 +220,7 @@ static enum ecl_status read_binary(const char *path, struct featfile *ff, char *
     if (n_names) {
         ff->names = calloc(n_names, FEATFILE_NAME_MAX);
         if (!ff->names) {
-            st = ECL_ENOMEM;
+            st = ECL_EOOM;
             goto nomem;
         }
         ff->n_names = n_names;
@@ -232,7 +235,7 @@ static enum ecl_status read_binary(const char *path, struct featfile *ff, char *
     }
     rec = malloc((size_t)recbytes);
     if (!rec) {
-        st = ECL_ENOMEM;
+        st = ECL_EOOM;
         goto nomem;
     }
     int bad_label = 0;
@@ -274,6 +277,15 @@ static enum ecl_status read_binary(const char *path, struct featfile *ff, char *
             featfile_free(ff);
             goto out;
         }
+        if (fabsf(ff->x[i]) > FEATFILE_MAX_ABS) {
+            seterr(err, errlen,
+                   "%s: record %llu, value %llu is %g, beyond the supported magnitude %g", path,
+                   (unsigned long long)(i / dim), (unsigned long long)(i % dim + 1),
+                   (double)ff->x[i], (double)FEATFILE_MAX_ABS);
+            st = ECL_ERANGE;
+            featfile_free(ff);
+            goto out;
+        }
     }
     ff->n = n;
     goto out;
@@ -304,7 +316,7 @@ static enum ecl_status write_binary(const char *path, const struct featfile *ff,
     unsigned char *buf = malloc((size_t)total);
     if (!buf) {
         seterr(err, errlen, "%s: out of memory", path);
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     unsigned char *p = buf;
     memcpy(p, FF_MAGIC, 4);
@@ -328,7 +340,7 @@ static enum ecl_status write_binary(const char *path, const struct featfile *ff,
     wr_u32(p, ecl_crc32(0, buf, (size_t)(p - buf)));
     enum ecl_status st = ecl_port_save_atomic(path, buf, (size_t)total);
     free(buf);
-    if (st) seterr(err, errlen, "%s: cannot write: %s", path, ecl_status_str(st));
+    if (st) seterr(err, errlen, "cannot write: %s", ecl_port_error());
     return st;
 }
 
@@ -419,9 +431,18 @@ static enum ecl_status read_csv(const char *path, struct featfile *ff, char *err
                 st = ECL_EFORMAT;
                 goto fail;
             }
-            if (!isfinite(v)) {
+            if (!isfinite(v) && errno != ERANGE) {
                 seterr(err, errlen, "%s:%lu: value %u is not finite", path, lineno, k + 1);
                 st = ECL_EFORMAT;
+                goto fail;
+            }
+            if (!(fabsf(v) <= FEATFILE_MAX_ABS)) { /* also what overflowed float: 1e39 */
+                int n0 = (int)strspn(s, " \t"), w = (int)strcspn(s + n0, ", \t\r\n");
+                seterr(err, errlen,
+                       "%s:%lu: column %u (value %u) is %.*s, beyond the supported magnitude %g",
+                       path, lineno, k + 2, k + 1, w > 40 ? 40 : w, s + n0,
+                       (double)FEATFILE_MAX_ABS);
+                st = ECL_ERANGE;
                 goto fail;
             }
             if (k >= FF_MAX_DIM) {
@@ -433,7 +454,7 @@ static enum ecl_status read_csv(const char *path, struct featfile *ff, char *err
                 uint32_t nc = rowcap ? rowcap * 2 : 256;
                 float *r = realloc(row, nc * sizeof(float));
                 if (!r) {
-                    st = ECL_ENOMEM;
+                    st = ECL_EOOM;
                     seterr(err, errlen, "%s: out of memory", path);
                     goto fail;
                 }
@@ -497,7 +518,7 @@ static enum ecl_status write_csv(const char *path, const struct featfile *ff, ch
     FILE *m = open_memstream(&buf, &len);
     if (!m) {
         seterr(err, errlen, "%s: out of memory", path);
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     fprintf(m, "# edgecl features: dim %u, %u records; label,x1..x%u\n", ff->dim, ff->n, ff->dim);
     for (uint32_t i = 0; i < ff->n_names; i++)
@@ -512,11 +533,11 @@ static enum ecl_status write_csv(const char *path, const struct featfile *ff, ch
     if (fclose(m) != 0 || !buf) {
         free(buf);
         seterr(err, errlen, "%s: out of memory", path);
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     enum ecl_status st = ecl_port_save_atomic(path, buf, len);
     free(buf);
-    if (st) seterr(err, errlen, "%s: cannot write: %s", path, ecl_status_str(st));
+    if (st) seterr(err, errlen, "cannot write: %s", ecl_port_error());
     return st;
 }
 

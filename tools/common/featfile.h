@@ -19,9 +19,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "edgecl/learner.h"
 #include "edgecl/status.h"
 
 #define FEATFILE_NAME_MAX 32
+/* Largest magnitude of a feature value: what the learners accept (ECL_LEARNER_MAX_ABS, 1e6).
+ * Larger values are refused when read (with the CSV line and column) and when appended. */
+#define FEATFILE_MAX_ABS ECL_LEARNER_MAX_ABS
 
 struct featfile {
     uint32_t dim, n, cap;

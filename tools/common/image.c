@@ -171,7 +171,7 @@ static enum ecl_status decode_jpeg(const void *buf, size_t len, int max_side, in
     if (!out) {
         jpeg_destroy_decompress(&cinfo);
         seterr(err, errlen, "out of memory");
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     while (cinfo.output_scanline < cinfo.output_height) {
         JSAMPROW row = out + (size_t)cinfo.output_scanline * W * 3;

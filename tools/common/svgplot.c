@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "svgplot.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,15 +193,16 @@ enum ecl_status svgplot_write(const char *path, const struct svgplot *p,
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        snprintf(err, errlen, "cannot write %s", tmp);
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         return ECL_EIO;
     }
     enum ecl_status st = svgplot_fprint(f, p, s, n_series);
-    if (fclose(f) != 0 && st == ECL_OK) st = ECL_EIO;
-    if (st == ECL_OK && rename(tmp, path) != 0) st = ECL_EIO;
+    int e = st != ECL_OK ? errno : 0;
+    if (fclose(f) != 0 && st == ECL_OK) st = ECL_EIO, e = errno;
+    if (st == ECL_OK && rename(tmp, path) != 0) st = ECL_EIO, e = errno;
     if (st != ECL_OK) {
         remove(tmp);
-        snprintf(err, errlen, "cannot write %s", path);
+        snprintf(err, errlen, "cannot write %s: %s", path, e ? strerror(e) : "write error");
     }
     return st;
 }

@@ -424,13 +424,14 @@ int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes
     memset(out, 0, sizeof *out);
     void *buf = NULL;
     size_t len = 0;
-    enum ecl_status st = ecl_port_read_file(path, &buf, &len);
+    struct ecl_port_file_id src;
+    enum ecl_status st = ecl_port_read_file_id(path, &buf, &len, &src);
     if (status) *status = st;
     if (st != ECL_OK) {
         if (st == ECL_ENOTFOUND)
             seterr(err, errlen, "%s: no such file", path);
         else
-            seterr(err, errlen, "%s: cannot read: %s", path, ecl_status_str(st));
+            seterr(err, errlen, "cannot read the state: %s", ecl_port_error());
         return 1;
     }
     if (file_bytes) *file_bytes = len;
@@ -470,7 +471,30 @@ int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes
         cli_learner_free(out);
         return 1;
     }
+    out->src = src;
     return 0;
+}
+
+/* Never write what cannot be read back: the learned values must be finite and the image must
+ * pass the reader's own validation (ecl_learner_state_check) before it may replace a file. */
+static enum ecl_status state_image_ok(const struct cli_learner *L, const char *path, void *buf,
+                                      size_t size, size_t *written, char *err, size_t errlen) {
+    enum ecl_status st = ecl_learner_check_finite(L->l);
+    if (st == ECL_OK) st = ecl_learner_state_write(L->l, buf, size, written);
+    if (st == ECL_ERANGE) {
+        seterr(err, errlen,
+               "training produced values that are not finite (NaN/Inf: the learning rate is "
+               "too high for the scale of the inputs?); state not saved, %s is unchanged",
+               path);
+        return st;
+    }
+    if (st == ECL_OK) st = ecl_learner_state_check(L->l, buf, *written);
+    if (st != ECL_OK)
+        seterr(err, errlen,
+               "the state image does not pass the reader's checks (%s); state not saved, %s is "
+               "unchanged",
+               ecl_status_str(st), path);
+    return st;
 }
 
 int cli_state_save(const struct cli_learner *L, const char *path, char *err, size_t errlen) {
@@ -485,14 +509,19 @@ int cli_state_save(const struct cli_learner *L, const char *path, char *err, siz
         seterr(err, errlen, "out of memory (%zu bytes of state)", size);
         return 1;
     }
-    st = ecl_learner_state_write(L->l, buf, size, &written);
-    if (st == ECL_OK) st = ecl_port_save_atomic(path, buf, written);
-    free(buf);
-    if (st != ECL_OK) {
-        seterr(err, errlen, "%s: cannot save state: %s", path, ecl_status_str(st));
-        return 1;
+    st = state_image_ok(L, path, buf, size, &written, err, errlen);
+    if (st == ECL_OK) {
+        st = ecl_port_save_atomic_if(path, buf, written, &L->src, NULL);
+        if (st == ECL_ESTATE)
+            seterr(err, errlen,
+                   "%s (another writer that did not take the lock?); this run's "
+                   "learning is not saved: run it again",
+                   ecl_port_error());
+        else if (st != ECL_OK)
+            seterr(err, errlen, "cannot save state: %s", ecl_port_error());
     }
-    return 0;
+    free(buf);
+    return st != ECL_OK;
 }
 
 void cli_learner_free(struct cli_learner *L) {

@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "edgecl/learner.h"
+#include "edgecl/port.h"
 
 /* 1 if argv contains -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);
@@ -124,6 +125,7 @@ struct cli_learner {
     struct ecl_learner *l;
     void *mem;
     size_t mem_bytes;
+    struct ecl_port_file_id src; /* file it was loaded from (cli_state_load); exists=0: none */
 };
 
 /* malloc + ecl_learner_init. */
@@ -134,7 +136,9 @@ int cli_learner_create(const struct ecl_learner_params *p, struct cli_learner *o
  * file gives ECL_ENOTFOUND through *status (may be NULL). */
 int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes,
                    enum ecl_status *status, char *err, size_t errlen);
-/* Serialises and writes atomically. */
+/* Serialises and writes atomically. Refuses (file untouched) when a learned value is not
+ * finite, when the image fails the reader's own validation, or when the file is no longer the
+ * one cli_state_load read (L->src; for a new learner: a file appeared meanwhile). */
 int cli_state_save(const struct cli_learner *L, const char *path, char *err, size_t errlen);
 void cli_learner_free(struct cli_learner *L);
 

@@ -613,7 +613,7 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->json, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        fprintf(stderr, "bench-cl: cannot write %s\n", tmp);
+        fprintf(stderr, "bench-cl: cannot write %s: %s\n", tmp, strerror(errno));
         return 1;
     }
     fprintf(f, "{\n  \"tool\": \"edgecl bench-cl\",\n  \"scenario\": ");
@@ -714,8 +714,9 @@ static int write_json(const struct bench_opts *o, const struct pool *P,
     fprintf(f, "  ]\n}\n");
     int bad = ferror(f);
     if (fclose(f) != 0 || bad || rename(tmp, o->json) != 0) {
+        int e = errno;
         remove(tmp);
-        fprintf(stderr, "bench-cl: cannot write %s\n", o->json);
+        fprintf(stderr, "bench-cl: cannot write %s: %s\n", o->json, strerror(e));
         return 1;
     }
     return 0;

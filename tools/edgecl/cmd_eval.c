@@ -17,6 +17,7 @@
  * Why per-experience accuracies and not only acc_seen: a learner that predicts only the newest
  * classes still scores 1/T of acc_seen; R shows where the loss comes from.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,7 +348,7 @@ static int write_json(const char *path, const char *trp, const char *tep, const 
     }
     fprintf(f, "\n  ]\n}\n");
     if (fclose(f) != 0) {
-        fprintf(stderr, "eval: error writing %s\n", path);
+        fprintf(stderr, "eval: error writing %s: %s\n", path, strerror(errno));
         return 1;
     }
     return 0;

@@ -284,7 +284,8 @@ int cmd_extract(int argc, char **argv) {
         }
         enum ecl_status st = fe_extract_rgb8(fe, rgb, w, h, lat);
         free(rgb);
-        if (st || featfile_append(&ff, lat, items[i].label)) {
+        if (st == ECL_OK) st = featfile_append(&ff, lat, items[i].label); /* OOM, range */
+        if (st) {
             fprintf(stderr, "%sextract: %s: %s\n", bar_shown ? "\n" : "", items[i].path,
                     ecl_status_str(st));
             rc = 1;

@@ -18,6 +18,7 @@
 #include "cmds.h"
 #include "edgecl/port.h"
 #include "featfile.h"
+#include "statelock.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: edgecl learn --state S.ecls --features F.ecf [options]\n"
@@ -28,7 +29,9 @@ static void usage(FILE *f) {
                "  --features PATH   feature file (.ecf binary or .csv)\n"
                "  --chunk N         observe in increments of N samples (default: naive/replay\n"
                "                    the whole file as one increment, slda/ncm 1024)\n"
-               "  --dry-run         learn but do not write the state\n\n");
+               "  --dry-run         learn but do not write the state\n"
+               "  --wait            if another edgecl learn/serve is writing S, wait for it\n"
+               "                    (default: fail at once, exit code 3)\n\n");
     cli_learner_opts_help(f, 0);
 }
 
@@ -39,7 +42,7 @@ int cmd_learn(int argc, char **argv) {
     }
     const char *state = NULL, *feats = NULL, *v;
     uint32_t chunk = 0;
-    int dry = 0;
+    int dry = 0, wait = 0;
     char err[512];
     struct cli_learner_opts lo = cli_learner_opts_default();
     for (int i = 1; i < argc; i++) {
@@ -60,6 +63,8 @@ int cmd_learn(int argc, char **argv) {
             }
         } else if (cli_flag(argv, i, "--dry-run"))
             dry = 1;
+        else if (cli_flag(argv, i, "--wait"))
+            wait = 1;
         else {
             cli_bad_opt("learn", argc, argv, i);
             return 2;
@@ -80,11 +85,20 @@ int cmd_learn(int argc, char **argv) {
     memset(&L, 0, sizeof L);
     enum ecl_status st;
     int created = 0;
+    /* One writer at a time, from the load to the rename (statelock.h). */
+    struct ecl_port_lock *lock = NULL;
+    if (!dry && (rc = statelock_take("learn", state, wait, &lock, err, sizeof err)) != 0) {
+        fprintf(stderr, "learn: %s\n", err);
+        featfile_free(&ff);
+        return rc;
+    }
+    rc = 1;
     if (cli_state_load(state, &L, NULL, &st, err, sizeof err)) {
         if (st != ECL_ENOTFOUND) {
             fprintf(stderr, "learn: %s\n", err);
-            fprintf(stderr, "learn: refusing to overwrite it; delete it or pick another "
-                            "--state to start afresh\n");
+            if (st != ECL_EOOM && st != ECL_EIO) /* a bad file, not a failed read */
+                fprintf(stderr, "learn: refusing to overwrite it; delete it or pick another "
+                                "--state to start afresh\n");
             goto out;
         }
         struct ecl_learner_params p;
@@ -161,6 +175,7 @@ int cmd_learn(int argc, char **argv) {
            (unsigned long long)ecl_learner_n_seen(L.l), dry ? " [dry run, not saved]" : "");
     rc = 0;
 out:
+    ecl_port_lock_release(lock);
     cli_learner_free(&L);
     featfile_free(&ff);
     return rc;

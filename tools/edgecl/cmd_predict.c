@@ -5,6 +5,7 @@
  * stdout with the CSV so that the CSV stays machine-readable. Labelled samples (label >= 0)
  * count towards accuracy; label -1 marks an unlabelled sample.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,7 +163,7 @@ int cmd_predict(int argc, char **argv) {
     double secs = (double)(ecl_port_now_ns() - t0) * 1e-9;
     if (out && out != stdout && fclose(out) != 0) {
         out = NULL;
-        fprintf(stderr, "predict: error writing %s\n", outp);
+        fprintf(stderr, "predict: error writing %s: %s\n", outp, strerror(errno));
         goto out;
     }
     FILE *sf = stdout; /* the summary always goes to stdout */

@@ -28,6 +28,8 @@
 #include "edgecl/port.h"
 #include "image.h"
 #include "serve_app.h"
+#include "serve_journal.h"
+#include "serve_persist.h"
 
 #define N_LEARNERS 2
 static const enum ecl_learner_kind KINDS[N_LEARNERS] = {ECL_LEARNER_REPLAY, ECL_LEARNER_NAIVE};
@@ -51,7 +53,16 @@ struct serve_app {
     void *lmem[N_LEARNERS];
     float *lat, *scores;
     uint64_t rng;
+    /* state file (issue 13): our writer's lock for the server's lifetime, the identity and
+     * CRC of the file as last loaded/saved, and the journal of pending samples */
+    struct ecl_port_lock *lock;
+    struct ecl_port_file_id src;
+    int base_exists;
+    uint32_t base_crc;
+    struct serve_journal *journal;
 };
+
+static enum ecl_status after_state_io(struct serve_app *a, const uint8_t *buf, size_t len);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -142,7 +153,7 @@ static enum ecl_status make_learner(const struct ecl_learner_params *p, struct e
     enum ecl_status st = ecl_learner_mem_size(p, &need);
     if (st) return st;
     void *m = malloc(need);
-    if (!m) return ECL_ENOMEM;
+    if (!m) return ECL_EOOM;
     st = ecl_learner_init(p, m, need, l);
     if (st) {
         free(m);
@@ -179,6 +190,11 @@ static uint64_t get_u64(const uint8_t *p) {
 
 static enum ecl_status state_save(struct serve_app *a, char *err, size_t errlen) {
     size_t ls[N_LEARNERS], total = 24 + (size_t)a->n_classes * 36 + 4;
+    if (serve_learners_finite(a->l, N_LEARNERS) != ECL_OK) {
+        snprintf(err, errlen, "learned values are not finite (NaN/Inf); %s not replaced",
+                 a->state_path);
+        return ECL_ERANGE;
+    }
     for (int i = 0; i < N_LEARNERS; i++) {
         enum ecl_status st = ecl_learner_state_size(a->l[i], &ls[i]);
         if (st) {
@@ -190,7 +206,7 @@ static enum ecl_status state_save(struct serve_app *a, char *err, size_t errlen)
     uint8_t *buf = malloc(total), *p = buf;
     if (!buf) {
         snprintf(err, errlen, "out of memory");
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     memcpy(p, STATE_MAGIC, 4);
     put_u32(p + 4, STATE_VERSION);
@@ -210,6 +226,8 @@ static enum ecl_status state_save(struct serve_app *a, char *err, size_t errlen)
         put_u32(p, (uint32_t)KINDS[i]);
         put_u64(p + 4, ls[i]);
         enum ecl_status st = ecl_learner_state_write(a->l[i], p + 12, ls[i], &wr);
+        /* never write what cannot be read back: the reader's own validation first */
+        if (!st && wr == ls[i]) st = ecl_learner_state_check(a->l[i], p + 12, ls[i]);
         if (st || wr != ls[i]) {
             snprintf(err, errlen, "learner state write: %s", ecl_status_str(st));
             free(buf);
@@ -218,9 +236,14 @@ static enum ecl_status state_save(struct serve_app *a, char *err, size_t errlen)
         p += 12 + ls[i];
     }
     put_u32(p, ecl_crc32(0, buf, (size_t)(p - buf)));
-    enum ecl_status st = ecl_port_save_atomic(a->state_path, buf, total);
+    enum ecl_status st = ecl_port_save_atomic_if(a->state_path, buf, total, &a->src, &a->src);
+    if (st == ECL_OK && after_state_io(a, buf, total) != ECL_OK)
+        fprintf(stderr,
+                "edgecl serve: state saved, but the pending samples' journal could not "
+                "be rewritten: %s\n",
+                ecl_port_error());
+    if (st != ECL_OK) snprintf(err, errlen, "%s", ecl_port_error());
     free(buf);
-    if (st) snprintf(err, errlen, "cannot write %s: %s", a->state_path, ecl_status_str(st));
     return st;
 }
 
@@ -329,19 +352,74 @@ static int state_load(struct serve_app *a, char *err, size_t errlen) {
     if (!a->state_path || stat(a->state_path, &sb) != 0) return 0;
     void *buf;
     size_t len;
-    enum ecl_status st = ecl_port_read_file(a->state_path, &buf, &len);
+    struct ecl_port_file_id id;
+    enum ecl_status st = ecl_port_read_file_id(a->state_path, &buf, &len, &id);
     if (st) {
-        snprintf(err, errlen, "cannot read %s: %s", a->state_path, ecl_status_str(st));
+        snprintf(err, errlen, "cannot read the state: %s", ecl_port_error());
         return -1;
     }
     char e2[400];
     st = state_load_buf(a, buf, len, e2, sizeof e2);
+    /* This version of the file has now been seen: a later save may replace it, even if it
+     * was refused here (the user was told, e.g. by /api/restore's 422, and chose to save). */
+    a->src = id;
+    if (st == ECL_OK) after_state_io(a, buf, len);
     free(buf);
     if (st) {
         snprintf(err, errlen, "%s: %s", a->state_path, e2);
         return -1;
     }
     return 1;
+}
+
+/* ---------------------------------------------------------------- pending journal
+ * (serve_journal.h): replay into the class table and pending buffers, list for a rewrite. */
+
+static int j_add_class(void *ctx, const char *name) {
+    struct serve_app *a = ctx;
+    if (a->n_classes >= a->max_classes || !name[0] || name_problem(name)) return 1;
+    for (uint32_t c = 0; c < a->n_classes; c++)
+        if (!strcmp(a->cls[c].name, name)) return 1;
+    struct demo_class *c = &a->cls[a->n_classes];
+    if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
+    if (!c->pending) return 1;
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->trained = c->n_pending = 0;
+    a->n_classes++;
+    return 0;
+}
+
+static int j_add_sample(void *ctx, uint32_t id, const float *x) {
+    struct serve_app *a = ctx;
+    if (id >= a->n_classes) return 1;
+    struct demo_class *c = &a->cls[id];
+    if (c->n_pending >= a->max_pending) return 0; /* over the limit: dropped, not an error */
+    if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
+    if (!c->pending) return 1;
+    memcpy(c->pending + (size_t)c->n_pending++ * a->dim, x, sizeof(float) * a->dim);
+    return 0;
+}
+
+static int j_pending(void *ctx, uint32_t i, uint32_t *id, const float **x) {
+    struct serve_app *a = ctx;
+    for (uint32_t c = 0; c < a->n_classes; c++) {
+        if (i < a->cls[c].n_pending) {
+            *id = c;
+            *x = a->cls[c].pending + (size_t)i * a->dim;
+            return 0;
+        }
+        i -= a->cls[c].n_pending;
+    }
+    return 1;
+}
+
+static const struct serve_journal_cb JCB = {j_add_class, j_add_sample, j_pending};
+
+/* The state file now holds buf (just saved or loaded): the journal keeps what is pending. */
+static enum ecl_status after_state_io(struct serve_app *a, const uint8_t *buf, size_t len) {
+    a->base_exists = 1;
+    a->base_crc = ecl_crc32(0, buf, len);
+    return serve_journal_rewrite(a->journal, 1, a->base_crc, &JCB, a);
 }
 
 /* ---------------------------------------------------------------- create/destroy */
@@ -356,6 +434,8 @@ void serve_app_destroy(struct serve_app *a) {
     free(a->lat);
     free(a->scores);
     free(a->state_path);
+    serve_journal_close(a->journal);
+    ecl_port_lock_release(a->lock);
     pthread_mutex_destroy(&a->mu);
     free(a);
 }
@@ -371,7 +451,7 @@ enum ecl_status serve_app_create(const struct serve_opts *o, const struct serve_
         return ECL_EINVAL;
     }
     struct serve_app *a = calloc(1, sizeof *a);
-    if (!a) return ECL_ENOMEM;
+    if (!a) return ECL_EOOM;
     pthread_mutex_init(&a->mu, NULL);
     a->fx = *fx;
     a->dim = fx->dim;
@@ -385,7 +465,7 @@ enum ecl_status serve_app_create(const struct serve_opts *o, const struct serve_
     if (!a->cls || !a->lat || !a->scores || (o->state_path && !a->state_path)) {
         serve_app_destroy(a);
         snprintf(err, errlen, "out of memory");
-        return ECL_ENOMEM;
+        return ECL_EOOM;
     }
     for (int i = 0; i < N_LEARNERS; i++) {
         struct ecl_learner_params p = demo_params(KINDS[i], a->dim, a->max_classes);
@@ -397,9 +477,29 @@ enum ecl_status serve_app_create(const struct serve_opts *o, const struct serve_
             return st;
         }
     }
+    /* One writer per state file (statelock.h), held until serve_app_destroy. */
+    if (a->state_path) {
+        enum ecl_status st = serve_lock_state(a->state_path, &a->lock, err, errlen);
+        if (st) {
+            serve_app_destroy(a);
+            return st;
+        }
+    }
     if (state_load(a, err, errlen) < 0) {
         serve_app_destroy(a);
         return ECL_EFORMAT;
+    }
+    if (a->state_path) {
+        uint32_t replayed = 0;
+        enum ecl_status st = serve_journal_open(a->state_path, a->dim, a->base_exists, a->base_crc,
+                                                &JCB, a, &a->journal, &replayed, err, errlen);
+        if (st) {
+            serve_app_destroy(a);
+            return st;
+        }
+        if (replayed)
+            fprintf(stderr, "edgecl serve: %u pending sample(s) restored from %s.pending\n",
+                    replayed, a->state_path);
     }
     *out = a;
     return ECL_OK;
@@ -528,6 +628,8 @@ static void h_add_class(struct serve_app *a, const char *ctype, const char *body
     struct demo_class *c = &a->cls[a->n_classes];
     if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
     if (!c->pending) return resp_err(r, 500, "out of memory");
+    enum ecl_status jst = serve_journal_add_class(a->journal, s);
+    if (jst) return resp_err(r, 500, "cannot record the class: %s", ecl_status_str(jst));
     memmove(c->name, s, n + 1);
     c->trained = c->n_pending = 0;
     uint32_t id = a->n_classes++;
@@ -550,6 +652,9 @@ static void h_add_sample(struct serve_app *a, uint32_t id, const char *ctype, co
     if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
     if (!c->pending) return resp_err(r, 500, "out of memory");
     if (embed_body(a, ctype, body, len, r, &ms)) return;
+    /* on disk before it is acknowledged (serve_journal.h) */
+    enum ecl_status jst = serve_journal_add_sample(a->journal, id, a->lat);
+    if (jst) return resp_err(r, 500, "cannot record the sample: %s", ecl_status_str(jst));
     memcpy(c->pending + (size_t)c->n_pending * a->dim, a->lat, sizeof(float) * a->dim);
     c->n_pending++;
     struct jbuf b;
@@ -602,18 +707,31 @@ static void h_train(struct serve_app *a, const char *ctype, const char *body, si
             y[perm[k]] = (int32_t)c;
         }
     free(perm);
+    /* A round that diverges (NaN/Inf) is undone from this copy, samples stay pending. */
+    struct serve_snapshot snap;
+    if (serve_snapshot_take(a->l, N_LEARNERS, &snap)) {
+        free(x), free(y);
+        return resp_err(r, 500, "out of memory (copy of the learners before training)");
+    }
     uint64_t t0 = ecl_port_now_ns();
     for (int i = 0; i < N_LEARNERS; i++) {
         enum ecl_status st = ecl_learner_observe(a->l[i], x, y, n);
+        if (st == ECL_OK && ecl_learner_check_finite(a->l[i]) != ECL_OK) st = ECL_ERANGE;
         if (st) {
             free(x), free(y);
-            return resp_err(r, 500, "%s learner: %s", ecl_learner_kind_name(KINDS[i]),
-                            ecl_status_str(st));
+            serve_snapshot_restore(a->l, N_LEARNERS, &snap);
+            serve_snapshot_free(&snap);
+            return resp_err(r, st == ECL_ERANGE ? 422 : 500,
+                            "%s learner: %s; the round was undone, the samples are still pending",
+                            ecl_learner_kind_name(KINDS[i]),
+                            st == ECL_ERANGE ? "training diverged (values not finite)"
+                                             : ecl_status_str(st));
         }
         for (uint32_t c = 0; c < a->n_classes && c < ecl_learner_n_classes(a->l[i]); c++)
             ecl_learner_set_class_name(a->l[i], (int32_t)c, a->cls[c].name);
     }
     double ms = (double)(ecl_port_now_ns() - t0) / 1e6;
+    serve_snapshot_free(&snap);
     free(x), free(y);
     for (uint32_t c = 0; c < a->n_classes; c++) {
         a->cls[c].trained += a->cls[c].n_pending;

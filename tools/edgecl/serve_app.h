@@ -45,8 +45,13 @@ struct serve_opts {
     uint32_t max_classes;   /* default 16 */
     uint32_t max_pending;   /* pending samples per class, default 300 */
     size_t max_body;        /* request body limit in bytes, default 2 MB */
-    unsigned max_conns;     /* simultaneous connections, default 32 */
-    unsigned timeout_s;     /* idle connection timeout, default 30 */
+    unsigned max_conns;     /* simultaneous connections, default 256 */
+    unsigned per_ip_conns;  /* connections from one IP address waiting for their request at
+                               once (a newcomer evicts the longest-waiting), default 16; at most
+                               max(max_conns / 2, this) connections per address in all */
+    unsigned timeout_s;     /* a whole request (headers + body) must arrive within this many
+                               seconds of connecting or of the previous response; also the
+                               idle keep-alive timeout. Default 10 */
     int verbose;            /* log each request to stderr */
     /* Test seam (tests/fuzz/fuzz_http_raw.c), 0 in `edgecl serve`: 1 = no listening socket and
      * no server thread; the caller hands in connections with MHD_add_connection(serve_daemon(s),

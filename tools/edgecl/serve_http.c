@@ -18,7 +18,12 @@
  *    calls the handler with a partial body, and the completion callback cleans up;
  *  - requests carrying an Origin header that does not match Host are refused (cross-site
  *    POSTs that a browser would send without a CORS preflight);
- *  - MHD limits simultaneous connections and drops idle ones after a timeout.
+ *  - slow clients cannot wedge it (issue 13): a total deadline per request for headers and
+ *    body (serve_guard.c; MHD's own timeout restarts on every byte), a per-IP cap on connections
+ *    waiting for their request (the longest-waiting one is evicted by a newcomer), a per-IP
+ *    connection limit of half the overall limit, and the overall limit. MHD runs in poll() mode: in
+ * 0.9.75's epoll mode, once the connection limit had been reached, connections whose clients had
+ * closed were never noticed again (seen: 32 sockets stuck in CLOSE-WAIT and no answers, for good).
  * MHD runs all handlers on its one internal thread; serve_app still takes a lock. The fuzz
  * harness starts the server with opts.no_listen and runs MHD itself (serve_daemon()). */
 #define _POSIX_C_SOURCE 200809L
@@ -32,10 +37,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include "serve_app.h"
+#include "serve_guard.h"
 
 struct serve {
     struct MHD_Daemon *d;
     struct serve_app *app;
+    struct serve_guard *guard; /* NULL with no_listen */
     char *web_dir;
     size_t max_body;
     int port, verbose;
@@ -59,8 +66,9 @@ struct serve_opts serve_default_opts(void) {
     o.max_classes = 16;
     o.max_pending = 300;
     o.max_body = 2u << 20;
-    o.max_conns = 32;
-    o.timeout_s = 30;
+    o.max_conns = 256;
+    o.per_ip_conns = 16;
+    o.timeout_s = 10;
     return o;
 }
 
@@ -225,7 +233,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         q->len += n;
         return MHD_YES;
     }
-    /* body complete */
+    /* body complete: the request's deadline no longer runs */
+    serve_guard_received(s->guard, c);
     if (q->responded) return MHD_YES;
     if (q->too_big) return send_too_big(s, c, method, url);
     if (!origin_ok(c)) return send_error(s, c, method, url, 403, "cross-origin request refused");
@@ -244,6 +253,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
+    struct serve *s = cls;
+    serve_guard_completed(s->guard, c);
     struct req *q = *con_cls;
     if (!q) return;
     free(q->buf);
@@ -252,6 +263,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 static void on_log(void *cls, const char *fmt, va_list ap) {
+    const struct serve *s = cls;
+    /* A client closing mid-request is routine (and a flood of them is counted by the guard):
+     * only --verbose shows each one. */
+    if (!s->verbose && (strstr(fmt, "closed by remote") || strstr(fmt, "is closed when reading")))
+        return;
     fputs("edgecl serve: ", stderr);
     vfprintf(stderr, fmt, ap);
 }
@@ -268,7 +284,7 @@ enum ecl_status serve_start(const struct serve_opts *o, const struct serve_extra
     /* no_listen (the raw-HTTP fuzz harness): no socket, no thread (see serve_daemon()), and no
      * MHD log: on its socketpair MHD would complain about TCP options on every connection. */
     unsigned flags =
-        o->no_listen ? MHD_USE_NO_LISTEN_SOCKET : MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+        o->no_listen ? MHD_USE_NO_LISTEN_SOCKET : MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     const char *bind = o->bind ? o->bind : "127.0.0.1";
     memset(&a4, 0, sizeof a4);
     memset(&a6, 0, sizeof a6);
@@ -286,7 +302,7 @@ enum ecl_status serve_start(const struct serve_opts *o, const struct serve_extra
         return ECL_EINVAL;
     }
     struct serve *s = calloc(1, sizeof *s);
-    if (!s) return ECL_ENOMEM;
+    if (!s) return ECL_EOOM;
     s->family = sa->sa_family;
     if (s->family == AF_INET) {
         memcpy(s->ip, &a4.sin_addr, 4);
@@ -304,13 +320,27 @@ enum ecl_status serve_start(const struct serve_opts *o, const struct serve_extra
         free(s);
         return st;
     }
-    s->d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, s,
-                            MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL, MHD_OPTION_SOCK_ADDR, sa,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_conns,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+    if (!o->no_listen &&
+        !(s->guard = serve_guard_start(o->timeout_s, o->per_ip_conns, o->verbose))) {
+        snprintf(err, errlen, "cannot start the connection guard");
+        serve_app_destroy(s->app);
+        free(s->web_dir);
+        free(s);
+        return ECL_EOOM;
+    }
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)o->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_log, s,
+        MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_conns,
+        /* MHD refuses beyond this; the guard evicts beyond per_ip_conns waiting ones */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(o->max_conns / 2 > o->per_ip_conns ? o->max_conns / 2 : o->per_ip_conns),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        s->guard ? serve_guard_notify : (MHD_NotifyConnectionCallback)NULL, s->guard,
+        MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s port %d (in use? try --port)", bind, o->port);
+        serve_guard_stop(s->guard);
         serve_app_destroy(s->app);
         free(s->web_dir);
         free(s);
@@ -334,6 +364,7 @@ struct MHD_Daemon *serve_daemon(const struct serve *s) {
 void serve_stop(struct serve *s) {
     if (!s) return;
     MHD_stop_daemon(s->d);
+    serve_guard_stop(s->guard);
     serve_app_destroy(s->app);
     free(s->web_dir);
     free(s);
