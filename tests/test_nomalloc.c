@@ -15,7 +15,8 @@
  * Streams: 100k ecl_learner_observe calls (1 sample each) and 100k ecl_learner_predict calls for
  * replay with u8 storage, replay f32, naive, ncm and slda; 50 ecl_interp_run calls on the real
  * backbone when the interpreter is in the tree ($EDGECL_MODEL or models/mobilenet_v2.tflite,
- * cut at an early layer to keep runs cheap; skipped if the model file is absent).
+ * cut at an early layer to keep runs cheap; skipped if the model file is absent), and on the
+ * real uint8, int8 and hybrid models of ../shared/models (skipped where that folder is absent).
  * RSS: /proc/self/statm resident pages before and after each stream (after a warm-up that
  * touches every page the learner owns) must grow by less than RSS_SLACK.
  * Env: RELIAB_STREAM overrides the stream length (default 100000). */
@@ -290,6 +291,8 @@ static int interp_case_run(const struct interp_case *c) {
     const char *env = getenv("EDGECL_MODEL");
     if (env && *env && !strcmp(c->file, "mobilenet_v2.tflite"))
         snprintf(path, sizeof path, "%s", env);
+    else if (!strncmp(c->file, "shared:", 7)) /* a real model of ../shared/models */
+        snprintf(path, sizeof path, "%s/../shared/models/%s", ECL_SOURCE_DIR, c->file + 7);
     else
         snprintf(path, sizeof path, "%s/models/%s", ECL_SOURCE_DIR, c->file);
     void *buf = NULL;
@@ -361,6 +364,15 @@ static void interp_runs(void **s) {
         {"interp-split", "mobilenet_v2.tflite", "block_3_expand_relu", 0, 1, 5},
         {"interp-int8", "mobilenet_v2_int8.tflite", NULL, 0, 0, 3},
         {"interp-int8-ref", "mobilenet_v2_int8.tflite", "block_1_expand_relu", 1, 0, 2},
+        /* real models from Google's converter: legacy uint8 (lowered to int8), TF2 full-integer
+         * (uint8 in/out through QUANTIZE), dynamic-range hybrid (int8 weights, float
+         * activations); skipped where ../shared/models is absent */
+        {"real-uint8", "shared:mobilenet_v2_1.0_224_quant.tflite", NULL, 0, 0, 3},
+        {"real-uint8-ref", "shared:mobilenet_v1_0.25_128_quant.tflite", NULL, 1, 0, 2},
+        {"real-int8-ptq", "shared:tf2_mobilenet_v2_1.0_224_ptq.tflite", NULL, 0, 1, 3},
+        {"real-hybrid", "shared:tl_mobilenet_v2_hybrid_bottleneck.tflite", NULL, 0, 0, 2},
+        {"real-hybrid-ref", "shared:tl_mobilenet_v2_hybrid_bottleneck.tflite",
+         "mobilenetv2_1.00_224/block_2_add/add", 1, 0, 2},
     };
     int ran = 0;
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
