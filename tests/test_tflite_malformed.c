@@ -397,6 +397,85 @@ static void test_arena_too_small_and_deprecated_codes(void **state) {
     tb_free(&b);
 }
 
+/* A real model from Google's converter (../shared/models; skipped where absent): every
+ * truncation length on a grid is refused as truncated, and random corruption of a few bytes
+ * anywhere in the file (structure, quantisation parameters, weights) never crashes: it is
+ * refused with a message or runs. */
+static uint8_t *read_shared(const char *name, size_t *len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/../shared/models/%s", ECL_SOURCE_DIR, name);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    uint8_t *f = n > 0 ? malloc((size_t)n) : NULL;
+    if (f && fread(f, 1, (size_t)n, fp) != (size_t)n) {
+        free(f);
+        f = NULL;
+    }
+    fclose(fp);
+    *len = (size_t)n;
+    return f;
+}
+
+static void test_real_model_truncated_and_corrupted(void **state) {
+    static const char *name = "mobilenet_v1_0.25_128_quant.tflite";
+    size_t len = 0;
+    uint8_t *f = read_shared(name, &len);
+    if (!f) {
+        fprintf(stderr, "../shared/models/%s absent: real-model corruption test skipped\n", name);
+        skip();
+    }
+    char err[200] = "";
+    assert_int_equal(try_all(f, len, err, sizeof err), ECL_OK);
+    /* TFLite metadata may append a ZIP of associated files (this model: its labels) after the
+     * flatbuffer; cutting into that leaves the model whole. The flatbuffer ends where the ZIP's
+     * first local file header starts (end-of-central-directory record -> central directory ->
+     * its first entry's local header offset). */
+    size_t fb_end = len;
+    if (len > 22 && !memcmp(f + len - 22, "PK\x05\x06", 4)) {
+        const uint8_t *e = f + len - 22;
+        uint32_t cd = e[16] | e[17] << 8 | e[18] << 16 | (uint32_t)e[19] << 24;
+        if (cd + 46 <= len && !memcmp(f + cd, "PK\x01\x02", 4))
+            fb_end = f[cd + 42] | f[cd + 43] << 8 | f[cd + 44] << 16 | (size_t)f[cd + 45] << 24;
+        assert_true(fb_end < len);
+    }
+    for (int k = 0; k < 64; k++) { /* 64 lengths spread over the flatbuffer, and its last byte */
+        size_t n = k == 63 ? fb_end - 1 : (size_t)((double)fb_end * k / 63.0);
+        uint8_t *c = malloc(n ? n : 1);
+        memcpy(c, f, n);
+        enum ecl_status s = try_all(c, n, err, sizeof err);
+        if (s != ECL_ETRUNCATED || (n >= 8 && strncmp(err, "file truncated: ", 16)))
+            fail_msg("%s cut to %zu of %zu bytes: status %d, '%s'", name, n, len, (int)s, err);
+        free(c);
+    }
+    uint8_t *c = malloc(len);
+    int ok = 0, bad = 0;
+    for (int iter = 0; iter < 300; iter++) {
+        memcpy(c, f, len);
+        int nflip = 1 + (int)((tt_rand() + 1) * 2);
+        for (int k = 0; k < nflip; k++) {
+            /* half the flips in the first and last 4 KiB (flatbuffer tables, vectors and
+             * quantisation records), the rest anywhere */
+            double u = (tt_rand() + 1) * 0.5;
+            size_t pos = (iter & 1)   ? (size_t)(u * (double)len) % len
+                         : (iter & 2) ? (size_t)(u * 4096) % len
+                                      : len - 1 - (size_t)(u * 4096) % len;
+            uint32_t r = tt_rng >> 3;
+            c[pos] = (r & 3) == 0 ? 0xff : (r & 3) == 1 ? 0 : (uint8_t)(r >> 8);
+        }
+        if (try_all(c, len, err, sizeof err) == ECL_OK)
+            ok++;
+        else
+            bad++;
+    }
+    fprintf(stderr, "%s: 300 corrupted copies: %d refused with a message, %d ran\n", name, bad, ok);
+    assert_true(bad > 0);
+    free(c);
+    free(f);
+}
+
 int main(void) {
     for (size_t i = 0; i < sizeof W / 4; i++)
         W[i] = tt_rand();
@@ -412,6 +491,7 @@ int main(void) {
         cmocka_unit_test(test_const_dequantize_checked),
         cmocka_unit_test(test_cycle_and_missing),
         cmocka_unit_test(test_arena_too_small_and_deprecated_codes),
+        cmocka_unit_test(test_real_model_truncated_and_corrupted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

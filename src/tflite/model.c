@@ -363,10 +363,13 @@ enum ecl_status ecl_model_parse(const void *buf, size_t len, struct ecl_model *m
     struct tfl_op op;
     for (uint32_t i = 0; i < m->n_ops; i++)
         if (!ecl_tfl_read_op(m, (int32_t)i, &op)) {
-            static const uint32_t of[] = {OP_INPUTS, OP_OUTPUTS};
-            static const size_t oe[] = {4, 4};
+            /* its input and output vectors and its options table (elem 0: a table) */
+            static const uint32_t of[] = {OP_INPUTS, OP_OUTPUTS, OP_OPTIONS};
+            static const size_t oe[] = {4, 4, 0};
             struct fb_table ot;
-            uint64_t need = table_end(&b, m->ops + 4 * (size_t)i, of, oe, 2, &ot);
+            uint64_t need = table_end(&b, m->ops + 4 * (size_t)i, of, oe, 3, &ot);
+            for (uint32_t c = 0; c < m->n_opcodes; c++) /* and the operator code tables */
+                need = max_u64(need, ref_end(&b, m->opcodes + 4 * (size_t)c, 0));
             memset(m, 0, sizeof *m);
             if (need > len) return truncated(&e, "operator ", i, "", need, len);
             return fail(&e, ECL_EFORMAT, "malformed operator ", i);
