@@ -11,23 +11,7 @@ if(NOT ECL_FUZZ)
   target_link_libraries(edgecl_pyfe PRIVATE edgecl_tools)
   target_link_options(edgecl_pyfe PRIVATE "LINKER:--version-script=${ECL_PYFE_MAP}")
 
-  # Debian's python3 (not a pyenv or venv one): its sys.path has /usr/local/lib/python3.X/
-  # dist-packages and /usr/lib/python3.X/dist-packages, and python3-numpy lives there.
-  find_program(ECL_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
-  if(NOT ECL_PYTHON3)
-    find_program(ECL_PYTHON3 python3)
-  endif()
-  set(ECL_PY_MINOR "")
-  if(ECL_PYTHON3)
-    execute_process(COMMAND ${ECL_PYTHON3} -c "import sys; print(sys.version_info[1])"
-      OUTPUT_VARIABLE ECL_PY_MINOR OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-  endif()
-  if(ECL_PY_MINOR STREQUAL "")
-    set(ECL_PY_MINOR 11) # Debian 12
-  endif()
-  set(ECL_PYTHON_INSTALL_DIR lib/python3.${ECL_PY_MINOR}/dist-packages CACHE STRING
-    "where `cmake --install` puts the edgecl Python package (relative to the prefix)")
-
+  include(${CMAKE_SOURCE_DIR}/cmake/python.cmake) # ECL_PYTHON3, ECL_PYTHON_INSTALL_DIR
   file(GLOB ECL_PY_SRC CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tools/python/edgecl/*.py)
   set(ECL_PY_PKG_DIR ${ECL_PYTHON_INSTALL_DIR}/edgecl)
   install(FILES ${ECL_PY_SRC} DESTINATION ${ECL_PY_PKG_DIR})

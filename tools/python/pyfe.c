@@ -90,6 +90,17 @@ EXPORT int eclpy_extract_f32(struct fe *fe, const float *in, int n, float *out, 
     return ECL_OK;
 }
 
+/* An image file decoded to RGB8 (PNG, JPEG), for edgecl.read_image: *rgb is malloc'd, release it
+ * with eclpy_image_free. */
+EXPORT int eclpy_image_load(const char *path, uint8_t **rgb, int *w, int *h, char *err,
+                            size_t errlen) {
+    return img_load_file(path, rgb, w, h, err, errlen);
+}
+
+EXPORT void eclpy_image_free(uint8_t *rgb) {
+    free(rgb);
+}
+
 /* Sizes and offsets of struct ecl_learner_params, for the Python mirror's import-time check
  * (tools/python/edgecl/_params.py lists the same items in the same order). */
 #include <stddef.h>

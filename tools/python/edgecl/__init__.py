@@ -9,13 +9,14 @@ libedgecl, through ctypes. Needs only Debian's python3 and python3-numpy.
     p = l.predict(m.extract("test.jpg"))
     print(p.labels[0], p.scores[0].max())
     l.save("my.ecls"); l2 = edgecl.Learner.load("my.ecls")
+    rgb = edgecl.read_image("cat1.jpg")                  # (H, W, 3) uint8
 
 Errors raise edgecl.EdgeclError carrying the library's message (ecl_status_str, the
 interpreter's or the port layer's one-line reason) and the status name (e.g. "ECL_EINVAL").
 """
 from ._lib import EdgeclError, version
 from .learner import Learner, Prediction
-from .model import Model
+from .model import Model, read_image
 
-__all__ = ["EdgeclError", "Learner", "Model", "Prediction", "version"]
+__all__ = ["EdgeclError", "Learner", "Model", "Prediction", "read_image", "version"]
 __version__ = version()

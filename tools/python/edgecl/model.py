@@ -26,6 +26,12 @@ _proto = [("eclpy_open", ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p, ctypes
           ("eclpy_extract_rgb8", ctypes.c_int, [_vp, ctypes.POINTER(ctypes.c_uint8),
                                                 ctypes.c_int, ctypes.c_int, ctypes.c_int,
                                                 c_float_p, ctypes.c_char_p, ctypes.c_size_t]),
+          ("eclpy_image_load", ctypes.c_int, [ctypes.c_char_p,
+                                              ctypes.POINTER(ctypes.POINTER(ctypes.c_uint8)),
+                                              ctypes.POINTER(ctypes.c_int),
+                                              ctypes.POINTER(ctypes.c_int), ctypes.c_char_p,
+                                              ctypes.c_size_t]),
+          ("eclpy_image_free", None, [ctypes.POINTER(ctypes.c_uint8)]),
           ("eclpy_extract_f32", ctypes.c_int, [_vp, c_float_p, ctypes.c_int, c_float_p,
                                                ctypes.c_char_p, ctypes.c_size_t])]
 for _name, _res, _args in _proto:
@@ -35,6 +41,22 @@ for _name, _res, _args in _proto:
 
 def _raise(code, err):
     raise EdgeclError(err.value.decode(errors="replace") or "edgecl error %d" % code, code)
+
+
+def read_image(path):
+    """An image file (PNG or JPEG) as an (H, W, 3) uint8 RGB ndarray, decoded as the CLI does
+    (grey and palette expanded, alpha dropped; corrupt JPEG data refused)."""
+    rgb = ctypes.POINTER(ctypes.c_uint8)()
+    w, h = ctypes.c_int(), ctypes.c_int()
+    err = ctypes.create_string_buffer(_ERRLEN)
+    code = fe.eclpy_image_load(os.fsencode(path), ctypes.byref(rgb), ctypes.byref(w),
+                               ctypes.byref(h), err, _ERRLEN)
+    if code:
+        _raise(code, err)
+    try:
+        return np.ctypeslib.as_array(rgb, shape=(h.value, w.value, 3)).copy()
+    finally:
+        fe.eclpy_image_free(rgb)
 
 
 class Model:
