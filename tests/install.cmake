@@ -23,5 +23,14 @@ if(NOT ECL_SANITIZE AND NOT ECL_FUZZ AND NOT CMAKE_CROSSCOMPILING)
             ${ECL_PYTHON3} -m unittest discover -s ${CMAKE_SOURCE_DIR}/tests/python -v)
   set_tests_properties(python_edgecl PROPERTIES LABELS "python;no-asan" TIMEOUT 180
     SKIP_RETURN_CODE 77)
+  # The example script on the project's test photos (learn each, name its mirror image).
+  if(EXISTS ${CMAKE_SOURCE_DIR}/models/mobilenet_v2.tflite)
+    add_test(NAME example_python_learn_photos
+      COMMAND ${CMAKE_COMMAND} -E env EDGECL_LIB_DIR=${CMAKE_BINARY_DIR}/lib
+              PYTHONPATH=${CMAKE_SOURCE_DIR}/tools/python
+              ${ECL_PYTHON3} ${CMAKE_SOURCE_DIR}/examples/python/learn_photos.py)
+    set_tests_properties(example_python_learn_photos PROPERTIES LABELS "examples;python;no-asan"
+      TIMEOUT 120 PASS_REGULAR_EXPRESSION "restored learner agrees.*recognised 5/5")
+  endif()
   endif()
 endif()

@@ -33,8 +33,9 @@ if [[ $MODE == prefix ]]; then
 else
   (cd "$S" && cpack -G DEB --config "$BUILD/CPackConfig.cmake" -B "$S/pkg" >"$S/cpack.log" 2>&1) ||
     { tail -20 "$S/cpack.log"; die "cpack -G DEB"; }
-  deb="$(ls "$S"/pkg/edgecl_*.deb 2>/dev/null | head -1)"
-  [[ -n $deb ]] || die "cpack made no edgecl_*.deb ($(ls "$S/pkg"))"
+  debs=("$S"/pkg/edgecl_*.deb)
+  deb="${debs[0]}"
+  [[ -f $deb ]] || die "cpack made no edgecl_*.deb ($(ls "$S/pkg"))"
   [[ "$(dpkg-deb -f "$deb" Package)" == edgecl ]] || die "deb Package field"
   [[ "$(dpkg-deb -f "$deb" Version)" == "$VERSION" ]] || die "deb Version $(dpkg-deb -f "$deb" Version) != $VERSION"
   echo "deb: $(basename "$deb") $(du -k "$deb" | cut -f1) KB, Depends: $(dpkg-deb -f "$deb" Depends)"
@@ -72,12 +73,14 @@ mkdir -p "$S/run"
 # shellcheck disable=SC2046
 "$CC_BIN" -std=c11 -O1 -o "$S/c_pc" "$SRC/tests/consumer/consumer.c" $(pkg-config --cflags --libs edgecl) \
   -Wl,-rpath,"$LIB" || die "pkg-config build (shared)"
-ldd "$S/c_pc" | grep -q "libedgecl.so.$MAJMIN => $LIB/" || die "c_pc does not use $LIB/libedgecl.so ($(ldd "$S/c_pc" | grep edgecl))"
+ldd "$S/c_pc" >"$S/ldd.txt" # (not piped into grep -q: with pipefail, ldd's SIGPIPE fails it)
+grep -q "libedgecl.so.$MAJMIN => $LIB/" "$S/ldd.txt" || die "c_pc does not use $LIB/libedgecl.so ($(grep edgecl "$S/ldd.txt"))"
 "$S/c_pc" "$S/run" || die "consumer (pkg-config, shared)"
 # shellcheck disable=SC2046
 "$CC_BIN" -std=c11 -O1 -o "$S/c_pc_static" "$SRC/tests/consumer/consumer.c" $(pkg-config --cflags edgecl) \
   $(pkg-config --static --libs edgecl | sed 's/-ledgecl/-Wl,-Bstatic -ledgecl -Wl,-Bdynamic/') || die "pkg-config build (static)"
-! ldd "$S/c_pc_static" | grep -q libedgecl || die "c_pc_static still needs libedgecl.so"
+ldd "$S/c_pc_static" >"$S/ldd.txt"
+! grep -q libedgecl "$S/ldd.txt" || die "c_pc_static still needs libedgecl.so"
 "$S/c_pc_static" "$S/run" || die "consumer (pkg-config, static)"
 
 # CMake find_package(edgecl CONFIG): a fresh project outside the tree.
