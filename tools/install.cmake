@@ -30,20 +30,25 @@ list(JOIN ECL_PUBLIC_SYMBOLS ";\n    " ECL_PUBLIC_SYMBOLS_TXT)
 set(ECL_VERSION_SCRIPT ${CMAKE_BINARY_DIR}/edgecl.map)
 file(CONFIGURE OUTPUT ${ECL_VERSION_SCRIPT} CONTENT
   "/* generated from include/edgecl/*.h by tools/install.cmake */\n{\n  global:\n    ${ECL_PUBLIC_SYMBOLS_TXT};\n  local:\n    *;\n};\n")
-add_library(edgecl_shared SHARED ${ECL_LIB_OBJECTS})
-set_target_properties(edgecl_shared PROPERTIES
-  OUTPUT_NAME edgecl EXPORT_NAME edgecl
-  VERSION ${PROJECT_VERSION}
-  SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR} # 0.x: a minor release may break ABI
-  LIBRARY_OUTPUT_DIRECTORY ${ECL_LIB_OUT}
-  LINK_DEPENDS ${ECL_VERSION_SCRIPT})
-target_link_options(edgecl_shared PRIVATE "LINKER:--version-script=${ECL_VERSION_SCRIPT}")
-if(NOT ECL_SANITIZE AND NOT ECL_FUZZ) # sanitizer runtimes come from the executable
-  target_link_options(edgecl_shared PRIVATE "LINKER:--no-undefined")
+set(ECL_INSTALL_LIBS "")
+get_property(ECL_SHARED_OK GLOBAL PROPERTY TARGET_SUPPORTS_SHARED_LIBS)
+if(ECL_SHARED_OK) # not on bare-metal toolchains (Cortex-M): there only the static library
+  add_library(edgecl_shared SHARED ${ECL_LIB_OBJECTS})
+  set_target_properties(edgecl_shared PROPERTIES
+    OUTPUT_NAME edgecl EXPORT_NAME edgecl
+    VERSION ${PROJECT_VERSION}
+    SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR} # 0.x: a minor release may break ABI
+    LIBRARY_OUTPUT_DIRECTORY ${ECL_LIB_OUT}
+    LINK_DEPENDS ${ECL_VERSION_SCRIPT})
+  target_link_options(edgecl_shared PRIVATE "LINKER:--version-script=${ECL_VERSION_SCRIPT}")
+  if(NOT ECL_SANITIZE AND NOT ECL_FUZZ) # sanitizer runtimes come from the executable
+    target_link_options(edgecl_shared PRIVATE "LINKER:--no-undefined")
+  endif()
+  target_link_libraries(edgecl_shared PUBLIC m Threads::Threads)
+  target_include_directories(edgecl_shared PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  set(ECL_INSTALL_LIBS edgecl_shared)
 endif()
-target_link_libraries(edgecl_shared PUBLIC m Threads::Threads)
-target_include_directories(edgecl_shared PUBLIC
-  $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 
 add_library(edgecl_static STATIC ${ECL_LIB_OBJECTS})
 set_target_properties(edgecl_static PROPERTIES OUTPUT_NAME edgecl EXPORT_NAME edgecl_static
@@ -52,7 +57,7 @@ target_link_libraries(edgecl_static PUBLIC m Threads::Threads)
 target_include_directories(edgecl_static PUBLIC
   $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 
-install(TARGETS edgecl_shared edgecl_static EXPORT edgeclTargets
+install(TARGETS ${ECL_INSTALL_LIBS} edgecl_static EXPORT edgeclTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

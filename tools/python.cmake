@@ -2,7 +2,8 @@
 # helper _edgecl_fe.so (the tools' image loader and feature extractor, tools/common), installed
 # into Debian's python path: <prefix>/lib/python3.<minor>/dist-packages/edgecl/.
 include(GNUInstallDirs)
-if(NOT ECL_FUZZ)
+get_property(ECL_SHARED_OK GLOBAL PROPERTY TARGET_SUPPORTS_SHARED_LIBS)
+if(NOT ECL_FUZZ AND ECL_SHARED_OK)
   set(ECL_PYFE_MAP ${CMAKE_BINARY_DIR}/edgecl_fe.map)
   file(CONFIGURE OUTPUT ${ECL_PYFE_MAP} CONTENT "{\n  global:\n    eclpy_*;\n  local:\n    *;\n};\n")
   add_library(edgecl_pyfe MODULE ${CMAKE_SOURCE_DIR}/tools/python/pyfe.c)
