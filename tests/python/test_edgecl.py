@@ -107,6 +107,10 @@ class LearnerTest(unittest.TestCase):
             l.observe(np.zeros((2, 3), np.float32), [0, 1])  # wrong dim
         with self.assertRaisesRegex(edgecl.EdgeclError, "unknown learner kind"):
             edgecl.Learner("forest", 4)
+        with self.assertRaisesRegex(edgecl.EdgeclError, "paper's replay"):
+            edgecl.Learner("ncm", 4, paper=True)
+        paper = edgecl.Learner("replay", 4, max_classes=3, paper=True)
+        self.assertEqual(paper.kind, "replay")
         with self.assertRaisesRegex(edgecl.EdgeclError, "unknown learner option"):
             edgecl.Learner("ncm", 4, bufer=10)
         with tempfile.TemporaryDirectory() as d:

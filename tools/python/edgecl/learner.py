@@ -66,6 +66,8 @@ class Learner:
 
     def __init__(self, kind, dim, max_classes=50, paper=False, **options):
         if paper:
+            if _kind(kind) != 1:
+                raise EdgeclError("paper=True is the paper's replay learner, not %r" % kind, 1)
             p = lib.ecl_learner_paper_params(int(dim), int(max_classes))
         else:
             p = lib.ecl_learner_default_params(_kind(kind), int(dim), int(max_classes))
