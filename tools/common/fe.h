@@ -51,6 +51,12 @@ const char *fe_cut_name(const struct fe *fe);
 const char *fe_preprocess_desc(const struct fe *fe);
 /* rgb: w*h*3 bytes, row-major. Resized (bilinear) to the model input. */
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent);
+/* input: the model's input 0 as ecl_interp_input_count() floats (NHWC, the model's own size,
+ * already normalised as the model expects; quantised for integer models as ecl_interp_run
+ * does). No resizing, no normalisation. */
+enum ecl_status fe_extract_input_f32(struct fe *fe, const float *input, float *latent);
+/* The interpreter's message about the last failed run ("" if none). */
+const char *fe_interp_error(const struct fe *fe);
 void fe_close(struct fe *fe);
 
 /* Reads a whole model file (malloc'd into *buf; free() it). On failure a one-line message
