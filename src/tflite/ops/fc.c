@@ -1,7 +1,8 @@
 /* FULLY_CONNECTED: float32, int8 (per-tensor or per-channel weights; lowered uint8 with a
  * weight zero point), hybrid (float input, int8 weights; symmetric or, with the option
  * asymmetric_quantize_inputs, asymmetric input quantisation). Input of any rank: batch =
- * elements / input size (keep_num_dims only changes the output's declared shape). */
+ * elements / input size (keep_num_dims only changes the output's declared shape). float32
+ * weights may be a graph tensor rather than a constant. */
 #include "tflite/ops/ops.h"
 
 static enum ecl_status fc_f32(const struct ecl_exec *x, const struct ecl_node *n) {
@@ -90,8 +91,11 @@ enum ecl_status ecl_prep_fc(struct ecl_prep *p) {
     struct ecl_fc_data *d = p->data;
     struct ecl_tensor *in = p->in[0], *w = p->in[1], *bias = p->n_in > 2 ? p->in[2] : NULL;
     struct ecl_tensor *out = p->out[0];
-    if (!w->is_const || w->ndims != 2)
-        return ecl_prep_fail(p, ECL_EUNSUPPORTED, "weights must be a constant 2-D tensor");
+    if (w->ndims != 2) return ecl_prep_fail(p, ECL_EFORMAT, "weights must be 2-D");
+    /* float weights may be computed by the graph (the paper's head graphs transpose theirs);
+     * quantised and hybrid weights are read at prepare, so they must be constant */
+    if (!w->is_const && w->type != ECL_DT_FLOAT32)
+        return ecl_prep_fail(p, ECL_EUNSUPPORTED, "quantised weights must be constant");
     if (bias && !bias->is_const) return ecl_prep_fail(p, ECL_EUNSUPPORTED, "bias must be constant");
     int32_t od = w->dims[0], id = w->dims[1];
     if (id <= 0 || od <= 0 || in->count % (uint32_t)id)

@@ -139,6 +139,10 @@ struct ecl_quant_data {
     int64_t inner, nch;
 };
 
+struct ecl_cast_data {
+    int8_t from, to; /* rows of quantize.c's CAST_IO table */
+};
+
 struct ecl_resize_data {
     int align_corners, half_pixel;
     struct ecl_shape4 is, os;
