@@ -18,7 +18,8 @@ enum ecl_status ecl_prep_reshape(struct ecl_prep *p) {
 }
 
 /* ------------------------------------------------------------------ SHAPE */
-/* SHAPE: the input's dims as int32 or int64 (ShapeOptions.out_type, default int32). */
+/* SHAPE: the input's dims as int32 or int64 (ShapeOptions.out_type; absent or 0, the schema's
+ * default, which converters never write: the output's declared type decides). */
 static enum ecl_status shape_eval(const struct ecl_exec *x, const struct ecl_node *n) {
     const struct ecl_tensor *in = ecl_in(x, n, 0), *out = ecl_out(x, n, 0);
     for (int32_t k = 0; k < in->ndims; k++) {
@@ -34,7 +35,8 @@ static enum ecl_status shape_eval(const struct ecl_exec *x, const struct ecl_nod
 
 enum ecl_status ecl_prep_shape(struct ecl_prep *p) {
     struct ecl_tensor *in = p->in[0], *out = p->out[0];
-    int32_t want = ecl_opt_i32(p, 0, ECL_DT_INT32);
+    int32_t want = ecl_opt_u8(p, 0, 0); /* a TensorType: one byte */
+    if (want == 0) want = out->type;
     if (want != ECL_DT_INT32 && want != ECL_DT_INT64)
         return ecl_prep_fail(p, ECL_EUNSUPPORTED, "out_type must be int32 or int64");
     if (out->type != want)
