@@ -121,6 +121,16 @@ struct ecl_softmax_data {
     int32_t outer, depth;
     float beta;
     const void *table;
+    int32_t in_zp; /* L2_NORMALIZATION int8 */
+};
+
+struct ecl_bmm_data {
+    int32_t nb;               /* batch dims of the output (rank - 2) */
+    int32_t od[ECL_MAX_DIMS]; /* output batch dims */
+    int64_t ls[ECL_MAX_DIMS]; /* lhs matrix stride per batch dim, 0 where it broadcasts */
+    int64_t rs[ECL_MAX_DIMS]; /* the same for rhs */
+    int32_t m, k, n, adj_x, adj_y;
+    int32_t lhs_zp, rhs_zp, out_zp, mult, shift;
 };
 
 struct ecl_move_data {

@@ -73,7 +73,11 @@
     X(RESIZE_NEAREST_NEIGHBOR, 2, 2, 1, 1, 0, FQ | T_I16, ResizeNearestNeighborOptions, ecl_resize_data, ecl_prep_resize) \
     X(CAST,                    1, 1, 1, 1, 0, NUM | T_I16 | T_BOOL, CastOptions, ecl_cast_data, ecl_prep_cast) \
     X(SHAPE,                   1, 1, 1, 1, 0, T_ANY, ShapeOptions,        ecl_no_data,     ecl_prep_shape)   \
-    X(FILL,                    2, 2, 1, 1, 0, T_I32 | T_I64, FillOptions, ecl_no_data,     ecl_prep_fill)
+    X(FILL,                    2, 2, 1, 1, 0, T_I32 | T_I64, FillOptions, ecl_no_data,     ecl_prep_fill) \
+    X(PRELU,                   2, 2, 1, 1, 0, FQ,  NONE,                  ecl_binary_data, ecl_prep_prelu)   \
+    X(LOG_SOFTMAX,             1, 1, 1, 1, 0, FQ,  LogSoftmaxOptions,     ecl_softmax_data, ecl_prep_log_softmax) \
+    X(L2_NORMALIZATION,        1, 1, 1, 1, 0, FQ,  L2NormOptions,         ecl_softmax_data, ecl_prep_l2norm) \
+    X(BATCH_MATMUL,            2, 2, 1, 1, 0, FQ,  BatchMatMulOptions,    ecl_bmm_data,    ecl_prep_batch_matmul)
 /* clang-format on */
 
 #define ECL_X_DECL(name, a, b, c, d, e, f, g, data, prep) enum ecl_status prep(struct ecl_prep *p);
