@@ -1,4 +1,5 @@
-/* LOG_SOFTMAX and L2_NORMALIZATION (src/tflite/ops/softmax.c): float against double math;
+/* LOG_SOFTMAX and L2_NORMALIZATION (src/tflite/ops/softmax.c): float against double math,
+ * quantised LOG_SOFTMAX within one step of it;
  * int8 and uint8 L2 against TFLite's integer arithmetic written out here (the sum of squares,
  * the inverse square root by 5 Newton-Raphson steps in gemmlowp's Q3, the int8 and uint8
  * rescalings) and within one step of the real value. */
@@ -23,6 +24,43 @@ static void test_log_softmax_float(void **state) {
         }
     }
     opr_free(out, 1);
+}
+
+/* int8 / uint8: within one step of the real log-softmax on TFLite's output grid (16/256). */
+static void test_log_softmax_quantised(void **state) {
+    static const int types[2] = {TB_I8, TB_U8};
+    for (int t = 0; t < 2; t++) {
+        int u = types[t] == TB_U8, lo = u ? 0 : -128, hi = u ? 255 : 127, zo = u ? 255 : 127;
+        int32_t v[10] = {lo, hi, lo + 1, hi - 1, lo + 100, lo + 101, lo + 102, lo + 3, hi, hi};
+        uint8_t b[10];
+        for (int i = 0; i < 10; i++)
+            b[i] = (uint8_t)v[i];
+        const float s = 0.05f;
+        const int zi = u ? 128 : 0;
+        struct opr_t in[1] = {opr_q(types[t], 2, (int32_t[]){2, 5}, b, s, zi)};
+        struct opr_t out[1] = {opr_q(types[t], 2, (int32_t[]){2, 5}, NULL, 16.0f / 256, zo)};
+        OPR_OK(ECL_OP_LOG_SOFTMAX, 0, NULL, 0, in, 1, out, 1, 0);
+        const uint8_t *y = out[0].result;
+        for (int r = 0; r < 2; r++) {
+            double mx = -1e300, sum = 0;
+            for (int c = 0; c < 5; c++)
+                mx = s * (v[r * 5 + c] - zi) > mx ? s * (v[r * 5 + c] - zi) : mx;
+            for (int c = 0; c < 5; c++)
+                sum += exp(s * (v[r * 5 + c] - zi) - mx);
+            for (int c = 0; c < 5; c++) {
+                double want = (s * (v[r * 5 + c] - zi) - mx - log(sum)) * 16 + zo;
+                want = want < lo ? lo : (want > hi ? hi : want);
+                int got = u ? y[r * 5 + c] : (int8_t)y[r * 5 + c];
+                if (fabs(got - want) > 1.0) fail_msg("type %d: got %d want %.3f", t, got, want);
+            }
+        }
+        opr_free(out, 1);
+        /* another output quantisation is refused, as TFLite does */
+        struct opr_t bad[1] = {opr_q(types[t], 2, (int32_t[]){2, 5}, NULL, 0.1f, zo)};
+        char err[200];
+        assert_int_equal(opr_run(ECL_OP_LOG_SOFTMAX, 0, NULL, 0, in, 1, bad, 1, 0, err, sizeof err),
+                         ECL_EFORMAT);
+    }
 }
 
 static void test_l2norm_float(void **state) {
@@ -136,9 +174,8 @@ static void test_l2norm_uint8(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_log_softmax_float),
-        cmocka_unit_test(test_l2norm_float),
-        cmocka_unit_test(test_l2norm_int8),
+        cmocka_unit_test(test_log_softmax_float), cmocka_unit_test(test_log_softmax_quantised),
+        cmocka_unit_test(test_l2norm_float),      cmocka_unit_test(test_l2norm_int8),
         cmocka_unit_test(test_l2norm_uint8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
