@@ -63,6 +63,47 @@ static void test_log_softmax_quantised(void **state) {
     }
 }
 
+/* A sweep over scales and random rows: TFLite's Q5.26 fixed point stays within one step of the
+ * real value, and most outputs are the correctly rounded one. */
+static void test_log_softmax_int8_sweep(void **state) {
+    static const float scales[5] = {0.004f, 0.02f, 0.1f, 0.5f, 2.0f};
+    enum { R = 64, D = 9 };
+    int8_t v[R * D];
+    uint32_t seed = 12345;
+    for (int i = 0; i < R * D; i++) {
+        seed = seed * 1103515245u + 12345u;
+        v[i] = (int8_t)(seed >> 24);
+    }
+    size_t exact = 0, total = 0;
+    for (int k = 0; k < 5; k++) {
+        struct opr_t in[1] = {opr_q(TB_I8, 2, (int32_t[]){R, D}, v, scales[k], 3)};
+        struct opr_t out[1] = {opr_q(TB_I8, 2, (int32_t[]){R, D}, NULL, 16.0f / 256, 127)};
+        OPR_OK(ECL_OP_LOG_SOFTMAX, 0, NULL, 0, in, 1, out, 1, 0);
+        const int8_t *y = out[0].result;
+        for (int r = 0; r < R; r++) {
+            int mx = -128;
+            double sum = 0;
+            for (int c = 0; c < D; c++)
+                mx = v[r * D + c] > mx ? v[r * D + c] : mx;
+            for (int c = 0; c < D; c++)
+                sum += exp((double)scales[k] * (v[r * D + c] - mx));
+            for (int c = 0; c < D; c++) {
+                double want = ((double)scales[k] * (v[r * D + c] - mx) - log(sum)) * 16 + 127;
+                want = want < -128 ? -128 : (want > 127 ? 127 : want);
+                int got = y[r * D + c];
+                if (fabs(got - want) > 1.0)
+                    fail_msg("scale %g row %d col %d: got %d want %.3f", scales[k], r, c, got,
+                             want);
+                exact += got == (int)lround(want);
+                total++;
+            }
+        }
+        opr_free(out, 1);
+    }
+    print_message("log_softmax int8: %zu of %zu outputs correctly rounded\n", exact, total);
+    assert_true(exact * 10 > total * 9);
+}
+
 static void test_l2norm_float(void **state) {
     static const float x[9] = {3, 4, 0, 0, 0, 0, -1, 2, -2};
     struct opr_t in[1] = {opr_f32(2, (int32_t[]){3, 3}, x)};
@@ -174,8 +215,11 @@ static void test_l2norm_uint8(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_log_softmax_float), cmocka_unit_test(test_log_softmax_quantised),
-        cmocka_unit_test(test_l2norm_float),      cmocka_unit_test(test_l2norm_int8),
+        cmocka_unit_test(test_log_softmax_float),
+        cmocka_unit_test(test_log_softmax_quantised),
+        cmocka_unit_test(test_log_softmax_int8_sweep),
+        cmocka_unit_test(test_l2norm_float),
+        cmocka_unit_test(test_l2norm_int8),
         cmocka_unit_test(test_l2norm_uint8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

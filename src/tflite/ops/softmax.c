@@ -1,7 +1,7 @@
 /* SOFTMAX over the last dimension (options: beta): float32 through the kernel table; int8
  * (lowered uint8 included) computed in float and quantised (a documented deviation from TFLite's
  * fixed-point exp, <= 1 LSB; see ecl_ref_softmax_i8). LOG_SOFTMAX (float32; int8 and uint8 with
- * the same kind of deviation) and L2_NORMALIZATION (float32, int8, uint8, TFLite-exact) below. */
+ * TFLite's fixed point, in log_softmax_q.c) and L2_NORMALIZATION (float32, int8, uint8) below. */
 #include "tflite/ops/ops.h"
 
 static enum ecl_status softmax_f32(const struct ecl_exec *x, const struct ecl_node *n) {
@@ -70,33 +70,6 @@ static enum ecl_status prep_rows(struct ecl_prep *p, struct ecl_softmax_data *d)
     return ECL_OK;
 }
 
-/* int8 / uint8: computed in double from the dequantised differences to the row's maximum and
- * quantised to TFLite's fixed output (scale 16/256, zero point 127, or 255 for uint8): a
- * documented deviation from TFLite's gemmlowp fixed-point exp/log (<= 1 step, like SOFTMAX). */
-static enum ecl_status log_softmax_q(const struct ecl_exec *x, const struct ecl_node *n) {
-    const struct ecl_softmax_data *d = n->data;
-    const struct ecl_tensor *in = ecl_in(x, n, 0), *out = ecl_out(x, n, 0);
-    const int8_t *a = in->data;
-    int8_t *y = out->data;
-    double s = in->scale;
-    for (int32_t o = 0; o < d->outer; o++) {
-        const int8_t *r = a + (size_t)o * (size_t)d->depth;
-        int8_t *w = y + (size_t)o * (size_t)d->depth;
-        int32_t mx = r[0];
-        double sum = 0;
-        for (int32_t c = 1; c < d->depth; c++)
-            mx = r[c] > mx ? r[c] : mx;
-        for (int32_t c = 0; c < d->depth; c++)
-            sum += exp(s * (r[c] - mx));
-        double lse = log(sum);
-        for (int32_t c = 0; c < d->depth; c++) {
-            double q = round((s * (r[c] - mx) - lse) * 16.0) + out->zp;
-            w[c] = (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
-        }
-    }
-    return ECL_OK;
-}
-
 enum ecl_status ecl_prep_log_softmax(struct ecl_prep *p) {
     struct ecl_softmax_data *d = p->data;
     struct ecl_tensor *in = p->in[0], *out = p->out[0];
@@ -113,7 +86,8 @@ enum ecl_status ecl_prep_log_softmax(struct ecl_prep *p) {
         return ecl_prep_fail(p, ECL_EFORMAT,
                              "output must be quantised with scale 16/256 and zero point 127 "
                              "(255 for uint8)");
-    p->eval = log_softmax_q;
+    if (!ecl_log_softmax_q_prepare(&d->lsq, in->scale, &p->eval))
+        return ecl_prep_fail(p, ECL_ERANGE, "input scale out of range");
     return ECL_OK;
 }
 
