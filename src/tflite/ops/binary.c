@@ -3,7 +3,7 @@
  * float32: the kernel table's 4-D ADD/MUL kernels where they apply, else one loop per op below.
  * int32/int64: exact integer arithmetic. int8 (lowered uint8 included): TFLite's fixed-point
  * ADD/SUB (inputs rescaled with left shift 20) and MUL; MAXIMUM/MINIMUM compare the raw values
- * (TFLite requires equal quantisation of inputs and output). */
+ * (TFLite requires equal quantisation of inputs and output). PRELU at the end of the file. */
 #include "tflite/ops/ops.h"
 
 /* ------------------------------------------------------------------ float */
@@ -297,5 +297,79 @@ enum ecl_status ecl_prep_binary(struct ecl_prep *p) {
         if (p->builtin == ECL_OP_ADD) p->eval = add_f32_k;
         if (p->builtin == ECL_OP_MUL) p->eval = mul_f32_k;
     }
+    return ECL_OK;
+}
+
+/* ------------------------------------------------------------------ PRELU */
+/* PRELU(x, alpha) = x >= 0 ? x : alpha * x, alpha broadcast to x. int8 (lowered uint8
+ * included): TFLite's two multipliers, s_in / s_out for x >= 0 and s_in * s_alpha / s_out for
+ * (x - z_in) * (alpha - z_alpha), then + z_out, clamped to the type. */
+static void prelu_f_run(void *ctx, size_t o, int64_t ia, int64_t sa, int64_t ib, int64_t sb,
+                        size_t n) {
+    const struct fjob *j = ctx;
+    for (size_t k = 0; k < n; k++) {
+        float v = j->a[ia + (int64_t)k * sa];
+        j->out[o + k] = v >= 0 ? v : v * j->b[ib + (int64_t)k * sb];
+    }
+}
+
+static enum ecl_status prelu_f32(const struct ecl_exec *x, const struct ecl_node *n) {
+    const struct ecl_binary_data *d = n->data;
+    struct fjob j = {NULL, ecl_in(x, n, 0)->data, ecl_in(x, n, 1)->data, ecl_out(x, n, 0)->data, 0,
+                     0};
+    ecl_bcast_walk(&d->bc, prelu_f_run, &j);
+    return ECL_OK;
+}
+
+struct prelu_qjob {
+    const struct ecl_binary_params *q;
+    const int8_t *a, *b;
+    int8_t *out;
+};
+
+static void prelu_q_run(void *ctx, size_t o, int64_t ia, int64_t sa, int64_t ib, int64_t sb,
+                        size_t n) {
+    const struct prelu_qjob *j = ctx;
+    const struct ecl_binary_params *q = j->q;
+    for (size_t k = 0; k < n; k++) {
+        int32_t v = j->a[ia + (int64_t)k * sa] - q->a_zp, r;
+        if (v >= 0)
+            r = ecl_requant(v, q->a_mult, q->a_shift);
+        else
+            r = ecl_requant(v * (j->b[ib + (int64_t)k * sb] - q->b_zp), q->out_mult, q->out_shift);
+        int64_t y = (int64_t)r + q->out_zp;
+        j->out[o + k] = (int8_t)(y < -128 ? -128 : (y > 127 ? 127 : y));
+    }
+}
+
+static enum ecl_status prelu_i8(const struct ecl_exec *x, const struct ecl_node *n) {
+    const struct ecl_binary_data *d = n->data;
+    struct prelu_qjob j = {&d->p, ecl_in(x, n, 0)->data, ecl_in(x, n, 1)->data,
+                           ecl_out(x, n, 0)->data};
+    ecl_bcast_walk(&d->bc, prelu_q_run, &j);
+    return ECL_OK;
+}
+
+enum ecl_status ecl_prep_prelu(struct ecl_prep *p) {
+    struct ecl_binary_data *d = p->data;
+    struct ecl_tensor *a = p->in[0], *alpha = p->in[1], *out = p->out[0];
+    if (!ecl_bcast_init(&d->bc, a, alpha, out))
+        return ecl_prep_fail(p, ECL_EFORMAT, "shapes do not broadcast to the output");
+    if (alpha->type != a->type || out->type != a->type)
+        return ecl_prep_fail(p, ECL_EUNSUPPORTED, "input/alpha/output types differ");
+    if (a->type == ECL_DT_FLOAT32) {
+        p->eval = prelu_f32;
+        return ECL_OK;
+    }
+    if (!ecl_is_q8(a) || !ecl_is_q8(alpha) || !ecl_is_q8(out) || a->n_scales != 1 ||
+        alpha->n_scales != 1 || out->n_scales != 1)
+        return ecl_prep_fail(p, ECL_EUNSUPPORTED, "int8 needs per-tensor quantisation");
+    d->p.a_zp = a->zp;
+    d->p.b_zp = alpha->zp;
+    d->p.out_zp = out->zp;
+    ecl_quantize_multiplier((double)a->scale / (double)out->scale, &d->p.a_mult, &d->p.a_shift);
+    ecl_quantize_multiplier((double)a->scale * (double)alpha->scale / (double)out->scale,
+                            &d->p.out_mult, &d->p.out_shift);
+    p->eval = prelu_i8;
     return ECL_OK;
 }

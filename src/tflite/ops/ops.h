@@ -2,7 +2,8 @@
  *
  * Op files: conv.c (CONV_2D, DEPTHWISE_CONV_2D), fc.c (FULLY_CONNECTED, BATCH_MATMUL),
  * pool.c, binary.c (element-wise with broadcasting), unary.c (activations and math),
- * reduce.c (MEAN, SUM, REDUCE_*, ARG_*), softmax.c (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION),
+ * reduce.c (MEAN, SUM, REDUCE_*, ARG_*), softmax.c (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION;
+ * quantised LOG_SOFTMAX's fixed-point arithmetic in log_softmax_q.c),
  * shape.c (RESHAPE, SQUEEZE, EXPAND_DIMS, SHAPE, FILL), movement.c (CONCATENATION, PAD*,
  * TRANSPOSE, slices, SPLIT*, PACK, UNPACK, GATHER), quantize.c (QUANTIZE, DEQUANTIZE, CAST),
  * resize.c. The registry (registry.c) has one row per op.
@@ -117,10 +118,29 @@ struct ecl_arg_data {
     int64_t outer, axis, inner;
 };
 
+/* Quantised LOG_SOFTMAX (log_softmax_q.c): TFLite's input multiplier (to Q5.26), its inverse
+ * and the smallest difference to the row maximum that counts. */
+struct ecl_log_softmax_q {
+    int32_t mult, shift, rev_mult, rev_shift, diff_min;
+};
+
 struct ecl_softmax_data {
     int32_t outer, depth;
     float beta;
     const void *table;
+    int32_t in_zp; /* L2_NORMALIZATION int8 */
+    struct ecl_log_softmax_q lsq;
+};
+/* Fills q for an input scale and sets *eval; 0 if the scale is out of TFLite's range. */
+int ecl_log_softmax_q_prepare(struct ecl_log_softmax_q *q, double in_scale, ecl_eval_fn *eval);
+
+struct ecl_bmm_data {
+    int32_t nb;               /* batch dims of the output (rank - 2) */
+    int32_t od[ECL_MAX_DIMS]; /* output batch dims */
+    int64_t ls[ECL_MAX_DIMS]; /* lhs matrix stride per batch dim, 0 where it broadcasts */
+    int64_t rs[ECL_MAX_DIMS]; /* the same for rhs */
+    int32_t m, k, n, adj_x, adj_y;
+    int32_t lhs_zp, rhs_zp, out_zp, mult, shift;
 };
 
 struct ecl_move_data {
@@ -137,6 +157,10 @@ struct ecl_quant_data {
     float scale;
     const float *table; /* per-channel DEQUANTIZE: scales, then int32 zero points */
     int64_t inner, nch;
+};
+
+struct ecl_cast_data {
+    int8_t from, to; /* rows of quantize.c's CAST_IO table */
 };
 
 struct ecl_resize_data {

@@ -67,7 +67,17 @@
     X(PADV2,                   2, 3, 1, 1, 4, T_ANY, PadV2Options,        ecl_move_data,   ecl_prep_pad)     \
     X(CONCATENATION,           1,-1, 1, 1, 0, T_ANY, ConcatenationOptions, ecl_move_data,  ecl_prep_concat)  \
     X(QUANTIZE,                1, 1, 1, 1, 0, FQ,  QuantizeOptions,       ecl_quant_data,  ecl_prep_quantize) \
-    X(DEQUANTIZE,              1, 1, 1, 1, 0, T_I8 | T_F16 | T_I16, DequantizeOptions, ecl_quant_data, ecl_prep_dequantize)
+    X(DEQUANTIZE,              1, 1, 1, 1, 0, T_I8 | T_F16 | T_I16, DequantizeOptions, ecl_quant_data, ecl_prep_dequantize) \
+    /* ops-math: resize, cast/fill/shape, prelu, log_softmax, l2_normalization, batch_matmul */ \
+    X(RESIZE_BILINEAR,         2, 2, 1, 1, 0, FQ,  ResizeBilinearOptions, ecl_resize_data, ecl_prep_resize)  \
+    X(RESIZE_NEAREST_NEIGHBOR, 2, 2, 1, 1, 0, FQ | T_I16, ResizeNearestNeighborOptions, ecl_resize_data, ecl_prep_resize) \
+    X(CAST,                    1, 1, 1, 1, 0, NUM | T_I16 | T_BOOL, CastOptions, ecl_cast_data, ecl_prep_cast) \
+    X(SHAPE,                   1, 1, 1, 1, 0, T_ANY, ShapeOptions,        ecl_no_data,     ecl_prep_shape)   \
+    X(FILL,                    2, 2, 1, 1, 0, T_I32 | T_I64, FillOptions, ecl_no_data,     ecl_prep_fill) \
+    X(PRELU,                   2, 2, 1, 1, 0, FQ,  NONE,                  ecl_binary_data, ecl_prep_prelu)   \
+    X(LOG_SOFTMAX,             1, 1, 1, 1, 0, FQ,  LogSoftmaxOptions,     ecl_softmax_data, ecl_prep_log_softmax) \
+    X(L2_NORMALIZATION,        1, 1, 1, 1, 0, FQ,  L2NormOptions,         ecl_softmax_data, ecl_prep_l2norm) \
+    X(BATCH_MATMUL,            2, 2, 1, 1, 0, FQ,  BatchMatMulOptions,    ecl_bmm_data,    ecl_prep_batch_matmul)
 /* clang-format on */
 
 #define ECL_X_DECL(name, a, b, c, d, e, f, g, data, prep) enum ecl_status prep(struct ecl_prep *p);
