@@ -7,7 +7,7 @@ const COLORS = ['#3fb950', '#58a6ff', '#f0883e', '#d2a8ff', '#ff7b72', '#e3b341'
   '#f778ba', '#a5d6ff', '#7ee787', '#ffa657', '#bc8cff', '#79c0ff', '#ffdf5d', '#56d364', '#ff9bce'];
 const CAPTURE_FPS = 8;        // frames per second while a capture button is held
 const PREDICT_INTERVAL = 200; // ms between live predictions (one request in flight at most)
-const MAX_THUMBS = 40;        // thumbnails shown per class (the newest)
+const MAX_THUMBS = 14;        // thumbnails shown per class (the newest; "+N" for the rest)
 
 const ui = {
   video: $('#video'), grab: $('#grab'), status: $('#status'), list: $('#class-list'),
