@@ -37,12 +37,12 @@ static size_t sample_rec(uint32_t dim, uint32_t side) {
 static enum ecl_status parse_learners(const uint8_t *b, size_t *off, size_t end,
                                       struct statefile *sf, char *err, size_t errlen) {
     for (uint32_t i = 0; i < sf->n_learners; i++) {
-        if (end - *off < 12) FAIL(ECL_ETRUNCATED, "state container is truncated");
+        if (end - *off < 12) FAIL(ECL_ETRUNCATED, "demo state is truncated");
         uint32_t kind = get32(b + *off);
         uint64_t ll = get64(b + *off + 4);
         *off += 12;
         if (kind > ECL_LEARNER_NCM || ll > end - *off)
-            FAIL(ECL_ECORRUPT, "state container: bad learner record %u", i);
+            FAIL(ECL_ECORRUPT, "demo state: bad learner record %u", i);
         sf->learners[i].kind = kind;
         sf->learners[i].img = b + *off;
         sf->learners[i].len = (size_t)ll;
@@ -56,65 +56,65 @@ enum ecl_status statefile_parse(const void *buf, size_t len, struct statefile_cl
     const uint8_t *b = buf;
     memset(sf, 0, sizeof *sf);
     if (len < 28 || !statefile_is_container(buf, len))
-        FAIL(ECL_EFORMAT, "not an edgecl state container (bad magic)");
+        FAIL(ECL_EFORMAT, "not an edgecl demo state file (bad magic)");
     sf->version = get32(b + 4);
     if (sf->version != 1 && sf->version != 2)
-        FAIL(ECL_EVERSION, "unsupported state container version %u", sf->version);
+        FAIL(ECL_EVERSION, "unsupported demo state version %u", sf->version);
     if (ecl_crc32(0, b, len - 4) != get32(b + len - 4))
-        FAIL(ECL_ECORRUPT, "state container is truncated or corrupted (CRC mismatch)");
+        FAIL(ECL_ECORRUPT, "demo state is truncated or corrupted (CRC mismatch)");
     sf->dim = get32(b + 8);
     sf->max_classes = get32(b + 12);
     sf->n_classes = get32(b + 16);
     sf->rounds = get32(b + 20);
     size_t off = 24, end = len - 4;
     if (sf->version >= 2) {
-        if (end - off < 4) FAIL(ECL_ETRUNCATED, "state container is truncated");
+        if (end - off < 4) FAIL(ECL_ETRUNCATED, "demo state is truncated");
         sf->flags = get32(b + off);
         off += 4;
     }
     if (sf->dim == 0 || sf->max_classes > STATEFILE_MAX_CLASSES || sf->n_classes > sf->max_classes)
-        FAIL(ECL_ECORRUPT, "state container: %u classes of at most %u, %u-d", sf->n_classes,
+        FAIL(ECL_ECORRUPT, "demo state: %u classes of at most %u, %u-d", sf->n_classes,
              sf->max_classes, sf->dim);
-    if ((end - off) / 36 < sf->n_classes) FAIL(ECL_ETRUNCATED, "state container is truncated");
+    if ((end - off) / 36 < sf->n_classes) FAIL(ECL_ETRUNCATED, "demo state is truncated");
     sf->classes = classes;
     for (uint32_t c = 0; c < sf->n_classes; c++, off += 36) {
         memcpy(classes[c].name, b + off, ECL_CLASS_NAME_MAX);
         if (classes[c].name[ECL_CLASS_NAME_MAX - 1])
-            FAIL(ECL_ECORRUPT, "state container: class %u: name not terminated", c);
+            FAIL(ECL_ECORRUPT, "demo state: class %u: name not terminated", c);
         for (const unsigned char *p = (const unsigned char *)classes[c].name; *p; p++)
             if (*p < 0x20 || *p == 0x7f)
-                FAIL(ECL_ECORRUPT, "state container: class %u: control characters in name", c);
+                FAIL(ECL_ECORRUPT, "demo state: class %u: control characters in name", c);
         classes[c].trained = get32(b + off + 32);
     }
     sf->n_learners = 2;
     if (sf->version >= 2) {
-        if (end - off < 4) FAIL(ECL_ETRUNCATED, "state container is truncated");
+        if (end - off < 4) FAIL(ECL_ETRUNCATED, "demo state is truncated");
         sf->n_learners = get32(b + off);
         off += 4;
         if (sf->n_learners < 1 || sf->n_learners > STATEFILE_MAX_LEARNERS)
-            FAIL(ECL_ECORRUPT, "state container: %u learners (1..%d)", sf->n_learners,
+            FAIL(ECL_ECORRUPT, "demo state: %u learners (1..%d)", sf->n_learners,
                  STATEFILE_MAX_LEARNERS);
     }
     enum ecl_status st = parse_learners(b, &off, end, sf, err, errlen);
     if (st) return st;
     if (sf->version >= 2) {
-        if (end - off < 8) FAIL(ECL_ETRUNCATED, "state container is truncated");
+        if (end - off < 8) FAIL(ECL_ETRUNCATED, "demo state is truncated");
         sf->n_samples = get32(b + off);
         sf->thumb_side = get32(b + off + 4);
         off += 8;
-        if (sf->thumb_side > 64) FAIL(ECL_ECORRUPT, "state container: thumbnails too large");
+        if (sf->thumb_side > 64) FAIL(ECL_ECORRUPT, "demo state: thumbnails too large");
         size_t rec = sample_rec(sf->dim, sf->thumb_side);
         if (sf->dim > (1u << 20) || (end - off) / rec < sf->n_samples)
-            FAIL(ECL_ETRUNCATED, "state container is truncated (samples)");
+            FAIL(ECL_ETRUNCATED, "demo state is truncated (samples)");
         sf->sample_data = b + off;
         for (uint32_t i = 0; i < sf->n_samples; i++) {
             const uint8_t *r = b + off + (size_t)i * rec;
             if (get32(r + 4) >= sf->n_classes || get32(r + 8) == 0 || get32(r + 8) > sf->rounds)
-                FAIL(ECL_ECORRUPT, "state container: sample %u: bad class or round", i);
+                FAIL(ECL_ECORRUPT, "demo state: sample %u: bad class or round", i);
         }
         off += (size_t)sf->n_samples * rec;
     }
-    if (off != end) FAIL(ECL_ECORRUPT, "state container: %zu unexpected trailing bytes", end - off);
+    if (off != end) FAIL(ECL_ECORRUPT, "demo state: %zu unexpected trailing bytes", end - off);
     return ECL_OK;
 }
 
