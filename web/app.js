@@ -354,7 +354,7 @@ async function predictLoop() {
         if (blob) {
           const r = await api('POST', 'predict', blob, 'image/jpeg');
           const order = state.learner_order || ['replay', 'naive'];
-          for (const k of ['replay', 'naive']) renderPrediction(k, r[k]);
+          for (const k of order) renderPrediction(k, r[k]);
           renderOverlay(order.filter((k) => view === 'both' || k === view || !order.includes(view)), r);
           ui.latency.textContent = `backbone ${r.ms.toFixed(0)} ms per frame`;
         }
@@ -386,10 +386,25 @@ function renderOverlay(keys, r) {
   }
 }
 
+// A column for every served learner: replay and naive are in the page; a state from
+// `edgecl learn` may bring another kind (slda, ncm).
+function ensureColumns(order) {
+  for (const k of order) {
+    if (!/^[a-z]+$/.test(k) || document.querySelector(`.pred-col[data-learner="${k}"]`)) continue;
+    const col = document.createElement('div');
+    col.className = 'pred-col';
+    col.dataset.learner = k;
+    col.innerHTML = `<h3></h3><div class="top" id="top-${k}" data-top="-1">–</div><div class="bars" id="bars-${k}"></div>`;
+    col.querySelector('h3').textContent = k.toUpperCase();
+    $('#pred-cols').appendChild(col);
+  }
+}
+
 async function refresh() {
   try {
     state = await api('GET', 'state');
     samples = (await api('GET', 'samples')).samples;
+    ensureColumns(state.learner_order || []);
     for (const col of document.querySelectorAll('.pred-col')) {
       col.dataset.absent = (state.learner_order || []).includes(col.dataset.learner) ? '' : '1';
       col.classList.toggle('hidden', col.dataset.absent === '1' || (view !== 'both' && col.dataset.learner !== view));
@@ -397,8 +412,7 @@ async function refresh() {
     ui.backbone.textContent = `${state.backbone} · state: ${state.state_file || 'not saved'}`;
     renderClasses();
     if (!state.trained) {
-      renderPrediction('replay', null);
-      renderPrediction('naive', null);
+      for (const k of state.learner_order || []) renderPrediction(k, null);
       ui.overlay.textContent = state.classes.length ? 'capture samples, then Train' : 'add a class to begin';
     }
   } catch (e) {
