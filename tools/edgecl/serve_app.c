@@ -431,12 +431,12 @@ static void h_predict(struct serve_app *a, const char *ctype, const char *body, 
         uint32_t nl = ecl_learner_n_classes(a->l[i]);
         /* "unknown": no class is confident (top probability below SERVE_UNKNOWN_BELOW) */
         float pt = top >= 0 && (uint32_t)top < nl ? a->scores[top] : 0.0f;
-        if (!isfinite(pt)) pt = 0;
+        if (!isfinite(pt) || !(pt > 0)) pt = 0; /* also -0 */
         jb_printf(&b, "{\"trained\":true,\"top\":%d,\"p\":%.4f,\"unknown\":%s,\"scores\":[",
                   (int)top, (double)pt, pt < SERVE_UNKNOWN_BELOW ? "true" : "false");
         for (uint32_t c = 0; c < a->n_classes; c++) {
             float p = c < nl ? a->scores[c] : 0.0f;
-            if (!isfinite(p) || p < 0) p = 0; /* heads give probabilities; unseen: 0 */
+            if (!isfinite(p) || !(p > 0)) p = 0; /* heads give probabilities; unseen: 0 */
             jb_printf(&b, "%s%.4f", c ? "," : "", p);
         }
         jb_puts(&b, "]}");
