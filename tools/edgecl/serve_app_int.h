@@ -13,8 +13,11 @@
 #include "statefile.h"
 
 #define SERVE_MAX_LEARNERS STATEFILE_MAX_LEARNERS
-/* A class is "unknown" to a learner when its top probability is below this (docs/demo.md). */
-#define SERVE_UNKNOWN_BELOW 0.5f
+/* A learner answers "unknown" when its top probability is below this (docs/demo.md): a single
+ * number for any class count (with two classes a top below 0.5 is impossible, so 0.5 would
+ * never say unknown there); known classes score ~0.9 and more, frames unlike every class
+ * 0.3-0.55 in tests/demo/test_serve_samples.c. */
+#define SERVE_UNKNOWN_BELOW 0.6f
 /* Samples kept in all (trained and pending): each is a latent plus a thumbnail. */
 #define SERVE_MAX_SAMPLES 6000u
 
