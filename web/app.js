@@ -7,6 +7,7 @@ const COLORS = ['#3fb950', '#58a6ff', '#f0883e', '#d2a8ff', '#ff7b72', '#e3b341'
   '#f778ba', '#a5d6ff', '#7ee787', '#ffa657', '#bc8cff', '#79c0ff', '#ffdf5d', '#56d364', '#ff9bce'];
 const CAPTURE_FPS = 8;        // frames per second while a capture button is held
 const PREDICT_INTERVAL = 200; // ms between live predictions (one request in flight at most)
+const MAX_THUMBS = 14;        // thumbnails shown per class (the newest; "+N" for the rest)
 
 const ui = {
   video: $('#video'), grab: $('#grab'), status: $('#status'), list: $('#class-list'),
@@ -16,6 +17,7 @@ let state = null;       // last GET /api/state
 let view = 'both';      // which learner(s) to show
 let capturing = null;   // {id, timer, inflight}
 let busy = false;       // a training/restore/reset is running
+let samples = [];       // last GET /api/samples: [{id, class, round}], round 0 = pending
 
 function setStatus(msg, kind) {
   ui.status.textContent = msg;
@@ -69,7 +71,7 @@ function renderClasses() {
   const classes = state ? state.classes : [];
   // keep existing cards (a held button must survive re-renders)
   for (const li of [...list.children]) {
-    if (!classes.find((c) => String(c.id) === li.dataset.id)) li.remove();
+    if (!classes.find((c) => String(c.id) === li.dataset.id && c.name === li.dataset.name)) li.remove();
   }
   for (const c of classes) {
     let li = list.querySelector(`li[data-id="${c.id}"]`);
@@ -77,25 +79,128 @@ function renderClasses() {
       li = document.createElement('li');
       li.className = 'class-card';
       li.dataset.id = c.id;
+      li.dataset.name = c.name;
       li.innerHTML = '<span class="swatch"></span><span class="name"></span>' +
-        '<span class="counts"></span><button class="capture">Hold to capture</button>';
+        '<span class="counts"></span><button class="capture">Hold to capture</button>' +
+        '<button class="upload" title="Add image files to this class">Upload</button>' +
+        '<button class="del-class" title="Delete this class and its samples">×</button>' +
+        '<div class="thumbs"></div>';
+      li.querySelector('.upload').addEventListener('click', () => pickFiles(Number(li.dataset.id)));
+      li.querySelector('.del-class').addEventListener('click', () => deleteClass(Number(li.dataset.id)));
+      li.addEventListener('dragover', (e) => { e.preventDefault(); li.classList.add('drop'); });
+      li.addEventListener('dragleave', () => li.classList.remove('drop'));
+      li.addEventListener('drop', (e) => {
+        e.preventDefault();
+        li.classList.remove('drop');
+        uploadFiles(Number(li.dataset.id), e.dataTransfer.files);
+      });
       li.querySelector('.swatch').style.background = COLORS[c.id % COLORS.length];
       const btn = li.querySelector('.capture');
-      btn.addEventListener('pointerdown', (e) => { e.preventDefault(); startCapture(c.id, btn); });
+      btn.addEventListener('pointerdown', (e) => { e.preventDefault(); startCapture(Number(li.dataset.id), btn); });
       for (const ev of ['pointerup', 'pointerleave', 'pointercancel']) {
         btn.addEventListener(ev, () => stopCapture());
       }
-      btn.addEventListener('keydown', (e) => { if (e.key === ' ' && !e.repeat) startCapture(c.id, btn); });
+      btn.addEventListener('keydown', (e) => { if (e.key === ' ' && !e.repeat) startCapture(Number(li.dataset.id), btn); });
       btn.addEventListener('keyup', (e) => { if (e.key === ' ') stopCapture(); });
-      list.appendChild(li);
+      const after = list.children[c.id];
+      list.insertBefore(li, after || null);
     }
     li.querySelector('.name').textContent = c.name;
+    li.querySelector('.swatch').style.background = COLORS[c.id % COLORS.length];
+    renderThumbs(li, c.id);
     li.querySelector('.counts').textContent =
       `${c.trained} learned` + (c.pending ? ` · ${c.pending} new` : '');
     li.dataset.pending = c.pending;
     li.dataset.trained = c.trained;
   }
   $('#train').disabled = busy || !state || state.pending === 0;
+}
+
+// The newest MAX_THUMBS samples of a class; a click deletes one (pending ones have a yellow rim).
+function renderThumbs(li, cls) {
+  const box = li.querySelector('.thumbs');
+  const mine = samples.filter((s) => s.class === cls);
+  const shown = mine.slice(-MAX_THUMBS);
+  const key = shown.map((s) => s.id + ':' + s.round).join(',') + '/' + mine.length;
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  box.innerHTML = '';
+  if (mine.length > shown.length) {
+    const more = document.createElement('span');
+    more.className = 'more';
+    more.textContent = `+${mine.length - shown.length}`;
+    box.appendChild(more);
+  }
+  for (const s of shown) {
+    const img = document.createElement('img');
+    img.src = `/api/samples/${s.id}/thumb`;
+    img.alt = `sample ${s.id}`;
+    img.dataset.sample = s.id;
+    img.title = s.round ? `learned in round ${s.round} — click to delete` : 'not trained yet — click to delete';
+    if (!s.round) img.classList.add('pending');
+    img.addEventListener('click', () => deleteSample(s.id, !!s.round));
+    box.appendChild(img);
+  }
+}
+
+async function deleteSample(id, trained) {
+  if (busy) return;
+  await withBusy('Deleting', async () => {
+    const r = await api('DELETE', `samples/${id}`);
+    setStatus(`Deleted sample ${id}` + (trained ? ', both learners retrained without it' : '') +
+      (r.save_error ? ` — not saved: ${r.save_error}` : '.'), r.save_error ? 'err' : 'ok');
+  });
+}
+
+async function deleteClass(id) {
+  const c = state && state.classes.find((x) => x.id === id);
+  if (!c || busy) return;
+  if (!confirm(`Delete class “${c.name}” and its ${c.trained + c.pending} samples? Both learners are retrained from the samples that are left.`)) return;
+  await withBusy('Deleting', async () => {
+    await api('DELETE', `classes/${id}`);
+    setStatus(`Deleted class “${c.name}”.`, 'ok');
+  });
+}
+
+// ------------------------------------------------------------------ image files
+
+let pickTarget = -1;
+function pickFiles(id) {
+  pickTarget = id;
+  $('#file-pick').value = '';
+  $('#file-pick').click();
+}
+
+// Any image the browser can decode (JPEG, PNG, GIF, WebP, BMP, ...): centre square, 224x224,
+// sent as JPEG like a camera frame.
+async function fileToJpeg(file) {
+  const bmp = await createImageBitmap(file);
+  const s = Math.min(bmp.width, bmp.height);
+  const cv = $('#upload-canvas');
+  cv.getContext('2d').drawImage(bmp, (bmp.width - s) / 2, (bmp.height - s) / 2, s, s, 0, 0, 224, 224);
+  bmp.close();
+  return new Promise((resolve) => cv.toBlob(resolve, 'image/jpeg', 0.92));
+}
+
+async function uploadFiles(id, files) {
+  const c = state && state.classes.find((x) => x.id === id);
+  if (!c || busy) return;
+  const list = [...files];
+  let ok = 0;
+  const failed = [];
+  for (const f of list) {
+    try {
+      const blob = await fileToJpeg(f);
+      await api('POST', `classes/${id}/samples`, blob, 'image/jpeg');
+      ok++;
+      setStatus(`Uploading to “${c.name}”: ${ok}/${list.length}…`);
+    } catch (e) {
+      failed.push(`${f.name} (${e.message || 'not an image'})`);
+    }
+  }
+  await refresh();
+  if (failed.length) setStatus(`Added ${ok} image(s) to “${c.name}”; skipped ${failed.length}: ${failed.join(', ')}`, 'err');
+  else setStatus(`Added ${ok} image(s) to “${c.name}”. Click Train to learn them.`, 'ok');
 }
 
 function startCapture(id, btn) {
@@ -196,7 +301,7 @@ function setView(v) {
   view = v;
   for (const b of document.querySelectorAll('.seg button')) b.classList.toggle('on', b.dataset.view === v);
   for (const col of document.querySelectorAll('.pred-col')) {
-    col.classList.toggle('hidden', v !== 'both' && col.dataset.learner !== v);
+    col.classList.toggle('hidden', col.dataset.absent === '1' || (v !== 'both' && col.dataset.learner !== v));
   }
   $('#pred-cols').classList.toggle('single', v !== 'both');
 }
@@ -215,10 +320,13 @@ function renderPrediction(learner, p) {
     return;
   }
   const best = classes[p.top];
-  top.textContent = best ? best.name : '–';
+  const unknown = !!p.unknown;
+  top.textContent = unknown ? 'unknown' : best ? best.name : '–';
+  top.title = unknown ? `no class reaches ${Math.round(100 * state.unknown_below)}% (best: ${best ? best.name : '–'})` : '';
+  top.classList.toggle('unknown', unknown);
   top.dataset.top = String(p.top);
-  top.dataset.name = best ? best.name : '';
-  top.style.color = best ? COLORS[best.id % COLORS.length] : '';
+  top.dataset.name = unknown ? 'unknown' : best ? best.name : '';
+  top.style.color = best && !unknown ? COLORS[best.id % COLORS.length] : '';
   while (bars.children.length > classes.length) bars.lastChild.remove();
   classes.forEach((c, i) => {
     let row = bars.children[i];
@@ -245,11 +353,9 @@ async function predictLoop() {
         const blob = await grabFrame();
         if (blob) {
           const r = await api('POST', 'predict', blob, 'image/jpeg');
-          renderPrediction('replay', r.replay);
-          renderPrediction('naive', r.naive);
-          const shown = view === 'naive' ? r.naive : r.replay;
-          const c = shown && shown.trained ? state.classes[shown.top] : null;
-          ui.overlay.textContent = c ? `${c.name} · ${(100 * shown.scores[shown.top]).toFixed(0)}%` : '…';
+          const order = state.learner_order || ['replay', 'naive'];
+          for (const k of order) renderPrediction(k, r[k]);
+          renderOverlay(order.filter((k) => view === 'both' || k === view || !order.includes(view)), r);
           ui.latency.textContent = `backbone ${r.ms.toFixed(0)} ms per frame`;
         }
       } catch (e) {
@@ -261,14 +367,52 @@ async function predictLoop() {
   }
 }
 
+// Every shown learner's answer on the video: "replay: mug 97%", "naive: unknown (41%)".
+function renderOverlay(keys, r) {
+  ui.overlay.innerHTML = '';
+  for (const k of keys) {
+    const p = r[k];
+    const line = document.createElement('span');
+    line.className = 'ol';
+    line.dataset.learner = k;
+    const c = p && p.trained ? state.classes[p.top] : null;
+    const pct = p && p.trained ? `${(100 * (p.p || 0)).toFixed(0)}%` : '';
+    const what = !c ? 'not trained' : p.unknown ? `unknown (${pct})` : `${c.name} ${pct}`;
+    line.innerHTML = '<b></b> <span></span>';
+    line.firstChild.textContent = k + ':';
+    line.lastChild.textContent = what;
+    if (c && !p.unknown) line.lastChild.style.color = COLORS[c.id % COLORS.length];
+    ui.overlay.appendChild(line);
+  }
+}
+
+// A column for every served learner: replay and naive are in the page; a state from
+// `edgecl learn` may bring another kind (slda, ncm).
+function ensureColumns(order) {
+  for (const k of order) {
+    if (!/^[a-z]+$/.test(k) || document.querySelector(`.pred-col[data-learner="${k}"]`)) continue;
+    const col = document.createElement('div');
+    col.className = 'pred-col';
+    col.dataset.learner = k;
+    col.innerHTML = `<h3></h3><div class="top" id="top-${k}" data-top="-1">–</div><div class="bars" id="bars-${k}"></div>`;
+    col.querySelector('h3').textContent = k.toUpperCase();
+    $('#pred-cols').appendChild(col);
+  }
+}
+
 async function refresh() {
   try {
     state = await api('GET', 'state');
+    samples = (await api('GET', 'samples')).samples;
+    ensureColumns(state.learner_order || []);
+    for (const col of document.querySelectorAll('.pred-col')) {
+      col.dataset.absent = (state.learner_order || []).includes(col.dataset.learner) ? '' : '1';
+      col.classList.toggle('hidden', col.dataset.absent === '1' || (view !== 'both' && col.dataset.learner !== view));
+    }
     ui.backbone.textContent = `${state.backbone} · state: ${state.state_file || 'not saved'}`;
     renderClasses();
     if (!state.trained) {
-      renderPrediction('replay', null);
-      renderPrediction('naive', null);
+      for (const k of state.learner_order || []) renderPrediction(k, null);
       ui.overlay.textContent = state.classes.length ? 'capture samples, then Train' : 'add a class to begin';
     }
   } catch (e) {
@@ -284,6 +428,13 @@ async function main() {
   $('#reset').addEventListener('click', reset);
   for (const b of document.querySelectorAll('.seg button')) b.addEventListener('click', () => setView(b.dataset.view));
   window.addEventListener('blur', stopCapture);
+  $('#file-pick').addEventListener('change', (e) => uploadFiles(pickTarget, e.target.files));
+  // a drop outside the class cards must not navigate away from the page
+  window.addEventListener('dragover', (e) => e.preventDefault());
+  window.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (!e.target.closest || !e.target.closest('.class-card')) setStatus('Drop images on a class card to add them to that class.', 'err');
+  });
   await refresh();
   const cam = await startCamera();
   if (cam) setStatus(state && state.trained ? 'Ready: live prediction is on.' : 'Ready: add a class to begin.');

@@ -97,6 +97,27 @@ const checks = (x, y, t, w, h) => {
 };
 const videoA = path.join(OUT, 'scene_warm.y4m'), videoB = path.join(OUT, 'scene_cool.y4m');
 const videoC = path.join(OUT, 'scene_checks.y4m');
+// The same scenes as image files for the upload path: 24-bit BMP (no encoder needed; the page
+// turns any image the browser decodes into a JPEG frame).
+function bmpOf(scene, t, w = 160, h = 120) {
+  const row = w * 3, buf = Buffer.alloc(54 + row * h);
+  buf.write('BM', 0, 'latin1');
+  buf.writeUInt32LE(buf.length, 2);
+  buf.writeUInt32LE(54, 10);
+  buf.writeUInt32LE(40, 14);
+  buf.writeInt32LE(w, 18);
+  buf.writeInt32LE(h, 22);
+  buf.writeUInt16LE(1, 26);
+  buf.writeUInt16LE(24, 28);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [r, g, b] = scene(x * 2, y * 2, t, w * 2, h * 2);
+      const o = 54 + (h - 1 - y) * row + x * 3;
+      buf[o] = b; buf[o + 1] = g; buf[o + 2] = r;
+    }
+  }
+  return buf;
+}
 writeY4M(videoA, warm);
 writeY4M(videoB, cool);
 writeY4M(videoC, checks);
@@ -163,7 +184,7 @@ async function openBrowser(url, video) {
   ctx = await chromium.launchPersistentContext(userDir, {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1280, height: 860 },
+    viewport: { width: 1280, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
@@ -288,6 +309,49 @@ try {
   await expectPrediction(page, 'replay', 'warm');
   await page.waitForTimeout(1000);
   log('naive after round 2 on the warm scene:', await page.textContent('#top-naive'));
+  // Image files: two through the Upload button's file picker, two dropped on the card.
+  const files = [0.1, 0.3, 0.5, 0.7].map((t, i) => {
+    const f = path.join(OUT, `checks_${i}.bmp`);
+    fs.writeFileSync(f, bmpOf(checks, t));
+    return f;
+  });
+  const thumbCount = (name) => page.evaluate((n) => {
+    const li = [...document.querySelectorAll('#class-list li')].find((l) => l.querySelector('.name').textContent === n);
+    const more = li && li.querySelector('.thumbs .more');   // "+N" beyond the newest shown
+    return li ? li.querySelectorAll('.thumbs img').length + (more ? Number(more.textContent.slice(1)) : 0) : -1;
+  }, name);
+  const checksCard = page.locator('#class-list li', { has: page.locator('.name', { hasText: 'checks' }) });
+  const before = await thumbCount('checks');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), checksCard.locator('.upload').click()]);
+  await chooser.setFiles(files.slice(0, 2));
+  await page.waitForFunction(() => /Added 2 image/.test(document.querySelector('#status').textContent), null, { timeout: 30000 });
+  const bytes = files.slice(2).map((f) => fs.readFileSync(f).toString('base64'));
+  await checksCard.evaluate((li, b64) => {
+    const dt = new DataTransfer();
+    b64.forEach((b, i) => dt.items.add(new File([Uint8Array.from(atob(b), (c) => c.charCodeAt(0))], `drop${i}.bmp`, { type: 'image/bmp' })));
+    li.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, bytes);
+  await page.waitForFunction(() => /Added 2 image/.test(document.querySelector('#status').textContent) &&
+    document.querySelectorAll('.thumbs img.pending').length >= 4, null, { timeout: 30000 });
+  const after = await thumbCount('checks');
+  if (after !== before + 4) fail(`thumbnails of checks: ${before} -> ${after}, want +4`);
+  const pend = await page.evaluate(() => [...document.querySelectorAll('.thumbs img.pending')]
+    .map((i) => ({ w: i.naturalWidth, id: i.dataset.sample })));
+  if (pend.length !== 4 || pend.some((p) => p.w !== 32)) fail('uploaded thumbnails not shown: ' + JSON.stringify(pend));
+  log(`uploads: 2 picked + 2 dropped, thumbnails ${before} -> ${after}`);
+  // deleting one (a pending sample: no retraining) removes its thumbnail, server-side too
+  await page.click(`.thumbs img[data-sample="${pend[0].id}"]`);
+  await page.waitForFunction((id) => !document.querySelector(`.thumbs img[data-sample="${id}"]`) &&
+    /Deleted sample/.test(document.querySelector('#status').textContent), pend[0].id, { timeout: 30000 });
+  const left = (await (await fetch(url + 'api/samples')).json()).samples;
+  if (left.some((x) => String(x.id) === pend[0].id) || left.filter((x) => !x.round).length !== 3) {
+    fail('sample not deleted on the server');
+  }
+  const overlay = await page.evaluate(() => [...document.querySelectorAll('#overlay-label .ol')].map((e) => e.textContent));
+  if (overlay.length !== 2) fail('the video overlay should show both learners: ' + JSON.stringify(overlay));
+  log('overlay:', overlay.join(' | '));
+  await page.mouse.move(5, 5); // no hover highlight in the screenshot
+  await page.waitForTimeout(300);
   const shot = path.join(OUT, 'demo.png');
   await page.screenshot({ path: shot });
   log('screenshot', shot);

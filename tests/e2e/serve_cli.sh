@@ -96,4 +96,23 @@ start --state "$T/s.ecls"
 want 200 '"classes":\[\],' "${URL}api/state"
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}"; rc=$?
 [[ $rc == 0 ]] || fail "server exit code $rc after SIGTERM"
+
+# A state written by `edgecl learn` is served (issue 12): its class names, its one learner;
+# deleting what it learned elsewhere is refused; the server saves a container in its place.
+if [[ -f $IMG_A && -f $IMG_B ]]; then
+  mkdir -p "$T/photos/coffee" "$T/photos/cat"
+  cp "$IMG_A" "$T/photos/coffee/"; cp "$IMG_B" "$T/photos/cat/"
+  expect_rc 0 "" "$EDGECL" extract --model "$MODEL" --quiet --out "$T/f.ecf" "$T/photos"
+  expect_rc 0 "" "$EDGECL" learn --state "$T/cli.ecls" --features "$T/f.ecf" --learner ncm
+  start --state "$T/cli.ecls"
+  want 200 '"learner_order":\["ncm"\]' "${URL}api/state"
+  want 200 '"name":"cat"' "${URL}api/state"
+  want 200 '"foreign":true' "${URL}api/state"
+  want 200 '"ncm":{"trained":true,"top":1' -H 'Content-Type: image/png' --data-binary @"$IMG_A" "${URL}api/predict"
+  want 409 'edgecl learn' -X DELETE "${URL}api/classes/0"
+  want 200 '"saved":true' -X POST "${URL}api/reset"
+  kill "${PIDS[-1]}"; wait "${PIDS[-1]}"
+  [[ $(head -c 4 "$T/cli.ecls") == ECLD ]] || fail "the server did not save a container"
+  echo "ok: a state from edgecl learn served, saved as a container"
+fi
 echo PASS

@@ -445,6 +445,27 @@ static void http_seeds(void) {
     req(&m, "POST /api/classes/99/samples", "image/jpeg", j2, j2l);
     req(&m, "POST /api/predict", "image/png", "\x89PNG\r\n\x1a\n", 8);
     put("http", "bad_images", m.p, m.len, NULL, 0);
+    /* Kept samples (issue 12): list, thumbnail, deleting a trained and a pending sample and a
+     * class (retraining), bad ids. */
+    m.len = 0;
+    reqs(&m, "POST /api/classes", "application/json", "{\"name\":\"cat\"}");
+    reqs(&m, "POST /api/classes", "application/json", "{\"name\":\"dog\"}");
+    reqs(&m, "POST /api/classes", "application/json", "{\"name\":\"eel\"}");
+    req(&m, "POST /api/classes/0/samples", "image/jpeg", j1, j1l);
+    req(&m, "POST /api/classes/1/samples", "image/jpeg", j2, j2l);
+    req(&m, "POST /api/classes/2/samples", "image/jpeg", j2, j2l);
+    req(&m, "POST /api/train", NULL, NULL, 0);
+    req(&m, "GET /api/samples", NULL, NULL, 0);
+    req(&m, "GET /api/samples/0/thumb", NULL, NULL, 0);
+    req(&m, "DELETE /api/samples/1", NULL, NULL, 0);
+    req(&m, "POST /api/classes/0/samples", "image/jpeg", j2, j2l);
+    req(&m, "DELETE /api/samples/3", NULL, NULL, 0);
+    req(&m, "DELETE /api/classes/0", NULL, NULL, 0);
+    req(&m, "DELETE /api/samples/x", NULL, NULL, 0);
+    req(&m, "GET /api/samples/99/thumb", NULL, NULL, 0);
+    req(&m, "POST /api/predict", "image/jpeg", j1, j1l);
+    req(&m, "POST /api/restore", NULL, NULL, 0);
+    put("http", "samples", m.p, m.len, NULL, 0);
     free(j1);
     free(j2);
     free(m.p);

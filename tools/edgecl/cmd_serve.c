@@ -22,13 +22,16 @@ static void usage(FILE *f, int demo) {
                    "State: $EDGECL_STATE, else ~/.local/share/edgecl/demo.ecls.\n"
                    "Options are those of `edgecl serve`:\n");
     else
-        fprintf(f, "usage: edgecl serve [options]\n"
-                   "Web demo: teach classes from a webcam, compare replay with naive learning.\n");
+        fprintf(f,
+                "usage: edgecl serve [options]\n"
+                "Web demo: teach classes from a webcam or image files, compare replay with naive\n"
+                "learning.\n");
     fprintf(f,
             "  --port N         TCP port (default 8080; 0 = any free port)\n"
             "  --bind ADDR      address to listen on (default 127.0.0.1: this machine only)\n"
             "  --state FILE     learner state: loaded at start, saved after each training\n"
-            "                   round (serve default: none, nothing is saved)\n"
+            "                   round and delete (serve default: none, nothing is saved);\n"
+            "                   a state from `edgecl learn` is served too (its one learner)\n"
             "  --model M        backbone .tflite (default: %s)\n"
             "  --cut T          cut-layer tensor (default %s)\n"
             "  --threads N      backbone threads (default 1)\n"

@@ -22,58 +22,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include "edgecl/crc32.h"
 #include "edgecl/learner.h"
 #include "edgecl/port.h"
 #include "image.h"
-#include "serve_app.h"
-#include "serve_journal.h"
+#include "serve_app_int.h"
 #include "serve_persist.h"
 
-#define N_LEARNERS 2
-static const enum ecl_learner_kind KINDS[N_LEARNERS] = {ECL_LEARNER_REPLAY, ECL_LEARNER_NAIVE};
-
-struct demo_class {
-    char name[ECL_CLASS_NAME_MAX];
-    uint32_t trained;   /* samples learned in all rounds */
-    uint32_t n_pending; /* latents waiting for the next round */
-    float *pending;     /* max_pending x dim */
-};
-
-struct serve_app {
-    pthread_mutex_t mu;
-    struct serve_extractor fx;
-    uint32_t dim, max_classes, max_pending;
-    char *state_path;
-    struct demo_class *cls;
-    uint32_t n_classes;
-    uint32_t rounds;
-    struct ecl_learner *l[N_LEARNERS];
-    void *lmem[N_LEARNERS];
-    float *lat, *scores;
-    uint64_t rng;
-    /* state file (issue 13): our writer's lock for the server's lifetime, the identity and
-     * CRC of the file as last loaded/saved, and the journal of pending samples */
-    struct ecl_port_lock *lock;
-    struct ecl_port_file_id src;
-    int base_exists;
-    uint32_t base_crc;
-    struct serve_journal *journal;
-};
-
-static enum ecl_status after_state_io(struct serve_app *a, const uint8_t *buf, size_t len);
+/* The learners of a fresh state, side by side. */
+#define N_DEFAULT 2
+static const enum ecl_learner_kind KINDS[N_DEFAULT] = {ECL_LEARNER_REPLAY, ECL_LEARNER_NAIVE};
 
 /* ---------------------------------------------------------------- helpers */
 
-static uint32_t rng_next(uint64_t *s) {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return (uint32_t)(*s >> 16);
-}
-
-static void resp_json(struct serve_resp *r, int code, struct jbuf *b) {
+void serve_resp_json(struct serve_resp *r, int code, struct jbuf *b) {
     r->code = code;
     r->ctype = "application/json";
     if (b->oom || !b->p) {
@@ -86,9 +47,7 @@ static void resp_json(struct serve_resp *r, int code, struct jbuf *b) {
     r->len = r->body ? strlen(r->body) : 0;
 }
 
-static void resp_err(struct serve_resp *r, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void resp_err(struct serve_resp *r, int code, const char *fmt, ...) {
+void serve_resp_err(struct serve_resp *r, int code, const char *fmt, ...) {
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
@@ -99,32 +58,16 @@ static void resp_err(struct serve_resp *r, int code, const char *fmt, ...) {
     jb_puts(&b, "{\"error\":");
     jb_str(&b, msg);
     jb_puts(&b, "}");
-    resp_json(r, code, &b);
+    serve_resp_json(r, code, &b);
 }
+
+#define resp_json serve_resp_json
+#define resp_err serve_resp_err
+#define name_problem serve_name_problem
 
 static void resp_405(struct serve_resp *r, const char *allow) {
     resp_err(r, 405, "use %s", allow);
     r->allow = allow;
-}
-
-/* NULL if s is usable as a class name (valid UTF-8 without control characters: C0, DEL, C1),
- * else why not. The JSON reader already refuses malformed UTF-8 in a request; this also guards
- * names that arrive as \u escapes and names read from a state file. */
-static const char *name_problem(const char *s) {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        if (p[i] < 0x20 || p[i] == 0x7f) return "class name has control characters";
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k = utf8_seq_len(p + i, n - i);
-        if (!k) return "class name is not valid UTF-8";
-        if (p[i] == 0xC2 && p[i + 1] < 0xA0) return "class name has control characters";
-        i += k;
-    }
-    return NULL;
 }
 
 /* Content type without parameters, case-insensitively equal to want. */
@@ -147,289 +90,12 @@ static struct ecl_learner_params demo_params(enum ecl_learner_kind k, uint32_t d
     return p;
 }
 
-static enum ecl_status make_learner(const struct ecl_learner_params *p, struct ecl_learner **l,
-                                    void **mem) {
-    size_t need;
-    enum ecl_status st = ecl_learner_mem_size(p, &need);
-    if (st) return st;
-    void *m = malloc(need);
-    if (!m) return ECL_EOOM;
-    st = ecl_learner_init(p, m, need, l);
-    if (st) {
-        free(m);
-        return st;
-    }
-    *mem = m;
-    return ECL_OK;
-}
-
-/* ---------------------------------------------------------------- state file
- * Layout (little-endian; docs/demo.md):
- *   "ECLD" u32 version=1 u32 dim u32 max_classes u32 n_classes u32 rounds
- *   n_classes x { char name[32]; u32 trained }
- *   2 x { u32 kind; u64 len; len bytes: the learner's ECLS state image }
- *   u32 CRC32 of everything before it
- */
-#define STATE_MAGIC "ECLD"
-#define STATE_VERSION 1u
-
-static void put_u32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-static uint32_t get_u32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get_u64(const uint8_t *p) {
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-static enum ecl_status state_save(struct serve_app *a, char *err, size_t errlen) {
-    size_t ls[N_LEARNERS], total = 24 + (size_t)a->n_classes * 36 + 4;
-    if (serve_learners_finite(a->l, N_LEARNERS) != ECL_OK) {
-        snprintf(err, errlen, "learned values are not finite (NaN/Inf); %s not replaced",
-                 a->state_path);
-        return ECL_ERANGE;
-    }
-    for (int i = 0; i < N_LEARNERS; i++) {
-        enum ecl_status st = ecl_learner_state_size(a->l[i], &ls[i]);
-        if (st) {
-            snprintf(err, errlen, "learner state size: %s", ecl_status_str(st));
-            return st;
-        }
-        total += 12 + ls[i];
-    }
-    uint8_t *buf = malloc(total), *p = buf;
-    if (!buf) {
-        snprintf(err, errlen, "out of memory");
-        return ECL_EOOM;
-    }
-    memcpy(p, STATE_MAGIC, 4);
-    put_u32(p + 4, STATE_VERSION);
-    put_u32(p + 8, a->dim);
-    put_u32(p + 12, a->max_classes);
-    put_u32(p + 16, a->n_classes);
-    put_u32(p + 20, a->rounds);
-    p += 24;
-    for (uint32_t c = 0; c < a->n_classes; c++) {
-        memset(p, 0, 32);
-        memcpy(p, a->cls[c].name, strlen(a->cls[c].name));
-        put_u32(p + 32, a->cls[c].trained);
-        p += 36;
-    }
-    for (int i = 0; i < N_LEARNERS; i++) {
-        size_t wr;
-        put_u32(p, (uint32_t)KINDS[i]);
-        put_u64(p + 4, ls[i]);
-        enum ecl_status st = ecl_learner_state_write(a->l[i], p + 12, ls[i], &wr);
-        /* never write what cannot be read back: the reader's own validation first */
-        if (!st && wr == ls[i]) st = ecl_learner_state_check(a->l[i], p + 12, ls[i]);
-        if (st || wr != ls[i]) {
-            snprintf(err, errlen, "learner state write: %s", ecl_status_str(st));
-            free(buf);
-            return st ? st : ECL_ESTATE;
-        }
-        p += 12 + ls[i];
-    }
-    put_u32(p, ecl_crc32(0, buf, (size_t)(p - buf)));
-    enum ecl_status st = ecl_port_save_atomic_if(a->state_path, buf, total, &a->src, &a->src);
-    if (st == ECL_OK && after_state_io(a, buf, total) != ECL_OK)
-        fprintf(stderr,
-                "edgecl serve: state saved, but the pending samples' journal could not "
-                "be rewritten: %s\n",
-                ecl_port_error());
-    if (st != ECL_OK) snprintf(err, errlen, "%s", ecl_port_error());
-    free(buf);
-    return st;
-}
-
-/* Parses a state image into fresh learners and a class table; touches nothing in a unless
- * everything checks out. */
-static enum ecl_status state_load_buf(struct serve_app *a, const uint8_t *buf, size_t len,
-                                      char *err, size_t errlen) {
-    if (len < 28 || memcmp(buf, STATE_MAGIC, 4)) {
-        snprintf(err, errlen, "not an edgecl demo state file (bad magic)");
-        return ECL_EFORMAT;
-    }
-    if (get_u32(buf + 4) != STATE_VERSION) {
-        snprintf(err, errlen, "unsupported demo state version %u", get_u32(buf + 4));
-        return ECL_EVERSION;
-    }
-    if (ecl_crc32(0, buf, len - 4) != get_u32(buf + len - 4)) {
-        snprintf(err, errlen, "demo state is truncated or corrupted (CRC mismatch)");
-        return ECL_ECORRUPT;
-    }
-    uint32_t dim = get_u32(buf + 8), maxc = get_u32(buf + 12), nc = get_u32(buf + 16);
-    if (dim != a->dim) {
-        snprintf(err, errlen,
-                 "state was made with %u-d latents but the backbone gives %u "
-                 "(different model or --cut?)",
-                 dim, a->dim);
-        return ECL_ERANGE;
-    }
-    if (maxc != a->max_classes || nc > maxc) {
-        snprintf(err, errlen, "state has %u/%u classes, this server supports %u", nc, maxc,
-                 a->max_classes);
-        return ECL_ERANGE;
-    }
-    size_t off = 24, end = len - 4;
-    if ((end - off) / 36 < nc) {
-        snprintf(err, errlen, "demo state is truncated");
-        return ECL_ETRUNCATED;
-    }
-    struct demo_class cls[256];
-    if (nc > 256) return ECL_ERANGE;
-    for (uint32_t c = 0; c < nc; c++, off += 36) {
-        memset(&cls[c], 0, sizeof cls[c]);
-        memcpy(cls[c].name, buf + off, ECL_CLASS_NAME_MAX - 1);
-        cls[c].trained = get_u32(buf + off + 32);
-        const char *why = name_problem(cls[c].name);
-        if (why) {
-            snprintf(err, errlen, "demo state: class %u: %s", c, why);
-            return ECL_ECORRUPT;
-        }
-    }
-    struct ecl_learner *nl[N_LEARNERS] = {0};
-    void *nm[N_LEARNERS] = {0};
-    enum ecl_status st = ECL_OK;
-    for (int i = 0; i < N_LEARNERS && !st; i++) {
-        if (end - off < 12) {
-            snprintf(err, errlen, "demo state is truncated");
-            st = ECL_ETRUNCATED;
-            break;
-        }
-        uint32_t kind = get_u32(buf + off);
-        uint64_t ll = get_u64(buf + off + 4);
-        off += 12;
-        if (kind != (uint32_t)KINDS[i] || ll > end - off) {
-            snprintf(err, errlen, "demo state: bad learner record %d", i);
-            st = ECL_ECORRUPT;
-            break;
-        }
-        struct ecl_learner_params p;
-        st = ecl_learner_state_params(buf + off, (size_t)ll, &p);
-        if (!st && (p.dim != a->dim || p.max_classes != a->max_classes || p.kind != KINDS[i]))
-            st = ECL_ERANGE;
-        if (!st) st = make_learner(&p, &nl[i], &nm[i]);
-        if (!st) st = ecl_learner_state_read(nl[i], buf + off, (size_t)ll);
-        if (st)
-            snprintf(err, errlen, "demo state: %s learner: %s", ecl_learner_kind_name(KINDS[i]),
-                     ecl_status_str(st));
-        off += (size_t)ll;
-    }
-    if (!st && off != end) {
-        snprintf(err, errlen, "demo state: %zu unexpected trailing bytes", end - off);
-        st = ECL_ECORRUPT;
-    }
-    if (st) {
-        for (int i = 0; i < N_LEARNERS; i++)
-            free(nm[i]);
-        return st;
-    }
-    /* commit */
-    for (int i = 0; i < N_LEARNERS; i++) {
-        free(a->lmem[i]);
-        a->l[i] = nl[i];
-        a->lmem[i] = nm[i];
-    }
-    for (uint32_t c = 0; c < a->max_classes; c++) {
-        a->cls[c].n_pending = 0;
-        memcpy(a->cls[c].name, c < nc ? cls[c].name : "", c < nc ? ECL_CLASS_NAME_MAX : 1);
-        a->cls[c].trained = c < nc ? cls[c].trained : 0;
-    }
-    a->n_classes = nc;
-    a->rounds = get_u32(buf + 20);
-    return ECL_OK;
-}
-
-/* 1 = loaded, 0 = no file, <0 = error (err set). */
-static int state_load(struct serve_app *a, char *err, size_t errlen) {
-    struct stat sb;
-    if (!a->state_path || stat(a->state_path, &sb) != 0) return 0;
-    void *buf;
-    size_t len;
-    struct ecl_port_file_id id;
-    enum ecl_status st = ecl_port_read_file_id(a->state_path, &buf, &len, &id);
-    if (st) {
-        snprintf(err, errlen, "cannot read the state: %s", ecl_port_error());
-        return -1;
-    }
-    char e2[400];
-    st = state_load_buf(a, buf, len, e2, sizeof e2);
-    /* This version of the file has now been seen: a later save may replace it, even if it
-     * was refused here (the user was told, e.g. by /api/restore's 422, and chose to save). */
-    a->src = id;
-    if (st == ECL_OK) after_state_io(a, buf, len);
-    free(buf);
-    if (st) {
-        snprintf(err, errlen, "%s: %s", a->state_path, e2);
-        return -1;
-    }
-    return 1;
-}
-
-/* ---------------------------------------------------------------- pending journal
- * (serve_journal.h): replay into the class table and pending buffers, list for a rewrite. */
-
-static int j_add_class(void *ctx, const char *name) {
-    struct serve_app *a = ctx;
-    if (a->n_classes >= a->max_classes || !name[0] || name_problem(name)) return 1;
-    for (uint32_t c = 0; c < a->n_classes; c++)
-        if (!strcmp(a->cls[c].name, name)) return 1;
-    struct demo_class *c = &a->cls[a->n_classes];
-    if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
-    if (!c->pending) return 1;
-    snprintf(c->name, sizeof c->name, "%s", name);
-    c->trained = c->n_pending = 0;
-    a->n_classes++;
-    return 0;
-}
-
-static int j_add_sample(void *ctx, uint32_t id, const float *x) {
-    struct serve_app *a = ctx;
-    if (id >= a->n_classes) return 1;
-    struct demo_class *c = &a->cls[id];
-    if (c->n_pending >= a->max_pending) return 0; /* over the limit: dropped, not an error */
-    if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
-    if (!c->pending) return 1;
-    memcpy(c->pending + (size_t)c->n_pending++ * a->dim, x, sizeof(float) * a->dim);
-    return 0;
-}
-
-static int j_pending(void *ctx, uint32_t i, uint32_t *id, const float **x) {
-    struct serve_app *a = ctx;
-    for (uint32_t c = 0; c < a->n_classes; c++) {
-        if (i < a->cls[c].n_pending) {
-            *id = c;
-            *x = a->cls[c].pending + (size_t)i * a->dim;
-            return 0;
-        }
-        i -= a->cls[c].n_pending;
-    }
-    return 1;
-}
-
-static const struct serve_journal_cb JCB = {j_add_class, j_add_sample, j_pending};
-
-/* The state file now holds buf (just saved or loaded): the journal keeps what is pending. */
-static enum ecl_status after_state_io(struct serve_app *a, const uint8_t *buf, size_t len) {
-    a->base_exists = 1;
-    a->base_crc = ecl_crc32(0, buf, len);
-    return serve_journal_rewrite(a->journal, 1, a->base_crc, &JCB, a);
-}
-
 /* ---------------------------------------------------------------- create/destroy */
 
 void serve_app_destroy(struct serve_app *a) {
     if (!a) return;
-    for (uint32_t c = 0; a->cls && c < a->max_classes; c++)
-        free(a->cls[c].pending);
-    free(a->cls);
-    for (int i = 0; i < N_LEARNERS; i++)
+    serve_samples_free(a);
+    for (int i = 0; i < a->nl; i++)
         free(a->lmem[i]);
     free(a->lat);
     free(a->scores);
@@ -458,18 +124,19 @@ enum ecl_status serve_app_create(const struct serve_opts *o, const struct serve_
     a->max_classes = o->max_classes;
     a->max_pending = o->max_pending;
     a->rng = 0x9E3779B97F4A7C15ull;
-    a->cls = calloc(a->max_classes, sizeof *a->cls);
     a->lat = malloc(sizeof(float) * a->dim);
-    a->scores = malloc(sizeof(float) * a->max_classes);
+    a->scores = malloc(sizeof(float) * STATEFILE_MAX_CLASSES); /* a loaded file may have more */
     a->state_path = o->state_path ? strdup(o->state_path) : NULL;
-    if (!a->cls || !a->lat || !a->scores || (o->state_path && !a->state_path)) {
+    if (!a->lat || !a->scores || (o->state_path && !a->state_path)) {
         serve_app_destroy(a);
         snprintf(err, errlen, "out of memory");
         return ECL_EOOM;
     }
-    for (int i = 0; i < N_LEARNERS; i++) {
+    for (int i = 0; i < N_DEFAULT; i++) {
         struct ecl_learner_params p = demo_params(KINDS[i], a->dim, a->max_classes);
-        enum ecl_status st = make_learner(&p, &a->l[i], &a->lmem[i]);
+        a->kinds[i] = KINDS[i];
+        enum ecl_status st = serve_make_learner(&p, &a->l[i], &a->lmem[i]);
+        if (!st) a->nl = i + 1;
         if (st) {
             snprintf(err, errlen, "cannot create the %s learner: %s",
                      ecl_learner_kind_name(KINDS[i]), ecl_status_str(st));
@@ -485,14 +152,14 @@ enum ecl_status serve_app_create(const struct serve_opts *o, const struct serve_
             return st;
         }
     }
-    if (state_load(a, err, errlen) < 0) {
+    if (serve_state_load(a, err, errlen) < 0) {
         serve_app_destroy(a);
         return ECL_EFORMAT;
     }
     if (a->state_path) {
         uint32_t replayed = 0;
         enum ecl_status st = serve_journal_open(a->state_path, a->dim, a->base_exists, a->base_crc,
-                                                &JCB, a, &a->journal, &replayed, err, errlen);
+                                                &SERVE_JCB, a, &a->journal, &replayed, err, errlen);
         if (st) {
             serve_app_destroy(a);
             return st;
@@ -508,7 +175,7 @@ enum ecl_status serve_app_create(const struct serve_opts *o, const struct serve_
 /* ---------------------------------------------------------------- handlers */
 
 /* The state object without its closing brace, so callers can add members. */
-static void put_state_open(struct serve_app *a, struct jbuf *b) {
+void serve_put_state_open(struct serve_app *a, struct jbuf *b) {
     uint32_t pending = 0;
     jb_puts(b, "{\"classes\":[");
     for (uint32_t c = 0; c < a->n_classes; c++) {
@@ -519,15 +186,23 @@ static void put_state_open(struct serve_app *a, struct jbuf *b) {
     }
     jb_printf(b, "],\"max_classes\":%u,\"max_pending\":%u,\"pending\":%u,\"rounds\":%u,",
               a->max_classes, a->max_pending, pending, a->rounds);
-    jb_puts(b, "\"learners\":{");
-    for (int i = 0; i < N_LEARNERS; i++) {
-        jb_printf(b, "%s\"%s\":{\"trained\":%s,\"n_seen\":%llu,\"replay_bytes\":%zu}", i ? "," : "",
-                  ecl_learner_kind_name(KINDS[i]), ecl_learner_n_seen(a->l[i]) ? "true" : "false",
-                  (unsigned long long)ecl_learner_n_seen(a->l[i]),
-                  ecl_learner_replay_bytes(a->l[i]));
+    jb_puts(b, "\"learner_order\":[");
+    for (int i = 0; i < a->nl; i++)
+        jb_printf(b, "%s\"%s\"", i ? "," : "", ecl_learner_kind_name(a->kinds[i]));
+    jb_puts(b, "],\"learners\":{");
+    int any = 0;
+    for (int i = 0; i < a->nl; i++) {
+        jb_printf(
+            b, "%s\"%s\":{\"trained\":%s,\"n_seen\":%llu,\"replay_bytes\":%zu}", i ? "," : "",
+            ecl_learner_kind_name(a->kinds[i]), ecl_learner_n_seen(a->l[i]) ? "true" : "false",
+            (unsigned long long)ecl_learner_n_seen(a->l[i]), ecl_learner_replay_bytes(a->l[i]));
+        any |= ecl_learner_n_seen(a->l[i]) > 0;
     }
-    jb_printf(b, "},\"trained\":%s,\"dim\":%u,\"backbone\":",
-              ecl_learner_n_seen(a->l[0]) ? "true" : "false", a->dim);
+    jb_printf(b,
+              "},\"trained\":%s,\"foreign\":%s,\"samples\":%u,\"unknown_below\":%.2f,"
+              "\"dim\":%u,\"backbone\":",
+              any ? "true" : "false", a->foreign ? "true" : "false", a->n_smp,
+              (double)SERVE_UNKNOWN_BELOW, a->dim);
     jb_str(b, a->fx.desc ? a->fx.desc : "");
     jb_puts(b, ",\"state_file\":");
     if (a->state_path)
@@ -537,7 +212,7 @@ static void put_state_open(struct serve_app *a, struct jbuf *b) {
 }
 
 static void put_state(struct serve_app *a, struct jbuf *b) {
-    put_state_open(a, b);
+    serve_put_state_open(a, b);
     jb_puts(b, "}");
 }
 
@@ -580,6 +255,7 @@ static int embed_body(struct serve_app *a, const char *ctype, const char *body, 
         resp_err(r, 400, "bad image: %s", e);
         return -1;
     }
+    serve_thumb_make(rgb, w, h, a->thumb);
     uint64_t t0 = ecl_port_now_ns();
     enum ecl_status st = a->fx.extract(a->fx.ctx, rgb, w, h, a->lat);
     free(rgb);
@@ -626,8 +302,6 @@ static void h_add_class(struct serve_app *a, const char *ctype, const char *body
     if (a->n_classes >= a->max_classes)
         return resp_err(r, 409, "at most %u classes", a->max_classes);
     struct demo_class *c = &a->cls[a->n_classes];
-    if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
-    if (!c->pending) return resp_err(r, 500, "out of memory");
     enum ecl_status jst = serve_journal_add_class(a->journal, s);
     if (jst) return resp_err(r, 500, "cannot record the class: %s", ecl_status_str(jst));
     memmove(c->name, s, n + 1);
@@ -648,19 +322,20 @@ static void h_add_sample(struct serve_app *a, uint32_t id, const char *ctype, co
         return resp_err(r, 409,
                         "class '%s' already has %u pending samples (the limit): train first",
                         c->name, a->max_pending);
+    if (a->n_smp >= SERVE_MAX_SAMPLES)
+        return resp_err(r, 409, "the server keeps at most %u samples: delete some first",
+                        SERVE_MAX_SAMPLES);
     double ms;
-    if (!c->pending) c->pending = malloc(sizeof(float) * a->dim * a->max_pending);
-    if (!c->pending) return resp_err(r, 500, "out of memory");
     if (embed_body(a, ctype, body, len, r, &ms)) return;
     /* on disk before it is acknowledged (serve_journal.h) */
-    enum ecl_status jst = serve_journal_add_sample(a->journal, id, a->lat);
+    enum ecl_status jst = serve_journal_add_sample(a->journal, id, a->lat, a->thumb);
     if (jst) return resp_err(r, 500, "cannot record the sample: %s", ecl_status_str(jst));
-    memcpy(c->pending + (size_t)c->n_pending * a->dim, a->lat, sizeof(float) * a->dim);
-    c->n_pending++;
+    uint32_t sid = a->next_id++;
+    if (serve_sample_add(a, id, 0, sid, a->lat, a->thumb)) return resp_err(r, 500, "out of memory");
     struct jbuf b;
     jb_init(&b);
-    jb_printf(&b, "{\"id\":%u,\"pending\":%u,\"trained\":%u,\"ms\":%.1f}", id, c->n_pending,
-              c->trained, ms);
+    jb_printf(&b, "{\"id\":%u,\"sample\":%u,\"pending\":%u,\"trained\":%u,\"ms\":%.1f}", id, sid,
+              c->n_pending, c->trained, ms);
     resp_json(r, 200, &b);
 }
 
@@ -681,58 +356,38 @@ static void h_train(struct serve_app *a, const char *ctype, const char *body, si
     }
 
     uint32_t n = 0;
-    for (uint32_t c = 0; c < a->n_classes; c++)
-        n += a->cls[c].n_pending;
-    if (n == 0) return resp_err(r, 409, "nothing to train: capture samples for a class first");
-    float *x = malloc(sizeof(float) * a->dim * n);
-    int32_t *y = malloc(sizeof(int32_t) * n);
-    uint32_t *perm = malloc(sizeof(uint32_t) * n);
-    if (!x || !y || !perm) {
-        free(x), free(y), free(perm);
-        return resp_err(r, 500, "out of memory");
+    uint32_t *idx = malloc(sizeof(uint32_t) * (a->n_smp + 1));
+    if (!idx) return resp_err(r, 500, "out of memory");
+    for (uint32_t k = 0; k < a->n_smp; k++)
+        if (a->smp[k].round == 0) idx[n++] = k;
+    if (n == 0) {
+        free(idx);
+        return resp_err(r, 409, "nothing to train: capture samples for a class first");
     }
-    /* Shuffle so one round's classes are interleaved in the mini-batches. */
-    for (uint32_t i = 0; i < n; i++)
-        perm[i] = i;
-    for (uint32_t i = n - 1; i > 0; i--) {
-        uint32_t j = rng_next(&a->rng) % (i + 1), t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
-    uint32_t k = 0;
-    for (uint32_t c = 0; c < a->n_classes; c++)
-        for (uint32_t s = 0; s < a->cls[c].n_pending; s++, k++) {
-            memcpy(x + (size_t)perm[k] * a->dim, a->cls[c].pending + (size_t)s * a->dim,
-                   sizeof(float) * a->dim);
-            y[perm[k]] = (int32_t)c;
-        }
-    free(perm);
     /* A round that diverges (NaN/Inf) is undone from this copy, samples stay pending. */
     struct serve_snapshot snap;
-    if (serve_snapshot_take(a->l, N_LEARNERS, &snap)) {
-        free(x), free(y);
+    if (serve_snapshot_take(a->l, a->nl, &snap)) {
+        free(idx);
         return resp_err(r, 500, "out of memory (copy of the learners before training)");
     }
     uint64_t t0 = ecl_port_now_ns();
-    for (int i = 0; i < N_LEARNERS; i++) {
-        enum ecl_status st = ecl_learner_observe(a->l[i], x, y, n);
-        if (st == ECL_OK && ecl_learner_check_finite(a->l[i]) != ECL_OK) st = ECL_ERANGE;
-        if (st) {
-            free(x), free(y);
-            serve_snapshot_restore(a->l, N_LEARNERS, &snap);
-            serve_snapshot_free(&snap);
-            return resp_err(r, st == ECL_ERANGE ? 422 : 500,
-                            "%s learner: %s; the round was undone, the samples are still pending",
-                            ecl_learner_kind_name(KINDS[i]),
-                            st == ECL_ERANGE ? "training diverged (values not finite)"
-                                             : ecl_status_str(st));
-        }
-        for (uint32_t c = 0; c < a->n_classes && c < ecl_learner_n_classes(a->l[i]); c++)
-            ecl_learner_set_class_name(a->l[i], (int32_t)c, a->cls[c].name);
+    int failed;
+    enum ecl_status st = serve_observe_round(a, idx, n, &failed);
+    if (st) {
+        free(idx);
+        serve_snapshot_restore(a->l, a->nl, &snap);
+        serve_snapshot_free(&snap);
+        return resp_err(r, st == ECL_ERANGE ? 422 : 500,
+                        "%s learner: %s; the round was undone, the samples are still pending",
+                        failed >= 0 ? ecl_learner_kind_name(a->kinds[failed]) : "the",
+                        st == ECL_ERANGE ? "training diverged (values not finite)"
+                                         : ecl_status_str(st));
     }
     double ms = (double)(ecl_port_now_ns() - t0) / 1e6;
     serve_snapshot_free(&snap);
-    free(x), free(y);
+    for (uint32_t k = 0; k < n; k++)
+        a->smp[idx[k]].round = a->rounds + 1;
+    free(idx);
     for (uint32_t c = 0; c < a->n_classes; c++) {
         a->cls[c].trained += a->cls[c].n_pending;
         a->cls[c].n_pending = 0;
@@ -740,7 +395,7 @@ static void h_train(struct serve_app *a, const char *ctype, const char *body, si
     a->rounds++;
     int saved = 0;
     e[0] = 0;
-    if (a->state_path) saved = state_save(a, e, sizeof e) == ECL_OK;
+    if (a->state_path) saved = serve_state_save(a, e, sizeof e) == ECL_OK;
     struct jbuf b;
     jb_init(&b);
     jb_printf(&b, "{\"trained\":%u,\"learner\":\"both\",\"rounds\":%u,\"ms\":%.1f,\"saved\":%s", n,
@@ -760,8 +415,8 @@ static void h_predict(struct serve_app *a, const char *ctype, const char *body, 
     struct jbuf b;
     jb_init(&b);
     jb_printf(&b, "{\"ms\":%.1f", ms);
-    for (int i = 0; i < N_LEARNERS; i++) {
-        jb_printf(&b, ",\"%s\":", ecl_learner_kind_name(KINDS[i]));
+    for (int i = 0; i < a->nl; i++) {
+        jb_printf(&b, ",\"%s\":", ecl_learner_kind_name(a->kinds[i]));
         if (!ecl_learner_n_seen(a->l[i])) {
             jb_puts(&b, "{\"trained\":false,\"top\":-1,\"scores\":[]}");
             continue;
@@ -770,14 +425,18 @@ static void h_predict(struct serve_app *a, const char *ctype, const char *body, 
         enum ecl_status st = ecl_learner_predict(a->l[i], a->lat, a->scores, &top);
         if (st) {
             free(b.p);
-            return resp_err(r, 500, "%s learner: %s", ecl_learner_kind_name(KINDS[i]),
+            return resp_err(r, 500, "%s learner: %s", ecl_learner_kind_name(a->kinds[i]),
                             ecl_status_str(st));
         }
         uint32_t nl = ecl_learner_n_classes(a->l[i]);
-        jb_printf(&b, "{\"trained\":true,\"top\":%d,\"scores\":[", (int)top);
+        /* "unknown": no class is confident (top probability below SERVE_UNKNOWN_BELOW) */
+        float pt = top >= 0 && (uint32_t)top < nl ? a->scores[top] : 0.0f;
+        if (!isfinite(pt) || !(pt > 0)) pt = 0; /* also -0 */
+        jb_printf(&b, "{\"trained\":true,\"top\":%d,\"p\":%.4f,\"unknown\":%s,\"scores\":[",
+                  (int)top, (double)pt, pt < SERVE_UNKNOWN_BELOW ? "true" : "false");
         for (uint32_t c = 0; c < a->n_classes; c++) {
             float p = c < nl ? a->scores[c] : 0.0f;
-            if (!isfinite(p) || p < 0) p = 0; /* heads give probabilities; unseen: 0 */
+            if (!isfinite(p) || !(p > 0)) p = 0; /* heads give probabilities; unseen: 0 */
             jb_printf(&b, "%s%.4f", c ? "," : "", p);
         }
         jb_puts(&b, "]}");
@@ -787,22 +446,21 @@ static void h_predict(struct serve_app *a, const char *ctype, const char *body, 
 }
 
 static void h_reset(struct serve_app *a, struct serve_resp *r) {
-    for (int i = 0; i < N_LEARNERS; i++) {
+    for (int i = 0; i < a->nl; i++) {
         enum ecl_status st = ecl_learner_reset(a->l[i]);
         if (st) return resp_err(r, 500, "reset: %s", ecl_status_str(st));
     }
-    for (uint32_t c = 0; c < a->max_classes; c++) {
-        a->cls[c].name[0] = 0;
-        a->cls[c].trained = a->cls[c].n_pending = 0;
-    }
+    memset(a->cls, 0, sizeof a->cls);
+    serve_samples_free(a);
     a->n_classes = 0;
     a->rounds = 0;
+    a->foreign = 0; /* nothing is left that the samples do not cover */
     /* Saved like a training round, so a restart does not bring the old classes back. */
     char e[512] = "";
-    int saved = a->state_path && state_save(a, e, sizeof e) == ECL_OK;
+    int saved = a->state_path && serve_state_save(a, e, sizeof e) == ECL_OK;
     struct jbuf b;
     jb_init(&b);
-    put_state_open(a, &b);
+    serve_put_state_open(a, &b);
     jb_printf(&b, ",\"saved\":%s", saved ? "true" : "false");
     if (e[0]) {
         jb_puts(&b, ",\"save_error\":");
@@ -812,12 +470,16 @@ static void h_reset(struct serve_app *a, struct serve_resp *r) {
     resp_json(r, 200, &b);
 }
 
-/* Parses "classes/<id>/samples"; returns 1 and *id on a match of the shape. */
+/* Parses "classes/<id>/samples" (returns 1) or "classes/<id>" (returns 2) into the id text. */
 static int parse_samples_url(const char *u, const char **idtxt, size_t *idlen) {
     if (strncmp(u, "classes/", 8)) return 0;
     const char *s = u + 8, *slash = strchr(s, '/');
-    if (!slash || strcmp(slash, "/samples")) return 0;
     *idtxt = s;
+    if (!slash) {
+        *idlen = strlen(s);
+        return 2;
+    }
+    if (strcmp(slash, "/samples")) return 0;
     *idlen = (size_t)(slash - s);
     return 1;
 }
@@ -829,6 +491,7 @@ void serve_app_handle(struct serve_app *a, const char *method, const char *url, 
     int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
     const char *idtxt;
     size_t idlen;
+    int which;
     pthread_mutex_lock(&a->mu);
     if (!strcmp(u, "state")) {
         if (!get)
@@ -844,7 +507,9 @@ void serve_app_handle(struct serve_app *a, const char *method, const char *url, 
             resp_405(r, "POST");
         else
             h_add_class(a, ctype, body, len, r);
-    } else if (parse_samples_url(u, &idtxt, &idlen)) {
+    } else if (!strncmp(u, "samples", 7) && (u[7] == 0 || u[7] == '/')) {
+        serve_samples_handle(a, method, u, r);
+    } else if ((which = parse_samples_url(u, &idtxt, &idlen)) != 0) {
         char *endp;
         char tmp[16] = {0};
         unsigned long id = 0;
@@ -855,12 +520,14 @@ void serve_app_handle(struct serve_app *a, const char *method, const char *url, 
                 ok &= tmp[i] >= '0' && tmp[i] <= '9';
             if (ok) id = strtoul(tmp, &endp, 10);
         }
-        if (!post)
-            resp_405(r, "POST");
+        if (which == 1 ? !post : strcmp(method, "DELETE"))
+            resp_405(r, which == 1 ? "POST" : "DELETE");
         else if (!ok || id >= a->n_classes)
             resp_err(r, 404, "unknown class id '%.*s'", (int)(idlen < 20 ? idlen : 20), idtxt);
-        else
+        else if (which == 1)
             h_add_sample(a, (uint32_t)id, ctype, body, len, r);
+        else
+            serve_class_delete(a, (uint32_t)id, r);
     } else if (!strcmp(u, "train")) {
         if (!post)
             resp_405(r, "POST");
@@ -880,7 +547,7 @@ void serve_app_handle(struct serve_app *a, const char *method, const char *url, 
         else if (!a->state_path)
             resp_err(r, 409, "the server runs without a state file (--state)");
         else if (u[0] == 's') {
-            if (state_save(a, e, sizeof e))
+            if (serve_state_save(a, e, sizeof e))
                 resp_err(r, 500, "%s", e);
             else {
                 struct jbuf b;
@@ -889,7 +556,7 @@ void serve_app_handle(struct serve_app *a, const char *method, const char *url, 
                 resp_json(r, 200, &b);
             }
         } else {
-            int got = state_load(a, e, sizeof e);
+            int got = serve_state_load(a, e, sizeof e);
             if (got < 0)
                 resp_err(r, 422, "%s", e);
             else if (got == 0)

@@ -57,14 +57,19 @@ static size_t record(uint8_t *b, uint32_t type, const void *payload, uint32_t le
     return 12 + (size_t)len;
 }
 
-static size_t sample_payload(uint8_t *p, uint32_t dim, uint32_t cls, const float *x) {
+static size_t sample_payload(uint8_t *p, uint32_t dim, uint32_t cls, const float *x,
+                             const uint8_t *thumb) {
     put32(p, cls);
     for (uint32_t d = 0; d < dim; d++) {
         uint32_t u;
         memcpy(&u, &x[d], 4);
         put32(p + 4 + 4 * (size_t)d, u);
     }
-    return 4 + 4 * (size_t)dim;
+    if (thumb)
+        memcpy(p + 4 + 4 * (size_t)dim, thumb, SERVE_THUMB_BYTES);
+    else
+        memset(p + 4 + 4 * (size_t)dim, 128, SERVE_THUMB_BYTES);
+    return 4 + 4 * (size_t)dim + SERVE_THUMB_BYTES;
 }
 
 static enum ecl_status reopen(struct serve_journal *j) {
@@ -87,12 +92,15 @@ static size_t replay(struct serve_journal *j, const uint8_t *buf, size_t len,
         const uint8_t *p = buf + off + 8;
         if (type == T_CLASS && rl == ECL_CLASS_NAME_MAX && memchr(p, 0, rl)) {
             if (cb->add_class(ctx, (const char *)p)) break;
-        } else if (type == T_SAMPLE && rl == 4 + 4 * j->dim) {
+        } else if (type == T_SAMPLE &&
+                   (rl == 4 + 4 * j->dim || rl == 4 + 4 * j->dim + SERVE_THUMB_BYTES)) {
             for (uint32_t d = 0; d < j->dim; d++) {
                 uint32_t u = get32(p + 4 + 4 * (size_t)d);
                 memcpy(&x[d], &u, 4);
             }
-            if (cb->add_sample(ctx, get32(p), x)) break;
+            /* records of journals written before thumbnails existed have none */
+            const uint8_t *thumb = rl > 4 + 4 * j->dim ? p + 4 + 4 * (size_t)j->dim : NULL;
+            if (cb->add_sample(ctx, get32(p), x, thumb)) break;
             (*replayed)++;
         } else {
             break;
@@ -175,13 +183,14 @@ enum ecl_status serve_journal_add_class(struct serve_journal *j, const char *nam
     return append(j, b, record(b, T_CLASS, p, sizeof p));
 }
 
-enum ecl_status serve_journal_add_sample(struct serve_journal *j, uint32_t cls, const float *x) {
+enum ecl_status serve_journal_add_sample(struct serve_journal *j, uint32_t cls, const float *x,
+                                         const uint8_t *thumb) {
     if (!j) return ECL_OK;
-    size_t pl = 4 + 4 * (size_t)j->dim;
+    size_t pl = 4 + 4 * (size_t)j->dim + SERVE_THUMB_BYTES;
     uint8_t *b = malloc(12 + 2 * pl);
     if (!b) return ECL_EOOM;
     uint8_t *p = b + 12 + pl;
-    sample_payload(p, j->dim, cls, x);
+    sample_payload(p, j->dim, cls, x, thumb);
     enum ecl_status st = append(j, b, record(b, T_SAMPLE, p, (uint32_t)pl));
     free(b);
     return st;
@@ -190,10 +199,11 @@ enum ecl_status serve_journal_add_sample(struct serve_journal *j, uint32_t cls, 
 enum ecl_status serve_journal_rewrite(struct serve_journal *j, int base_exists, uint32_t base_crc,
                                       const struct serve_journal_cb *cb, void *ctx) {
     if (!j) return ECL_OK;
-    size_t pl = 4 + 4 * (size_t)j->dim, n = 0, cap = J_HDR;
+    size_t pl = 4 + 4 * (size_t)j->dim + SERVE_THUMB_BYTES, n = 0, cap = J_HDR;
     uint32_t cls;
     const float *x;
-    while (!cb->pending(ctx, (uint32_t)n, &cls, &x))
+    const uint8_t *thumb;
+    while (!cb->pending(ctx, (uint32_t)n, &cls, &x, &thumb))
         n++;
     cap += n * (12 + pl);
     uint8_t *b = malloc(cap), *tmp = malloc(pl);
@@ -204,8 +214,8 @@ enum ecl_status serve_journal_rewrite(struct serve_journal *j, int base_exists, 
     }
     header(b, j->dim, base_exists, base_crc);
     size_t off = J_HDR;
-    for (uint32_t i = 0; i < n && !cb->pending(ctx, i, &cls, &x); i++) {
-        sample_payload(tmp, j->dim, cls, x);
+    for (uint32_t i = 0; i < n && !cb->pending(ctx, i, &cls, &x, &thumb); i++) {
+        sample_payload(tmp, j->dim, cls, x, thumb);
         off += record(b + off, T_SAMPLE, tmp, (uint32_t)pl);
     }
     enum ecl_status st = ecl_port_save_atomic(j->path, b, off);
