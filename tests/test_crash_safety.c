@@ -121,9 +121,6 @@ static void run_kill_loop(const struct kill_ops *ops) {
     ops->init(path);
 
     int kills = env_int("RELIAB_KILLS", 200);
-    /* RELIAB_DELAY_SCALE: stretch the kill delays on slow targets (e.g. under qemu-user, where a
-     * save takes several times longer than the native 25 ms window) */
-    unsigned scale = (unsigned)env_int("RELIAB_DELAY_SCALE", 1);
     uint64_t last = 0;
     int advanced = 0, left_tmp = 0;
     unsigned rs = (unsigned)time(NULL) ^ (unsigned)getpid();
@@ -140,7 +137,7 @@ static void run_kill_loop(const struct kill_ops *ops) {
         /* Half the kills within 4 ms (process start-up, the first write/fsync/rename), half
          * within 25 ms (several complete versions on a loaded machine). */
         rs = rs * 1103515245u + 12345u;
-        useconds_t delay = (useconds_t)((rs >> 8) % (((k & 1) ? 25000u : 4000u) * scale));
+        useconds_t delay = (useconds_t)((rs >> 8) % ((k & 1) ? 25000u : 4000u));
         usleep(delay);
         kill(pid, SIGKILL);
         int wst = 0;

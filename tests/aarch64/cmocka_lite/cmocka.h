@@ -2,6 +2,7 @@
  * (tests/aarch64/) where no target cmocka library is installed. Same names and semantics as
  * cmocka 1.1: a failed assertion or skip() ends the current test (longjmp back to the runner),
  * the next test runs, and cmocka_run_group_tests() returns the number of failed tests.
+ * $CMOCKA_LITE_SKIP (comma-separated test names) skips tests, e.g. timing-based ones under qemu.
  *
  *   static void test_add(void **state) { assert_int_equal(1 + 1, 2); }
  *   int main(void) {

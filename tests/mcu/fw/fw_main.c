@@ -13,16 +13,16 @@
 #include "fw_images.h"
 #include "fw_sys.h"
 
-#define FW_MAX_DIM 1024
-#define FW_MAX_IMAGES 8
+#define FW_MAX_DIM 256
+#define FW_MAX_IMAGES 6
 #define FW_MAX_CLASSES 4
 #define FW_SIDE_MAX 128
 
 extern const uint8_t fw_model[];
 extern const uint32_t fw_model_len;
 
-static _Alignas(16) uint8_t interp_arena[400 * 1024];
-static _Alignas(16) uint8_t learner_mem[96 * 1024];
+static _Alignas(16) uint8_t interp_arena[352 * 1024];
+static _Alignas(16) uint8_t learner_mem[40 * 1024];
 static uint8_t pixels[FW_SIDE_MAX * FW_SIDE_MAX * 3];
 static float latents[FW_MAX_IMAGES][2][FW_MAX_DIM]; /* [image][mirrored] */
 
@@ -158,6 +158,17 @@ int main(void) {
     if (ecl_interp_init(&m, cut, NULL, interp_arena, sizeof interp_arena, &it, err, sizeof err) !=
         ECL_OK)
         return fail("interpreter", err);
+    struct ecl_interp_stats st;
+    ecl_interp_get_stats(it, &st);
+    fw_puts("  activations ");
+    fw_putu((uint32_t)st.activation_bytes);
+    fw_puts(" bytes, persistent (tensor records, requantisation, re-encoded weights) ");
+    fw_putu((uint32_t)st.persistent_bytes);
+    fw_puts(" bytes, ");
+    fw_putu((uint32_t)st.n_ops_run);
+    fw_puts(" ops, kernels ");
+    fw_puts(st.kernels);
+    fw_puts("\n");
     uint32_t dim = (uint32_t)ecl_interp_output_count(it);
     int32_t in[4];
     ecl_interp_input_dims(it, in);
