@@ -70,4 +70,10 @@ grep -q '^RESULT: PASS' "$out/run.log" && [ $rc -eq 0 ] || { echo "FAIL: firmwar
 for kind in ncm replay; do
     grep -q "^learner $kind" "$out/run.log" || { echo "FAIL: learner $kind did not run"; exit 1; }
 done
+# independently of the firmware's own verdict: each held-out photo predicted as its class by
+# both learners
+for want in "cat (held out): cat" "hotdog_train_1 (held out): hotdog"; do
+    [ "$(grep -c "^  predict $want\$" "$out/run.log")" = 2 ] ||
+        { echo "FAIL: expected 'predict $want' from both learners"; exit 1; }
+done
 echo "all passed"
