@@ -31,6 +31,7 @@ PKGS=(build-essential cmake pkg-config clang-format git libcmocka-dev libpng-dev
       libmicrohttpd-dev zlib1g-dev clang libclang-rt-14-dev chromium wrk
       dataset-fashion-mnist openssl ca-certificates python3 python3-numpy curl
       gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+      qemu-system-arm
       strace)
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 missing=()

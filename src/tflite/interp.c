@@ -26,7 +26,10 @@ struct ecl_interp {
 
 void *ecl_bump_alloc(struct ecl_bump *b, size_t size) {
     size_t off = (b->used + (ECL_ALIGN - 1)) & ~(size_t)(ECL_ALIGN - 1);
-    if (size > ((size_t)1 << 40) || off + size < off) {
+    /* 1 TiB on 64-bit, 1 GiB on 32-bit targets (a shift by 40 of a 32-bit size_t is undefined:
+     * GCC made it 0 on Cortex-M, so every arena measured (size_t)-1 / 2 bytes) */
+    const size_t max_size = (size_t)1 << (sizeof(size_t) > 4 ? 40 : 30);
+    if (size > max_size || off + size < off) {
         b->used = (size_t)-1 / 2;
         return NULL;
     }
