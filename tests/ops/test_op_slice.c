@@ -1,6 +1,7 @@
 /* SLICE and STRIDED_SLICE (src/tflite/ops/slice.c): small cases derived by hand (numpy-style
  * slicing written out), a 6-D case against a plain loop, every mask, and the refusals. */
 #include "op_test.h"
+#include "edgecl/model.h"
 
 static const float R8[8] = {0, 1, 2, 3, 4, 5, 6, 7};
 static const float M34[12] = {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23}; /* [3, 4] */
@@ -174,11 +175,55 @@ static void test_strided_slice_refusals(void **state) {
               out, 1, 0);
 }
 
+/* begin computed from constants (a CONCATENATION of two constants, folded at init): the
+ * sizing pass has no values yet, the real pass reads them. */
+static void test_slice_begin_from_a_folded_op(void **state) {
+    static const int32_t b0[1] = {1}, b1[1] = {2}, size[2] = {2, 2};
+    static const float want[4] = {12, 13, 22, 23};
+    struct tb b;
+    tb_init(&b);
+    int x = tb_tensor(&b, "x", TB_F32, 2, (int32_t[]){3, 4}, NULL, 0);
+    int c0 = tb_tensor(&b, "b0", TB_I32, 1, (int32_t[]){1}, b0, sizeof b0);
+    int c1 = tb_tensor(&b, "b1", TB_I32, 1, (int32_t[]){1}, b1, sizeof b1);
+    int beg = tb_tensor(&b, "begin", TB_I32, 1, (int32_t[]){2}, NULL, 0);
+    int sz = tb_tensor(&b, "size", TB_I32, 1, (int32_t[]){2}, size, sizeof size);
+    int y = tb_tensor(&b, "y", TB_F32, 2, (int32_t[]){2, 2}, NULL, 0);
+    tb_op(&b, ECL_OP_CONCATENATION, 2, (int[]){c0, c1}, beg, ECL_BO_ConcatenationOptions, NULL, 0);
+    tb_op(&b, ECL_OP_SLICE, 3, (int[]){x, beg, sz}, y, 0, NULL, 0);
+    tb_io(&b, x, y);
+    size_t len;
+    uint8_t *file = tb_finish(&b, &len);
+    tb_free(&b);
+    struct ecl_model m;
+    char err[200];
+    assert_int_equal(ecl_model_parse(file, len, &m, err, sizeof err), ECL_OK);
+    struct ecl_interp_opts o = ecl_interp_default_opts();
+    size_t need;
+    if (ecl_interp_mem_size(&m, -1, &o, &need, err, sizeof err)) fail_msg("%s", err);
+    void *arena = malloc(need);
+    struct ecl_interp *it;
+    if (ecl_interp_init(&m, -1, &o, arena, need, &it, err, sizeof err)) fail_msg("%s", err);
+    float got[4];
+    assert_int_equal(ecl_interp_set_input(it, 0, M34, sizeof M34), ECL_OK);
+    assert_int_equal(ecl_interp_invoke(it), ECL_OK);
+    assert_int_equal(ecl_interp_get_output(it, 0, got, sizeof got), ECL_OK);
+    assert_memory_equal(got, want, sizeof want);
+    struct ecl_interp_stats st;
+    ecl_interp_get_stats(it, &st);
+    assert_int_equal(st.n_ops_run, 1); /* the CONCATENATION ran once at init */
+    free(arena);
+    free(file);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_slice_by_hand),         cmocka_unit_test(test_slice_refusals),
-        cmocka_unit_test(test_strided_slice_1d),      cmocka_unit_test(test_strided_slice_masks),
-        cmocka_unit_test(test_strided_slice_6d_int8), cmocka_unit_test(test_strided_slice_refusals),
+        cmocka_unit_test(test_slice_by_hand),
+        cmocka_unit_test(test_slice_refusals),
+        cmocka_unit_test(test_strided_slice_1d),
+        cmocka_unit_test(test_strided_slice_masks),
+        cmocka_unit_test(test_strided_slice_6d_int8),
+        cmocka_unit_test(test_strided_slice_refusals),
+        cmocka_unit_test(test_slice_begin_from_a_folded_op),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
