@@ -13,12 +13,9 @@ static void fill(void) {
 
 /* Piece o of out (dims od) along axis starts at offset `at` of the whole [2,3,4] tensor. */
 static void check_piece(const int32_t *got, const int32_t *od, int axis, int at, int dropped) {
-    int32_t n[3] = {od[0], od[1], od[2]};
-    if (dropped) { /* UNPACK: the axis is gone from od */
-        for (int k = 2; k > axis; k--)
-            n[k] = od[k - 1];
-        n[axis] = 1;
-    }
+    int32_t n[3];
+    for (int k = 0, j = 0; k < 3; k++) /* UNPACK: the axis is gone from od */
+        n[k] = dropped && k == axis ? 1 : od[j++];
     size_t w = 0;
     for (int i = 0; i < n[0]; i++)
         for (int j = 0; j < n[1]; j++)
@@ -108,6 +105,7 @@ static void test_unpack_and_pack(void **state) {
         assert_memory_equal(pout[0].result, X24, sizeof X24);
         opr_free(pout, 1);
     }
+    opr_free(out, 3);
     /* UNPACK refusal: num differs from the axis' size */
     o[1].v = 0;
     OPR_FAILS(ECL_EFORMAT, "UNPACK at operator 0: num differs", ECL_OP_UNPACK, ECL_BO_UnpackOptions,

@@ -111,7 +111,9 @@ enum ecl_status ecl_prep_mirror_pad(struct ecl_prep *p) {
                                            : "a REFLECT padding must be below the input's size");
         d->in_dims[k] = in->dims[k];
         d->before[k] = (int32_t)v[2 * k];
-        od[k] = d->out_dims[k] = in->dims[k] + (int32_t)(v[2 * k] + v[2 * k + 1]);
+        int64_t o = in->dims[k] + v[2 * k] + v[2 * k + 1];
+        if (o > INT32_MAX) return ecl_prep_fail(p, ECL_ERANGE, "padded size out of range");
+        od[k] = d->out_dims[k] = (int32_t)o;
     }
     return ecl_prep_shape_is(p, out, nd, od);
 }

@@ -36,7 +36,7 @@ enum ecl_status ecl_prep_slice(struct ecl_prep *p) {
     d->w.base = 0;
     for (int k = 0; k < nd; k++) {
         int64_t n = in->dims[k], size = sz[k] == -1 ? n - b[k] : sz[k];
-        if (b[k] < 0 || b[k] > n || size < 0 || b[k] + size > n)
+        if (b[k] < 0 || b[k] > n || size < 0 || size > n - b[k])
             return ecl_prep_fail(p, ECL_EFORMAT, "begin or size outside the input");
         d->w.dims[k] = (int32_t)size;
         d->w.stride[k] = is[k];
@@ -116,14 +116,17 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
 }
 
 /* start and the output size of one effective dim; -1 for a shrink index outside the dim. */
-static int64_t ss_range(const struct ss_dim *x, int offset, int64_t *start) {
-    int64_t n = x->size, s = x->s, b = x->b;
+static int64_t ss_range(struct ss_dim *x, int offset, int64_t *start) {
+    int64_t n = x->size, s = x->s, b = clamp64(x->b, -(1LL << 40), 1LL << 40);
+    /* a stride beyond the dim takes one element either way; clamped, s * stride cannot
+     * overflow */
+    if (s > n || s < -n) x->s = s = s > 0 ? (n > 1 ? n : 1) : (n > 1 ? -n : -1);
     if (b < 0) b += n;
     b = s > 0 ? clamp64(b, 0, n) : clamp64(b, -1, n - 1);
     if (x->bm) b = s > 0 ? 0 : n - 1;
     *start = b;
     if (x->shrink) return b >= 0 && b < n ? 1 : -1;
-    int64_t e = x->e + (offset ? b : 0);
+    int64_t e = clamp64(x->e, -(1LL << 40), 1LL << 40) + (offset ? b : 0);
     if (e < 0) e += n;
     e = s > 0 ? clamp64(e, 0, n) : clamp64(e, -1, n - 1);
     if (x->em) e = s > 0 ? n : -1;
