@@ -175,6 +175,92 @@ static void test_strided_slice_refusals(void **state) {
               out, 1, 0);
 }
 
+/* Python's slice.indices() rule for one dim: start and length (the semantics TFLite's
+ * StridedSlice follows), written as Python documents it. */
+static int py_slice(int b, int e, int s, int n, int bm, int em, int *start) {
+    int lower = s > 0 ? 0 : -1, upper = s > 0 ? n : n - 1;
+    int st, sp;
+    if (bm) {
+        st = s > 0 ? lower : upper;
+    } else {
+        st = b < 0 ? b + n : b;
+        st = st < lower ? lower : (st > upper ? upper : st);
+    }
+    if (em) {
+        sp = s > 0 ? upper : lower;
+    } else {
+        sp = e < 0 ? e + n : e;
+        sp = sp < lower ? lower : (sp > upper ? upper : sp);
+    }
+    *start = st;
+    int len = s > 0 ? (sp - st + s - 1) / s : (st - sp - s - 1) / -s;
+    return len > 0 && (s > 0 ? sp > st : st > sp) ? len : 0;
+}
+
+/* 400 random slices of random int32 tensors up to 4-D (masks, negative and out-of-range
+ * indices, negative strides, shrinks) against py_slice and a plain index walk. */
+static void test_strided_slice_random(void **state) {
+    static int32_t x[5 * 5 * 5 * 5], want[5 * 5 * 5 * 5];
+    for (int i = 0; i < 625; i++)
+        x[i] = i * 3 - 7;
+    uint32_t r = 12345;
+#define RND(n) ((int)((r = r * 1103515245u + 12345u) >> 16) % (n))
+    for (int t = 0; t < 400; t++) {
+        int nd = 1 + RND(4), bm = RND(16), em = RND(16), shr = RND(3) ? 0 : RND(16);
+        int32_t d[4], b[4], e[4], s[4], od[4], st[4], len[4], ond = 0, bad = 0;
+        for (int k = 0; k < nd; k++) {
+            d[k] = 1 + RND(5);
+            b[k] = RND(15) - 7;
+            e[k] = RND(15) - 7;
+            s[k] = RND(2) ? 1 + RND(3) : -1 - RND(3);
+            if (shr >> k & 1) {
+                int v = b[k] < 0 ? b[k] + d[k] : b[k];
+                if (bm >> k & 1) v = s[k] > 0 ? 0 : d[k] - 1;
+                bad |= v < 0 || v >= d[k];
+                st[k] = v;
+                len[k] = 1;
+            } else {
+                len[k] = py_slice(b[k], e[k], s[k], d[k], bm >> k & 1, em >> k & 1, &st[k]);
+                od[ond++] = len[k];
+            }
+        }
+        shr &= (1 << nd) - 1;
+        struct tb_opt o[3] = {
+            {0, 4, bm & ((1 << nd) - 1)}, {1, 4, em & ((1 << nd) - 1)}, {4, 4, shr}};
+        struct opr_t in[4] = {opr_tensor(TB_I32, nd, d, x, 0),
+                              opr_tensor(TB_I32, 1, (int32_t[]){nd}, b, 1),
+                              opr_tensor(TB_I32, 1, (int32_t[]){nd}, e, 1),
+                              opr_tensor(TB_I32, 1, (int32_t[]){nd}, s, 1)};
+        struct opr_t out[1] = {opr_tensor(TB_I32, ond, od, NULL, 0)};
+        if (bad) {
+            OPR_FAILS(ECL_EFORMAT, "shrink_axis index out of range", ECL_OP_STRIDED_SLICE,
+                      ECL_BO_StridedSliceOptions, o, 3, in, 4, out, 1, 0);
+            continue;
+        }
+        OPR_OK(ECL_OP_STRIDED_SLICE, ECL_BO_StridedSliceOptions, o, 3, in, 4, out, 1, 0);
+        size_t n = 0;
+        int32_t idx[4] = {0};
+        int total = 1;
+        for (int k = 0; k < nd; k++)
+            total *= len[k];
+        for (int c = 0; c < total; c++) {
+            size_t src = 0;
+            for (int k = 0; k < nd; k++)
+                src = src * (size_t)d[k] + (size_t)(st[k] + idx[k] * s[k]);
+            want[n++] = x[src];
+            for (int k = nd - 1; k >= 0 && ++idx[k] == len[k]; k--)
+                idx[k] = 0;
+        }
+        if (n && memcmp(out[0].result, want, n * sizeof(int32_t)))
+            fail_msg("case %d differs: nd %d d %d %d %d %d b %d %d %d %d e %d %d %d %d s %d %d %d "
+                     "%d bm %d em %d shr %d",
+                     t, nd, d[0], d[1], d[2], d[3], b[0], b[1], b[2], b[3], e[0], e[1], e[2], e[3],
+                     s[0], s[1], s[2], s[3], bm, em, shr);
+        opr_free(out, 1);
+    }
+#undef RND
+}
+
 /* begin computed from constants (a CONCATENATION of two constants, folded at init): the
  * sizing pass has no values yet, the real pass reads them. */
 static void test_slice_begin_from_a_folded_op(void **state) {
@@ -224,6 +310,7 @@ int main(void) {
         cmocka_unit_test(test_strided_slice_6d_int8),
         cmocka_unit_test(test_strided_slice_refusals),
         cmocka_unit_test(test_slice_begin_from_a_folded_op),
+        cmocka_unit_test(test_strided_slice_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

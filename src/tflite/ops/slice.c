@@ -9,8 +9,9 @@
  *   stop  = end (+ start with offset, + n if negative), clamped the same way;
  *           end_mask: n (s > 0) or -1 (s < 0);
  *   size  = max(0, ceil((stop - start) / s)).
- * A shrunk axis takes the one element at start (which must be inside the dim, else refused:
- * TFLite would read outside the tensor) and drops the dim. */
+ * A shrunk axis takes the one element at begin (+ n if negative; with begin_mask the first
+ * element, the last for a negative stride) and drops the dim; a begin outside [-n, n) is
+ * refused, as TensorFlow does (TFLite would clamp it or read outside the tensor). */
 #include "tflite/ops/ops.h"
 
 static enum ecl_status walk_eval(const struct ecl_exec *x, const struct ecl_node *n) {
@@ -122,6 +123,10 @@ static int64_t ss_range(struct ss_dim *x, int offset, int64_t *start) {
      * overflow */
     if (s > n || s < -n) x->s = s = s > 0 ? (n > 1 ? n : 1) : (n > 1 ? -n : -1);
     if (b < 0) b += n;
+    if (x->shrink && !x->bm) { /* an index, not clamped (TF refuses one outside the dim) */
+        *start = b;
+        return b >= 0 && b < n ? 1 : -1;
+    }
     b = s > 0 ? clamp64(b, 0, n) : clamp64(b, -1, n - 1);
     if (x->bm) b = s > 0 ? 0 : n - 1;
     *start = b;
