@@ -21,9 +21,12 @@ enum ecl_status ecl_prep_pad(struct ecl_prep *p) {
     struct ecl_tensor *in = p->in[0], *pt = p->in[1], *out = p->out[0];
     if (in->ndims > 4) return ecl_prep_fail(p, ECL_EUNSUPPORTED, "PAD beyond 4 dimensions");
     int64_t v[2 * ECL_MAX_DIMS];
-    if (pt->ndims != 2 || pt->dims[0] != in->ndims || pt->dims[1] != 2 ||
-        ecl_const_ints(p, pt, v, 2 * ECL_MAX_DIMS) != 2 * in->ndims)
-        return ecl_prep_fail(p, ECL_EUNSUPPORTED, "paddings must be a constant int [rank, 2]");
+    enum ecl_status st = ecl_prep_ints(p, pt, "paddings", v, 2 * in->ndims);
+    if (st) return st;
+    if (pt->ndims != 2 || pt->dims[1] != 2)
+        return ecl_prep_fail(p, ECL_EFORMAT, "paddings must have the shape [rank, 2]");
+    p->eval = pad_eval;
+    if (ecl_prep_deferred(p, pt)) return ECL_OK;
     memset(d->pads, 0, sizeof d->pads);
     int off = 4 - in->ndims;
     for (int i = 0; i < in->ndims * 2; i++) {
