@@ -170,6 +170,13 @@ static void test_strided_slice_refusals(void **state) {
     out[0] = opr_f32(0, NULL, NULL);
     OPR_FAILS(ECL_EFORMAT, "shrink_axis index out of range", ECL_OP_STRIDED_SLICE,
               ECL_BO_StridedSliceOptions, shr, 1, in, 4, out, 1, 0);
+    /* two spec entries for a 1-D input */
+    struct opr_t two[4] = {in[0], opr_tensor(TB_I32, 1, (int32_t[]){2}, (int32_t[]){0, 0}, 1),
+                           opr_tensor(TB_I32, 1, (int32_t[]){2}, (int32_t[]){1, 1}, 1),
+                           opr_tensor(TB_I32, 1, (int32_t[]){2}, (int32_t[]){1, 1}, 1)};
+    out[0] = opr_f32(2, (int32_t[]){1, 1}, NULL);
+    OPR_FAILS(ECL_EUNSUPPORTED, "the spec does not fit the input", ECL_OP_STRIDED_SLICE, 0, NULL, 0,
+              two, 4, out, 1, 0);
     in[2].is_const = 0;
     OPR_FAILS(ECL_EUNSUPPORTED, "end must be a constant", ECL_OP_STRIDED_SLICE, 0, NULL, 0, in, 4,
               out, 1, 0);

@@ -59,13 +59,14 @@ struct ss_spec {
     uint32_t bm, em, ell, newax, shrink;
 };
 
-/* The effective dims (TFLite's BuildStridedSliceParams); their count, -1 if over the limit. */
+/* The effective dims (TFLite's BuildStridedSliceParams); their count, -1 if over the limit or
+ * if the spec indexes more dims than the input has. */
 static int ss_expand(const struct ss_spec *sp, const struct ecl_tensor *in, struct ss_dim *dd) {
     int in_nd = in->ndims, n = sp->n, num_add = 0;
     for (int i = 0; i < n; i++)
         num_add += !(sp->ell >> i & 1) && (sp->newax >> i & 1);
     int eff = in_nd + num_add;
-    if (eff > ECL_MAX_DIMS) return -1;
+    if (eff > ECL_MAX_DIMS || n - num_add - (sp->ell ? 1 : 0) > in_nd) return -1;
     uint32_t eff_ell = 0, eff_new = 0;
     int ell_start = eff, expanded = 0;
     for (int i = 0; i < eff;) {
