@@ -1,6 +1,7 @@
 /* SPLIT, SPLIT_V, UNPACK, PACK (src/tflite/ops/split.c): pieces checked element by element
  * against index arithmetic on the whole tensor, negative axes, int8/int64/bool, refusals. */
 #include "op_test.h"
+#include "edgecl/model.h"
 
 static int32_t X24[24]; /* [2, 3, 4]: value = 100 * i + 10 * j + k */
 
@@ -157,12 +158,49 @@ static void test_pack_types(void **state) {
               ECL_OP_PACK, ECL_BO_PackOptions, o, 2, in, 2, out, 1, 0);
 }
 
+/* A SPLIT of which only the second piece is the model's output: the first still needs memory
+ * (the op writes it), the requested one holds the second half. */
+static void test_split_one_output_requested(void **state) {
+    static const float x[8] = {0, 1, 2, 3, 4, 5, 6, 7}, want[4] = {4, 5, 6, 7};
+    static const int32_t axis[1] = {0};
+    struct tb b;
+    tb_init(&b);
+    int ti = tb_tensor(&b, "x", TB_F32, 1, (int32_t[]){8}, NULL, 0);
+    int ta = tb_tensor(&b, "axis", TB_I32, 0, NULL, axis, sizeof axis);
+    int t0 = tb_tensor(&b, "lo", TB_F32, 1, (int32_t[]){4}, NULL, 0);
+    int t1 = tb_tensor(&b, "hi", TB_F32, 1, (int32_t[]){4}, NULL, 0);
+    struct tb_opt o[1] = {{0, 4, 2}};
+    tb_op_multi(&b, ECL_OP_SPLIT, 2, (int[]){ta, ti}, 2, (int[]){t0, t1}, ECL_BO_SplitOptions, o,
+                1);
+    tb_io(&b, ti, t1);
+    size_t len;
+    uint8_t *file = tb_finish(&b, &len);
+    tb_free(&b);
+    struct ecl_model m;
+    char err[200];
+    if (ecl_model_parse(file, len, &m, err, sizeof err)) fail_msg("%s", err);
+    struct ecl_interp_opts opts = ecl_interp_default_opts();
+    size_t need;
+    if (ecl_interp_mem_size(&m, -1, &opts, &need, err, sizeof err)) fail_msg("%s", err);
+    void *arena = malloc(need);
+    struct ecl_interp *it;
+    if (ecl_interp_init(&m, -1, &opts, arena, need, &it, err, sizeof err)) fail_msg("%s", err);
+    float got[4];
+    assert_int_equal(ecl_interp_set_input(it, 0, x, sizeof x), ECL_OK);
+    assert_int_equal(ecl_interp_invoke(it), ECL_OK);
+    assert_int_equal(ecl_interp_get_output(it, 0, got, sizeof got), ECL_OK);
+    assert_memory_equal(got, want, sizeof want);
+    free(arena);
+    free(file);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_axis_input_negative),
         cmocka_unit_test(test_split_v_rest),
         cmocka_unit_test(test_unpack_and_pack),
         cmocka_unit_test(test_pack_types),
+        cmocka_unit_test(test_split_one_output_requested),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,11 +11,12 @@ static enum ecl_status concat_eval(const struct ecl_exec *x, const struct ecl_no
     const struct ecl_concat_data *d = n->data;
     uint8_t *dst = ecl_out(x, n, 0)->data;
     size_t es = ecl_tfl_dtype_size(ecl_out(x, n, 0)->type);
+    if (!ecl_out(x, n, 0)->count) return ECL_OK; /* empty tensors may have no memory */
     for (int64_t o = 0; o < d->outer; o++)
         for (int i = 0; i < n->n_in; i++) {
             const struct ecl_tensor *t = ecl_in(x, n, i);
             size_t slab = (size_t)t->dims[d->axis] * (size_t)d->inner * es;
-            memcpy(dst, (const uint8_t *)t->data + (size_t)o * slab, slab);
+            if (slab) memcpy(dst, (const uint8_t *)t->data + (size_t)o * slab, slab);
             dst += slab;
         }
     return ECL_OK;
@@ -24,10 +25,12 @@ static enum ecl_status concat_eval(const struct ecl_exec *x, const struct ecl_no
 static enum ecl_status concat_requant_eval(const struct ecl_exec *x, const struct ecl_node *n) {
     const struct ecl_concat_data *d = n->data;
     int8_t *dst = ecl_out(x, n, 0)->data;
+    if (!ecl_out(x, n, 0)->count) return ECL_OK;
     for (int64_t o = 0; o < d->outer; o++)
         for (int i = 0; i < n->n_in; i++) {
             const struct ecl_tensor *t = ecl_in(x, n, i);
             size_t slab = (size_t)t->dims[d->axis] * (size_t)d->inner;
+            if (!slab) continue; /* an empty input may have no memory */
             const int8_t *src = (const int8_t *)t->data + (size_t)o * slab;
             if (d->same[i]) {
                 memcpy(dst, src, slab);

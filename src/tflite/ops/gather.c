@@ -21,15 +21,15 @@ static enum ecl_status bad_index(const struct ecl_exec *x, int64_t v, int32_t si
         const uint8_t *src = ecl_in(x, n, 0)->data;                                                \
         const T *idx = ecl_in(x, n, 1)->data;                                                      \
         uint8_t *dst = ecl_out(x, n, 0)->data;                                                     \
-        size_t in = (size_t)d->inner;                                                              \
+        size_t in = (size_t)d->inner, w = 0; /* empty tensors may have no memory */                \
         for (int64_t b = 0; b < d->batch; b++)                                                     \
             for (int64_t o = 0; o < d->outer; o++) {                                               \
-                const uint8_t *base = src + (size_t)(b * d->outer + o) * d->axis_size * in;        \
+                size_t base = (size_t)(b * d->outer + o) * (size_t)d->axis_size * in;              \
                 for (int64_t c = 0; c < d->coord; c++) {                                           \
                     int64_t v = idx[b * d->coord + c];                                             \
                     if (v < 0 || v >= d->axis_size) return bad_index(x, v, d->axis_size);          \
-                    memcpy(dst, base + (size_t)v * in, in);                                        \
-                    dst += in;                                                                     \
+                    if (in) memcpy(dst + w, src + base + (size_t)v * in, in);                      \
+                    w += in;                                                                       \
                 }                                                                                  \
             }                                                                                      \
         return ECL_OK;                                                                             \

@@ -23,7 +23,7 @@ static enum ecl_status split_eval(const struct ecl_exec *x, const struct ecl_nod
     for (int j = 0; j < d->n; j++) {
         uint8_t *dst = ecl_out(x, n, j)->data;
         size_t run = (size_t)d->size[j] * (size_t)d->inner;
-        for (int64_t o = 0; o < d->outer; o++)
+        for (int64_t o = 0; run && o < d->outer; o++) /* an empty piece may have no memory */
             memcpy(dst + (size_t)o * run, src + (size_t)o * line + at, run);
         at += run;
     }
@@ -37,7 +37,7 @@ static enum ecl_status pack_eval(const struct ecl_exec *x, const struct ecl_node
     for (int j = 0; j < d->n; j++) {
         const uint8_t *src = ecl_in(x, n, j)->data;
         size_t run = (size_t)d->inner;
-        for (int64_t o = 0; o < d->outer; o++)
+        for (int64_t o = 0; run && o < d->outer; o++)
             memcpy(dst + (size_t)o * line + at, src + (size_t)o * run, run);
         at += run;
     }
