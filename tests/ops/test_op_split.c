@@ -166,7 +166,7 @@ static void test_split_one_output_requested(void **state) {
     struct tb b;
     tb_init(&b);
     int ti = tb_tensor(&b, "x", TB_F32, 1, (int32_t[]){8}, NULL, 0);
-    int ta = tb_tensor(&b, "axis", TB_I32, 0, NULL, axis, sizeof axis);
+    int ta = tb_tensor(&b, "axis", TB_I32, 0, (int32_t[]){0}, axis, sizeof axis);
     int t0 = tb_tensor(&b, "lo", TB_F32, 1, (int32_t[]){4}, NULL, 0);
     int t1 = tb_tensor(&b, "hi", TB_F32, 1, (int32_t[]){4}, NULL, 0);
     struct tb_opt o[1] = {{0, 4, 2}};
