@@ -118,6 +118,14 @@ static void test_strided_slice_masks(void **state) {
     int nax[6] = {1, 1, 0, 2, 0, 0};
     run_ss(2, d34, M34, 3, (int32_t[]){0, 0, 1}, (int32_t[]){0, 0, 3}, (int32_t[]){1, 1, 1}, nax, 3,
            (int32_t[]){3, 1, 2}, (float[]){1, 2, 11, 12, 21, 22});
+    /* x[..., None] on [3,4]: shape [3, 4, 1], the values in order */
+    int ell_new[6] = {0, 0, 1, 2, 0, 0};
+    run_ss(2, d34, M34, 2, (int32_t[]){0, 0}, (int32_t[]){0, 0}, (int32_t[]){1, 1}, ell_new, 3,
+           (int32_t[]){3, 4, 1}, M34);
+    /* x[None, ..., 2] on [3,4]: shape [1, 3], column 2 */
+    int new_ell[6] = {0, 0, 2, 1, 4, 0};
+    run_ss(2, d34, M34, 3, (int32_t[]){0, 0, 2}, (int32_t[]){0, 0, 3}, (int32_t[]){1, 1, 1},
+           new_ell, 2, (int32_t[]){1, 3}, (float[]){2, 12, 22});
     /* fewer spec entries than dims: x[1:] on [3,4] keeps dim 1 whole */
     int none[6] = {0};
     run_ss(2, d34, M34, 1, (int32_t[]){1}, (int32_t[]){3}, (int32_t[]){1}, none, 2,
