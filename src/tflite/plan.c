@@ -46,6 +46,11 @@ enum ecl_status ecl_plan_need(struct ecl_build *b) {
             pl->cfold[i] = 1;
         else
             pl->need_op[i] = 1;
+        /* the op writes all its outputs (SPLIT, UNPACK, ...): each needs memory */
+        for (uint32_t q = 0; q < op.outputs.len; q++) {
+            int32_t t = fb_vec_i32(&fb, &op.outputs, q);
+            if (t >= 0) pl->need_t[t] = 1;
+        }
         for (uint32_t q = 0; q < op.inputs.len; q++) {
             int32_t t = fb_vec_i32(&fb, &op.inputs, q);
             if (t >= 0) pl->need_t[t] = 1;

@@ -4,9 +4,11 @@
  * pool.c, binary.c (element-wise with broadcasting), unary.c (activations and math),
  * reduce.c (MEAN, SUM, REDUCE_*, ARG_*), softmax.c (SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION;
  * quantised LOG_SOFTMAX's fixed-point arithmetic in log_softmax_q.c),
- * shape.c (RESHAPE, SQUEEZE, EXPAND_DIMS, SHAPE, FILL), movement.c (CONCATENATION, PAD*,
- * TRANSPOSE, slices, SPLIT*, PACK, UNPACK, GATHER), quantize.c (QUANTIZE, DEQUANTIZE, CAST),
- * resize.c. The registry (registry.c) has one row per op.
+ * shape.c (RESHAPE, SQUEEZE, EXPAND_DIMS, SHAPE, FILL), quantize.c (QUANTIZE, DEQUANTIZE,
+ * CAST), resize.c. Data movement: pad.c (PAD, PADV2, MIRROR_PAD), concat.c (CONCATENATION),
+ * transpose.c (TRANSPOSE), slice.c (SLICE, STRIDED_SLICE), split.c (SPLIT, SPLIT_V, UNPACK,
+ * PACK), gather.c (GATHER), with nd.c (their shared N-D walk and prepare checks). The registry
+ * (registry.c) has one row per op.
  */
 #ifndef EDGECL_TFLITE_OPS_H
 #define EDGECL_TFLITE_OPS_H
@@ -44,6 +46,37 @@ int ecl_bcast_init(struct ecl_bcast *bc, const struct ecl_tensor *a, const struc
 typedef void (*ecl_bcast_run_fn)(void *ctx, size_t o, int64_t ia, int64_t sa, int64_t ib,
                                  int64_t sb, size_t n);
 void ecl_bcast_walk(const struct ecl_bcast *bc, ecl_bcast_run_fn fn, void *ctx);
+
+/* ---- N-D data movement (nd.c) ---- */
+/* Row-major strides of t in elements (the last is 1); returns the element count. */
+int64_t ecl_tensor_strides(const struct ecl_tensor *t, int64_t s[ECL_MAX_DIMS]);
+/* A strided walk: output element (i0..i{nd-1}), in row-major order, is input element
+ * base + sum ik * stride[k] (strides in elements, negative ones walk backwards). */
+struct ecl_nd_walk {
+    int32_t nd;
+    int32_t dims[ECL_MAX_DIMS];
+    int64_t stride[ECL_MAX_DIMS];
+    int64_t base;
+};
+/* Copies the walk's elements of es bytes from src to dst, dst in order. */
+void ecl_nd_copy(const struct ecl_nd_walk *w, const void *src, void *dst, size_t es);
+/* Reads the n values of a constant int32/int64 index input (a scalar or a vector) named name;
+ * fails prepare by name if it is computed (TFLite would need dynamic shapes) or has another
+ * length. In the sizing pass a folded constant has no data yet: v is all 0, see
+ * ecl_prep_deferred(). */
+enum ecl_status ecl_prep_ints(struct ecl_prep *p, const struct ecl_tensor *t, const char *name,
+                              int64_t *v, int n);
+/* 1: t's values come only in the real pass (a folded constant in the sizing pass); prepare
+ * then sets p->eval and returns ECL_OK without checking what depends on them. */
+int ecl_prep_deferred(const struct ecl_prep *p, const struct ecl_tensor *t);
+/* Byte movers: equal types, and for int8 equal quantisation (values are not requantised). */
+enum ecl_status ecl_prep_same_q(struct ecl_prep *p, const struct ecl_tensor *a,
+                                const struct ecl_tensor *b);
+/* axis (negative: from the end) within [0, rank): *out, or a prepare failure. */
+enum ecl_status ecl_prep_axis(struct ecl_prep *p, int64_t axis, int rank, int32_t *out);
+/* The output shape in the file must be dims: otherwise "output shape ... expected [..]". */
+enum ecl_status ecl_prep_shape_is(struct ecl_prep *p, const struct ecl_tensor *out, int nd,
+                                  const int32_t *dims);
 
 /* ---- activations and quantisation ---- */
 /* Fused activation range in float: 0 if the code is unsupported. */
@@ -143,13 +176,42 @@ struct ecl_bmm_data {
     int32_t lhs_zp, rhs_zp, out_zp, mult, shift;
 };
 
-struct ecl_move_data {
+struct ecl_move_data { /* PAD, PADV2 */
     int32_t axis, nd, n;
     int32_t pads[2 * ECL_MAX_DIMS];
     struct ecl_shape4 is;
     int32_t i32[3 * ECL_MAX_DIMS];
     int64_t outer, inner;
     int32_t mode;
+};
+
+struct ecl_mirror_data { /* MIRROR_PAD */
+    int32_t nd, symmetric, es;
+    int32_t in_dims[ECL_MAX_DIMS], out_dims[ECL_MAX_DIMS], before[ECL_MAX_DIMS];
+};
+
+struct ecl_concat_data {
+    int32_t axis, requant;
+    int64_t outer, inner;          /* inner in elements */
+    int32_t out_zp, lo, hi, shift; /* requant: in the uint8 domain when shift is 128 */
+    float scale[ECL_OP_MAX_IO], bias[ECL_OP_MAX_IO];
+    uint8_t same[ECL_OP_MAX_IO]; /* input k is copied as is */
+};
+
+struct ecl_walk_data { /* TRANSPOSE, SLICE, STRIDED_SLICE */
+    struct ecl_nd_walk w;
+    int32_t es;
+};
+
+struct ecl_split_data {    /* SPLIT, SPLIT_V, UNPACK (pieces out), PACK (pieces in) */
+    int64_t outer, inner;  /* inner in bytes */
+    int32_t total, n, src; /* the whole tensor's size along the axis; pieces; its input */
+    int32_t size[ECL_OP_MAX_IO];
+};
+
+struct ecl_gather_data {
+    int64_t batch, outer, coord, inner; /* inner in bytes */
+    int32_t axis_size;
 };
 
 struct ecl_quant_data {

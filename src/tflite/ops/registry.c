@@ -65,10 +65,18 @@
     X(EXPAND_DIMS,             2, 2, 1, 1, 0, T_ANY, ExpandDimsOptions,   ecl_no_data,     ecl_prep_reshape) \
     X(PAD,                     2, 2, 1, 1, 0, T_ANY, PadOptions,          ecl_move_data,   ecl_prep_pad)     \
     X(PADV2,                   2, 3, 1, 1, 4, T_ANY, PadV2Options,        ecl_move_data,   ecl_prep_pad)     \
-    X(CONCATENATION,           1,-1, 1, 1, 0, T_ANY, ConcatenationOptions, ecl_move_data,  ecl_prep_concat)  \
+    X(CONCATENATION,           1,-1, 1, 1, 0, T_ANY, ConcatenationOptions, ecl_concat_data, ecl_prep_concat) \
+    X(MIRROR_PAD,              2, 2, 1, 1, 0, T_ANY, MirrorPadOptions,    ecl_mirror_data, ecl_prep_mirror_pad) \
+    X(TRANSPOSE,               2, 2, 1, 1, 0, T_ANY, TransposeOptions,    ecl_walk_data,   ecl_prep_transpose) \
+    X(SLICE,                   3, 3, 1, 1, 0, T_ANY, SliceOptions,        ecl_walk_data,   ecl_prep_slice)   \
+    X(STRIDED_SLICE,           4, 4, 1, 1, 0, T_ANY, StridedSliceOptions, ecl_walk_data,   ecl_prep_strided_slice) \
+    X(SPLIT,                   2, 2, 1,-1, 0, T_I32 | T_I64, SplitOptions, ecl_split_data, ecl_prep_split)   \
+    X(SPLIT_V,                 3, 3, 1,-1, 0, T_ANY, SplitVOptions,       ecl_split_data,  ecl_prep_split_v) \
+    X(UNPACK,                  1, 1, 1,-1, 0, T_ANY, UnpackOptions,       ecl_split_data,  ecl_prep_unpack)  \
+    X(PACK,                    1,-1, 1, 1, 0, T_ANY, PackOptions,         ecl_split_data,  ecl_prep_pack)    \
+    X(GATHER,                  2, 2, 1, 1, 0, T_ANY, GatherOptions,       ecl_gather_data, ecl_prep_gather)  \
     X(QUANTIZE,                1, 1, 1, 1, 0, FQ,  QuantizeOptions,       ecl_quant_data,  ecl_prep_quantize) \
     X(DEQUANTIZE,              1, 1, 1, 1, 0, T_I8 | T_F16 | T_I16, DequantizeOptions, ecl_quant_data, ecl_prep_dequantize) \
-    /* ops-math: resize, cast/fill/shape, prelu, log_softmax, l2_normalization, batch_matmul */ \
     X(RESIZE_BILINEAR,         2, 2, 1, 1, 0, FQ,  ResizeBilinearOptions, ecl_resize_data, ecl_prep_resize)  \
     X(RESIZE_NEAREST_NEIGHBOR, 2, 2, 1, 1, 0, FQ | T_I16, ResizeNearestNeighborOptions, ecl_resize_data, ecl_prep_resize) \
     X(CAST,                    1, 1, 1, 1, 0, NUM | T_I16 | T_BOOL, CastOptions, ecl_cast_data, ecl_prep_cast) \
