@@ -1,6 +1,7 @@
 /* Data movement: PAD, PADV2 (constant paddings, up to 4-D), CONCATENATION (any number of inputs
- * of equal rank along one axis; int8 inputs must share the output's quantisation). Elements are
- * moved as bytes, so every type works. */
+ * of equal rank along one axis; int8 inputs must share the output's quantisation, uint8 ones
+ * are rescaled as TFLite does when theirs differs). Elements are moved as bytes, so every type
+ * works. */
 #include "tflite/ops/ops.h"
 
 static enum ecl_status pad_eval(const struct ecl_exec *x, const struct ecl_node *n) {
@@ -49,15 +50,41 @@ enum ecl_status ecl_prep_pad(struct ecl_prep *p) {
     return ECL_OK;
 }
 
+/* A uint8 input whose quantisation differs from the output's, as TFLite's uint8
+ * ConcatenationWithScaling computes it on the uint8 values: round(q * scale + bias) + out_zp
+ * in float, scale = in_scale / out_scale, bias = -in_zp * scale, clamped to 0..255. Held
+ * lowered (value - 128), so 128 is added on the way in and taken off on the way out. */
+static int needs_rescale(const struct ecl_tensor *t, const struct ecl_tensor *out) {
+    return t->lowered && (t->scale != out->scale || t->zp != out->zp);
+}
+
+static void concat_rescale(const int8_t *src, int8_t *dst, size_t n, const struct ecl_tensor *t,
+                           const struct ecl_tensor *out) {
+    float scale = t->scale * (1.0f / out->scale);
+    float bias = (float)-(t->zp + 128) * scale;
+    int32_t ozp = out->zp + 128;
+    for (size_t j = 0; j < n; j++) {
+        float prod = (float)(src[j] + 128) * scale;
+        int32_t v = (int32_t)roundf(prod + bias) + ozp;
+        v = v < 0 ? 0 : (v > 255 ? 255 : v);
+        dst[j] = (int8_t)(v - 128);
+    }
+}
+
 static enum ecl_status concat_eval(const struct ecl_exec *x, const struct ecl_node *n) {
     const struct ecl_move_data *d = n->data;
-    uint8_t *dst = ecl_out(x, n, 0)->data;
-    size_t es = ecl_tfl_dtype_size(ecl_out(x, n, 0)->type);
+    const struct ecl_tensor *out = ecl_out(x, n, 0);
+    uint8_t *dst = out->data;
+    size_t es = ecl_tfl_dtype_size(out->type);
     for (int64_t o = 0; o < d->outer; o++)
         for (int i = 0; i < n->n_in; i++) {
             const struct ecl_tensor *t = ecl_in(x, n, i);
             size_t slab = (size_t)t->dims[d->axis] * (size_t)d->inner * es;
-            memcpy(dst, (const uint8_t *)t->data + (size_t)o * slab, slab);
+            const uint8_t *src = (const uint8_t *)t->data + (size_t)o * slab;
+            if (needs_rescale(t, out))
+                concat_rescale((const int8_t *)src, (int8_t *)dst, slab, t, out);
+            else
+                memcpy(dst, src, slab);
             dst += slab;
         }
     return ECL_OK;
@@ -84,7 +111,8 @@ enum ecl_status ecl_prep_concat(struct ecl_prep *p) {
         struct ecl_tensor *t = p->in[i];
         if (t->ndims != nd || t->type != out->type)
             return ecl_prep_fail(p, ECL_EFORMAT, "inputs differ in rank or type");
-        if (t->type == ECL_DT_INT8 && (t->scale != out->scale || t->zp != out->zp))
+        if (t->type == ECL_DT_INT8 && (t->scale != out->scale || t->zp != out->zp) &&
+            !(t->lowered && out->lowered && t->scale > 0 && out->scale > 0))
             return ecl_prep_fail(p, ECL_EUNSUPPORTED, "int8 inputs with different quantisation");
         for (int k = 0; k < nd; k++)
             if (k != axis && t->dims[k] != out->dims[k])
