@@ -20,3 +20,9 @@ add_executable(tflref_make_op_models ${CMAKE_SOURCE_DIR}/tests/tflref/make_op_mo
 target_include_directories(tflref_make_op_models PRIVATE ${CMAKE_SOURCE_DIR}/src
                            ${CMAKE_SOURCE_DIR}/tests)
 target_link_libraries(tflref_make_op_models PRIVATE m)
+
+# Live: TFLite (headless chromium) reruns the single-op cases and must reproduce the committed
+# goldens. Skipped without chromium/node/npm packages; about 20 s.
+add_test(NAME tflref_live COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tflref/tflref_live.sh
+         ${CMAKE_BINARY_DIR})
+set_tests_properties(tflref_live PROPERTIES LABELS "tflref-live" SKIP_RETURN_CODE 77 TIMEOUT 120)
