@@ -92,6 +92,7 @@ static const struct {
 
 /* Classifiers whose top-1 must be TFLite's on every photo (and cat.bmp a cat). */
 static const char *const classifiers[] = {"mobilenet_v2_1.0_224_quant.tflite",
+                                          "mobilenet_v1_0.25_128_quant.tflite",
                                           "tf2_mobilenet_v2_1.0_224_ptq.tflite"};
 
 #define MAX_CASES 128
