@@ -168,6 +168,12 @@ function compact(o, file) {
   const buf = Buffer.from(o.b64, 'base64');
   const shape = o.shape.split(',').filter((s) => s !== '').join('x') || 'scalar';
   const head = `out ${o.name} ${o.dataType} ${shape}`;
+  // tfjs-tflite cannot read some types (int64: dataType 'unknown', data() empty): say so
+  const n = shape === 'scalar' ? 1 : shape.split('x').reduce((a, b) => a * Number(b), 1);
+  if (!SIZE[o.dataType] || buf.length !== n * SIZE[o.dataType]) {
+    log(`${file}: output ${o.name} (${o.dataType}) cannot be read from the runtime`);
+    return [`out ${o.name} unreadable ${shape} unavailable -`, null];
+  }
   if (buf.length <= FULL_MAX) return [`${head} full ${file}`, buf];
   const v = typed(o.dataType, buf);
   if (o.dataType === 'float32') {
@@ -207,7 +213,7 @@ for (const c of cases) {
   res.forEach((o, k) => {
     const file = `${c.id}.${k}.bin`;
     const [line, bytes] = compact(o, file);
-    fs.writeFileSync(path.join(OUT, file), bytes);
+    if (bytes) fs.writeFileSync(path.join(OUT, file), bytes);
     lines.push(line);
   });
   log(`${c.id}: ${res.length} output(s) in ${Date.now() - t0} ms`);
