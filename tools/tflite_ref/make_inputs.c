@@ -14,6 +14,7 @@
  *   case ID MODEL_FILE
  *   in NAME DTYPE SHAPE file PATH
  *   in NAME float32 SHAPE rand SEED LO HI PATH
+ *   derive OUTPUT_NAME argmax TWIN_MODEL   (see argmax_twin() below)
  * Shapes are written 1x224x224x3 ("scalar" for rank 0); paths are relative to --out. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,32 @@ static void stem(const char *file, char *out, size_t n) {
     if (dot) *dot = 0;
 }
 
+/* tfjs-tflite cannot read int64 tensors, so a model whose output 0 is an ARG_MAX (DeepLab)
+ * gets a twin, gen/<stem>_argmax_input.tflite (not committed), whose subgraph output is that
+ * ARG_MAX's input instead (one int32 of the outputs vector patched; every op still runs). The
+ * runner takes the argmax of the twin's output ("derive" line). 1: written, 0: not needed. */
+static int argmax_twin(const struct ref_model *rm, const struct ecl_model *m, const char *out,
+                       char *rel, size_t relsz, const char **argmax_name) {
+    struct ecl_tensor_info ti, src;
+    struct ecl_op_info oi;
+    if (ecl_model_tensor_info(m, ecl_model_output_at(m, 0), &ti) || ti.producer < 0 ||
+        ecl_model_op_info(m, ti.producer, &oi) || strcmp(oi.name, "ARG_MAX") ||
+        ecl_model_tensor_info(m, oi.inputs[0], &src))
+        return 0;
+    char st[64], path[1024];
+    stem(rm->file, st, sizeof st);
+    snprintf(rel, relsz, "gen/%s_argmax_input.tflite", st);
+    snprintf(path, sizeof path, "%s/%s", out, rel);
+    uint8_t *copy = malloc(m->len);
+    memcpy(copy, m->buf, m->len);
+    int32_t idx = oi.inputs[0];
+    memcpy(copy + m->sg_outputs, &idx, 4); /* little-endian, as the file */
+    int bad = write_file(path, copy, m->len);
+    free(copy);
+    *argmax_name = ti.name;
+    return bad ? -1 : 1;
+}
+
 static int image_cases(FILE *man, const struct ref_model *rm, const struct ecl_model *m,
                        const char *images, const char *out) {
     struct fe_prep p;
@@ -107,6 +134,10 @@ static int image_cases(FILE *man, const struct ref_model *rm, const struct ecl_m
     ecl_model_tensor_info(m, ecl_model_input_at(m, 0), &ti);
     shape_str(&ti, sh, sizeof sh, &count);
     stem(rm->file, st, sizeof st);
+    char twin[256];
+    const char *argmax_name = NULL;
+    int has_twin = argmax_twin(rm, m, out, twin, sizeof twin, &argmax_name);
+    if (has_twin < 0) return 1;
     float *tmp = malloc(fe_prep_count(&p) * sizeof(float));
     void *buf = malloc(fe_prep_bytes(&p));
     for (const char *const *im = rm->images; *im; im++) {
@@ -124,6 +155,7 @@ static int image_cases(FILE *man, const struct ref_model *rm, const struct ecl_m
         if (write_file(path, buf, fe_prep_bytes(&p))) return 1;
         fprintf(man, "case %s__%s %s\nin %s %s %s file %s\n", st, *im, rm->file, ti.name,
                 dtype_name(ti.type), sh, rel);
+        if (has_twin > 0) fprintf(man, "derive %s argmax %s\n", argmax_name, twin);
     }
     free(tmp);
     free(buf);
@@ -182,6 +214,8 @@ int main(int argc, char **argv) {
     mkdir(out, 0755);
     mkdir(path, 0755);
     snprintf(path, sizeof path, "%s/rand", out);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/gen", out);
     mkdir(path, 0755);
     snprintf(path, sizeof path, "%s/cases.txt", out);
     FILE *man = fopen(path, "w");

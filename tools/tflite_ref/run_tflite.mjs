@@ -10,7 +10,8 @@
 //        --models ../shared/models --out tests/data/tflite_ref/golden [--only REGEX]
 //
 // --cases: lines "case ID MODEL_FILE" then "in TENSOR_NAME DTYPE SHAPE ... PATH" (PATH, the last
-// field, relative to the cases file: the raw little-endian tensor in the model's input dtype).
+// field, relative to the cases file: the raw little-endian tensor in the model's input dtype),
+// and optionally "derive NAME argmax TWIN" (an int64 ARG_MAX output computed from a twin model).
 // Inputs and outputs are matched by tensor name, never by position.
 // Writes OUT/golden.txt and OUT/<ID>.<k>.bin; the format is in README.md.
 // Exit 77 when chromium or the npm packages are missing.
@@ -53,6 +54,7 @@ function readCases(file) {
     if (!f[0] || f[0].startsWith('#')) continue;
     if (f[0] === 'case') cases.push({ id: f[1], model: f[2], inputs: [] });
     else if (f[0] === 'in') cases.at(-1).inputs.push({ name: f[1], dtype: f[2], file: f.at(-1) });
+    else if (f[0] === 'derive' && f[2] === 'argmax') (cases.at(-1).derive ||= []).push({ name: f[1], twin: f[3] });
     else throw new Error(`${file}: bad line: ${raw}`);
   }
   return cases;
@@ -120,8 +122,8 @@ async function runCase(c) {
     try {
       window.models = window.models || {};
       if (!window.models[c.model]) {
-        window.models[c.model] = await tflite.loadTFLiteModel(`${origin}/models/${c.model}`,
-          { numThreads: 1 });
+        const url = c.model.startsWith('gen/') ? `${origin}/data/${c.model}` : `${origin}/models/${c.model}`;
+        window.models[c.model] = await tflite.loadTFLiteModel(url, { numThreads: 1 });
       }
       const runner = window.models[c.model].modelRunner;
       const byName = {};
@@ -209,10 +211,32 @@ for (const c of cases) {
     failed++;
     continue;
   }
+  // "derive NAME argmax TWIN": the runtime cannot hand NAME over (int64); run the twin model
+  // (whose output is NAME's ARG_MAX input, see make_inputs.c) and take the argmax over its last
+  // axis as TFLite's ARG_MAX does (the first index of the maximum).
+  for (const dv of c.derive || []) {
+    const tw = await runCase({ ...c, model: dv.twin, derive: [] });
+    if (tw.error) { log(`${c.id}: twin ${dv.twin}: ${tw.error}`); failed++; continue; }
+    const t = tw[0];
+    const v = typed(t.dataType, Buffer.from(t.b64, 'base64'));
+    const dims = t.shape.split(',').map(Number);
+    const depth = dims.at(-1);
+    const am = new BigInt64Array(v.length / depth);
+    for (let i = 0; i < am.length; i++) {
+      let best = 0;
+      for (let k = 1; k < depth; k++) if (v[i * depth + k] > v[i * depth + best]) best = k;
+      am[i] = BigInt(best);
+    }
+    const k = res.findIndex((o) => o.name === dv.name);
+    const o = { name: dv.name, dataType: 'int64', shape: dims.slice(0, -1).join(','),
+      b64: Buffer.from(am.buffer).toString('base64'), derived: `argmax of ${t.name} (${t.dataType} ${t.shape}) from ${dv.twin}` };
+    if (k >= 0) res[k] = o; else res.push(o);
+  }
   lines.push(`case ${c.id} ${c.model}`);
   res.forEach((o, k) => {
     const file = `${c.id}.${k}.bin`;
-    const [line, bytes] = compact(o, file);
+    const [line0, bytes] = compact(o, file);
+    const line = o.derived ? `${line0} derived ${o.derived.replace(/\s+/g, '_')}` : line0;
     if (bytes) fs.writeFileSync(path.join(OUT, file), bytes);
     lines.push(line);
   });
