@@ -102,7 +102,8 @@ set(ECL_SERVE_APP_SRC ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c
     ${CMAKE_SOURCE_DIR}/tools/common/statefile.c)
 if(ECL_HAVE_LEARNER AND PNG_FOUND AND JPEG_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c
    AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c)
-  set(ECL_FUZZ_IMAGE_SRC ${CMAKE_SOURCE_DIR}/tools/common/image.c)
+  set(ECL_FUZZ_IMAGE_SRC ${CMAKE_SOURCE_DIR}/tools/common/image.c
+                         ${CMAKE_SOURCE_DIR}/tools/common/bmp.c)
   set_source_files_properties(${ECL_FUZZ_IMAGE_SRC} PROPERTIES
     COMPILE_DEFINITIONS "ECL_HAVE_PNG=1;ECL_HAVE_JPEG=1")
   ecl_fuzz_harness(http ${ECL_FUZZ_DIR}/fuzz_http.c ${ECL_SERVE_APP_SRC} ${ECL_FUZZ_IMAGE_SRC}

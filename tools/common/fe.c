@@ -4,6 +4,7 @@
  * kernels can split rows without creating threads per operator. */
 #define _POSIX_C_SOURCE 200809L
 #include "fe.h"
+#include "prep.h"
 #include <pthread.h>
 #include <math.h>
 #include <stdio.h>
@@ -42,12 +43,8 @@ struct fe {
     uint32_t dim;
     float *in_buf, *out_buf;
     uint8_t *in_bytes;
-    int in_type;    /* declared type of the input */
-    float in_scale; /* quantised inputs */
-    int32_t in_zp;
-    int norm;        /* normalise (float, or quantised with has_norm) */
-    float mean, std; /* value = (pixel - mean) / std */
-    char cut_name[256], desc[128];
+    struct fe_prep prep; /* image -> input tensor (prep.h) */
+    char cut_name[256];
     struct pool *tp;
 };
 
@@ -145,40 +142,6 @@ static enum ecl_status resolve_cut(const struct ecl_model *m, const char *cut, i
     return ecl_model_find_tensor(m, cut, t);
 }
 
-/* How images become the input tensor (fe.h, fe_opts.has_norm). */
-static void choose_preprocess(struct fe *fe, const struct fe_opts *o) {
-    struct ecl_tensor_info ti;
-    float mean[3], sd[3];
-    ecl_interp_input_info(fe->it, 0, &ti);
-    fe->in_type = ti.type;
-    fe->in_scale = ti.n_scales ? ti.scale : 1.0f;
-    fe->in_zp = ti.zero_point;
-    const char *src = "given";
-    if (o->has_norm) {
-        fe->mean = o->mean;
-        fe->std = o->std;
-    } else if (ecl_model_input_norm(&fe->m, mean, sd) == ECL_OK) {
-        fe->mean = mean[0];
-        fe->std = sd[0];
-        src = "from the model's metadata";
-    } else {
-        int32_t t;
-        int own = ecl_model_find_tensor(&fe->m, FE_DEFAULT_CUT, &t) == ECL_OK;
-        fe->mean = own ? 0.0f : 127.5f;
-        fe->std = own ? 255.0f : 127.5f;
-        src = own ? "edgecl's MobileNetV2" : "default";
-    }
-    fe->norm = ti.type == ECL_DT_FLOAT32 || o->has_norm;
-    const char *tn = ti.type == ECL_DT_UINT8  ? "uint8"
-                     : ti.type == ECL_DT_INT8 ? "int8"
-                                              : "float32";
-    if (!fe->norm)
-        snprintf(fe->desc, sizeof fe->desc, "%s pixels%s", tn,
-                 ti.type == ECL_DT_INT8 ? " - 128" : "");
-    else
-        snprintf(fe->desc, sizeof fe->desc, "%s (x - %g) / %g (%s)", tn, fe->mean, fe->std, src);
-}
-
 const char *fe_default_model_path(void) {
     static char path[4096];
     const char *env = getenv("EDGECL_MODEL");
@@ -266,9 +229,7 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
     fe->in_h = d[1];
     fe->in_w = d[2];
     fe->in_c = d[3];
-    choose_preprocess(fe, &opts);
-    if (fe->in_type != ECL_DT_FLOAT32 && fe->in_type != ECL_DT_UINT8 &&
-        fe->in_type != ECL_DT_INT8) {
+    if (fe_prep_init(&fe->m, &opts, &fe->prep) != ECL_OK) {
         snprintf(err, errlen, "%s: model input must be float32, uint8 or int8", tflite_path);
         st = ECL_EUNSUPPORTED;
         goto fail;
@@ -313,33 +274,7 @@ const char *fe_cut_name(const struct fe *fe) {
 }
 
 const char *fe_preprocess_desc(const struct fe *fe) {
-    return fe->desc;
-}
-
-/* Bilinear resize with half-pixel centres (TF's resize_bilinear with half_pixel_centers, as
- * Keras/TF.js preprocessing uses), output pixel values 0..255. */
-static void resize_bilinear(const uint8_t *rgb, int w, int h, float *dst, int ow, int oh) {
-    float sx = (float)w / ow, sy = (float)h / oh;
-    for (int y = 0; y < oh; y++) {
-        float fy = (y + 0.5f) * sy - 0.5f;
-        if (fy < 0) fy = 0;
-        int y0 = (int)fy, y1 = y0 + 1 < h ? y0 + 1 : h - 1;
-        float wy = fy - y0;
-        for (int x = 0; x < ow; x++) {
-            float fx = (x + 0.5f) * sx - 0.5f;
-            if (fx < 0) fx = 0;
-            int x0 = (int)fx, x1 = x0 + 1 < w ? x0 + 1 : w - 1;
-            float wx = fx - x0;
-            for (int c = 0; c < 3; c++) {
-                float a = rgb[((size_t)y0 * w + x0) * 3 + c],
-                      b = rgb[((size_t)y0 * w + x1) * 3 + c];
-                float cc = rgb[((size_t)y1 * w + x0) * 3 + c],
-                      d = rgb[((size_t)y1 * w + x1) * 3 + c];
-                float top = a + (b - a) * wx, bot = cc + (d - cc) * wx;
-                dst[((size_t)y * ow + x) * 3 + c] = top + (bot - top) * wy;
-            }
-        }
-    }
+    return fe->prep.desc;
 }
 
 static enum ecl_status read_latent(struct fe *fe, float *latent);
@@ -347,24 +282,11 @@ static enum ecl_status pool_latent(struct fe *fe, float *latent);
 
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent) {
     if (!fe || !rgb || !latent || w <= 0 || h <= 0) return ECL_EINVAL;
-    resize_bilinear(rgb, w, h, fe->in_buf, fe->in_w, fe->in_h);
-    size_t n = (size_t)fe->in_w * fe->in_h * 3;
-    enum ecl_status st;
-    if (fe->in_type == ECL_DT_FLOAT32) {
-        for (size_t i = 0; i < n; i++)
-            fe->in_buf[i] = (fe->in_buf[i] - fe->mean) / fe->std;
-        st = ecl_interp_set_input(fe->it, 0, fe->in_buf, n * sizeof(float));
-    } else {
-        int u8 = fe->in_type == ECL_DT_UINT8, lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
-        for (size_t i = 0; i < n; i++) {
-            float q = fe->norm ? roundf((fe->in_buf[i] - fe->mean) / fe->std / fe->in_scale) +
-                                     (float)fe->in_zp
-                               : roundf(fe->in_buf[i]) + (u8 ? 0.0f : -128.0f);
-            int v = !(q >= (float)lo) ? lo : (q > (float)hi ? hi : (int)q);
-            fe->in_bytes[i] = (uint8_t)(u8 ? v : (uint8_t)(int8_t)v);
-        }
-        st = ecl_interp_set_input(fe->it, 0, fe->in_bytes, n);
-    }
+    fe_prep_rgb8(&fe->prep, rgb, w, h, fe->in_buf,
+                 fe->prep.type == ECL_DT_FLOAT32 ? (void *)fe->in_buf : (void *)fe->in_bytes);
+    enum ecl_status st = ecl_interp_set_input(
+        fe->it, 0, fe->prep.type == ECL_DT_FLOAT32 ? (void *)fe->in_buf : (void *)fe->in_bytes,
+        fe_prep_bytes(&fe->prep));
     if (st == ECL_OK) st = ecl_interp_invoke(fe->it);
     return st ? st : read_latent(fe, latent);
 }

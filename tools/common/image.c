@@ -1,4 +1,4 @@
-/* Image decoding for the tools: PNG (libpng) and JPEG (libjpeg-turbo) to RGB8.
+/* Image decoding for the tools: PNG (libpng), JPEG (libjpeg-turbo) and BMP (bmp.c) to RGB8.
  * Both libraries report fatal errors with longjmp; we catch them and turn them into a status
  * plus a message, so a truncated or hostile file never takes the process down. Sizes are
  * capped (IMG_MAX_SIDE, or a caller's smaller limit) before any allocation.
@@ -7,6 +7,8 @@
  * of the image with grey; such an image would be learned or classified as if it were real, so
  * any warning fails the decode (the first warning's text is the message). */
 #include "image.h"
+
+#include "bmp.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -214,7 +216,8 @@ enum ecl_status img_decode_mem_fit(const void *buf, size_t len, int max_side, in
         return ECL_EUNSUPPORTED;
 #endif
     }
-    seterr(err, errlen, "not a PNG or JPEG image");
+    if (bmp_is_bmp(buf, len)) return bmp_decode(buf, len, max_side, rgb, w, h, err, errlen);
+    seterr(err, errlen, "not a PNG, JPEG or BMP image");
     return ECL_EFORMAT;
 }
 

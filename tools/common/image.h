@@ -1,4 +1,5 @@
-/* tools/common/image.h - image decoding for the tools (PNG via libpng, JPEG via libjpeg-turbo).
+/* tools/common/image.h - image decoding for the tools (PNG via libpng, JPEG via libjpeg-turbo,
+ * BMP by bmp.c: uncompressed 24/32-bit and 8-bit paletted).
  * Output is always 8-bit RGB, row-major, malloc'd (free() it). Grey and palette images are
  * expanded, alpha is dropped. Errors go to err as one line.
  *
@@ -22,7 +23,7 @@
 enum ecl_status img_load_file(const char *path, uint8_t **rgb, int *w, int *h, char *err,
                               size_t errlen);
 enum ecl_status img_decode_mem(const void *buf, size_t len, uint8_t **rgb, int *w, int *h,
-                               char *err, size_t errlen); /* PNG or JPEG by magic */
+                               char *err, size_t errlen); /* PNG, JPEG or BMP by magic */
 /* img_decode_mem for callers that only need about want_side pixels per side (a server feeding a
  * 224x224 backbone): refuses a side over max_side (ECL_ERANGE, max_side <= IMG_MAX_SIDE), and
  * decodes a JPEG at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling: several times faster and

@@ -223,6 +223,37 @@ static enum ecl_status minmax_i8(const struct ecl_exec *x, const struct ecl_node
     return ECL_OK;
 }
 
+/* TFLite's int8/uint8 SUB (reference_ops SubElementwise): both inputs rescaled as for ADD, the
+ * second subtracted; any broadcast, reference arithmetic only. */
+struct qsub_job {
+    const struct ecl_binary_params *p;
+    const int8_t *a, *b;
+    int8_t *out;
+};
+
+static void q_sub_run(void *ctx, size_t o, int64_t ia, int64_t sa, int64_t ib, int64_t sb,
+                      size_t n) {
+    const struct qsub_job *j = ctx;
+    const struct ecl_binary_params *p = j->p;
+    for (size_t k = 0; k < n; k++) {
+        int32_t xa = (j->a[ia + (int64_t)k * sa] - p->a_zp) * (1 << p->left_shift);
+        int32_t xb = (j->b[ib + (int64_t)k * sb] - p->b_zp) * (1 << p->left_shift);
+        int64_t d = (int64_t)ecl_requant(xa, p->a_mult, p->a_shift) -
+                    ecl_requant(xb, p->b_mult, p->b_shift);
+        int32_t d32 = d > INT32_MAX ? INT32_MAX : (d < INT32_MIN ? INT32_MIN : (int32_t)d);
+        j->out[o + k] = (int8_t)ecl_requant_out(d32, p->out_mult, p->out_shift, p->out_zp,
+                                                p->act_min_q, p->act_max_q);
+    }
+}
+
+static enum ecl_status sub_i8(const struct ecl_exec *x, const struct ecl_node *n) {
+    const struct ecl_binary_data *d = n->data;
+    struct qsub_job j = {&d->p, ecl_in(x, n, 0)->data, ecl_in(x, n, 1)->data,
+                         ecl_out(x, n, 0)->data};
+    ecl_bcast_walk(&d->bc, q_sub_run, &j);
+    return ECL_OK;
+}
+
 static int shape4_bcast(struct ecl_binary_data *d, const struct ecl_tensor *a,
                         const struct ecl_tensor *b, const struct ecl_tensor *o) {
     if (a->ndims > 4 || b->ndims > 4 || o->ndims > 4) return 0;
@@ -255,13 +286,13 @@ static enum ecl_status prep_i8(struct ecl_prep *p, struct ecl_binary_data *d, in
     if (!ecl_act_q(act, out, &q->act_min_q, &q->act_max_q))
         return ecl_prep_fail(p, ECL_EUNSUPPORTED, "unsupported fused activation");
     double sa = a->scale, sb = b->scale, so = out->scale;
-    if (code == ECL_OP_ADD) {
+    if (code == ECL_OP_ADD || code == ECL_OP_SUB) {
         double twice_max = 2.0 * (sa > sb ? sa : sb);
         q->left_shift = 20;
         ecl_quantize_multiplier(sa / twice_max, &q->a_mult, &q->a_shift);
         ecl_quantize_multiplier(sb / twice_max, &q->b_mult, &q->b_shift);
         ecl_quantize_multiplier(twice_max / ((double)(1 << 20) * so), &q->out_mult, &q->out_shift);
-        p->eval = add_i8_k;
+        p->eval = code == ECL_OP_ADD ? add_i8_k : sub_i8;
         return ECL_OK;
     }
     if (code == ECL_OP_MUL) {
