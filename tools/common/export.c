@@ -97,7 +97,7 @@ struct ex {
 };
 
 struct export_opts export_default_opts(void) {
-    struct export_opts o = {NULL, 1, 1.0f, NULL};
+    struct export_opts o = {-1, 1, 1.0f, NULL};
     return o;
 }
 
@@ -589,10 +589,9 @@ enum ecl_status export_tflite(const void *model, size_t model_len, const struct 
     if ((st = ecl_model_parse(model, model_len, &m, e2, sizeof e2))) return fail(&x, st, "%s", e2);
     x.b.p = m.buf;
     x.b.n = m.len;
-    int32_t cut = -1;
-    if (opts.cut && ecl_model_find_tensor(&m, opts.cut, &cut))
-        return fail(&x, ECL_ENOTFOUND, "the model has no tensor named '%s'", opts.cut);
-    if (!opts.cut) cut = ecl_model_output(&m);
+    int32_t cut = opts.cut >= 0 ? opts.cut : ecl_model_output(&m);
+    if ((uint32_t)opts.cut >= ecl_model_n_tensors(&m) && opts.cut >= 0)
+        return fail(&x, ECL_ENOTFOUND, "the model has no tensor %s", "with that index");
     if (cut < 0) return fail(&x, ECL_EINVAL, "the model has no output tensor%s", "");
     /* room for the copied graph plus at most 3 + 3 per layer new tensors and 3 + layers ops */
     x.ct = m.n_tensors + 8 + 3 * (ECL_HEAD_MAX_HIDDEN + 1);

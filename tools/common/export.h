@@ -11,7 +11,7 @@
  * Tools code (allocates; no files): the CLI (`edgecl export`) and the demo server call it.
  *
  *     struct export_opts o = export_default_opts();
- *     o.cut = fe_cut_name(fe);  o.pool = 1;          // as the latents were extracted
+ *     o.cut = fe_cut_tensor(fe);  o.pool = 1;          // as the latents were extracted
  *     uint8_t *tfl; size_t n;
  *     if (export_tflite(model_bytes, model_len, &o, learner, &tfl, &n, err, sizeof err)) ...
  *     ... write tfl[0..n) ...; free(tfl);
@@ -26,8 +26,8 @@
 #include "edgecl/status.h"
 
 struct export_opts {
-    const char *cut; /* the cut tensor's name (fe_cut_name); NULL: the model's output */
-    int pool;        /* 1: global-average-pool a 4-D cut tensor, as fe_opts.pool */
+    int32_t cut; /* the cut tensor's index (fe_cut_tensor); -1: the model's output */
+    int pool;    /* 1: global-average-pool a 4-D cut tensor, as fe_opts.pool */
     /* SOFTMAX's beta: probabilities = softmax(beta * logits). The hook for learners whose
      * scores become calibrated probabilities with a temperature T (beta = 1 / T). Default 1. */
     float softmax_beta;

@@ -48,6 +48,7 @@ struct fe {
     int norm;        /* normalise (float, or quantised with has_norm) */
     float mean, std; /* value = (pixel - mean) / std */
     char cut_name[256], desc[128];
+    int32_t cut; /* cut tensor index, -1: the model's output */
     struct pool *tp;
 };
 
@@ -230,6 +231,7 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
                  opts.cut);
         goto fail;
     }
+    fe->cut = cut;
     struct ecl_interp_opts io = ecl_interp_default_opts();
     io.force_ref = opts.force_ref;
     if (opts.threads > 1) {
@@ -306,6 +308,10 @@ void fe_input_size(const struct fe *fe, int *w, int *h) {
 
 size_t fe_arena_bytes(const struct fe *fe) {
     return fe->arena_bytes;
+}
+
+int32_t fe_cut_tensor(const struct fe *fe) {
+    return fe->cut;
 }
 
 const char *fe_cut_name(const struct fe *fe) {

@@ -48,6 +48,8 @@ size_t fe_arena_bytes(const struct fe *fe);
 /* The resolved cut tensor's name and how images are prepared ("uint8 pixels", "float32
  * (x - 127.5) / 127.5 from the model's metadata", ...), for reports. */
 const char *fe_cut_name(const struct fe *fe);
+/* The resolved cut tensor's index in the model (-1: the model's output). */
+int32_t fe_cut_tensor(const struct fe *fe);
 const char *fe_preprocess_desc(const struct fe *fe);
 /* rgb: w*h*3 bytes, row-major. Resized (bilinear) to the model input. */
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent);

@@ -120,7 +120,7 @@ int cmd_export(int argc, char **argv) {
         goto out;
     }
     struct export_opts eo = export_default_opts();
-    eo.cut = fo.cut ? fe_cut_name(fe) : NULL;
+    eo.cut = fe_cut_tensor(fe);
     eo.pool = pool;
     if (export_tflite(file, file_len, &eo, L.l, &tfl, &out_len, err, sizeof err)) {
         fprintf(stderr, "export: %s: %s\n", model, err);
