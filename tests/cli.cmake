@@ -10,3 +10,10 @@ foreach(t cli_e2e cli_errors cli_eval)
   add_test(NAME ${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/${t}.sh $<TARGET_FILE:edgecl_cli>)
   set_tests_properties(${t} PROPERTIES LABELS "cli" TIMEOUT 300)
 endforeach()
+
+# edgecl export: the exported .tflite gives predict's top-1 in edgecl's interpreter (float32 and,
+# when ../shared/models has it, the uint8 MobileNetV2). EDGECL_EXPORT_CHECK_DIR keeps the cases
+# (model, labels, expected.csv) for a check in real TFLite.
+add_test(NAME cli_export COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/cli_export.sh
+                                 $<TARGET_FILE:edgecl_cli> ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli_export PROPERTIES LABELS "cli" TIMEOUT 300)

@@ -1,0 +1,145 @@
+#!/bin/bash
+# edgecl export end to end: class folders of tests/data/golden/*.png -> extract -> learn (every
+# learner kind) -> export; the exported .tflite, run by edgecl's own interpreter (`classify`),
+# must give predict's top-1 on every image and near-equal probabilities:
+#   naive/replay: predict's scores are the head's probabilities;
+#   slda: softmax(predict's scores)        ncm: softmax(-(predict's score)^2)  (export.h).
+# Backbones: models/mobilenet_v2.tflite (float32) and, when present, the uint8
+# ../shared/models/mobilenet_v2_1.0_224_quant.tflite (exported with its quantised ops and a
+# DEQUANTIZE at the cut).
+#
+# For a check in real TFLite (tools/tflite_ref/), every case is left in a folder: set
+# EDGECL_EXPORT_CHECK_DIR to keep it. Per case <model>_<learner>/: classifier.tflite,
+# classifier.labels.txt, expected.csv with columns image,top1,top1_name,p0,p1,... (image: an
+# absolute path; p_k: edgecl's probabilities, transformed as above). The exported model takes
+# the backbone's input prepared as for the backbone (edgecl's MobileNetV2: RGB / 255 floats,
+# bilinear resize with half-pixel centres; the uint8 model: uint8 pixels).
+# usage: cli_export.sh EDGECL SOURCE_DIR
+source "$(dirname "$0")/lib.sh" "$1"
+SRC=${2:?usage: $0 EDGECL SOURCE_DIR}
+CHECK=${EDGECL_EXPORT_CHECK_DIR:-$T/check}
+TOL=0.002
+
+mkdir -p "$T/img"
+for f in "$SRC"/tests/data/golden/*.png; do
+    n=$(basename "$f" .png)
+    mkdir -p "$T/img/$n"
+    cp "$f" "$T/img/$n/"
+done
+IMGS=("$T"/img/*/*.png) # sorted: the same order as the class folders' labels
+
+# compare KIND PREDICT_CSV CLASSIFY_OUT EXPECTED_CSV: top-1 and probabilities
+compare() {
+    awk -v kind="$1" -v tol="$TOL" -v exp_csv="$4" -v imgs="${IMGS[*]}" '
+    function tr(s) { return kind == "ncm" ? -s * s : s }
+    FNR == 1 { file++ }
+    file == 1 && FNR > 1 && /^[0-9]/ {         # predict CSV: index,label,pred,name,score,(class,score)*
+        n = split($0, f, ","); i = f[1]; np++
+        top[i] = f[3]; s[i, f[3]] = f[5]; nc = 1
+        for (k = 6; k + 1 <= n; k += 2) if (f[k] != "") { s[i, f[k]] = f[k + 1]; nc++ }
+        ncls = nc; name[i] = f[4]
+    }
+    file == 2 {                                 # classify: path  k:p  k:p ...
+        i = FNR - 1; ctop[i] = -1
+        for (k = 2; k <= NF; k++) { split($k, kv, ":"); q[i, kv[1]] = kv[2]; if (k == 2) ctop[i] = kv[1] }
+    }
+    END {
+        split(imgs, im, " "); bad = 0; worst = 0
+        for (i = 0; i < np; i++) {
+            if (kind == "slda" || kind == "ncm") {  # softmax of the (transformed) scores
+                m = -1e300
+                for (c = 0; c < ncls; c++) if (s[i, c] != "-inf" && tr(s[i, c]) > m) m = tr(s[i, c])
+                z = 0
+                for (c = 0; c < ncls; c++) { e[c] = s[i, c] == "-inf" ? 0 : exp(tr(s[i, c]) - m); z += e[c] }
+                for (c = 0; c < ncls; c++) p[c] = e[c] / z
+            } else for (c = 0; c < ncls; c++) p[c] = s[i, c]
+            if (top[i] != ctop[i]) { printf "image %d: predict top-1 %s, exported %s\n", i, top[i], ctop[i]; bad++ }
+            line = im[i + 1] "," top[i] "," name[i]
+            for (c = 0; c < ncls; c++) {
+                d = p[c] - q[i, c]; if (d < 0) d = -d; if (d > worst) worst = d
+                line = line "," sprintf("%.6g", p[c])
+            }
+            print line > exp_csv
+        }
+        if (np != length(ctop) || np == 0) { print "image counts differ: " np " vs " length(ctop); bad++ }
+        printf "max |probability difference| %.2g over %d images\n", worst, np
+        if (worst > tol) { print "difference above " tol; bad++ }
+        exit bad != 0
+    }' "$2" "$3"
+}
+
+# drop_label IN OUT LABEL: a copy of a feature file without the records of LABEL
+drop_label() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys, zlib
+b = open(sys.argv[1], "rb").read(); drop = int(sys.argv[3])
+magic, ver, dim, n, nn = struct.unpack_from("<4sIIII", b, 0)
+off = 20 + 32 * nn; rs = 4 + 4 * dim
+recs = [b[off + i * rs: off + (i + 1) * rs] for i in range(n)]
+sel = [r for r in recs if struct.unpack_from("<i", r)[0] != drop]
+body = struct.pack("<4sIIII", magic, ver, dim, len(sel), nn) + b[20:off] + b"".join(sel)
+open(sys.argv[2], "wb").write(body + struct.pack("<I", zlib.crc32(body)))
+PY
+}
+
+run_case() { # MODEL_TAG MODEL_PATH
+    local tag=$1 model=$2
+    run_ok "$tag: extract" "$EDGECL" extract --model "$model" --out "$T/$tag.ecf" --quiet "$T/img"
+    for L in naive replay slda ncm; do
+        local d="$CHECK/${tag}_$L" S="$T/${tag}_$L.ecls" feats="$T/$tag.ecf"
+        mkdir -p "$d"
+        if [ $L = slda ] || [ $L = ncm ]; then
+            # class 2 never observed: exported with probability 0, as predict's -inf score
+            drop_label "$T/$tag.ecf" "$T/${tag}_no2.ecf" 2 && feats="$T/${tag}_no2.ecf"
+        fi
+        run_ok "$tag/$L: learn" "$EDGECL" learn --state "$S" --features "$feats" --learner $L \
+            --max-classes 8 --hidden 32 --epochs 20 --seed 5
+        run_ok "$tag/$L: learn again (a second increment)" "$EDGECL" learn --state "$S" \
+            --features "$feats"
+        run_ok "$tag/$L: predict" "$EDGECL" predict --state "$S" --features "$T/$tag.ecf" \
+            --top 8 --out "$T/pred.csv"
+        run_ok "$tag/$L: export" "$EDGECL" export --state "$S" --model "$model" \
+            --out "$d/classifier.tflite"
+        [ "$(cat "$d/classifier.labels.txt")" = "$(printf 'astronaut\nchelsea\ncoffee\nhubble\nrocket')" ] ||
+            fail "$tag/$L: labels file: $(tr '\n' ' ' <"$d/classifier.labels.txt")"
+        tr '\n' '|' <"$d/classifier.tflite" | grep -aq "astronaut|chelsea|coffee|hubble|rocket|" ||
+            fail "$tag/$L: class names not in the model's metadata"
+        run_ok "$tag/$L: classify with the exported model" "$EDGECL" classify \
+            --model "$d/classifier.tflite" --top 8 "${IMGS[@]}"
+        cp "$T/out" "$T/cls.txt"
+        if [ $L = naive ]; then # --hidden 32: FC+ReLU, FC, SOFTMAX after the pooling
+            "$EDGECL" inspect --model "$d/classifier.tflite" >"$T/insp"
+            grep -Eq "edgecl/dense_0 +1x32 " "$T/insp" && grep -Eq "probabilities +1x5 " "$T/insp" ||
+                fail "$tag/$L: exported head layers: $(grep edgecl/ "$T/insp" | tr -s ' ' | tr '\n' ';')"
+        fi
+        if compare $L "$T/pred.csv" "$T/cls.txt" "$d/expected.csv" >"$T/cmp" 2>&1; then
+            ok "$tag/$L: same top-1 as predict on ${#IMGS[@]} images, $(tail -1 "$T/cmp")"
+        else
+            fail "$tag/$L: exported model disagrees with predict: $(tr '\n' ';' <"$T/cmp")"
+        fi
+    done
+}
+
+run_case mnv2 "$SRC/models/mobilenet_v2.tflite"
+Q="$SRC/../shared/models/mobilenet_v2_1.0_224_quant.tflite"
+if [ -f "$Q" ]; then
+    run_case mnv2quant "$Q"
+    grep -q "DEQUANTIZE" <("$EDGECL" inspect --model "$CHECK/mnv2quant_ncm/classifier.tflite") ||
+        fail "uint8 export: no DEQUANTIZE at the cut"
+    "$EDGECL" inspect --model "$CHECK/mnv2quant_ncm/classifier.tflite" | grep -q " u8 .*CONV_2D" ||
+        fail "uint8 export: the backbone's convolutions are not uint8"
+else
+    echo "SKIP (part): $Q absent, the uint8 backbone is not exported"
+fi
+
+# errors: one clear line, non-zero exit
+S="$T/mnv2_ncm.ecls"
+run_ok "--help" "$EDGECL" export --help
+run_fail "no --out" "required" "$EDGECL" export --state "$S"
+run_fail "missing state" "$T/nope.ecls" "$EDGECL" export --state "$T/nope.ecls" --out "$T/x.tflite"
+run_fail "cut of another size" "expects 576-d latents.*gives 96" "$EDGECL" export --state "$S" \
+    --model "$SRC/models/mobilenet_v2.tflite" --cut block_12_add --out "$T/x.tflite"
+run_fail "no such cut" "no tensor named" "$EDGECL" export --state "$S" --cut nope --out "$T/x.tflite"
+run_fail "unwritable output" "$T/no/dir" "$EDGECL" export --state "$S" --out "$T/no/dir/x.tflite"
+[ -e "$T/x.tflite" ] && fail "a refused export left a file"
+finish
