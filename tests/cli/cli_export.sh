@@ -4,19 +4,23 @@
 # must give predict's top-1 on every image and near-equal probabilities:
 #   naive/replay: predict's scores are the head's probabilities;
 #   slda: softmax(predict's scores)        ncm: softmax(-(predict's score)^2)  (export.h).
-# Backbones: models/mobilenet_v2.tflite (float32) and, when present, the uint8
+# Backbones: models/mobilenet_v2.tflite (float32), models/mobilenet_v2_int8.tflite and the uint8
 # ../shared/models/mobilenet_v2_1.0_224_quant.tflite (exported with its quantised ops and a
 # DEQUANTIZE at the cut).
 #
-# For a check in real TFLite (tools/tflite_ref/), every case is left in a folder: set
-# EDGECL_EXPORT_CHECK_DIR to keep it. Per case <model>_<learner>/: classifier.tflite,
-# classifier.labels.txt, expected.csv with columns image,top1,top1_name,p0,p1,... (image: an
-# absolute path; p_k: edgecl's probabilities, transformed as above). The exported model takes
-# the backbone's input prepared as for the backbone (edgecl's MobileNetV2: RGB / 255 floats,
-# bilinear resize with half-pixel centres; the uint8 model: uint8 pixels).
+# For a check in real TFLite (tests/cli/export_tflite.sh with tools/tflite_ref/), every case is
+# left in a folder: EDGECL_EXPORT_CHECK_DIR keeps it (default: a temporary one). Layout:
+#   models/<model>_<learner>.tflite (+ .labels.txt)   the exported classifiers
+#   inputs/<model>/<k>.in.bin   image k's input tensor exactly as edgecl feeds the backbone
+#                               (export_inputs: resize, normalise or quantise), raw little-endian
+#   cases.txt                   tools/tflite_ref's case list: each classifier on each image
+#   expected/<model>_<learner>.csv   image,top1,top1_name,p0,p1,... : edgecl's top-1 (predict)
+#                               and probabilities (predict's scores transformed as above)
+# usage: cli_export.sh EDGECL SOURCE_DIR [EXPORT_INPUTS]
 # usage: cli_export.sh EDGECL SOURCE_DIR
 source "$(dirname "$0")/lib.sh" "$1"
-SRC=${2:?usage: $0 EDGECL SOURCE_DIR}
+SRC=${2:?usage: $0 EDGECL SOURCE_DIR [EXPORT_INPUTS]}
+INPUTS=${3:-}
 CHECK=${EDGECL_EXPORT_CHECK_DIR:-$T/check}
 TOL=0.002
 
@@ -27,10 +31,13 @@ for f in "$SRC"/tests/data/golden/*.png; do
     cp "$f" "$T/img/$n/"
 done
 IMGS=("$T"/img/*/*.png) # sorted: the same order as the class folders' labels
+SRCIMGS=("$SRC"/tests/data/golden/*.png)
+mkdir -p "$CHECK/models" "$CHECK/expected" "$CHECK/inputs"
+: >"$CHECK/cases.txt"
 
 # compare KIND PREDICT_CSV CLASSIFY_OUT EXPECTED_CSV: top-1 and probabilities
 compare() {
-    awk -v kind="$1" -v tol="$TOL" -v exp_csv="$4" -v imgs="${IMGS[*]}" '
+    awk -v kind="$1" -v tol="$TOL" -v exp_csv="$4" -v imgs="${SRCIMGS[*]}" '
     function tr(s) { return kind == "ncm" ? -s * s : s }
     FNR == 1 { file++ }
     file == 1 && FNR > 1 && /^[0-9]/ {         # predict CSV: index,label,pred,name,score,(class,score)*
@@ -85,9 +92,16 @@ PY
 run_case() { # MODEL_TAG MODEL_PATH
     local tag=$1 model=$2
     run_ok "$tag: extract" "$EDGECL" extract --model "$model" --out "$T/$tag.ecf" --quiet "$T/img"
+    mkdir -p "$CHECK/inputs/$tag"
+    in_type=float32 in_shape=224x224x3
+    if [ -n "$INPUTS" ]; then
+        run_ok "$tag: input tensors for another runtime" "$INPUTS" "$model" "$CHECK/inputs/$tag" "${IMGS[@]}"
+        in_type=$(awk 'NR == 1 { print $2 }' "$T/out")
+        in_shape=$(awk 'NR == 1 { sub(/^1x/, "", $3); print $3 }' "$T/out")
+    fi
     for L in naive replay slda ncm; do
-        local d="$CHECK/${tag}_$L" S="$T/${tag}_$L.ecls" feats="$T/$tag.ecf"
-        mkdir -p "$d"
+        local c="${tag}_$L" S="$T/${tag}_$L.ecls" feats="$T/$tag.ecf"
+        local mf="$CHECK/models/$c.tflite" lf="$CHECK/models/$c.labels.txt"
         if [ $L = slda ] || [ $L = ncm ]; then
             # class 2 never observed: exported with probability 0, as predict's -inf score
             drop_label "$T/$tag.ecf" "$T/${tag}_no2.ecf" 2 && feats="$T/${tag}_no2.ecf"
@@ -99,34 +113,45 @@ run_case() { # MODEL_TAG MODEL_PATH
         run_ok "$tag/$L: predict" "$EDGECL" predict --state "$S" --features "$T/$tag.ecf" \
             --top 8 --out "$T/pred.csv"
         run_ok "$tag/$L: export" "$EDGECL" export --state "$S" --model "$model" \
-            --out "$d/classifier.tflite"
-        [ "$(cat "$d/classifier.labels.txt")" = "$(printf 'astronaut\nchelsea\ncoffee\nhubble\nrocket')" ] ||
-            fail "$tag/$L: labels file: $(tr '\n' ' ' <"$d/classifier.labels.txt")"
-        tr '\n' '|' <"$d/classifier.tflite" | grep -aq "astronaut|chelsea|coffee|hubble|rocket|" ||
+            --out "$mf"
+        [ "$(cat "$lf")" = "$(printf 'astronaut\nchelsea\ncoffee\nhubble\nrocket')" ] ||
+            fail "$tag/$L: labels file: $(tr '\n' ' ' <"$lf")"
+        tr '\n' '|' <"$mf" | grep -aq "astronaut|chelsea|coffee|hubble|rocket|" ||
             fail "$tag/$L: class names not in the model's metadata"
         run_ok "$tag/$L: classify with the exported model" "$EDGECL" classify \
-            --model "$d/classifier.tflite" --top 8 "${IMGS[@]}"
+            --model "$mf" --top 8 "${IMGS[@]}"
         cp "$T/out" "$T/cls.txt"
         if [ $L = naive ]; then # --hidden 32: FC+ReLU, FC, SOFTMAX after the pooling
-            "$EDGECL" inspect --model "$d/classifier.tflite" >"$T/insp"
+            "$EDGECL" inspect --model "$mf" >"$T/insp"
             grep -Eq "edgecl/dense_0 +1x32 " "$T/insp" && grep -Eq "probabilities +1x5 " "$T/insp" ||
                 fail "$tag/$L: exported head layers: $(grep edgecl/ "$T/insp" | tr -s ' ' | tr '\n' ';')"
         fi
-        if compare $L "$T/pred.csv" "$T/cls.txt" "$d/expected.csv" >"$T/cmp" 2>&1; then
+        if compare $L "$T/pred.csv" "$T/cls.txt" "$CHECK/expected/$c.csv" >"$T/cmp" 2>&1; then
             ok "$tag/$L: same top-1 as predict on ${#IMGS[@]} images, $(tail -1 "$T/cmp")"
         else
             fail "$tag/$L: exported model disagrees with predict: $(tr '\n' ';' <"$T/cmp")"
         fi
+        local in_name
+        in_name=$("$EDGECL" inspect --model "$mf" | awk '$NF == "(input)" || / \(input\)/ { print $2; exit }')
+        for k in "${!IMGS[@]}"; do
+            printf 'case %s_%d %s.tflite\nin %s %s 1x%s inputs/%s/%d.in.bin\n' "$c" "$k" "$c" \
+                "$in_name" "$in_type" "$in_shape" "$tag" "$k" >>"$CHECK/cases.txt"
+        done
     done
 }
 
 run_case mnv2 "$SRC/models/mobilenet_v2.tflite"
+if [ -f "$SRC/models/mobilenet_v2_int8.tflite" ]; then # int8 per-channel, int8 input
+    run_case mnv2int8 "$SRC/models/mobilenet_v2_int8.tflite"
+else
+    echo "SKIP (part): models/mobilenet_v2_int8.tflite absent"
+fi
 Q="$SRC/../shared/models/mobilenet_v2_1.0_224_quant.tflite"
 if [ -f "$Q" ]; then
     run_case mnv2quant "$Q"
-    grep -q "DEQUANTIZE" <("$EDGECL" inspect --model "$CHECK/mnv2quant_ncm/classifier.tflite") ||
+    grep -q "DEQUANTIZE" <("$EDGECL" inspect --model "$CHECK/models/mnv2quant_ncm.tflite") ||
         fail "uint8 export: no DEQUANTIZE at the cut"
-    "$EDGECL" inspect --model "$CHECK/mnv2quant_ncm/classifier.tflite" | grep -q " u8 .*CONV_2D" ||
+    "$EDGECL" inspect --model "$CHECK/models/mnv2quant_ncm.tflite" | grep -q " u8 .*CONV_2D" ||
         fail "uint8 export: the backbone's convolutions are not uint8"
 else
     echo "SKIP (part): $Q absent, the uint8 backbone is not exported"

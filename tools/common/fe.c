@@ -348,26 +348,37 @@ static void resize_bilinear(const uint8_t *rgb, int w, int h, float *dst, int ow
     }
 }
 
-enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent) {
-    if (!fe || !rgb || !latent || w <= 0 || h <= 0) return ECL_EINVAL;
+enum ecl_status fe_prepare_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, const void **data,
+                                size_t *bytes) {
+    if (!fe || !rgb || w <= 0 || h <= 0 || !data || !bytes) return ECL_EINVAL;
     resize_bilinear(rgb, w, h, fe->in_buf, fe->in_w, fe->in_h);
     size_t n = (size_t)fe->in_w * fe->in_h * 3;
-    enum ecl_status st;
     if (fe->in_type == ECL_DT_FLOAT32) {
         for (size_t i = 0; i < n; i++)
             fe->in_buf[i] = (fe->in_buf[i] - fe->mean) / fe->std;
-        st = ecl_interp_set_input(fe->it, 0, fe->in_buf, n * sizeof(float));
-    } else {
-        int u8 = fe->in_type == ECL_DT_UINT8, lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
-        for (size_t i = 0; i < n; i++) {
-            float q = fe->norm ? roundf((fe->in_buf[i] - fe->mean) / fe->std / fe->in_scale) +
-                                     (float)fe->in_zp
-                               : roundf(fe->in_buf[i]) + (u8 ? 0.0f : -128.0f);
-            int v = !(q >= (float)lo) ? lo : (q > (float)hi ? hi : (int)q);
-            fe->in_bytes[i] = (uint8_t)(u8 ? v : (uint8_t)(int8_t)v);
-        }
-        st = ecl_interp_set_input(fe->it, 0, fe->in_bytes, n);
+        *data = fe->in_buf;
+        *bytes = n * sizeof(float);
+        return ECL_OK;
     }
+    int u8 = fe->in_type == ECL_DT_UINT8, lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+    for (size_t i = 0; i < n; i++) {
+        float q = fe->norm ? roundf((fe->in_buf[i] - fe->mean) / fe->std / fe->in_scale) +
+                                 (float)fe->in_zp
+                           : roundf(fe->in_buf[i]) + (u8 ? 0.0f : -128.0f);
+        int v = !(q >= (float)lo) ? lo : (q > (float)hi ? hi : (int)q);
+        fe->in_bytes[i] = (uint8_t)(u8 ? v : (uint8_t)(int8_t)v);
+    }
+    *data = fe->in_bytes;
+    *bytes = n;
+    return ECL_OK;
+}
+
+enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent) {
+    if (!fe || !rgb || !latent || w <= 0 || h <= 0) return ECL_EINVAL;
+    const void *in;
+    size_t in_bytes;
+    enum ecl_status st = fe_prepare_rgb8(fe, rgb, w, h, &in, &in_bytes);
+    if (st == ECL_OK) st = ecl_interp_set_input(fe->it, 0, in, in_bytes);
     if (st == ECL_OK) st = ecl_interp_invoke(fe->it);
     if (st == ECL_OK)
         st = ecl_interp_get_output_f32(fe->it, 0, fe->pool ? fe->out_buf : latent,

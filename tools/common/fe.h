@@ -53,6 +53,11 @@ int32_t fe_cut_tensor(const struct fe *fe);
 const char *fe_preprocess_desc(const struct fe *fe);
 /* rgb: w*h*3 bytes, row-major. Resized (bilinear) to the model input. */
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent);
+/* The model's input tensor for an image, exactly as fe_extract_rgb8 feeds it (resized, then
+ * normalised or quantised): *data (valid until the next call on fe) holds *bytes bytes in the
+ * input's type. For running the same input in another runtime. */
+enum ecl_status fe_prepare_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, const void **data,
+                                size_t *bytes);
 void fe_close(struct fe *fe);
 
 /* Reads a whole model file (malloc'd into *buf; free() it). On failure a one-line message
