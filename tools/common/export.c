@@ -16,7 +16,7 @@
 #include "export_impl.h"
 
 struct export_opts export_default_opts(void) {
-    struct export_opts o = {-1, 1, 1.0f, NULL};
+    struct export_opts o = {-1, 1, 1.0f, NULL, 0, 0.0f, 1.0f};
     return o;
 }
 
@@ -312,6 +312,7 @@ enum ecl_status export_tflite(const void *model, size_t model_len, const struct 
     struct fbw w;
     char e2[256] = "", desc[256];
     char *labels = NULL;
+    uint8_t *meta = NULL;
     enum ecl_status st;
     memset(&x, 0, sizeof x);
     x.err = err;
@@ -345,24 +346,38 @@ enum ecl_status export_tflite(const void *model, size_t model_len, const struct 
     const struct ecl_learner_params *p = ecl_learner_params(l);
     snprintf(desc, sizeof desc, "edgecl %s classifier (%u classes) on '%s'",
              ecl_learner_kind_name(p->kind), ecl_learner_n_classes(l), x.t[cut_new].name);
+    const struct xt *in = &x.t[in_new];
+    struct export_meta mi = {in->ndims == 4 ? in->dims[2] : 0,
+                             in->ndims == 4 ? in->dims[1] : 0,
+                             opts.has_norm && in->type == ECL_DT_FLOAT32,
+                             opts.mean,
+                             opts.std,
+                             opts.has_norm && in->type == ECL_DT_FLOAT32
+                                 ? "RGB image, resized to the input, (pixel - mean) / std"
+                                 : "RGB image, resized to the input, pixels as they are",
+                             opts.description ? opts.description : desc};
+    size_t meta_len = 0, len = 0;
+    meta = export_metadata_(&mi, &meta_len);
     uint32_t root;
-    if ((st = export_write_model_(&x, &w, in_new, out_t, labels,
-                                  opts.description ? opts.description : desc, &root)))
-        goto done;
-    size_t len;
-    const uint8_t *fb = fbw_finish(&w, root, "TFL3", &len);
-    if (!fb || !(*out = malloc(len))) {
+    if (!meta) {
         st = export_fail_(&x, ECL_EOOM, "out of memory%s", "");
         goto done;
     }
-    memcpy(*out, fb, len);
-    *out_len = len;
+    if ((st = export_write_model_(&x, &w, in_new, out_t, meta, meta_len, mi.desc, &root)))
+        goto done;
+    const uint8_t *fb = fbw_finish(&w, root, "TFL3", &len);
+    if (!fb || !(*out = export_zip_append_(fb, len, EXPORT_LABELS_FILE, labels, strlen(labels),
+                                           out_len))) {
+        st = export_fail_(&x, ECL_EOOM, "out of memory%s", "");
+        goto done;
+    }
 done:
     for (int i = 0; i < x.n_owned; i++)
         free(x.owned[i]);
     free(x.t);
     free(x.op);
     free(labels);
+    free(meta);
     fbw_free(&w);
     return st;
 }

@@ -5,8 +5,10 @@
  * pools it, else RESHAPE to 1 x dim), then the learner's classifier as FULLY_CONNECTED layers
  * (ecl_learner_layer_*: the head's layers with ReLU; SLDA's discriminant; NCM's equivalent
  * linear layer) and SOFTMAX. The input is the backbone's input, prepared as for the backbone.
- * Class names go into the model's metadata (entry "labels": one name per line, class k on line
- * k) and, by the CLI, into a labels file beside it.
+ * Class names go into the model's TFLite metadata as tflite-support writes it (ModelMetadata
+ * in the Model.metadata entry "TFLITE_METADATA"; the output's TENSOR_AXIS_LABELS file
+ * labels.txt, one name per line, in a zip appended to the model) and, by the CLI, into a labels
+ * file beside it.
  *
  * Tools code (allocates; no files): the CLI (`edgecl export`) and the demo server call it.
  *
@@ -32,6 +34,10 @@ struct export_opts {
      * scores become calibrated probabilities with a temperature T (beta = 1 / T). Default 1. */
     float softmax_beta;
     const char *description; /* Model.description; NULL: a default naming the learner */
+    /* The input's normalisation, recorded in the metadata for float inputs (fe_input_norm):
+     * value = (pixel - mean) / std. has_norm 0: none recorded. */
+    int has_norm;
+    float mean, std;
 };
 
 struct export_opts export_default_opts(void);

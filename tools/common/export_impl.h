@@ -48,10 +48,25 @@ struct ex {
     size_t errlen;
 };
 
+/* TFLite metadata (export_meta.c). */
+#define EXPORT_LABELS_FILE "labels.txt"
+struct export_meta {
+    int32_t in_w, in_h;
+    int has_norm; /* input normalisation (x - mean) / std for float inputs */
+    float mean, std;
+    const char *in_desc, *desc;
+};
+/* The ModelMetadata flatbuffer ("M001"), malloc'd; NULL if out of memory. */
+uint8_t *export_metadata_(const struct export_meta *mi, size_t *len);
+/* model followed by a stored zip holding one file (the metadata's associated file). */
+uint8_t *export_zip_append_(const uint8_t *model, size_t len, const char *name, const void *data,
+                            size_t n, size_t *out_len);
+
 /* A one-line message into x->err (fmt has one %s); returns st. */
 enum ecl_status export_fail_(struct ex *x, enum ecl_status st, const char *fmt, const char *a);
 /* The whole model (tensors, operators, buffers, metadata) into w; *root for fbw_finish. */
 enum ecl_status export_write_model_(struct ex *x, struct fbw *w, int32_t in_t, int32_t out_t,
-                                    const char *labels, const char *desc, uint32_t *root);
+                                    const uint8_t *meta, size_t meta_len, const char *desc,
+                                    uint32_t *root);
 
 #endif

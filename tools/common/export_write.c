@@ -137,9 +137,10 @@ static uint32_t write_tensor(struct fbw *w, const struct xt *t, uint32_t buffer)
     return fbw_table_end(w);
 }
 
-/* Model.metadata: one entry, "labels", whose buffer holds the class names, one per line. */
+/* Model.metadata: one entry, "TFLITE_METADATA", whose buffer holds the ModelMetadata. */
 enum ecl_status export_write_model_(struct ex *x, struct fbw *w, int32_t in_t, int32_t out_t,
-                                    const char *labels, const char *desc, uint32_t *root) {
+                                    const uint8_t *meta, size_t meta_len, const char *desc,
+                                    uint32_t *root) {
     enum ecl_status st = ECL_EOOM;
     uint32_t *bufs = malloc((x->nt + 2) * sizeof *bufs), *tens = malloc(x->nt * sizeof *tens);
     uint32_t *ops = malloc(x->nop * sizeof *ops), *codes = malloc(x->nop * sizeof *codes);
@@ -160,10 +161,10 @@ enum ecl_status export_write_model_(struct ex *x, struct fbw *w, int32_t in_t, i
         }
         tens[i] = write_tensor(w, &x->t[i], bi);
     }
-    uint32_t d = fbw_vec(w, labels, strlen(labels), 1, 4);
+    uint32_t d = fbw_vec(w, meta, meta_len, 1, 16);
     fbw_table_start(w);
     fbw_add_off(w, BUF_DATA, d);
-    const uint32_t label_buf = nb;
+    const uint32_t meta_buf = nb;
     bufs[nb++] = fbw_table_end(w);
     uint32_t nc = 0;
     for (uint32_t i = 0; i < x->nop; i++) {
@@ -202,13 +203,13 @@ enum ecl_status export_write_model_(struct ex *x, struct fbw *w, int32_t in_t, i
     fbw_add_off(w, SG_OPERATORS, vops);
     fbw_add_off(w, SG_NAME, sgname);
     uint32_t sg = fbw_table_end(w);
-    uint32_t mname = fbw_string(w, "labels");
+    uint32_t mname = fbw_string(w, "TFLITE_METADATA");
     fbw_table_start(w);
     fbw_add_off(w, 0, mname);
-    fbw_add_u32(w, 1, label_buf);
-    uint32_t meta = fbw_table_end(w);
+    fbw_add_u32(w, 1, meta_buf);
+    uint32_t md = fbw_table_end(w);
     uint32_t vsg = fbw_vec_refs(w, &sg, 1), vcodes = fbw_vec_refs(w, codes, nc);
-    uint32_t vbufs = fbw_vec_refs(w, bufs, nb), vmeta = fbw_vec_refs(w, &meta, 1);
+    uint32_t vbufs = fbw_vec_refs(w, bufs, nb), vmeta = fbw_vec_refs(w, &md, 1);
     uint32_t vdesc = fbw_string(w, desc);
     fbw_table_start(w);
     fbw_add_u32(w, MODEL_VERSION, 3);

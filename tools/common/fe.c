@@ -310,6 +310,12 @@ size_t fe_arena_bytes(const struct fe *fe) {
     return fe->arena_bytes;
 }
 
+int fe_input_norm(const struct fe *fe, float *mean, float *std) {
+    *mean = fe->mean;
+    *std = fe->std;
+    return fe->norm;
+}
+
 int32_t fe_cut_tensor(const struct fe *fe) {
     return fe->cut;
 }

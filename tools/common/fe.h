@@ -50,6 +50,9 @@ size_t fe_arena_bytes(const struct fe *fe);
 const char *fe_cut_name(const struct fe *fe);
 /* The resolved cut tensor's index in the model (-1: the model's output). */
 int32_t fe_cut_tensor(const struct fe *fe);
+/* 1 if images are normalised as (pixel - mean) / std before going in (float inputs), 0 if the
+ * pixels go in as they are (quantised inputs). */
+int fe_input_norm(const struct fe *fe, float *mean, float *std);
 const char *fe_preprocess_desc(const struct fe *fe);
 /* rgb: w*h*3 bytes, row-major. Resized (bilinear) to the model input. */
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent);

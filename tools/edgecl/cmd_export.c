@@ -121,6 +121,7 @@ int cmd_export(int argc, char **argv) {
     }
     struct export_opts eo = export_default_opts();
     eo.cut = fe_cut_tensor(fe);
+    eo.has_norm = fe_input_norm(fe, &eo.mean, &eo.std);
     eo.pool = pool;
     if (export_tflite(file, file_len, &eo, L.l, &tfl, &out_len, err, sizeof err)) {
         fprintf(stderr, "export: %s: %s\n", model, err);
