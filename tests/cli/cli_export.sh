@@ -165,6 +165,31 @@ else
     echo "SKIP (part): $Q absent, the uint8 backbone is not exported"
 fi
 
+# --no-pool: the 4-D cut flattened (RESHAPE instead of MEAN), NCM on 14x14x576 = 112896-d latents
+M="$SRC/models/mobilenet_v2.tflite"
+run_ok "no-pool: extract" "$EDGECL" extract --model "$M" --no-pool --out "$T/np.ecf" --quiet "$T/img"
+run_ok "no-pool: learn" "$EDGECL" learn --state "$T/np.ecls" --features "$T/np.ecf" --learner ncm
+run_ok "no-pool: predict" "$EDGECL" predict --state "$T/np.ecls" --features "$T/np.ecf" --top 8 \
+    --out "$T/pred.csv"
+run_fail "no-pool state exported pooled" "expects 112896-d latents.*gives 576" "$EDGECL" export \
+    --state "$T/np.ecls" --model "$M" --out "$T/x.tflite"
+run_ok "no-pool: export" "$EDGECL" export --state "$T/np.ecls" --model "$M" --no-pool \
+    --out "$CHECK/models/mnv2nopool_ncm.tflite"
+"$EDGECL" inspect --model "$CHECK/models/mnv2nopool_ncm.tflite" | grep -Eq "edgecl/latent +1x112896 .*RESHAPE" ||
+    fail "no-pool: no RESHAPE to 1x112896"
+run_ok "no-pool: classify with the exported model" "$EDGECL" classify \
+    --model "$CHECK/models/mnv2nopool_ncm.tflite" --top 8 "${IMGS[@]}"
+cp "$T/out" "$T/cls.txt"
+if compare ncm "$T/pred.csv" "$T/cls.txt" "$CHECK/expected/mnv2nopool_ncm.csv" >"$T/cmp" 2>&1; then
+    ok "no-pool/ncm: same top-1 as predict, $(tail -1 "$T/cmp")"
+else
+    fail "no-pool/ncm: exported model disagrees with predict: $(tr '\n' ';' <"$T/cmp")"
+fi
+for k in "${!IMGS[@]}"; do
+    printf 'case mnv2nopool_ncm_%d mnv2nopool_ncm.tflite\nin input_1 float32 1x224x224x3 inputs/mnv2/%d.in.bin\n' \
+        "$k" "$k" >>"$CHECK/cases.txt"
+done
+
 # errors: one clear line, non-zero exit
 S="$T/mnv2_ncm.ecls"
 run_ok "--help" "$EDGECL" export --help

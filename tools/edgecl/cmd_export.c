@@ -25,8 +25,8 @@ static void usage(FILE *f) {
             "Writes the learner in S as one standard TensorFlow Lite model: the backbone M up to\n"
             "tensor T, the pooling edgecl applies to it, the learned classifier and a softmax.\n"
             "Its input is M's input (prepared as for M); its output, 'probabilities', has one\n"
-            "entry per class. Class names go into the model's metadata (entry 'labels') and,\n"
-            "one per line, into a labels file.\n\n"
+            "entry per class. Class names go into the model's TFLite metadata (labels.txt, as\n"
+            "tflite-support writes it) and, one per line, into a labels file.\n\n"
             "  --state PATH    learner state file (edgecl learn)\n"
             "  --model PATH    the backbone the features were extracted with (default %s)\n"
             "  --cut T         the cut tensor they were extracted at (default %s;\n"
@@ -111,7 +111,7 @@ int cmd_export(int argc, char **argv) {
     if (fe_dim(fe) != p->dim) {
         fprintf(stderr,
                 "export: the learner in %s expects %u-d latents but %s cut at '%s' gives %u "
-                "(pass the --model and --cut the features were extracted with)\n",
+                "(pass the --model, --cut and --no-pool the features were extracted with)\n",
                 state, p->dim, model, fe_cut_name(fe), fe_dim(fe));
         goto out;
     }
