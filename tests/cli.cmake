@@ -10,3 +10,19 @@ foreach(t cli_e2e cli_errors cli_eval)
   add_test(NAME ${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/${t}.sh $<TARGET_FILE:edgecl_cli>)
   set_tests_properties(${t} PROPERTIES LABELS "cli" TIMEOUT 300)
 endforeach()
+
+# edgecl export: the exported .tflite gives predict's top-1 in edgecl's interpreter (float32 and,
+# when ../shared/models has it, the uint8 MobileNetV2). EDGECL_EXPORT_CHECK_DIR keeps the cases
+# (model, labels, expected.csv) for a check in real TFLite.
+add_test(NAME cli_export COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/cli_export.sh
+                                 $<TARGET_FILE:edgecl_cli> ${CMAKE_SOURCE_DIR}
+                                 $<TARGET_FILE:export_inputs>)
+set_tests_properties(cli_export PROPERTIES LABELS "cli" TIMEOUT 300)
+add_executable(export_inputs ${CMAKE_SOURCE_DIR}/tests/cli/export_inputs.c)
+target_link_libraries(export_inputs PRIVATE edgecl_tools)
+# ... and in TFLite itself (npm @tensorflow/tfjs-tflite in headless Chromium) once
+# tools/tflite_ref/ is there; skipped otherwise.
+add_test(NAME cli_export_tflite COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/export_tflite.sh
+                                        $<TARGET_FILE:edgecl_cli> ${CMAKE_SOURCE_DIR}
+                                        $<TARGET_FILE:export_inputs>)
+set_tests_properties(cli_export_tflite PROPERTIES LABELS "cli" TIMEOUT 600 SKIP_RETURN_CODE 77)

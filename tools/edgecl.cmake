@@ -8,6 +8,8 @@ endif()
 file(GLOB ECL_TOOLS_COMMON_SRC CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tools/common/*.c)
 add_library(edgecl_tools STATIC ${ECL_TOOLS_COMMON_SRC})
 target_include_directories(edgecl_tools PUBLIC ${CMAKE_SOURCE_DIR}/tools/common)
+# export.c copies a backbone's ops and tensors with the library's bounds-checked reader
+target_include_directories(edgecl_tools PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(edgecl_tools PUBLIC edgecl_port edgecl)
 target_compile_definitions(edgecl_tools PUBLIC ECL_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 if(PNG_FOUND)

@@ -116,6 +116,35 @@ uint32_t ecl_learner_replay_count(const struct ecl_learner *l);
 /* Forget everything learned; params stay. */
 enum ecl_status ecl_learner_reset(struct ecl_learner *l);
 
+/* The learned classifier as a stack of dense layers, for exporting it to other runtimes (edgecl
+ * export writes them into a standard .tflite):
+ *     a_0 = x;  a_{i+1} = act_i(W_i a_i + b_i);  logits = a_n;  probabilities = softmax(logits)
+ * with W_i row-major out x in (TFLite FULLY_CONNECTED's weight layout) and act_i ReLU or none.
+ *   naive, replay: the head's layers (ReLU on the hidden ones); softmax(logits) = predict's scores.
+ *   slda: one layer, W_k = Lambda mu_k, b_k = -0.5 mu_k . W_k: logits = predict's scores.
+ *   ncm:  one layer, W_k = 2 mu_k, b_k = -|mu_k|^2, i.e. logits = |x|^2 - |x - mu_k|^2: the same
+ *         argmax as predict's -|x - mu_k|, and softmax(logits) = softmax(-|x - mu_k|^2).
+ * Only classes 0..n_classes-1 are exported (out of the last layer = ecl_learner_n_classes); a
+ * class that was never observed (slda, ncm) gets W_k = 0 and b_k = ECL_LEARNER_ABSENT_LOGIT.
+ * ECL_ESTATE if nothing was learned yet.
+ *
+ *     uint32_t n; ecl_learner_layer_count(l, &n);
+ *     for (uint32_t i = 0; i < n; i++) {
+ *         struct ecl_learner_layer L; ecl_learner_layer_shape(l, i, &L);
+ *         float *w = malloc(L.in * L.out * 4), *b = malloc(L.out * 4);
+ *         ecl_learner_layer_get(l, i, w, b);   // slda: may refresh its cached discriminant
+ *     }
+ */
+#define ECL_LEARNER_ABSENT_LOGIT (-1e30f)
+struct ecl_learner_layer {
+    uint32_t in, out;
+    int relu; /* 1: ReLU after the layer */
+};
+enum ecl_status ecl_learner_layer_count(const struct ecl_learner *l, uint32_t *n);
+enum ecl_status ecl_learner_layer_shape(const struct ecl_learner *l, uint32_t i,
+                                        struct ecl_learner_layer *layer);
+enum ecl_status ecl_learner_layer_get(struct ecl_learner *l, uint32_t i, float *w, float *b);
+
 /* The state image's format version (u32 LE at byte 4, after the magic "ECLS"); an image of
  * another version is refused with ECL_EVERSION. */
 #define ECL_STATE_VERSION 1u

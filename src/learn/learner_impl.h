@@ -47,6 +47,8 @@ enum ecl_status ecl_learn_head_observe_(struct ecl_learner *l, const float *x, c
 void ecl_learn_slda_observe_(struct ecl_learner *l, const float *x, const int32_t *y, uint32_t n);
 /* Score every class (unseen: -INFINITY) into scores (may be NULL); returns the best class. */
 int32_t ecl_learn_slda_predict_(struct ecl_learner *l, const float *x, float *scores);
+/* Recompute the cached discriminant (sw, sb) from the statistics; sets cache_valid. */
+void ecl_learn_slda_rebuild_(struct ecl_learner *l);
 void ecl_learn_ncm_observe_(struct ecl_learner *l, const float *x, const int32_t *y, uint32_t n);
 int32_t ecl_learn_ncm_predict_(struct ecl_learner *l, const float *x, float *scores);
 

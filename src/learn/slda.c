@@ -160,7 +160,7 @@ static void solve_group(const double *L, uint32_t d, double *t[CB], uint32_t nr)
     }
 }
 
-static void rebuild(struct ecl_learner *l) {
+void ecl_learn_slda_rebuild_(struct ecl_learner *l) {
     const uint32_t d = l->p.dim, c = l->p.max_classes;
     const double s = l->p.slda_shrinkage;
     double trace = 0.0;
@@ -218,7 +218,7 @@ static void rebuild(struct ecl_learner *l) {
 
 int32_t ecl_learn_slda_predict_(struct ecl_learner *l, const float *x, float *scores) {
     const uint32_t d = l->p.dim, c = l->p.max_classes;
-    if (!l->cache_valid) rebuild(l);
+    if (!l->cache_valid) ecl_learn_slda_rebuild_(l);
     int32_t best = -1;
     float bv = -INFINITY;
     for (uint32_t k = 0; k < c; k++) {

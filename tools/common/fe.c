@@ -45,6 +45,7 @@ struct fe {
     uint8_t *in_bytes;
     struct fe_prep prep; /* image -> input tensor (prep.h) */
     char cut_name[256];
+    int32_t cut; /* cut tensor index, -1: the model's output */
     struct pool *tp;
 };
 
@@ -193,6 +194,7 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
                  opts.cut);
         goto fail;
     }
+    fe->cut = cut;
     struct ecl_interp_opts io = ecl_interp_default_opts();
     io.force_ref = opts.force_ref;
     if (opts.threads > 1) {
@@ -269,6 +271,16 @@ size_t fe_arena_bytes(const struct fe *fe) {
     return fe->arena_bytes;
 }
 
+int fe_input_norm(const struct fe *fe, float *mean, float *std) {
+    *mean = fe->prep.mean;
+    *std = fe->prep.std;
+    return fe->prep.norm;
+}
+
+int32_t fe_cut_tensor(const struct fe *fe) {
+    return fe->cut;
+}
+
 const char *fe_cut_name(const struct fe *fe) {
     return fe->cut_name;
 }
@@ -280,13 +292,22 @@ const char *fe_preprocess_desc(const struct fe *fe) {
 static enum ecl_status read_latent(struct fe *fe, float *latent);
 static enum ecl_status pool_latent(struct fe *fe, float *latent);
 
+enum ecl_status fe_prepare_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, const void **data,
+                                size_t *bytes) {
+    if (!fe || !rgb || w <= 0 || h <= 0 || !data || !bytes) return ECL_EINVAL;
+    void *dst = fe->prep.type == ECL_DT_FLOAT32 ? (void *)fe->in_buf : (void *)fe->in_bytes;
+    fe_prep_rgb8(&fe->prep, rgb, w, h, fe->in_buf, dst);
+    *data = dst;
+    *bytes = fe_prep_bytes(&fe->prep);
+    return ECL_OK;
+}
+
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent) {
     if (!fe || !rgb || !latent || w <= 0 || h <= 0) return ECL_EINVAL;
-    fe_prep_rgb8(&fe->prep, rgb, w, h, fe->in_buf,
-                 fe->prep.type == ECL_DT_FLOAT32 ? (void *)fe->in_buf : (void *)fe->in_bytes);
-    enum ecl_status st = ecl_interp_set_input(
-        fe->it, 0, fe->prep.type == ECL_DT_FLOAT32 ? (void *)fe->in_buf : (void *)fe->in_bytes,
-        fe_prep_bytes(&fe->prep));
+    const void *in;
+    size_t in_bytes;
+    enum ecl_status st = fe_prepare_rgb8(fe, rgb, w, h, &in, &in_bytes);
+    if (st == ECL_OK) st = ecl_interp_set_input(fe->it, 0, in, in_bytes);
     if (st == ECL_OK) st = ecl_interp_invoke(fe->it);
     return st ? st : read_latent(fe, latent);
 }

@@ -48,6 +48,11 @@ size_t fe_arena_bytes(const struct fe *fe);
 /* The resolved cut tensor's name and how images are prepared ("uint8 pixels", "float32
  * (x - 127.5) / 127.5 from the model's metadata", ...), for reports. */
 const char *fe_cut_name(const struct fe *fe);
+/* The resolved cut tensor's index in the model (-1: the model's output). */
+int32_t fe_cut_tensor(const struct fe *fe);
+/* 1 if images are normalised as (pixel - mean) / std before going in (float inputs), 0 if the
+ * pixels go in as they are (quantised inputs). */
+int fe_input_norm(const struct fe *fe, float *mean, float *std);
 const char *fe_preprocess_desc(const struct fe *fe);
 /* rgb: w*h*3 bytes, row-major. Resized (bilinear) to the model input. */
 enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, float *latent);
@@ -57,6 +62,11 @@ enum ecl_status fe_extract_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h,
 enum ecl_status fe_extract_input_f32(struct fe *fe, const float *input, float *latent);
 /* The interpreter's message about the last failed run ("" if none). */
 const char *fe_interp_error(const struct fe *fe);
+/* The model's input tensor for an image, exactly as fe_extract_rgb8 feeds it (resized, then
+ * normalised or quantised): *data (valid until the next call on fe) holds *bytes bytes in the
+ * input's type. For running the same input in another runtime. */
+enum ecl_status fe_prepare_rgb8(struct fe *fe, const uint8_t *rgb, int w, int h, const void **data,
+                                size_t *bytes);
 void fe_close(struct fe *fe);
 
 /* Reads a whole model file (malloc'd into *buf; free() it). On failure a one-line message

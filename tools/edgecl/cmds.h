@@ -15,5 +15,6 @@ int cmd_bench_cl(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_gengauss(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ WEAK int cmd_bench_cl(int argc, char **argv);
 WEAK int cmd_serve(int argc, char **argv);
 WEAK int cmd_demo(int argc, char **argv);
 WEAK int cmd_gengauss(int argc, char **argv);
+WEAK int cmd_export(int argc, char **argv);
 
 struct cmd {
     const char *name;
@@ -30,6 +31,7 @@ static const struct cmd CMDS[] = {
     {"inspect", cmd_inspect, "list a .tflite model's tensors and ops (pick a cut layer)"},
     {"learn", cmd_learn, "update a learner state file from a feature file"},
     {"predict", cmd_predict, "predict classes of a feature file with a learner state file"},
+    {"export", cmd_export, "write the learned classifier as a standard .tflite model"},
     {"info", cmd_info, "print a learner state file's contents"},
     {"eval", cmd_eval, "class-incremental evaluation on a feature file"},
     {"gen-gauss", cmd_gengauss, "write synthetic Gaussian-cluster feature files (tests, demos)"},
