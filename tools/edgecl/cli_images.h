@@ -1,0 +1,47 @@
+/* tools/edgecl/cli_images.h - images or class folders in, labelled latents out: the backbone
+ * step shared by `extract`, `learn` and `predict` (which take images directly).
+ *
+ * Arguments are image files (label: o->loose_label, unnamed) or one folder with one subfolder
+ * per class (class = subfolder name; labels 0.. in sorted order, named in the feature file).
+ * Every regular file in a class folder is tried (the decoder recognises the format by its
+ * bytes, not by the extension); a file that cannot be decoded is named on stderr ("<cmd>:
+ * skipping <path>: <reason>") and counted in *skipped, never dropped silently. Callers finish
+ * their work with the rest and exit non-zero when *skipped > 0.
+ *
+ *     struct cli_images_opts o = cli_images_default_opts("learn");
+ *     struct featfile ff; char **paths; uint32_t skipped;
+ *     if (cli_images_extract(&o, args, nargs, &ff, &paths, &skipped)) return 1;
+ *     ... ff.x / ff.y / ff.names, paths[i] = image of record i ...
+ *     cli_images_free_paths(paths, ff.n); featfile_free(&ff);
+ */
+#ifndef EDGECL_CLI_IMAGES_H
+#define EDGECL_CLI_IMAGES_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "featfile.h"
+
+struct cli_images_opts {
+    const char *cmd;   /* prefix of messages */
+    const char *model; /* NULL: fe_default_model_path() */
+    const char *cut;   /* FE_CUT_DEFAULT, "output", or a tensor name */
+    uint32_t threads;
+    int pool, ref, quiet;
+    int32_t loose_label; /* label of loose image files (-1 = unlabelled) */
+};
+
+struct cli_images_opts cli_images_default_opts(const char *cmd);
+/* Help lines for --model/--cut/--threads/--ref (shared by the commands that take images). */
+void cli_images_opts_help(FILE *f);
+/* Tries to consume one backbone option at argv[*i]: 1 consumed, 0 not one, -1 bad value
+ * (message printed). */
+int cli_images_opt(struct cli_images_opts *o, int argc, char **argv, int *i);
+/* Returns 0 and fills ff (featfile_init'ed; free with featfile_free) and paths (malloc'd, one
+ * per record), or 1 after printing why. */
+int cli_images_extract(const struct cli_images_opts *o, char **args, int nargs, struct featfile *ff,
+                       char ***paths, uint32_t *skipped);
+void cli_images_free_paths(char **paths, uint32_t n);
+/* "a/b" from dir "a/" or "a" and name "b": no doubled slash. */
+void cli_path_join(char *out, size_t len, const char *dir, const char *name);
+
+#endif
