@@ -13,7 +13,7 @@
  *         else if (cli_bad_opt("learn", argc, argv, i)) return 2;
  *     }
  *     struct ecl_learner_params p;
- *     if (cli_learner_params(&lo, dim, &p, err, sizeof err)) ...   // defaults + overrides
+ *     if (cli_learner_params(&lo, dim, n, &p, err, sizeof err)) ...   // defaults + overrides
  *     struct cli_learner L;
  *     if (cli_learner_create(&p, &L, err, sizeof err)) ...          // malloc + init
  *     ...
@@ -93,15 +93,17 @@ struct cli_learner_opts {
     float replace_fraction, shrinkage;
 };
 
-struct cli_learner_opts cli_learner_opts_default(void); /* kind replay, max_classes 50 */
+struct cli_learner_opts cli_learner_opts_default(void); /* learn_defaults.h: replay, 50 */
 /* Tries to consume a learner option at argv[*i]: 1 consumed (and *i advanced past its value),
  * 0 not a learner option, -1 bad value (message in err). */
 int cli_learner_opt(struct cli_learner_opts *o, int argc, char **argv, int *i, char *err,
                     size_t errlen);
-/* Defaults for (kind, dim, max_classes) with the given options applied; validates sizes. */
-int cli_learner_params(const struct cli_learner_opts *o, uint32_t dim, struct ecl_learner_params *p,
-                       char *err, size_t errlen);
-/* Same for an explicit kind (e.g. eval --learner all). */
+/* learn's defaults (learn_defaults_params: epochs from n_first, the samples of the first
+ * observe call) with the given options applied; validates sizes. */
+int cli_learner_params(const struct cli_learner_opts *o, uint32_t dim, uint32_t n_first,
+                       struct ecl_learner_params *p, char *err, size_t errlen);
+/* The library's defaults (ecl_learner_default_params) for an explicit kind, with the options
+ * applied (eval --learner all, bench-cl). */
 int cli_learner_params_kind(const struct cli_learner_opts *o, enum ecl_learner_kind kind,
                             uint32_t dim, struct ecl_learner_params *p, char *err, size_t errlen);
 /* Help text for the learner options, indented by two spaces. */

@@ -146,7 +146,7 @@ int cmd_learn(int argc, char **argv) {
             goto out;
         }
         struct ecl_learner_params p;
-        if (cli_learner_params(&lo, ff.dim, &p, err, sizeof err) ||
+        if (cli_learner_params(&lo, ff.dim, ff.n, &p, err, sizeof err) ||
             cli_learner_create(&p, &L, err, sizeof err)) {
             fprintf(stderr, "learn: %s\n", err);
             goto out;
