@@ -21,7 +21,7 @@ run_ok "learn" "$EDGECL" learn --state "$T/s.ecls" --features "$T/a.ecf" --learn
 cp "$T/s.ecls" "$T/good.ecls"
 
 # usage errors
-run_fail "learn without args" "required" "$EDGECL" learn
+run_fail "learn without args" "need --state" "$EDGECL" learn
 run_fail "unknown option" "unknown option '--bogus'" "$EDGECL" learn --bogus 1
 run_fail "missing value" "needs a value" "$EDGECL" predict --state
 run_fail "bad learner" "unknown learner 'foo'" "$EDGECL" learn --state "$T/x.ecls" --features "$T/a.ecf" --learner foo

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include "cli_util.h"
 #include "edgecl/port.h"
@@ -16,6 +17,7 @@
 struct item {
     char *path;
     int32_t label;
+    int in_folder; /* from a class folder (else given by name) */
 };
 
 struct cli_images_opts cli_images_default_opts(const char *cmd) {
@@ -62,6 +64,17 @@ void cli_path_join(char *out, size_t len, const char *dir, const char *name) {
     while (n > 1 && dir[n - 1] == '/')
         n--;
     snprintf(out, len, "%.*s/%s", (int)n, dir, name);
+}
+
+/* A name that says "image" (then a decode failure is an error, not a stray file). */
+static int has_image_ext(const char *path) {
+    static const char *const ext[] = {".png", ".jpg",  ".jpeg", ".bmp", ".gif", ".webp",
+                                      ".tif", ".tiff", ".ppm",  ".pgm", ".pnm"};
+    const char *d = strrchr(path, '.'), *sl = strrchr(path, '/');
+    if (!d || (sl && d < sl)) return 0;
+    for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++)
+        if (!strcasecmp(d, ext[k])) return 1;
+    return 0;
 }
 
 static int is_dir(const char *p) {
@@ -118,7 +131,8 @@ static char **list_dir(const char *dir, int want_dirs, int *n) {
     return v;
 }
 
-static int add_item(struct item **items, int *n, int *cap, const char *path, int32_t label) {
+static int add_item(struct item **items, int *n, int *cap, const char *path, int32_t label,
+                    int in_folder) {
     if (*n == *cap) {
         int nc = *cap ? 2 * *cap : 256;
         struct item *ni = realloc(*items, sizeof **items * (size_t)nc);
@@ -129,6 +143,7 @@ static int add_item(struct item **items, int *n, int *cap, const char *path, int
     char *p = strdup(path);
     if (!p) return -1;
     (*items)[*n].path = p;
+    (*items)[*n].in_folder = in_folder;
     (*items)[(*n)++].label = label;
     return 0;
 }
@@ -140,7 +155,7 @@ static int collect(const struct cli_images_opts *o, char **args, int nargs, stru
     const char *class_dir = NULL;
     for (int a = 0; a < nargs && !rc; a++) {
         if (!is_dir(args[a])) {
-            if (add_item(items, n, &cap, args[a], o->loose_label)) rc = 1;
+            if (add_item(items, n, &cap, args[a], o->loose_label, 0)) rc = 1;
             continue;
         }
         if (class_dir) {
@@ -166,7 +181,7 @@ static int collect(const struct cli_images_opts *o, char **args, int nargs, stru
             if (nf <= 0) {
                 /* no class number for it: an empty class would shift later labels */
                 fprintf(stderr, "%s: warning: class folder %s %s; skipped\n", o->cmd, dir,
-                        nf == -1 ? "cannot be read" : "has no files");
+                        nf == -1 ? "cannot be read" : "has no images");
                 continue;
             }
             if (strlen(sub[c]) >= FEATFILE_NAME_MAX) {
@@ -179,7 +194,7 @@ static int collect(const struct cli_images_opts *o, char **args, int nargs, stru
             for (int k = 0; k < nf && !rc; k++) {
                 char p[8192];
                 cli_path_join(p, sizeof p, dir, files[k]);
-                if (add_item(items, n, &cap, p, ncls)) rc = 1;
+                if (add_item(items, n, &cap, p, ncls, 1)) rc = 1;
             }
             free_names(files, nf);
             if (!rc && featfile_set_name(ff, ncls, sub[c])) rc = 1;
@@ -194,6 +209,41 @@ static int collect(const struct cli_images_opts *o, char **args, int nargs, stru
         rc = 1;
     }
     return rc;
+}
+
+/* Class folders whose files all failed: not a class (a name without samples would shift every
+ * later label); labels renumbered 0.. over the classes that remain. */
+static int drop_empty_classes(const struct cli_images_opts *o, struct featfile *ff) {
+    uint32_t nn = ff->n_names, k = 0;
+    if (!nn) return 0;
+    int32_t *to = calloc(nn, sizeof *to);
+    char(*names)[FEATFILE_NAME_MAX] = calloc(nn, sizeof *names);
+    if (!to || !names) {
+        free(to);
+        free(names);
+        return 1;
+    }
+    for (uint32_t i = 0; i < ff->n; i++)
+        if (ff->y[i] >= 0 && (uint32_t)ff->y[i] < nn) to[ff->y[i]] = 1;
+    for (uint32_t c = 0; c < nn; c++) {
+        if (!to[c]) {
+            fprintf(stderr,
+                    "%s: warning: class folder %s has no images that could be read; "
+                    "skipped\n",
+                    o->cmd, ff->names[c]);
+            to[c] = -1;
+            continue;
+        }
+        memcpy(names[k], ff->names[c], FEATFILE_NAME_MAX);
+        to[c] = (int32_t)k++;
+    }
+    for (uint32_t i = 0; i < ff->n; i++)
+        if (ff->y[i] >= 0 && (uint32_t)ff->y[i] < nn) ff->y[i] = to[ff->y[i]];
+    memcpy(ff->names, names, (size_t)nn * sizeof *names);
+    ff->n_names = k;
+    free(to);
+    free(names);
+    return 0;
 }
 
 int cli_images_extract(const struct cli_images_opts *o, char **args, int nargs, struct featfile *ff,
@@ -233,7 +283,15 @@ int cli_images_extract(const struct cli_images_opts *o, char **args, int nargs, 
     for (int i = 0; i < n; i++) {
         uint8_t *rgb;
         int w, h;
-        if (img_load_file(items[i].path, &rgb, &w, &h, err, sizeof err)) {
+        enum ecl_status ls = img_load_file(items[i].path, &rgb, &w, &h, err, sizeof err);
+        if (ls == ECL_EFORMAT && !has_image_ext(items[i].path) && items[i].in_folder) {
+            /* a stray file in a class folder (notes.txt): said, not an error */
+            fprintf(stderr, "%s%s: note: ignoring %s (not an image)\n", bar_shown ? "\n" : "",
+                    o->cmd, items[i].path);
+            bar_shown = 0;
+            continue;
+        }
+        if (ls) {
             /* img_load_file's message already names the file */
             fprintf(stderr, "%s%s: skipping %s\n", bar_shown ? "\n" : "", o->cmd, err);
             bar_shown = 0;
@@ -260,6 +318,10 @@ int cli_images_extract(const struct cli_images_opts *o, char **args, int nargs, 
         }
     }
     if (bar_shown) fprintf(stderr, "\n");
+    if (!rc && drop_empty_classes(o, ff)) {
+        fprintf(stderr, "%s: out of memory\n", o->cmd);
+        rc = 1;
+    }
     if (!rc && !ff->n) {
         fprintf(stderr, "%s: no image could be read\n", o->cmd);
         rc = 1;

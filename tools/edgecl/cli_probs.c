@@ -5,13 +5,13 @@
 
 #include <math.h>
 
-/* The logit of class k (-INFINITY: not learned). */
-static double logit(const struct ecl_learner_params *p, float s, double dmin2, double s2) {
+/* The logit of class k (-INFINITY: not learned); s = -distance for ncm. */
+static double logit(const struct ecl_learner_params *p, float s, double dmin, double sigma) {
     if (!isfinite(s)) return -INFINITY;
     if (p->kind == ECL_LEARNER_SLDA) return (double)s;
-    double d2 = (double)s * (double)s;
-    if (s2 > 0.0) return -(d2 - dmin2) / (2.0 * s2);
-    return d2 == dmin2 ? 0.0 : -INFINITY; /* the sample sits on a class mean */
+    double d = -(double)s;
+    if (sigma > 0.0) return -(d - dmin) / sigma;
+    return d == dmin ? 0.0 : -INFINITY; /* the sample sits on a class mean */
 }
 
 void cli_scores_to_probs(const struct ecl_learner_params *p, const float *scores, float *probs,
@@ -21,22 +21,21 @@ void cli_scores_to_probs(const struct ecl_learner_params *p, const float *scores
             probs[k] = scores[k];
         return;
     }
-    double dmin2 = INFINITY;
+    double dmin = INFINITY;
     for (uint32_t k = 0; k < n; k++)
-        if (isfinite(scores[k]) && (double)scores[k] * scores[k] < dmin2)
-            dmin2 = (double)scores[k] * scores[k];
-    double s2 = isfinite(dmin2) ? dmin2 / (double)p->dim : 0.0;
+        if (isfinite(scores[k]) && -(double)scores[k] < dmin) dmin = -(double)scores[k];
+    double sigma = isfinite(dmin) ? dmin / sqrt((double)p->dim) : 0.0;
     double m = -INFINITY, sum = 0.0;
     for (uint32_t k = 0; k < n; k++) {
-        double z = logit(p, scores[k], dmin2, s2);
+        double z = logit(p, scores[k], dmin, sigma);
         if (z > m) m = z;
     }
     for (uint32_t k = 0; k < n; k++) {
-        double z = logit(p, scores[k], dmin2, s2);
+        double z = logit(p, scores[k], dmin, sigma);
         sum += isfinite(z) ? exp(z - m) : 0.0;
     }
     for (uint32_t k = 0; k < n; k++) {
-        double z = logit(p, scores[k], dmin2, s2);
+        double z = logit(p, scores[k], dmin, sigma);
         probs[k] = (float)(isfinite(z) && sum > 0.0 ? exp(z - m) / sum : 0.0);
     }
 }

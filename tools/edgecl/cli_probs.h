@@ -3,12 +3,13 @@
  *
  * The learners' raw scores (ecl_learner_predict) differ in kind: the heads (naive, replay) give
  * softmax probabilities already; SLDA gives linear discriminants g_k = w_k.x + b_k, NCM negative
- * Euclidean distances -d_k. Both are turned into the posterior of the Gaussian model the learner
- * assumes, with equal class priors:
- *   slda: p_k = softmax_k(g_k)                      (the LDA posterior: temperature 1)
- *   ncm:  p_k = softmax_k(-(d_k^2 - d_min^2) / (2 s2)),  s2 = d_min^2 / dim
- *         (isotropic Gaussian classes; the variance per dimension s2 estimated from the nearest
- *         class's distance, since E|x - mu|^2 = dim * s2 for a sample of that class)
+ * Euclidean distances -d_k. Both become softmax probabilities with a documented temperature:
+ *   slda: p_k = softmax_k(g_k)       (temperature 1: the posterior of LDA's shared-covariance
+ *                                     Gaussian model with equal class priors)
+ *   ncm:  p_k = softmax_k(-(d_k - d_min) / t),  t = d_min / sqrt(dim)
+ *         (the gap to the nearest mean in units of the distance's own spread: for isotropic
+ *         Gaussian classes with per-dimension deviation s, a sample lies about s*sqrt(dim) from
+ *         its mean and that distance varies by about s, estimated as d_min / sqrt(dim))
  * Classes never learned (-INFINITY) get 0. Probabilities sum to 1 over the learned classes.
  *
  *     cli_scores_to_probs(ecl_learner_params(l), scores, probs, n_classes);

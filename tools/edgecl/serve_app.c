@@ -544,7 +544,7 @@ static void put_state(struct serve_app *a, struct jbuf *b) {
 /* Frames bigger than a camera's are refused (a 2 MB body can hold an 8192x8192 JPEG, 200 MB of
  * RGB); large JPEGs are decoded at a reduced scale (libjpeg DCT scaling) down to no less than
  * twice the backbone's 224x224 input, so the bilinear resize still sees real detail. */
-#define DEMO_MAX_SIDE 4096
+#define DEMO_MAX_SIDE IMG_MAX_SIDE /* the tools' one limit (image.h) */
 #define DEMO_WANT_SIDE 448
 
 /* Decodes and embeds an image body into a->lat. 0 ok, else r filled. */
