@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "edgecl/port.h"
+#include "demostate.h"
 #include "learn_defaults.h"
 
 #define MAX_LEARNER_BYTES ((size_t)4 << 30) /* refuse configurations needing > 4 GiB */
@@ -439,8 +440,45 @@ int cli_learner_create(const struct ecl_learner_params *p, struct cli_learner *o
     return 0;
 }
 
+/* A demo container (demostate.h): moves the chosen learner's image to the front of *buf so the
+ * plain-state path below reads it. Returns 0, or 1 with err set. */
+static int pick_from_container(const char *path, const char *learner, void **buf, size_t *len,
+                               struct cli_learner *out, enum ecl_status *status, char *err,
+                               size_t errlen) {
+    struct demostate d;
+    char e[200], kinds[64];
+    enum ecl_status st = demostate_parse(*buf, *len, &d, e, sizeof e);
+    if (st) {
+        if (status) *status = st;
+        seterr(err, errlen, "%s: %s", path, e);
+        return 1;
+    }
+    demostate_kinds(&d, kinds, sizeof kinds);
+    const struct demostate_learner *dl = &d.l[0];
+    if (learner) {
+        enum ecl_learner_kind k;
+        if (ecl_learner_kind_parse(learner, &k) != ECL_OK || !(dl = demostate_find(&d, k))) {
+            if (status) *status = ECL_ENOTFOUND;
+            seterr(err, errlen, "%s is a demo state holding %s; no learner '%s' in it", path, kinds,
+                   learner);
+            return 1;
+        }
+    }
+    out->container = 1;
+    out->picked = dl->kind;
+    snprintf(out->container_kinds, sizeof out->container_kinds, "%s", kinds);
+    memmove(*buf, dl->img, dl->len);
+    *len = dl->len;
+    return 0;
+}
+
 int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes,
                    enum ecl_status *status, char *err, size_t errlen) {
+    return cli_state_load_learner(path, NULL, out, file_bytes, status, err, errlen);
+}
+
+int cli_state_load_learner(const char *path, const char *learner, struct cli_learner *out,
+                           size_t *file_bytes, enum ecl_status *status, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     void *buf = NULL;
     size_t len = 0;
@@ -455,6 +493,13 @@ int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes
         return 1;
     }
     if (file_bytes) *file_bytes = len;
+    struct cli_learner meta; /* container fields, set on out once it is built */
+    memset(&meta, 0, sizeof meta);
+    if (demostate_is(buf, len) &&
+        pick_from_container(path, learner, &buf, &len, &meta, status, err, errlen)) {
+        free(buf);
+        return 1;
+    }
     struct ecl_learner_params p;
     st = ecl_learner_state_params(buf, len, &p);
     if (st == ECL_EVERSION) {
@@ -492,6 +537,9 @@ int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes
         return 1;
     }
     out->src = src;
+    out->container = meta.container;
+    out->picked = meta.picked;
+    memcpy(out->container_kinds, meta.container_kinds, sizeof out->container_kinds);
     return 0;
 }
 
@@ -519,6 +567,12 @@ static enum ecl_status state_image_ok(const struct cli_learner *L, const char *p
 
 int cli_state_save(const struct cli_learner *L, const char *path, char *err, size_t errlen) {
     size_t size = 0, written = 0;
+    if (L->container) { /* one learner must never replace the demo's container */
+        seterr(err, errlen,
+               "%s is the web demo's state (%s); the CLI reads it but does not write it", path,
+               L->container_kinds);
+        return 1;
+    }
     enum ecl_status st = ecl_learner_state_size(L->l, &size);
     if (st != ECL_OK) {
         seterr(err, errlen, "cannot size state: %s", ecl_status_str(st));

@@ -127,7 +127,10 @@ struct cli_learner {
     struct ecl_learner *l;
     void *mem;
     size_t mem_bytes;
-    struct ecl_port_file_id src; /* file it was loaded from (cli_state_load); exists=0: none */
+    struct ecl_port_file_id src;  /* file it was loaded from (cli_state_load); exists=0: none */
+    int container;                /* 1: loaded from the web demo's container (demostate.h) */
+    enum ecl_learner_kind picked; /* container: the learner taken from it */
+    char container_kinds[64];     /* container: the learners it holds, "replay, naive" */
 };
 
 /* malloc + ecl_learner_init. */
@@ -138,6 +141,10 @@ int cli_learner_create(const struct ecl_learner_params *p, struct cli_learner *o
  * file gives ECL_ENOTFOUND through *status (may be NULL). */
 int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes,
                    enum ecl_status *status, char *err, size_t errlen);
+/* Same; a web demo state (a container of several learners, demostate.h) is read too: learner
+ * (a kind name, "replay") picks one of its learners, NULL the first. L->container says so. */
+int cli_state_load_learner(const char *path, const char *learner, struct cli_learner *out,
+                           size_t *file_bytes, enum ecl_status *status, char *err, size_t errlen);
 /* Serialises and writes atomically. Refuses (file untouched) when a learned value is not
  * finite, when the image fails the reader's own validation, or when the file is no longer the
  * one cli_state_load read (L->src; for a new learner: a file appeared meanwhile). */

@@ -152,6 +152,12 @@ int cmd_learn(int argc, char **argv) {
             goto out;
         }
         created = 1;
+    } else if (L.container) {
+        fprintf(stderr,
+                "learn: %s is the web demo's state (%s): teach it in the demo; the CLI reads it "
+                "(info, predict --learner) but does not write it\n",
+                state, L.container_kinds);
+        goto out;
     } else if (lo.set) {
         fprintf(stderr, "learn: note: %s exists, learner options are ignored\n", state);
     }

@@ -47,7 +47,7 @@ static void usage(FILE *f) {
 }
 
 struct popts {
-    const char *state, *feats, *outp, *svg;
+    const char *state, *feats, *outp, *svg, *learner;
     uint32_t top;
     int quiet, json, raw;
 };
@@ -111,6 +111,8 @@ static int parse(int argc, char **argv, struct popts *o, struct cli_images_opts 
             o->outp = v;
         else if ((v = cli_opt(argc, argv, &i, "--svg")))
             o->svg = v;
+        else if ((v = cli_opt(argc, argv, &i, "--learner")))
+            o->learner = v;
         else if ((v = cli_opt(argc, argv, &i, "--top"))) {
             if (cli_parse_u32("--top", v, 1, 65536, &o->top, err, sizeof err)) {
                 fprintf(stderr, "predict: %s\n", err);
@@ -142,7 +144,7 @@ int cmd_predict(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    struct popts o = {NULL, NULL, NULL, NULL, 1, 0, 0, 0};
+    struct popts o = {NULL, NULL, NULL, NULL, NULL, 1, 0, 0, 0};
     struct cli_images_opts io = cli_images_default_opts("predict");
     char err[512], b1[16], b2[16];
     char **args = calloc((size_t)argc, sizeof *args);
@@ -157,11 +159,14 @@ int cmd_predict(int argc, char **argv) {
         return rc;
     }
     struct cli_learner L;
-    if (cli_state_load(o.state, &L, NULL, NULL, err, sizeof err)) {
+    if (cli_state_load_learner(o.state, o.learner, &L, NULL, NULL, err, sizeof err)) {
         fprintf(stderr, "predict: %s\n", err);
         free(args);
         return 1;
     }
+    if (L.container && !o.learner)
+        fprintf(stderr, "predict: %s is a web demo state with %s; using %s (--learner to choose)\n",
+                o.state, L.container_kinds, ecl_learner_kind_name(L.picked));
     struct featfile ff;
     char **paths = NULL;
     uint32_t skipped = 0;
