@@ -12,7 +12,7 @@ foreach(t cli_e2e cli_errors cli_eval)
 endforeach()
 
 # Issue 12: classes by name, few-shot defaults, image input (need the default backbone; 77 = skip)
-foreach(t cli_names cli_fewshot cli_images cli_demostate)
+foreach(t cli_names cli_fewshot cli_images cli_demostate cli_classify)
   add_test(NAME ${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/${t}.sh $<TARGET_FILE:edgecl_cli>)
   set_tests_properties(${t} PROPERTIES LABELS "cli" TIMEOUT 120 SKIP_RETURN_CODE 77)
 endforeach()
