@@ -48,6 +48,18 @@ assert s['sample'].endswith('chelsea.png') and s['top'][0]['class']=='cat' and 0
 run_ok "predict --svg" "$EDGECL" predict -q --state "$S" --svg "$T/conf.svg" "$T/all"
 grep -q "<svg" "$T/conf.svg" && grep -q ">rocket<" "$T/conf.svg" || fail "confusion SVG lacks class names"
 
+# eval matches the test file's labels by name: a test folder with only cat and rocket numbers
+# them 0 and 1, the training file (all four) 1 and 3
+mkdir -p "$T/sub"
+cp -r "$T/all/cat" "$T/all/rocket" "$T/sub/"
+run_ok "extract all four" "$EDGECL" extract -q --out "$T/all.ecf" "$T/all"
+run_ok "extract cat+rocket" "$EDGECL" extract -q --out "$T/sub.ecf" "$T/sub"
+run_ok "eval by name" "$EDGECL" eval --scenario split --learner ncm --features "$T/all.ecf" --test "$T/sub.ecf" --svg "$T/ev.svg"
+grep -q "acc_all 1.0000" "$T/out" || fail "eval did not match test labels by name: $(grep final "$T/out")"
+grep -q "^confusion" "$T/out" || fail "eval prints no confusion matrix"
+grep -Eq "^cat +0 +1 +0 +0$" "$T/out" || fail "eval confusion row of cat: $(grep -A5 ^confusion "$T/out")"
+grep -q ">rocket<" "$T/ev.svg" || fail "eval --svg: no confusion SVG with names"
+
 # learning an old class again adds to it (same class number, no new class)
 run_ok "learn cat again" "$EDGECL" learn --state "$S" "$T/photos/"
 grep -q "classes 4" "$T/out" || fail "re-learning known classes changed the class count: $(cat "$T/out")"

@@ -134,3 +134,18 @@ int cli_classmap_name_new(struct ecl_learner *l, const struct featfile *ff, cons
     }
     return 0;
 }
+
+int cli_featfile_relabel(const struct featfile *ref, struct featfile *ff) {
+    if (!ref->n_names || !ff->n_names) return 0;
+    int32_t *to = malloc(ff->n_names * sizeof *to);
+    if (!to) return 1;
+    for (uint32_t a = 0; a < ff->n_names; a++) {
+        to[a] = ff->names[a][0] ? -1 : (int32_t)a; /* unnamed: keeps its number */
+        for (uint32_t b = 0; b < ref->n_names && ff->names[a][0]; b++)
+            if (!strcmp(ff->names[a], ref->names[b])) to[a] = (int32_t)b;
+    }
+    for (uint32_t i = 0; i < ff->n; i++)
+        if (ff->y[i] >= 0 && (uint32_t)ff->y[i] < ff->n_names) ff->y[i] = to[ff->y[i]];
+    free(to);
+    return 0;
+}

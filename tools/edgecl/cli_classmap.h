@@ -37,6 +37,10 @@ int cli_classmap_name_new(struct ecl_learner *l, const struct featfile *ff, cons
 /* Evaluation mapping: unknown names -> -1, unnamed labels -> themselves. */
 int cli_classmap_eval(const struct ecl_learner *l, const struct featfile *ff, int32_t **map,
                       uint32_t *n_map, char *err, size_t errlen);
+/* Renumbers ff's named labels to the labels of ref with the same names (a name ref lacks: -1,
+ * unlabelled); ff's names table becomes ref's. Nothing changes unless both files have names.
+ * Returns 0, or 1 out of memory. (eval: test file vs training file.) */
+int cli_featfile_relabel(const struct featfile *ref, struct featfile *ff);
 /* Name of label y of ff ("" if unnamed or out of range). */
 const char *cli_featfile_name(const struct featfile *ff, int32_t y);
 
