@@ -148,11 +148,67 @@ static int add_item(struct item **items, int *n, int *cap, const char *path, int
     return 0;
 }
 
+/* Messages about the class folders, printed once the work list is known: if it is empty, one
+ * error line says so instead (with how many files were ignored). */
+struct notes {
+    char **v;
+    int n, cap, ignored;
+};
+
+static int note(struct notes *nt, const char *fmt, const char *a, const char *b) {
+    char buf[8400];
+    snprintf(buf, sizeof buf, fmt, a, b);
+    if (nt->n == nt->cap) {
+        int nc = nt->cap ? 2 * nt->cap : 16;
+        char **nv = realloc(nt->v, (size_t)nc * sizeof *nv);
+        if (!nv) return 1;
+        nt->v = nv;
+        nt->cap = nc;
+    }
+    return !(nt->v[nt->n++] = strdup(buf));
+}
+
+/* Scans one class folder: image files (by name; files without an extension too) become work
+ * items with label *ncls, other files are noted as ignored. Returns 0, 1 (OOM) or 2 (usage). */
+static int scan_class(const struct cli_images_opts *o, const char *dir, const char *name,
+                      struct item **items, int *n, int *cap, int *ncls, struct featfile *ff,
+                      struct notes *nt) {
+    int nf, rc = 0, added = 0;
+    char **files = list_dir(dir, 0, &nf);
+    if (nf == -2) return 1;
+    if (strlen(name) >= FEATFILE_NAME_MAX) {
+        fprintf(stderr, "%s: class folder name '%s' is longer than %d bytes\n", o->cmd, name,
+                FEATFILE_NAME_MAX - 1);
+        free_names(files, nf);
+        return 2;
+    }
+    for (int k = 0; k < nf && !rc; k++) {
+        char p[8192];
+        cli_path_join(p, sizeof p, dir, files[k]);
+        if (has_image_ext(files[k]) || !strchr(files[k], '.')) {
+            rc = add_item(items, n, cap, p, *ncls, 1) ? 1 : 0;
+            added++;
+        } else {
+            nt->ignored++;
+            rc = note(nt, "note: ignoring %s%s (not an image)", p, "");
+        }
+    }
+    free_names(files, nf);
+    if (rc) return rc;
+    if (!added) /* no class number for it: an empty class would shift later labels */
+        return note(nt, "warning: class folder %s %s; skipped", dir,
+                    nf == -1 ? "cannot be read" : "has no images");
+    if (featfile_set_name(ff, *ncls, name)) return 1;
+    (*ncls)++;
+    return 0;
+}
+
 /* The work list: loose files and the files of one class folder. Returns 0, or 1/2 (printed). */
 static int collect(const struct cli_images_opts *o, char **args, int nargs, struct item **items,
                    int *n, struct featfile *ff) {
     int cap = 0, rc = 0, ncls = 0;
     const char *class_dir = NULL;
+    struct notes nt = {NULL, 0, 0, 0};
     for (int a = 0; a < nargs && !rc; a++) {
         if (!is_dir(args[a])) {
             if (add_item(items, n, &cap, args[a], o->loose_label, 0)) rc = 1;
@@ -160,7 +216,8 @@ static int collect(const struct cli_images_opts *o, char **args, int nargs, stru
         }
         if (class_dir) {
             fprintf(stderr, "%s: only one class folder can be given\n", o->cmd);
-            return 2;
+            rc = 2;
+            break;
         }
         class_dir = args[a];
         int nsub;
@@ -170,44 +227,31 @@ static int collect(const struct cli_images_opts *o, char **args, int nargs, stru
                     nsub == -2   ? "cannot be listed (out of memory)"
                     : nsub == -1 ? "cannot be read"
                                  : "has no class subfolders (photos/<class>/<image>)");
-            return 1;
+            rc = 1;
+            break;
         }
         for (int c = 0; c < nsub && !rc; c++) {
             char dir[4096];
             cli_path_join(dir, sizeof dir, args[a], sub[c]);
-            int nf;
-            char **files = list_dir(dir, 0, &nf);
-            if (nf == -2) rc = 1;
-            if (nf <= 0) {
-                /* no class number for it: an empty class would shift later labels */
-                fprintf(stderr, "%s: warning: class folder %s %s; skipped\n", o->cmd, dir,
-                        nf == -1 ? "cannot be read" : "has no images");
-                continue;
-            }
-            if (strlen(sub[c]) >= FEATFILE_NAME_MAX) {
-                fprintf(stderr, "%s: class folder name '%s' is longer than %d bytes\n", o->cmd,
-                        sub[c], FEATFILE_NAME_MAX - 1);
-                free_names(files, nf);
-                free_names(sub, nsub);
-                return 2;
-            }
-            for (int k = 0; k < nf && !rc; k++) {
-                char p[8192];
-                cli_path_join(p, sizeof p, dir, files[k]);
-                if (add_item(items, n, &cap, p, ncls, 1)) rc = 1;
-            }
-            free_names(files, nf);
-            if (!rc && featfile_set_name(ff, ncls, sub[c])) rc = 1;
-            ncls++;
+            rc = scan_class(o, dir, sub[c], items, n, &cap, &ncls, ff, &nt);
+            if (rc == 1) fprintf(stderr, "%s: out of memory\n", o->cmd);
         }
         free_names(sub, nsub);
     }
-    if (rc) fprintf(stderr, "%s: out of memory\n", o->cmd);
     if (!rc && !*n) {
-        fprintf(stderr, "%s: no images found%s%s\n", o->cmd,
-                class_dir ? " in the class folders of " : "", class_dir ? class_dir : "");
+        char extra[64] = "";
+        if (nt.ignored)
+            snprintf(extra, sizeof extra, " (%d other file%s ignored)", nt.ignored,
+                     nt.ignored == 1 ? "" : "s");
+        fprintf(stderr, "%s: no images found%s%s%s\n", o->cmd,
+                class_dir ? " in the class folders of " : "", class_dir ? class_dir : "", extra);
         rc = 1;
     }
+    for (int k = 0; k < nt.n; k++) {
+        if (!rc) fprintf(stderr, "%s: %s\n", o->cmd, nt.v[k]);
+        free(nt.v[k]);
+    }
+    free(nt.v);
     return rc;
 }
 

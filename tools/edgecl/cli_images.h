@@ -3,13 +3,14 @@
  *
  * Arguments are image files (label: o->loose_label, unnamed) or one folder with one subfolder
  * per class (class = subfolder name; labels 0.. in sorted order, named in the feature file).
- * Every file in a class folder is tried (the decoder recognises the format by its bytes, not by
- * the extension). An image that cannot be decoded (a file named on the command line, or one
- * with an image extension: .png .jpg .jpeg .bmp .gif .webp .tif .tiff .ppm .pgm .pnm) is named
- * on stderr ("<cmd>: skipping <path>: <reason>") and counted in *skipped; callers finish their
- * work with the rest and exit non-zero when *skipped > 0. A stray non-image file in a class
- * folder (notes.txt) is named too ("note: ignoring <path> (not an image)") but is no error. A
- * class folder left without a readable image is no class (warning; labels stay contiguous).
+ * In a class folder every file named like an image (.png .jpg .jpeg .bmp .gif .webp .tif .tiff
+ * .ppm .pgm .pnm .heic .heif .avif, any case) or without an extension is decoded (the decoder
+ * recognises the format by its bytes); other files (notes.txt) are named on stderr ("note:
+ * ignoring <path> (not an image)") and are no error. An image that cannot be decoded (such a
+ * file, or any file named on the command line) is named ("<cmd>: skipping <path>: <reason>")
+ * and counted in *skipped; callers finish their work with the rest and exit non-zero when
+ * *skipped > 0. A class folder left without a readable image is no class (warning; labels stay
+ * contiguous).
  *
  *     struct cli_images_opts o = cli_images_default_opts("learn");
  *     struct featfile ff; char **paths; uint32_t skipped;

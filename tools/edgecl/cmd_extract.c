@@ -24,8 +24,9 @@ static void usage(FILE *f) {
     cli_images_opts_help(f);
     fprintf(f,
             "  Class folders: each subfolder of DIR is a class, named after the folder (the\n"
-            "  name is what learn and predict match); a subfolder without files is skipped\n"
-            "  with a warning.\n"
+            "  name is what learn and predict match).\n"
+            "  A subfolder without images is skipped with a warning (it is no class);\n"
+            "  files that are not images are named and ignored.\n"
             "  Exit: 0 ok, 1 error or some image skipped (the rest is still written), 2 usage.\n");
 }
 
