@@ -12,15 +12,24 @@ const char *cli_featfile_name(const struct featfile *ff, int32_t y) {
     return ff->names[y];
 }
 
-/* 1 + the highest label the file uses. */
-static uint32_t used_labels(const struct featfile *ff, uint8_t **used) {
+/* 1 + the highest label the file uses, counting only labels below `limit` (a label at or
+ * beyond it can be neither a name nor a class number: *beyond gets the first such record). */
+static uint32_t used_labels(const struct featfile *ff, uint32_t limit, uint8_t **used,
+                            int64_t *beyond) {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < ff->n; i++)
-        if (ff->y[i] >= 0 && (uint32_t)ff->y[i] + 1 > n) n = (uint32_t)ff->y[i] + 1;
+    *beyond = -1;
+    for (uint32_t i = 0; i < ff->n; i++) {
+        if (ff->y[i] < 0) continue;
+        if ((uint32_t)ff->y[i] >= limit) {
+            if (*beyond < 0) *beyond = i;
+            continue;
+        }
+        if ((uint32_t)ff->y[i] + 1 > n) n = (uint32_t)ff->y[i] + 1;
+    }
     *used = calloc(n ? n : 1, 1);
     if (*used)
         for (uint32_t i = 0; i < ff->n; i++)
-            if (ff->y[i] >= 0) (*used)[ff->y[i]] = 1;
+            if (ff->y[i] >= 0 && (uint32_t)ff->y[i] < n) (*used)[ff->y[i]] = 1;
     return n;
 }
 
@@ -36,13 +45,21 @@ static int map_common(const struct ecl_learner *l, const struct featfile *ff, in
                       int32_t **map_out, uint32_t *n_map, uint32_t *n_new, char *err,
                       size_t errlen) {
     uint8_t *used;
-    uint32_t n = used_labels(ff, &used);
-    int32_t *map = malloc((n ? n : 1) * sizeof *map);
     uint32_t C = ecl_learner_params(l)->max_classes, added = 0;
+    int64_t beyond;
+    uint32_t n = used_labels(ff, C > ff->n_names ? C : ff->n_names, &used, &beyond);
+    int32_t *map = malloc((n ? n : 1) * sizeof *map);
     uint8_t *taken = calloc(C, 1); /* state classes this file's labels map to */
     *map_out = NULL;
     if (!used || !map || !taken) {
         snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (learn && beyond >= 0) {
+        snprintf(err, errlen,
+                 "record %lld has label %d but the learner holds at most %u classes (labels "
+                 "0..%u; use --max-classes when creating the state)",
+                 (long long)beyond, ff->y[beyond], C, C - 1);
         goto fail;
     }
     /* duplicate names in the file */

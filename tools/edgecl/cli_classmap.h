@@ -27,8 +27,9 @@
 #include "edgecl/learner.h"
 #include "featfile.h"
 
-/* map: malloc'd, n_map = 1 + the highest label the file uses (0 if none); *n_new: classes the
- * file adds. Labels < 0 are the caller's business (not mapped). Returns 0 or 1 (err). */
+/* map: malloc'd, n_map = 1 + the highest label the file uses (0 if none); labels >= n_map map
+ * to -1 (eval; learn refuses a label beyond both the names and max_classes); *n_new: classes
+ * the file adds (may be NULL). Labels < 0 are the caller's business. Returns 0 or 1 (err). */
 int cli_classmap_learn(const struct ecl_learner *l, const struct featfile *ff, int32_t **map,
                        uint32_t *n_map, uint32_t *n_new, char *err, size_t errlen);
 /* Gives the new classes of map their file names. Returns 0 or 1 (err). */
