@@ -200,7 +200,11 @@ int cmd_learn(int argc, char **argv) {
     if (chunk == 0)
         chunk = (p->kind == ECL_LEARNER_SLDA || p->kind == ECL_LEARNER_NCM) ? 1024 : ff.n;
     if (chunk == 0) chunk = 1;
-    if (chunk >= ff.n && ff.n >= 10000)
+    if (p->kind == ECL_LEARNER_NAIVE || p->kind == ECL_LEARNER_REPLAY)
+        fprintf(stderr, "learn: training the %s head on %u samples: %u epochs of batches of %u%s\n",
+                ecl_learner_kind_name(p->kind), ff.n, p->epochs, p->batch_size,
+                p->kind == ECL_LEARNER_REPLAY ? " + replayed samples" : "");
+    else if (chunk >= ff.n && ff.n >= 10000)
         fprintf(stderr, "learn: observing %u samples as one increment...\n", ff.n);
     uint64_t t0 = ecl_port_now_ns();
     for (uint32_t i = 0; i < ff.n; i += chunk) {
