@@ -35,7 +35,7 @@ for L in replay slda ncm naive; do
     echo "   $L accuracy after 3 learn calls: $acc"
     lines=$(grep -c . "$T/pred.csv")
     [ "$lines" = 301 ] || fail "$L: predictions CSV has $lines lines, expected 301"
-    head -1 "$T/pred.csv" | grep -q "^index,label,pred,pred_name,score,class_2,score_2,class_3,score_3$" ||
+    head -1 "$T/pred.csv" | grep -q "^sample,label,pred,prob,pred_2,prob_2,pred_3,prob_3$" ||
         fail "$L: bad CSV header: $(head -1 "$T/pred.csv")"
     # accuracy recomputed from the CSV must match the summary
     acc2=$(awk -F, 'NR > 1 { n++; h += ($2 == $3) } END { printf "%.4f", h / n }' "$T/pred.csv")

@@ -21,7 +21,7 @@ run_ok "learn" "$EDGECL" learn --state "$T/s.ecls" --features "$T/a.ecf" --learn
 cp "$T/s.ecls" "$T/good.ecls"
 
 # usage errors
-run_fail "learn without args" "required" "$EDGECL" learn
+run_fail "learn without args" "need --state" "$EDGECL" learn
 run_fail "unknown option" "unknown option '--bogus'" "$EDGECL" learn --bogus 1
 run_fail "missing value" "needs a value" "$EDGECL" predict --state
 run_fail "bad learner" "unknown learner 'foo'" "$EDGECL" learn --state "$T/x.ecls" --features "$T/a.ecf" --learner foo
@@ -38,6 +38,10 @@ run_fail "learn: missing features" "no such file|cannot open" "$EDGECL" learn --
 run_fail "predict: missing state" "no such file" "$EDGECL" predict --state "$T/nope.ecls" --features "$T/a.ecf"
 run_fail "info: missing state" "no such file" "$EDGECL" info --state "$T/nope.ecls"
 run_fail "eval: missing test" "no such file|cannot open" "$EDGECL" eval --learner ncm --features "$T/a.ecf" --test "$T/nope.ecf"
+# issue 12: a directory as the state is named as such, not "I/O error"
+mkdir -p "$T/statedir"
+run_fail "learn: state is a directory" "statedir: not a regular file" "$EDGECL" learn --state "$T/statedir" --features "$T/a.ecf"
+grep -qi "I/O error" "$T/err" && fail "learn --state DIR still says I/O error"
 
 # dimension mismatch between features and state
 run_fail "learn: wrong dim" "dimension 8 .*expects 16" "$EDGECL" learn --state "$T/s.ecls" --features "$T/b.ecf"

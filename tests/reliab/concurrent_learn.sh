@@ -45,8 +45,9 @@ seen() { "$EDGECL" info --state "$1" 2>/dev/null | awk '/^samples seen:/ { print
 # average (a lost run's classes were never learned: ~0; chance is 1/8)
 accurate() {
     "$EDGECL" predict --state "$1" --features "$T/run$2.csv" -q >"$T/pred" 2>&1 || return 1
-    awk -v a=$((2 * $2)) -v b=$((2 * $2 + 1)) -v min=$3 '
-        /^class [0-9]+/ { k = $2; sub(":", "", k); acc = $0; sub(/^[^:]*: */, "", acc)
+    # classes by name (issue 12): the runs' classes get state numbers in arrival order
+    awk -v a=class$((2 * $2)) -v b=class$((2 * $2 + 1)) -v min=$3 '
+        /^class [^ :]+:/ { k = $2; sub(":", "", k); acc = $0; sub(/^[^:]*: */, "", acc)
                           if (k == a || k == b) { n++; sum += acc } }
         END { exit !(n == 2 && sum / 2 >= min) }' "$T/pred"
 }

@@ -88,8 +88,10 @@ fi
 
 # divergence: refused before saving, old state kept
 S="$T/sgd.ecls"
+# (--epochs 4: the first call must still be finite; learn's few-shot default of up to 100
+# epochs already diverges on it at lr 10)
 "$EDGECL" learn --state "$S" --features "$T/base.csv" --learner replay --optimizer sgd --lr 10 \
-    --momentum 0.9 >/dev/null 2>&1 || fail "sgd: first learn"
+    --momentum 0.9 --epochs 4 >/dev/null 2>&1 || fail "sgd: first learn"
 cp "$S" "$T/before.ecls"
 rcsv "$T/edge.csv" 200 1e6 9
 "$EDGECL" learn --state "$S" --features "$T/edge.csv" >"$T/out" 2>"$T/err"

@@ -143,14 +143,32 @@ static enum ecl_status resolve_cut(const struct ecl_model *m, const char *cut, i
     return ecl_model_find_tensor(m, cut, t);
 }
 
+/* <dir of the running executable>/../share/edgecl/models/mobilenet_v2.tflite, if it exists:
+ * an installed edgecl (prefix/bin/edgecl) finds prefix/share/edgecl/models first, not the
+ * build tree it was compiled in. */
+static int installed_model(char *path, size_t len) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return 0;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return 0;
+    *slash = 0;
+    int w = snprintf(path, len, "%s/../share/edgecl/models/mobilenet_v2.tflite", exe);
+    return w > 0 && (size_t)w < len && access(path, R_OK) == 0;
+}
+
 const char *fe_default_model_path(void) {
     static char path[4096];
     const char *env = getenv("EDGECL_MODEL");
     if (env && *env) return env;
+    if (installed_model(path, sizeof path)) return path;
 #ifdef ECL_SOURCE_DIR
     snprintf(path, sizeof path, "%s/models/mobilenet_v2.tflite", ECL_SOURCE_DIR);
     if (access(path, R_OK) == 0) return path;
 #endif
+    if (access("/usr/local/share/edgecl/models/mobilenet_v2.tflite", R_OK) == 0)
+        return "/usr/local/share/edgecl/models/mobilenet_v2.tflite";
     return "models/mobilenet_v2.tflite";
 }
 

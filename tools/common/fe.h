@@ -75,7 +75,8 @@ void fe_close(struct fe *fe);
 enum ecl_status fe_read_model_file(const char *path, void **buf, size_t *len, char *err,
                                    size_t errlen);
 
-/* Default model path, first that exists: $EDGECL_MODEL; ECL_SOURCE_DIR/models/mobilenet_v2.tflite
+/* Default model path, first that exists: $EDGECL_MODEL; <executable's dir>/../share/edgecl/
+ * models/mobilenet_v2.tflite (an installed edgecl); ECL_SOURCE_DIR/models/mobilenet_v2.tflite
  * (the build tree's source checkout); /usr/local/share/edgecl/models/mobilenet_v2.tflite (where
  * setup.sh installs it); ./models/mobilenet_v2.tflite. Returns the last one if none exists. */
 const char *fe_default_model_path(void);

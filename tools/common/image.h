@@ -18,7 +18,10 @@
 #include <stdint.h>
 #include "edgecl/status.h"
 
-#define IMG_MAX_SIDE 8192
+/* The largest image side any edgecl tool accepts, the CLI and the web demo alike (docs/cli.md,
+ * docs/demo.md): 4096 x 4096 RGB is 48 MB decoded; a backbone sees 224 x 224 anyway. A larger
+ * image is refused (ECL_ERANGE, "image too large") from its header, before any pixel buffer. */
+#define IMG_MAX_SIDE 4096
 
 enum ecl_status img_load_file(const char *path, uint8_t **rgb, int *w, int *h, char *err,
                               size_t errlen);

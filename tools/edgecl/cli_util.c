@@ -3,8 +3,10 @@
  * Why learner options are collected first and applied later: the library's defaults depend on
  * the learner kind, the latent dimension and the class budget, and the dimension is only known
  * once the feature file is read. So the parser records what the user set (a bit per option)
- * and cli_learner_params() lays exactly those fields over ecl_learner_default_params(). The
- * library keeps the single source of truth for defaults.
+ * and cli_learner_params() lays exactly those fields over the defaults: learn_defaults_params()
+ * (tools/common/learn_defaults.h, shared with the web demo) for a state `learn` creates,
+ * ecl_learner_default_params() for eval and bench-cl, whose published figures use the
+ * library's.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli_util.h"
@@ -17,6 +19,8 @@
 #include <unistd.h>
 
 #include "edgecl/port.h"
+#include "demostate.h"
+#include "learn_defaults.h"
 
 #define MAX_LEARNER_BYTES ((size_t)4 << 30) /* refuse configurations needing > 4 GiB */
 
@@ -129,8 +133,8 @@ const char *cli_optimizer_name(enum ecl_optimizer o) {
 struct cli_learner_opts cli_learner_opts_default(void) {
     struct cli_learner_opts o;
     memset(&o, 0, sizeof o);
-    o.kind = ECL_LEARNER_REPLAY;
-    o.max_classes = 50;
+    o.kind = LEARN_DEFAULT_KIND;
+    o.max_classes = LEARN_DEFAULT_MAX_CLASSES;
     return o;
 }
 
@@ -278,13 +282,9 @@ bad_hidden:
 #undef MARK
 }
 
-int cli_learner_params_kind(const struct cli_learner_opts *o, enum ecl_learner_kind kind,
-                            uint32_t dim, struct ecl_learner_params *p, char *err, size_t errlen) {
-    if (dim == 0) {
-        seterr(err, errlen, "latent dimension is 0");
-        return 1;
-    }
-    *p = ecl_learner_default_params(kind, dim, o->max_classes);
+/* Lays the options the user set over *p (defaults already in it) and checks the result. */
+static int apply_opts(const struct cli_learner_opts *o, enum ecl_learner_kind kind, uint32_t dim,
+                      struct ecl_learner_params *p, char *err, size_t errlen) {
     if (o->set & (1u << CLI_OPT_SEED)) {
         p->seed = o->seed;
         p->head.seed = o->seed;
@@ -325,9 +325,26 @@ int cli_learner_params_kind(const struct cli_learner_opts *o, enum ecl_learner_k
     return 0;
 }
 
-int cli_learner_params(const struct cli_learner_opts *o, uint32_t dim, struct ecl_learner_params *p,
-                       char *err, size_t errlen) {
-    return cli_learner_params_kind(o, o->kind, dim, p, err, errlen);
+int cli_learner_params_kind(const struct cli_learner_opts *o, enum ecl_learner_kind kind,
+                            uint32_t dim, struct ecl_learner_params *p, char *err, size_t errlen) {
+    if (dim == 0) {
+        seterr(err, errlen, "latent dimension is 0");
+        return 1;
+    }
+    *p = ecl_learner_default_params(kind, dim, o->max_classes);
+    return apply_opts(o, kind, dim, p, err, errlen);
+}
+
+int cli_learner_params(const struct cli_learner_opts *o, uint32_t dim, uint32_t n_first,
+                       struct ecl_learner_params *p, char *err, size_t errlen) {
+    if (dim == 0) {
+        seterr(err, errlen, "latent dimension is 0");
+        return 1;
+    }
+    *p = learn_defaults_params(o->kind, dim, o->max_classes, n_first);
+    if (CLI_SET(o, BATCH) && !CLI_SET(o, EPOCHS)) /* the epoch rule counts steps of this size */
+        p->epochs = learn_defaults_epochs(n_first, o->batch);
+    return apply_opts(o, o->kind, dim, p, err, errlen);
 }
 
 void cli_learner_opts_help(FILE *f, unsigned omit) {
@@ -339,15 +356,19 @@ void cli_learner_opts_help(FILE *f, unsigned omit) {
         {CLI_HELP_MAX_CLASSES, "  --max-classes N     class budget (default 50)\n"},
         {CLI_HELP_SEED, "  --seed N            random seed (weights, shuffling, replay)\n"},
         {0, "  --hidden N[,N..]    head hidden layer sizes, 0 = linear head (default 128)\n"},
-        {0, "  --optimizer sgd|adam\n"},
-        {0, "  --lr X              learning rate of the first observe call\n"},
-        {0, "  --lr-after X        learning rate of later calls (<=0: keep --lr)\n"},
+        {0, "  --optimizer sgd|adam (default adam)\n"},
+        {0, "  --lr X              learning rate of the first observe call (default 0.001)\n"},
+        {0, "  --lr-after X        learning rate of later calls (<=0: keep --lr; learn's\n"
+            "                      default 0: keep)\n"},
         {0, "  --momentum X        SGD momentum\n"},
         {0, "  --l2 X              L2 weight decay\n"},
-        {0, "  --epochs N          passes over each observed batch\n"},
-        {0, "  --batch N           new samples per mini-batch\n"},
-        {0, "  --replay-batch N    replayed samples per mini-batch (replay)\n"},
-        {CLI_HELP_REPLAY_MEM, "  --buffer N          replay memory capacity in samples (replay)\n"},
+        {0, "  --epochs N          passes over each observed batch (learn's default: enough\n"
+            "                      for 400 mini-batch steps on the first call, 4..100 epochs:\n"
+            "                      3 images 100, 200 images 58, 1000 images 13)\n"},
+        {0, "  --batch N           new samples per mini-batch (default 32)\n"},
+        {0, "  --replay-batch N    replayed samples per mini-batch (replay; default 32)\n"},
+        {CLI_HELP_REPLAY_MEM, "  --buffer N          replay memory capacity in samples (replay; "
+                              "default 1500)\n"},
         {CLI_HELP_REPLAY_MEM, "  --policy random|fifo|balanced   replay replacement policy\n"},
         {CLI_HELP_REPLAY_MEM, "  --storage f32|u8    replay storage (u8: 4x smaller)\n"},
         {0, "  --replace-fraction X   random policy: share of the buffer replaced per batch\n"},
@@ -419,8 +440,45 @@ int cli_learner_create(const struct ecl_learner_params *p, struct cli_learner *o
     return 0;
 }
 
+/* A demo container (demostate.h): moves the chosen learner's image to the front of *buf so the
+ * plain-state path below reads it. Returns 0, or 1 with err set. */
+static int pick_from_container(const char *path, const char *learner, void **buf, size_t *len,
+                               struct cli_learner *out, enum ecl_status *status, char *err,
+                               size_t errlen) {
+    struct demostate d;
+    char e[200], kinds[64];
+    enum ecl_status st = demostate_parse(*buf, *len, &d, e, sizeof e);
+    if (st) {
+        if (status) *status = st;
+        seterr(err, errlen, "%s: %s", path, e);
+        return 1;
+    }
+    demostate_kinds(&d, kinds, sizeof kinds);
+    const struct demostate_learner *dl = &d.l[0];
+    if (learner) {
+        enum ecl_learner_kind k;
+        if (ecl_learner_kind_parse(learner, &k) != ECL_OK || !(dl = demostate_find(&d, k))) {
+            if (status) *status = ECL_ENOTFOUND;
+            seterr(err, errlen, "%s is a demo state holding %s; no learner '%s' in it", path, kinds,
+                   learner);
+            return 1;
+        }
+    }
+    out->container = 1;
+    out->picked = dl->kind;
+    snprintf(out->container_kinds, sizeof out->container_kinds, "%s", kinds);
+    memmove(*buf, dl->img, dl->len);
+    *len = dl->len;
+    return 0;
+}
+
 int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes,
                    enum ecl_status *status, char *err, size_t errlen) {
+    return cli_state_load_learner(path, NULL, out, file_bytes, status, err, errlen);
+}
+
+int cli_state_load_learner(const char *path, const char *learner, struct cli_learner *out,
+                           size_t *file_bytes, enum ecl_status *status, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     void *buf = NULL;
     size_t len = 0;
@@ -435,6 +493,13 @@ int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes
         return 1;
     }
     if (file_bytes) *file_bytes = len;
+    struct cli_learner meta; /* container fields, set on out once it is built */
+    memset(&meta, 0, sizeof meta);
+    if (demostate_is(buf, len) &&
+        pick_from_container(path, learner, &buf, &len, &meta, status, err, errlen)) {
+        free(buf);
+        return 1;
+    }
     struct ecl_learner_params p;
     st = ecl_learner_state_params(buf, len, &p);
     if (st == ECL_EVERSION) {
@@ -472,6 +537,9 @@ int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes
         return 1;
     }
     out->src = src;
+    out->container = meta.container;
+    out->picked = meta.picked;
+    memcpy(out->container_kinds, meta.container_kinds, sizeof out->container_kinds);
     return 0;
 }
 
@@ -499,6 +567,12 @@ static enum ecl_status state_image_ok(const struct cli_learner *L, const char *p
 
 int cli_state_save(const struct cli_learner *L, const char *path, char *err, size_t errlen) {
     size_t size = 0, written = 0;
+    if (L->container) { /* one learner must never replace the demo's container */
+        seterr(err, errlen,
+               "%s is the web demo's state (%s); the CLI reads it but does not write it", path,
+               L->container_kinds);
+        return 1;
+    }
     enum ecl_status st = ecl_learner_state_size(L->l, &size);
     if (st != ECL_OK) {
         seterr(err, errlen, "cannot size state: %s", ecl_status_str(st));

@@ -13,7 +13,7 @@
  *         else if (cli_bad_opt("learn", argc, argv, i)) return 2;
  *     }
  *     struct ecl_learner_params p;
- *     if (cli_learner_params(&lo, dim, &p, err, sizeof err)) ...   // defaults + overrides
+ *     if (cli_learner_params(&lo, dim, n, &p, err, sizeof err)) ...   // defaults + overrides
  *     struct cli_learner L;
  *     if (cli_learner_create(&p, &L, err, sizeof err)) ...          // malloc + init
  *     ...
@@ -93,15 +93,17 @@ struct cli_learner_opts {
     float replace_fraction, shrinkage;
 };
 
-struct cli_learner_opts cli_learner_opts_default(void); /* kind replay, max_classes 50 */
+struct cli_learner_opts cli_learner_opts_default(void); /* learn_defaults.h: replay, 50 */
 /* Tries to consume a learner option at argv[*i]: 1 consumed (and *i advanced past its value),
  * 0 not a learner option, -1 bad value (message in err). */
 int cli_learner_opt(struct cli_learner_opts *o, int argc, char **argv, int *i, char *err,
                     size_t errlen);
-/* Defaults for (kind, dim, max_classes) with the given options applied; validates sizes. */
-int cli_learner_params(const struct cli_learner_opts *o, uint32_t dim, struct ecl_learner_params *p,
-                       char *err, size_t errlen);
-/* Same for an explicit kind (e.g. eval --learner all). */
+/* learn's defaults (learn_defaults_params: epochs from n_first, the samples of the first
+ * observe call) with the given options applied; validates sizes. */
+int cli_learner_params(const struct cli_learner_opts *o, uint32_t dim, uint32_t n_first,
+                       struct ecl_learner_params *p, char *err, size_t errlen);
+/* The library's defaults (ecl_learner_default_params) for an explicit kind, with the options
+ * applied (eval --learner all, bench-cl). */
 int cli_learner_params_kind(const struct cli_learner_opts *o, enum ecl_learner_kind kind,
                             uint32_t dim, struct ecl_learner_params *p, char *err, size_t errlen);
 /* Help text for the learner options, indented by two spaces. */
@@ -125,7 +127,10 @@ struct cli_learner {
     struct ecl_learner *l;
     void *mem;
     size_t mem_bytes;
-    struct ecl_port_file_id src; /* file it was loaded from (cli_state_load); exists=0: none */
+    struct ecl_port_file_id src;  /* file it was loaded from (cli_state_load); exists=0: none */
+    int container;                /* 1: loaded from the web demo's container (demostate.h) */
+    enum ecl_learner_kind picked; /* container: the learner taken from it */
+    char container_kinds[64];     /* container: the learners it holds, "replay, naive" */
 };
 
 /* malloc + ecl_learner_init. */
@@ -136,6 +141,10 @@ int cli_learner_create(const struct ecl_learner_params *p, struct cli_learner *o
  * file gives ECL_ENOTFOUND through *status (may be NULL). */
 int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes,
                    enum ecl_status *status, char *err, size_t errlen);
+/* Same; a web demo state (a container of several learners, demostate.h) is read too: learner
+ * (a kind name, "replay") picks one of its learners, NULL the first. L->container says so. */
+int cli_state_load_learner(const char *path, const char *learner, struct cli_learner *out,
+                           size_t *file_bytes, enum ecl_status *status, char *err, size_t errlen);
 /* Serialises and writes atomically. Refuses (file untouched) when a learned value is not
  * finite, when the image fails the reader's own validation, or when the file is no longer the
  * one cli_state_load read (L->src; for a new learner: a file appeared meanwhile). */

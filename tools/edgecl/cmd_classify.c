@@ -1,5 +1,5 @@
 /* edgecl classify: run the backbone to its own output and print the top-k classes (index and
- * probability) for each image. */
+ * probability, and the class name with --labels) for each image. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -12,18 +12,58 @@
 #include "image.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: edgecl classify [--model M.tflite] [--top K] [--threads N] [--ref]"
-               " <image...>\n"
+    fprintf(f, "usage: edgecl classify [--model M.tflite] [--labels L.txt] [--top K] [--json]\n"
+               "                       [--threads N] [--ref] <image...>\n"
                "  Prints, per image: path, then the K most likely class indices with their\n"
                "  output values (probabilities when the model ends in SOFTMAX). An image that\n"
                "  cannot be read is reported on stderr, the others are still classified, and\n"
-               "  the exit status is 1.\n");
+               "  the exit status is 1.\n"
+               "  --labels L.txt  class names, one per line, line 1 = output 0 (e.g. ImageNet\n"
+               "                  labels with 'background' first for 1001-output models); the\n"
+               "                  top K are then printed one per line: probability, name, index\n"
+               "  --json          [{\"image\":..,\"top\":[{\"index\":..,\"label\":..,\"p\":..}]}]\n"
+               "  --top K         how many classes (default 5)\n");
+}
+
+/* Reads one name per line (CR/LF stripped); *n names in a malloc'd array of malloc'd strings. */
+static char **read_labels(const char *path, uint32_t *n, char *err, size_t errlen) {
+    FILE *f = fopen(path, "r");
+    *n = 0;
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open the labels file", path);
+        return NULL;
+    }
+    char **v = NULL, line[1024];
+    uint32_t cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            char **nv = realloc(v, cap * sizeof *v);
+            if (!nv) break;
+            v = nv;
+        }
+        if (!(v[*n] = strdup(line))) break;
+        (*n)++;
+    }
+    int bad = ferror(f) || !feof(f);
+    fclose(f);
+    if (bad || !*n) {
+        snprintf(err, errlen, "%s: %s", path, bad ? "cannot read (or out of memory)" : "no labels");
+        for (uint32_t i = 0; i < *n; i++)
+            free(v[i]);
+        free(v);
+        *n = 0;
+        return NULL;
+    }
+    return v;
 }
 
 int cmd_classify(int argc, char **argv) {
-    const char *model = NULL, *v;
-    uint32_t top = 5, threads = 1;
-    int ref = 0, n = 0, rc = 0;
+    const char *model = NULL, *labels_path = NULL, *v;
+    uint32_t top = 5, threads = 1, n_labels = 0;
+    int ref = 0, n = 0, rc = 0, json = 0, n_out = 0;
+    char **labels = NULL;
     char err[512];
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
@@ -49,7 +89,11 @@ int cmd_classify(int argc, char **argv) {
                 free(imgs);
                 return 2;
             }
-        } else if (cli_flag(argv, i, "--ref"))
+        } else if ((v = cli_opt(argc, argv, &i, "--labels")))
+            labels_path = v;
+        else if (cli_flag(argv, i, "--json"))
+            json = 1;
+        else if (cli_flag(argv, i, "--ref"))
             ref = 1;
         else if (argv[i][0] != '-')
             imgs[n++] = argv[i];
@@ -63,25 +107,38 @@ int cmd_classify(int argc, char **argv) {
         free(imgs);
         return 2;
     }
+    if (labels_path && !(labels = read_labels(labels_path, &n_labels, err, sizeof err))) {
+        fprintf(stderr, "classify: %s\n", err);
+        free(imgs);
+        return 1;
+    }
     struct fe_opts fo = fe_default_opts();
     fo.cut = NULL;
     fo.pool = 0;
     fo.threads = (int)threads;
     fo.force_ref = ref;
     struct fe *fe;
+    float *out = NULL;
     if (fe_open(model ? model : fe_default_model_path(), &fo, &fe, err, sizeof err)) {
         fprintf(stderr, "classify: %s\n", err);
-        free(imgs);
-        return 1;
+        fe = NULL;
+        rc = 1;
+        goto done;
     }
     uint32_t d = fe_dim(fe);
-    float *out = malloc((size_t)d * sizeof(float));
+    out = malloc((size_t)d * sizeof(float));
     if (!out) {
         fprintf(stderr, "classify: out of memory (%u outputs)\n", d);
-        fe_close(fe);
-        free(imgs);
-        return 1;
+        rc = 1;
+        goto done;
     }
+    if (labels && n_labels != d)
+        fprintf(stderr,
+                "classify: warning: %s has %u names but the model has %u outputs%s; names may "
+                "be shifted\n",
+                labels_path, n_labels, d,
+                n_labels + 1 == d ? " (a 1001-output model wants 'background' first)" : "");
+    if (json) printf("[");
     if (top > d) top = d;
     for (int i = 0; i < n; i++) {
         uint8_t *rgb;
@@ -105,19 +162,44 @@ int cmd_classify(int argc, char **argv) {
             rc = 1;
             continue;
         }
-        printf("%s", imgs[i]);
+        if (json) {
+            printf("%s\n{\"image\":", n_out++ ? "," : "");
+            cli_json_str(stdout, imgs[i]);
+            printf(",\"top\":[");
+        } else {
+            printf("%s", imgs[i]);
+        }
         /* top-k by repeated selection (k is small) */
         for (uint32_t k = 0; k < top; k++) {
             uint32_t best = 0;
             for (uint32_t j = 1; j < d; j++)
                 if (out[j] > out[best]) best = j;
-            printf("  %u:%.4f", best, out[best]);
+            const char *nm = best < n_labels ? labels[best] : NULL;
+            if (json) {
+                printf("%s{\"index\":%u,\"label\":", k ? "," : "", best);
+                if (nm)
+                    cli_json_str(stdout, nm);
+                else
+                    printf("null");
+                printf(",\"p\":");
+                cli_json_num(stdout, out[best]);
+                printf("}");
+            } else if (labels) {
+                printf("\n  %.4f  %s (%u)", out[best], nm ? nm : "?", best);
+            } else {
+                printf("  %u:%.4f", best, out[best]);
+            }
             out[best] = -INFINITY;
         }
-        printf("\n");
+        printf(json ? "]}" : "\n");
     }
+    if (json) printf("%s]\n", n_out ? "\n" : "");
+done:
     free(out);
-    fe_close(fe);
+    if (fe) fe_close(fe);
+    for (uint32_t i = 0; i < n_labels; i++)
+        free(labels[i]);
+    free(labels);
     free(imgs);
     return rc;
 }

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_classmap.h"
+#include "cli_confusion.h"
 #include "cli_util.h"
 #include "cmds.h"
 #include "edgecl/port.h"
@@ -37,6 +39,8 @@ struct result {
     double train_s, predict_s;
     uint64_t n_train, n_pred;
     size_t mem_bytes, replay_bytes;
+    uint32_t *conf; /* nc x nc after the last experience: [true][predicted] */
+    uint32_t nc;
     int ok;
 };
 
@@ -47,7 +51,9 @@ static void usage(FILE *f) {
                "experiences of --classes-per-exp classes, learned one after the other. After each\n"
                "experience: accuracy on the test samples of all classes seen so far, and per\n"
                "experience. At the end: final average accuracy, forgetting, backward transfer\n"
-               "(BWT), time per sample.\n\n"
+               "(BWT), time per sample, and the confusion matrix after the last experience.\n"
+               "Test labels are matched to training labels by class name when both files have\n"
+               "names (extract of separate folders numbers classes independently).\n\n"
                "  --scenario split        (the only scenario for feature files)\n"
                "  --learner L|all         naive, replay, slda, ncm, or all of them (comparison)\n"
                "  --features PATH         training feature file (.ecf or .csv)\n"
@@ -56,6 +62,8 @@ static void usage(FILE *f) {
                "  --chunk N               observe each experience in increments of N samples\n"
                "                          (default: the whole experience in one call)\n"
                "  --json PATH             write all results as JSON\n"
+               "  --svg PATH              confusion matrix after the last experience as SVG\n"
+               "                          (with --learner all: PATH-<learner>.svg)\n"
                "  --quiet, -q             only the final summary\n\n");
     cli_learner_opts_help(f, CLI_HELP_KIND);
     fprintf(f, "  (--max-classes defaults to the highest training label + 1)\n");
@@ -161,9 +169,11 @@ static int run_one(enum ecl_learner_kind kind, const struct cli_learner_opts *lo
     r->kind = kind;
     r->R = malloc((size_t)T * T * sizeof *r->R);
     r->acc_seen = malloc(T * sizeof *r->acc_seen);
+    r->nc = lo->max_classes;
+    r->conf = calloc((size_t)r->nc * r->nc, sizeof *r->conf);
     float *xb = NULL, *scores = NULL;
     int32_t *yb = NULL;
-    if (!r->R || !r->acc_seen) goto nomem;
+    if (!r->R || !r->acc_seen || !r->conf) goto nomem;
     for (size_t k = 0; k < (size_t)T * T; k++)
         r->R[k] = NAN;
     if (cli_learner_params_kind(lo, kind, tr->dim, &p, err, sizeof err) ||
@@ -223,6 +233,8 @@ static int run_one(enum ecl_learner_kind kind, const struct cli_learner_opts *lo
                     goto fail;
                 }
                 hits += top == te->y[idx];
+                if (e == T - 1 && top >= 0 && (uint32_t)top < r->nc && (uint32_t)te->y[idx] < r->nc)
+                    r->conf[(size_t)te->y[idx] * r->nc + (uint32_t)top]++;
             }
             r->predict_s += (double)(ecl_port_now_ns() - t0) * 1e-9;
             r->n_pred += s->te_n[j];
@@ -274,6 +286,38 @@ fail:
     free(yb);
     free(scores);
     return 1;
+}
+
+/* The confusion matrix after the last experience: text (unless quiet; up to 30 classes) and
+ * SVG. Returns 0 or 1 (printed). */
+static int report_confusion(const struct result *r, const struct featfile *tr, const char *svgp,
+                            int all, int quiet) {
+    const char **names = malloc(r->nc * sizeof *names);
+    char path[4096], err[512];
+    int rc = 0;
+    if (!names) {
+        fprintf(stderr, "eval: out of memory\n");
+        return 1;
+    }
+    for (uint32_t c = 0; c < r->nc; c++)
+        names[c] = cli_featfile_name(tr, (int32_t)c);
+    if (!quiet && r->nc <= 30) cli_confusion_print(stdout, "", r->conf, r->nc, names);
+    if (svgp) {
+        const char *dot = strrchr(svgp, '.');
+        if (all && dot && !strcmp(dot, ".svg"))
+            snprintf(path, sizeof path, "%.*s-%s.svg", (int)(dot - svgp), svgp,
+                     ecl_learner_kind_name(r->kind));
+        else if (all)
+            snprintf(path, sizeof path, "%s-%s", svgp, ecl_learner_kind_name(r->kind));
+        else
+            snprintf(path, sizeof path, "%s", svgp);
+        if (cli_confusion_svg(path, r->desc, r->conf, r->nc, names, err, sizeof err)) {
+            fprintf(stderr, "eval: %s\n", err);
+            rc = 1;
+        }
+    }
+    free(names);
+    return rc;
 }
 
 static void print_summary(const struct result *r) {
@@ -359,7 +403,7 @@ int cmd_eval(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    const char *scenario = "split", *trp = NULL, *tep = NULL, *jsonp = NULL, *v;
+    const char *scenario = "split", *trp = NULL, *tep = NULL, *jsonp = NULL, *svgp = NULL, *v;
     uint32_t cpe = 2, chunk = 0;
     int all = 0, quiet = 0;
     char err[512];
@@ -388,6 +432,8 @@ int cmd_eval(int argc, char **argv) {
             tep = v;
         else if ((v = cli_opt(argc, argv, &i, "--json")))
             jsonp = v;
+        else if ((v = cli_opt(argc, argv, &i, "--svg")))
+            svgp = v;
         else if ((v = cli_opt(argc, argv, &i, "--classes-per-exp"))) {
             if (cli_parse_u32("--classes-per-exp", v, 1, 65536, &cpe, err, sizeof err)) {
                 fprintf(stderr, "eval: %s\n", err);
@@ -437,6 +483,10 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "eval: %s has no records\n", trp);
         goto out;
     }
+    if (cli_featfile_relabel(&tr, &te)) {
+        fprintf(stderr, "eval: out of memory\n");
+        goto out;
+    }
     int32_t max_label = 0;
     for (uint32_t i = 0; i < tr.n; i++) {
         if (tr.y[i] < 0) {
@@ -475,9 +525,14 @@ int cmd_eval(int argc, char **argv) {
         if (run_one(kinds[k], &lo, &tr, &te, &s, chunk, quiet, &res[nres])) {
             free(res[nres].R);
             free(res[nres].acc_seen);
+            free(res[nres].conf);
             goto out;
         }
         print_summary(&res[nres]);
+        if (report_confusion(&res[nres], &tr, svgp, all, quiet)) {
+            nres++;
+            goto out;
+        }
         nres++;
     }
     if (all) {
@@ -497,6 +552,7 @@ out:
     for (int k = 0; k < nres; k++) {
         free(res[k].R);
         free(res[k].acc_seen);
+        free(res[k].conf);
     }
     split_free(&s);
     featfile_free(&tr);

@@ -12,11 +12,13 @@
 #include "cmds.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: edgecl info --state S.ecls [--json]\n"
+    fprintf(f, "usage: edgecl info --state S.ecls [--learner K] [--json]\n"
                "Prints a learner state file's contents: kind, dimension, classes (with names),\n"
                "samples seen, replay memory, head shape and optimiser, file size, CRC check.\n"
                "The state may also be given as the only positional argument.\n\n"
                "  --state PATH   learner state file\n"
+               "  --learner K    in a web demo state (several learners): which one to show\n"
+               "                 (replay, naive, ...; default the first)\n"
                "  --json         machine-readable output\n");
 }
 
@@ -25,11 +27,13 @@ int cmd_info(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    const char *state = NULL, *v;
+    const char *state = NULL, *learner = NULL, *v;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         if ((v = cli_opt(argc, argv, &i, "--state")))
             state = v;
+        else if ((v = cli_opt(argc, argv, &i, "--learner")))
+            learner = v;
         else if (cli_flag(argv, i, "--json"))
             json = 1;
         else if (argv[i][0] != '-' && !state)
@@ -46,10 +50,12 @@ int cmd_info(int argc, char **argv) {
     char err[512];
     struct cli_learner L;
     size_t fbytes = 0;
-    if (cli_state_load(state, &L, &fbytes, NULL, err, sizeof err)) {
+    if (cli_state_load_learner(state, learner, &L, &fbytes, NULL, err, sizeof err)) {
         fprintf(stderr, "info: %s\n", err);
         return 1;
     }
+    if (learner && !L.container)
+        fprintf(stderr, "info: note: %s holds one learner; --learner ignored\n", state);
     const struct ecl_learner_params *p = ecl_learner_params(L.l);
     uint32_t nc = ecl_learner_n_classes(L.l);
     int has_head = p->kind == ECL_LEARNER_NAIVE || p->kind == ECL_LEARNER_REPLAY;
@@ -87,6 +93,9 @@ int cmd_info(int argc, char **argv) {
         printf("}\n");
     } else {
         printf("file:          %s (%zu bytes, crc ok)\n", state, fbytes);
+        if (L.container)
+            printf("container:     web demo state with %s; showing %s (--learner to choose)\n",
+                   L.container_kinds, ecl_learner_kind_name(L.picked));
         printf("learner:       %s\n", ecl_learner_kind_name(p->kind));
         printf("dim:           %u\n", p->dim);
         printf("classes:       %u of max %u\n", nc, p->max_classes);

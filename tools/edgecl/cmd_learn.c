@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_classmap.h"
+#include "cli_images.h"
 #include "cli_util.h"
 #include "cmds.h"
 #include "edgecl/port.h"
@@ -22,17 +24,26 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: edgecl learn --state S.ecls --features F.ecf [options]\n"
-               "Learns the labelled samples of F (in file order) into the learner state S.\n"
+               "       edgecl learn --state S.ecls [options] <DIR with one subfolder per class>\n"
+               "Learns the labelled samples of F (in file order), or the images of the class\n"
+               "folders (run through the backbone), into the learner state S. Classes are\n"
+               "matched by name: a name S knows adds to that class, a new name becomes a new\n"
+               "class; nothing is ever renamed (a conflict is an error and S stays as it was).\n"
                "Creates S from the learner options if it does not exist, else loads it (learner\n"
                "options are then ignored). S is replaced atomically.\n\n"
                "  --state PATH      learner state file (created if missing)\n"
                "  --features PATH   feature file (.ecf binary or .csv)\n"
+               "  --quiet, -q       no progress bar while extracting\n"
                "  --chunk N         observe in increments of N samples (default: naive/replay\n"
                "                    the whole file as one increment, slda/ncm 1024)\n"
                "  --dry-run         learn but do not write the state\n"
                "  --wait            if another edgecl learn/serve is writing S, wait for it\n"
                "                    (default: fail at once, exit code 3)\n\n");
     cli_learner_opts_help(f, 0);
+    fprintf(f, "Backbone options (images only):\n");
+    cli_images_opts_help(f);
+    fprintf(f, "Exit: 0 ok, 1 error or some image skipped (the rest is learned), 2 usage, 3 S is\n"
+               "locked by another writer.\n");
 }
 
 int cmd_learn(int argc, char **argv) {
@@ -45,10 +56,24 @@ int cmd_learn(int argc, char **argv) {
     int dry = 0, wait = 0;
     char err[512];
     struct cli_learner_opts lo = cli_learner_opts_default();
+    struct cli_images_opts io = cli_images_default_opts("learn");
+    char **args = calloc((size_t)argc, sizeof *args);
+    int nargs = 0;
+    if (!args) {
+        fprintf(stderr, "learn: out of memory\n");
+        return 1;
+    }
     for (int i = 1; i < argc; i++) {
-        int r = cli_learner_opt(&lo, argc, argv, &i, err, sizeof err);
+        int r = cli_images_opt(&io, argc, argv, &i);
+        if (r < 0) {
+            free(args);
+            return 2;
+        }
+        if (r > 0) continue;
+        r = cli_learner_opt(&lo, argc, argv, &i, err, sizeof err);
         if (r < 0) {
             fprintf(stderr, "learn: %s\n", err);
+            free(args);
             return 2;
         }
         if (r > 0) continue;
@@ -59,26 +84,45 @@ int cmd_learn(int argc, char **argv) {
         else if ((v = cli_opt(argc, argv, &i, "--chunk"))) {
             if (cli_parse_u32("--chunk", v, 1, 1u << 24, &chunk, err, sizeof err)) {
                 fprintf(stderr, "learn: %s\n", err);
+                free(args);
                 return 2;
             }
         } else if (cli_flag(argv, i, "--dry-run"))
             dry = 1;
         else if (cli_flag(argv, i, "--wait"))
             wait = 1;
+        else if (cli_flag(argv, i, "--quiet") || cli_flag(argv, i, "-q"))
+            io.quiet = 1;
+        else if (argv[i][0] != '-')
+            args[nargs++] = argv[i];
         else {
             cli_bad_opt("learn", argc, argv, i);
+            free(args);
             return 2;
         }
     }
-    if (!state || !feats) {
-        fprintf(stderr, "learn: --state and --features are required (see edgecl learn --help)\n");
+    if (!state || (!feats && !nargs) || (feats && nargs)) {
+        fprintf(stderr, "learn: need --state and either --features or images / a class folder "
+                        "(see edgecl learn --help)\n");
+        free(args);
         return 2;
     }
 
     struct featfile ff;
-    if (featfile_read(feats, &ff, err, sizeof err)) {
-        fprintf(stderr, "learn: %s\n", err);
-        return 1;
+    char **paths = NULL;
+    uint32_t skipped = 0;
+    if (nargs) {
+        int r = cli_images_extract(&io, args, nargs, &ff, &paths, &skipped);
+        feats = args[0]; /* names the input in messages */
+        free(args);
+        if (r) return 1;
+        cli_images_free_paths(paths, ff.n); /* learn does not report per image */
+    } else {
+        free(args);
+        if (featfile_read(feats, &ff, err, sizeof err)) {
+            fprintf(stderr, "learn: %s\n", err);
+            return 1;
+        }
     }
     int rc = 1;
     struct cli_learner L;
@@ -102,12 +146,18 @@ int cmd_learn(int argc, char **argv) {
             goto out;
         }
         struct ecl_learner_params p;
-        if (cli_learner_params(&lo, ff.dim, &p, err, sizeof err) ||
+        if (cli_learner_params(&lo, ff.dim, ff.n, &p, err, sizeof err) ||
             cli_learner_create(&p, &L, err, sizeof err)) {
             fprintf(stderr, "learn: %s\n", err);
             goto out;
         }
         created = 1;
+    } else if (L.container) {
+        fprintf(stderr,
+                "learn: %s is the web demo's state (%s): teach it in the demo; the CLI reads it "
+                "(info, predict --learner) but does not write it\n",
+                state, L.container_kinds);
+        goto out;
     } else if (lo.set) {
         fprintf(stderr, "learn: note: %s exists, learner options are ignored\n", state);
     }
@@ -125,29 +175,36 @@ int cmd_learn(int argc, char **argv) {
                     feats, i, ff.y[i]);
             goto out;
         }
-        if ((uint32_t)ff.y[i] >= p->max_classes) {
-            fprintf(stderr,
-                    "learn: %s: record %u has label %d but the learner holds at most %u classes "
-                    "(labels 0..%u; use --max-classes when creating the state)\n",
-                    feats, i, ff.y[i], p->max_classes, p->max_classes - 1);
-            goto out;
-        }
     }
-    /* Class names from the feature file. */
-    for (uint32_t c = 0; c < ff.n_names && c < p->max_classes; c++) {
-        if (!ff.names[c][0]) continue;
-        const char *old = ecl_learner_class_name(L.l, (int32_t)c);
-        if (old && old[0] && strcmp(old, ff.names[c]))
-            fprintf(stderr, "learn: note: class %u renamed '%s' -> '%s'\n", c, old, ff.names[c]);
-        st = ecl_learner_set_class_name(L.l, (int32_t)c, ff.names[c]);
-        if (st)
-            fprintf(stderr, "learn: warning: cannot name class %u: %s\n", c, ecl_status_str(st));
+    /* Classes by name (cli_classmap.h): known names keep their class, new names get new ones. */
+    int32_t *map = NULL;
+    uint32_t n_map = 0;
+    if (cli_classmap_learn(L.l, &ff, &map, &n_map, NULL, err, sizeof err)) {
+        fprintf(stderr, "learn: %s: %s; %s unchanged\n", feats, err, state);
+        goto out;
     }
+    for (uint32_t y = 0; y < n_map; y++) {
+        const char *nm = cli_featfile_name(&ff, (int32_t)y);
+        if (map[y] >= 0 && nm[0] && !ecl_learner_class_name(L.l, map[y])[0])
+            fprintf(stderr, "learn: new class '%s'\n", nm);
+    }
+    if (cli_classmap_name_new(L.l, &ff, map, n_map, err, sizeof err)) {
+        fprintf(stderr, "learn: %s: %s; %s unchanged\n", feats, err, state);
+        free(map);
+        goto out;
+    }
+    for (uint32_t i = 0; i < ff.n; i++)
+        ff.y[i] = map[ff.y[i]];
+    free(map);
 
     if (chunk == 0)
         chunk = (p->kind == ECL_LEARNER_SLDA || p->kind == ECL_LEARNER_NCM) ? 1024 : ff.n;
     if (chunk == 0) chunk = 1;
-    if (chunk >= ff.n && ff.n >= 10000)
+    if (p->kind == ECL_LEARNER_NAIVE || p->kind == ECL_LEARNER_REPLAY)
+        fprintf(stderr, "learn: training the %s head on %u samples: %u epochs of batches of %u%s\n",
+                ecl_learner_kind_name(p->kind), ff.n, p->epochs, p->batch_size,
+                p->kind == ECL_LEARNER_REPLAY ? " + replayed samples" : "");
+    else if (chunk >= ff.n && ff.n >= 10000)
         fprintf(stderr, "learn: observing %u samples as one increment...\n", ff.n);
     uint64_t t0 = ecl_port_now_ns();
     for (uint32_t i = 0; i < ff.n; i += chunk) {
@@ -174,6 +231,11 @@ int cmd_learn(int argc, char **argv) {
            secs, ff.n ? secs * 1e6 / ff.n : 0.0, ecl_learner_n_classes(L.l),
            (unsigned long long)ecl_learner_n_seen(L.l), dry ? " [dry run, not saved]" : "");
     rc = 0;
+    if (skipped) {
+        fprintf(stderr, "learn: %u file%s skipped (named above)\n", skipped,
+                skipped == 1 ? "" : "s");
+        rc = 1;
+    }
 out:
     ecl_port_lock_release(lock);
     cli_learner_free(&L);

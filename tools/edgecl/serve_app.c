@@ -26,6 +26,7 @@
 #include "edgecl/port.h"
 #include "image.h"
 #include "serve_app_int.h"
+#include "learn_defaults.h"
 #include "serve_persist.h"
 
 /* The learners of a fresh state, side by side. */
@@ -78,14 +79,12 @@ static int ctype_is(const char *ctype, const char *want) {
     return ctype[n] == 0 || ctype[n] == ';' || ctype[n] == ' ';
 }
 
-/* Learner settings for the demo: a few dozen webcam frames per class, classes added one at a
- * time. The head keeps its first learning rate in later rounds (the paper's 5e-5 suits 100s of
- * CORe50 frames per batch, not a 3-second capture) and makes 20 passes per round
- * (a round is small: 20 x 24 samples is a few ms of training). */
+/* Learner settings for the demo: the tools' shared few-shot defaults (learn_defaults.h, the
+ * same as `edgecl learn`): a round is a few dozen webcam frames, so each round trains the
+ * head for the cap of LEARN_DEFAULT_MAX_EPOCHS passes (a few ms) and keeps its first
+ * learning rate in later rounds. The replay memory is capped at 2000 samples. */
 static struct ecl_learner_params demo_params(enum ecl_learner_kind k, uint32_t dim, uint32_t maxc) {
-    struct ecl_learner_params p = ecl_learner_default_params(k, dim, maxc);
-    p.lr_after_first = 0;
-    if (p.epochs < 20) p.epochs = 20;
+    struct ecl_learner_params p = learn_defaults_params(k, dim, maxc, 0);
     if (k == ECL_LEARNER_REPLAY && p.replay.capacity > 2000) p.replay.capacity = 2000;
     return p;
 }
@@ -219,7 +218,7 @@ static void put_state(struct serve_app *a, struct jbuf *b) {
 /* Frames bigger than a camera's are refused (a 2 MB body can hold an 8192x8192 JPEG, 200 MB of
  * RGB); large JPEGs are decoded at a reduced scale (libjpeg DCT scaling) down to no less than
  * twice the backbone's 224x224 input, so the bilinear resize still sees real detail. */
-#define DEMO_MAX_SIDE 4096
+#define DEMO_MAX_SIDE IMG_MAX_SIDE /* the tools' one limit (image.h) */
 #define DEMO_WANT_SIDE 448
 
 /* Decodes and embeds an image body into a->lat. 0 ok, else r filled. */
