@@ -100,7 +100,7 @@ set(ECL_SERVE_APP_SRC ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c
     ${CMAKE_SOURCE_DIR}/tools/common/statefile.c
-    ${CMAKE_SOURCE_DIR}/tools/common/learn_defaults.c)
+    ${CMAKE_SOURCE_DIR}/tools/common/learn_defaults.c ${CMAKE_SOURCE_DIR}/tools/common/probs.c)
 if(ECL_HAVE_LEARNER AND PNG_FOUND AND JPEG_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c
    AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c)
   set(ECL_FUZZ_IMAGE_SRC ${CMAKE_SOURCE_DIR}/tools/common/image.c

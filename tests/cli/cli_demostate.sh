@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The web demo's state container (tools/common/demostate.h, layout in docs/demo.md) is read by
+# The web demo's state container (tools/common/statefile.h, the reader the demo server uses; layout in docs/demo.md) is read by
 # info and predict, which choose a learner with --learner; learn refuses to write it (the
 # container stays byte-identical); a corrupted container is refused with the reason. The
 # container is assembled here from two CLI states following the documented layout.

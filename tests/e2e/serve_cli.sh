@@ -113,6 +113,8 @@ if [[ -f $IMG_A && -f $IMG_B ]]; then
   want 200 '"saved":true' -X POST "${URL}api/reset"
   kill "${PIDS[-1]}"; wait "${PIDS[-1]}"
   [[ $(head -c 4 "$T/cli.ecls") == ECLD ]] || fail "the server did not save a container"
+  # the CLI reads the container the server wrote (version 2, the one statefile.c reader)
+  expect_rc 0 "web demo state with ncm" "$EDGECL" info --state "$T/cli.ecls"
   echo "ok: a state from edgecl learn served, saved as a container"
 fi
 echo PASS

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "edgecl/port.h"
-#include "demostate.h"
+#include "statefile.h"
 #include "learn_defaults.h"
 
 #define MAX_LEARNER_BYTES ((size_t)4 << 30) /* refuse configurations needing > 4 GiB */
@@ -440,35 +440,47 @@ int cli_learner_create(const struct ecl_learner_params *p, struct cli_learner *o
     return 0;
 }
 
-/* A demo container (demostate.h): moves the chosen learner's image to the front of *buf so the
- * plain-state path below reads it. Returns 0, or 1 with err set. */
+/* A demo container (statefile.h, the same reader the demo server uses): moves the chosen
+ * learner's image to the front of *buf so the plain-state path below reads it. Returns 0, or 1
+ * with err set. */
 static int pick_from_container(const char *path, const char *learner, void **buf, size_t *len,
                                struct cli_learner *out, enum ecl_status *status, char *err,
                                size_t errlen) {
-    struct demostate d;
-    char e[200], kinds[64];
-    enum ecl_status st = demostate_parse(*buf, *len, &d, e, sizeof e);
+    static struct statefile_class classes[STATEFILE_MAX_CLASSES];
+    struct statefile sf;
+    char e[200], kinds[64] = "";
+    enum ecl_status st = statefile_parse(*buf, *len, classes, &sf, e, sizeof e);
+    if (st == ECL_OK && !sf.n_learners) {
+        st = ECL_ECORRUPT;
+        snprintf(e, sizeof e, "demo state holds no learner");
+    }
     if (st) {
         if (status) *status = st;
         seterr(err, errlen, "%s: %s", path, e);
         return 1;
     }
-    demostate_kinds(&d, kinds, sizeof kinds);
-    const struct demostate_learner *dl = &d.l[0];
+    for (uint32_t i = 0, o = 0; i < sf.n_learners && o < sizeof kinds; i++) {
+        int w = snprintf(kinds + o, sizeof kinds - o, "%s%s", i ? ", " : "",
+                         ecl_learner_kind_name((enum ecl_learner_kind)sf.learners[i].kind));
+        if (w > 0) o += (uint32_t)w;
+    }
+    int pick = 0;
     if (learner) {
         enum ecl_learner_kind k;
-        if (ecl_learner_kind_parse(learner, &k) != ECL_OK || !(dl = demostate_find(&d, k))) {
+        if (ecl_learner_kind_parse(learner, &k) != ECL_OK ||
+            (pick = statefile_find_learner(&sf, k)) < 0) {
             if (status) *status = ECL_ENOTFOUND;
             seterr(err, errlen, "%s is a demo state holding %s; no learner '%s' in it", path, kinds,
                    learner);
             return 1;
         }
     }
+    const struct statefile_learner *sl = &sf.learners[pick];
     out->container = 1;
-    out->picked = dl->kind;
+    out->picked = (enum ecl_learner_kind)sl->kind;
     snprintf(out->container_kinds, sizeof out->container_kinds, "%s", kinds);
-    memmove(*buf, dl->img, dl->len);
-    *len = dl->len;
+    memmove(*buf, sl->img, sl->len);
+    *len = sl->len;
     return 0;
 }
 
@@ -495,7 +507,7 @@ int cli_state_load_learner(const char *path, const char *learner, struct cli_lea
     if (file_bytes) *file_bytes = len;
     struct cli_learner meta; /* container fields, set on out once it is built */
     memset(&meta, 0, sizeof meta);
-    if (demostate_is(buf, len) &&
+    if (statefile_is_container(buf, len) &&
         pick_from_container(path, learner, &buf, &len, &meta, status, err, errlen)) {
         free(buf);
         return 1;

@@ -6,7 +6,7 @@
  * The summary (accuracy overall and per class, confusion matrix) follows, as '#' comment lines
  * when it shares stdout with the CSV so that the CSV stays machine-readable. Truth is matched by
  * class name (cli_classmap.h): a feature file's label 0 is whatever class it names, not the
- * state's class 0. Scores are probabilities for every learner (cli_probs.h) unless --raw.
+ * state's class 0. Scores are probabilities for every learner (probs.h) unless --raw.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,7 +17,7 @@
 #include "cli_classmap.h"
 #include "cli_confusion.h"
 #include "cli_images.h"
-#include "cli_probs.h"
+#include "probs.h"
 #include "cli_util.h"
 #include "cmds.h"
 #include "edgecl/port.h"
@@ -241,7 +241,7 @@ int cmd_predict(int argc, char **argv) {
             fprintf(stderr, "predict: sample %u: %s\n", i, ecl_status_str(st));
             goto out;
         }
-        if (!o.raw) cli_scores_to_probs(p, scores, scores, nc);
+        if (!o.raw) scores_to_probs(p, scores, scores, nc);
         int32_t y = ff.y[i], t = y >= 0 && (uint32_t)y < n_map ? map[y] : -1;
         if (y >= 0) {
             n_lab++;

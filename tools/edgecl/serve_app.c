@@ -27,6 +27,7 @@
 #include "image.h"
 #include "serve_app_int.h"
 #include "learn_defaults.h"
+#include "probs.h"
 #include "serve_persist.h"
 
 /* The learners of a fresh state, side by side. */
@@ -428,6 +429,9 @@ static void h_predict(struct serve_app *a, const char *ctype, const char *body, 
                             ecl_status_str(st));
         }
         uint32_t nl = ecl_learner_n_classes(a->l[i]);
+        /* every learner's scores as calibrated probabilities (probs.h: NCM distances and SLDA
+         * discriminants through a documented softmax, the heads' probabilities unchanged) */
+        scores_to_probs(ecl_learner_params(a->l[i]), a->scores, a->scores, nl);
         /* "unknown": no class is confident (top probability below SERVE_UNKNOWN_BELOW) */
         float pt = top >= 0 && (uint32_t)top < nl ? a->scores[top] : 0.0f;
         if (!isfinite(pt) || !(pt > 0)) pt = 0; /* also -0 */

@@ -1,4 +1,4 @@
-/* tools/edgecl/cli_probs.h - class probabilities from any learner's scores, so that a threshold
+/* tools/common/probs.h - class probabilities from any learner's scores, so that a threshold
  * means the same for every learner.
  *
  * The learners' raw scores (ecl_learner_predict) differ in kind: the heads (naive, replay) give
@@ -12,16 +12,16 @@
  *         its mean and that distance varies by about s, estimated as d_min / sqrt(dim))
  * Classes never learned (-INFINITY) get 0. Probabilities sum to 1 over the learned classes.
  *
- *     cli_scores_to_probs(ecl_learner_params(l), scores, probs, n_classes);
+ *     scores_to_probs(ecl_learner_params(l), scores, probs, n_classes);
  */
-#ifndef EDGECL_CLI_PROBS_H
-#define EDGECL_CLI_PROBS_H
+#ifndef EDGECL_TOOLS_PROBS_H
+#define EDGECL_TOOLS_PROBS_H
 
 #include <stdint.h>
 #include "edgecl/learner.h"
 
 /* scores and probs: n entries each (may alias). */
-void cli_scores_to_probs(const struct ecl_learner_params *p, const float *scores, float *probs,
-                         uint32_t n);
+void scores_to_probs(const struct ecl_learner_params *p, const float *scores, float *probs,
+                     uint32_t n);
 
 #endif

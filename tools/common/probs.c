@@ -1,7 +1,7 @@
-/* Calibrated probabilities (cli_probs.h). Logits are formed in double, one class at a time (no
+/* Calibrated probabilities (probs.h). Logits are formed in double, one class at a time (no
  * buffer: max_classes may be 65536): SLDA discriminants of a few thousand are normal, and the
  * max is subtracted before exp(). */
-#include "cli_probs.h"
+#include "probs.h"
 
 #include <math.h>
 
@@ -14,8 +14,8 @@ static double logit(const struct ecl_learner_params *p, float s, double dmin, do
     return d == dmin ? 0.0 : -INFINITY; /* the sample sits on a class mean */
 }
 
-void cli_scores_to_probs(const struct ecl_learner_params *p, const float *scores, float *probs,
-                         uint32_t n) {
+void scores_to_probs(const struct ecl_learner_params *p, const float *scores, float *probs,
+                     uint32_t n) {
     if (p->kind != ECL_LEARNER_SLDA && p->kind != ECL_LEARNER_NCM) {
         for (uint32_t k = 0; k < n; k++) /* heads: already softmax probabilities */
             probs[k] = scores[k];
