@@ -55,4 +55,15 @@ ln -s "$SRC/models/mobilenet_v2.tflite" "$T/prefix/share/edgecl/models/mobilenet
 env -u EDGECL_MODEL "$T/prefix/bin/edgecl" extract --help >"$T/out" 2>&1
 grep -q "$T/prefix/bin/../share/edgecl/models/mobilenet_v2.tflite" "$T/out" ||
     fail "installed edgecl does not default to its share/edgecl/models: $(grep -A1 -- --model "$T/out")"
+# --mean/--std override the input normalisation (issue 9 item 5): edgecl's own model uses
+# (x - 0) / 255, so giving exactly that changes nothing and another pair changes the latents;
+# one without the other is a usage error
+IMG1="$SRC/tests/data/golden/chelsea.png"
+run_ok "extract default norm" "$EDGECL" extract -q --out "$T/n0.ecf" "$IMG1"
+run_ok "extract --mean 0 --std 255" "$EDGECL" extract -q --mean 0 --std 255 --out "$T/n1.ecf" "$IMG1"
+run_ok "extract --mean 127.5 --std 127.5" "$EDGECL" extract -q --mean 127.5 --std 127.5 --out "$T/n2.ecf" "$IMG1"
+cmp -s "$T/n0.ecf" "$T/n1.ecf" || fail "--mean 0 --std 255 differs from edgecl's model's own normalisation"
+cmp -s "$T/n0.ecf" "$T/n2.ecf" && fail "--mean 127.5 --std 127.5 changed nothing"
+run_fail "--mean without --std" "go together" "$EDGECL" extract -q --mean 3 --out "$T/n3.ecf" "$IMG1"
+run_fail "--std 0" "out of range" "$EDGECL" extract -q --mean 0 --std 0 --out "$T/n3.ecf" "$IMG1"
 finish

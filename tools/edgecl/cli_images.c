@@ -21,7 +21,7 @@ struct item {
 };
 
 struct cli_images_opts cli_images_default_opts(const char *cmd) {
-    struct cli_images_opts o = {cmd, NULL, FE_CUT_DEFAULT, 1, 1, 0, 0, -1};
+    struct cli_images_opts o = {cmd, NULL, FE_CUT_DEFAULT, 1, 1, 0, 0, -1, 0, 0, 0.0f, 1.0f};
     return o;
 }
 
@@ -32,7 +32,10 @@ void cli_images_opts_help(FILE *f) {
             "                'output' = model output)\n"
             "  --threads N   kernel threads (default 1)    --no-pool  keep the 4-D tensor\n"
             "  --ref         reference kernels only\n"
-            "  Images: PNG, JPEG (and whatever else the image loader decodes), recognised by\n"
+            "  --mean M --std S  input normalisation value = (pixel - M) / S (default: the\n"
+            "                model's TFLite metadata, else as `edgecl inspect` says; uint8/int8\n"
+            "                models take raw pixels unless these are given)\n"
+            "  Images: PNG, JPEG, BMP (and whatever else the image loader decodes), recognised by\n"
             "  their bytes; larger than %d pixels on a side is refused. A file that cannot be\n"
             "  read is named and skipped; the command then exits 1 after doing the rest.\n",
             fe_default_model_path(), FE_CUT_HELP, IMG_MAX_SIDE);
@@ -55,8 +58,38 @@ int cli_images_opt(struct cli_images_opts *o, int argc, char **argv, int *i) {
     else if (cli_flag(argv, *i, "--ref"))
         o->ref = 1;
     else
-        return 0;
+        return cli_norm_opt(o->cmd, argc, argv, i, &o->has_mean, &o->mean, &o->has_std, &o->std);
     return 1;
+}
+
+int cli_norm_opt(const char *cmd, int argc, char **argv, int *i, int *has_mean, float *mean,
+                 int *has_std, float *std) {
+    const char *v;
+    char err[256];
+    int is_mean = 0;
+    if ((v = cli_opt(argc, argv, i, "--mean")))
+        is_mean = 1;
+    else if (!(v = cli_opt(argc, argv, i, "--std")))
+        return 0;
+    if (cli_parse_f32(is_mean ? "--mean" : "--std", v, is_mean ? -1e6f : 1e-6f, 1e6f,
+                      is_mean ? mean : std, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", cmd, err);
+        return -1;
+    }
+    *(is_mean ? has_mean : has_std) = 1;
+    return 1;
+}
+
+int cli_norm_apply(struct fe_opts *fo, const char *cmd, int has_mean, float mean, int has_std,
+                   float std) {
+    if (has_mean != has_std) {
+        fprintf(stderr, "%s: --mean and --std go together (value = (pixel - mean) / std)\n", cmd);
+        return -1;
+    }
+    fo->has_norm = has_mean;
+    fo->mean = mean;
+    fo->std = std;
+    return 0;
 }
 
 void cli_path_join(char *out, size_t len, const char *dir, const char *name) {
@@ -308,6 +341,10 @@ int cli_images_extract(const struct cli_images_opts *o, char **args, int nargs, 
     fo.threads = (int)o->threads;
     fo.force_ref = o->ref;
     fo.pool = o->pool;
+    if (cli_norm_apply(&fo, o->cmd, o->has_mean, o->mean, o->has_std, o->std)) {
+        rc = 2;
+        goto done;
+    }
     if (fe_open(o->model ? o->model : fe_default_model_path(), &fo, &fe, err, sizeof err)) {
         fprintf(stderr, "%s: %s\n", o->cmd, err);
         fe = NULL;

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "featfile.h"
+#include "fe.h"
 
 struct cli_images_opts {
     const char *cmd;   /* prefix of messages */
@@ -31,7 +32,9 @@ struct cli_images_opts {
     const char *cut;   /* FE_CUT_DEFAULT, "output", or a tensor name */
     uint32_t threads;
     int pool, ref, quiet;
-    int32_t loose_label; /* label of loose image files (-1 = unlabelled) */
+    int32_t loose_label;   /* label of loose image files (-1 = unlabelled) */
+    int has_mean, has_std; /* --mean / --std given (fe_opts.has_norm) */
+    float mean, std;
 };
 
 struct cli_images_opts cli_images_default_opts(const char *cmd);
@@ -40,6 +43,13 @@ void cli_images_opts_help(FILE *f);
 /* Tries to consume one backbone option at argv[*i]: 1 consumed, 0 not one, -1 bad value
  * (message printed). */
 int cli_images_opt(struct cli_images_opts *o, int argc, char **argv, int *i);
+/* --mean M / --std S (value = (pixel - M) / S): 1 consumed, 0 not one, -1 bad value. Shared
+ * with classify, which parses its own options. */
+int cli_norm_opt(const char *cmd, int argc, char **argv, int *i, int *has_mean, float *mean,
+                 int *has_std, float *std);
+/* fo's has_norm/mean/std from the flags; -1 (message printed) if only one of them was given. */
+int cli_norm_apply(struct fe_opts *fo, const char *cmd, int has_mean, float mean, int has_std,
+                   float std);
 /* Returns 0 and fills ff (featfile_init'ed; free with featfile_free) and paths (malloc'd, one
  * per record), or 1 after printing why. */
 int cli_images_extract(const struct cli_images_opts *o, char **args, int nargs, struct featfile *ff,

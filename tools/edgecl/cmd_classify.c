@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "cli_images.h"
 #include "cli_util.h"
 #include "cmds.h"
 #include "fe.h"
@@ -13,7 +14,7 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: edgecl classify [--model M.tflite] [--labels L.txt] [--top K] [--json]\n"
-               "                       [--threads N] [--ref] <image...>\n"
+               "                       [--threads N] [--ref] [--mean M --std S] <image...>\n"
                "  Prints, per image: path, then the K most likely class indices with their\n"
                "  output values (probabilities when the model ends in SOFTMAX). An image that\n"
                "  cannot be read is reported on stderr, the others are still classified, and\n"
@@ -22,7 +23,11 @@ static void usage(FILE *f) {
                "                  labels with 'background' first for 1001-output models); the\n"
                "                  top K are then printed one per line: probability, name, index\n"
                "  --json          [{\"image\":..,\"top\":[{\"index\":..,\"label\":..,\"p\":..}]}]\n"
-               "  --top K         how many classes (default 5)\n");
+               "  --top K         how many classes (default 5)\n"
+               "  --mean M --std S  input normalisation value = (pixel - M) / S (default: the\n"
+               "                  model's TFLite metadata, else (x - 127.5) / 127.5; uint8/int8\n"
+               "                  models take raw pixels unless these are given)\n"
+               "  Images: PNG, JPEG, BMP.\n");
 }
 
 /* Reads one name per line (CR/LF stripped); *n names in a malloc'd array of malloc'd strings. */
@@ -62,7 +67,8 @@ static char **read_labels(const char *path, uint32_t *n, char *err, size_t errle
 int cmd_classify(int argc, char **argv) {
     const char *model = NULL, *labels_path = NULL, *v;
     uint32_t top = 5, threads = 1, n_labels = 0;
-    int ref = 0, n = 0, rc = 0, json = 0, n_out = 0;
+    int ref = 0, n = 0, rc = 0, json = 0, n_out = 0, nk, has_mean = 0, has_std = 0;
+    float mean = 0, sd = 1;
     char **labels = NULL;
     char err[512];
     if (cli_wants_help(argc, argv)) {
@@ -91,7 +97,12 @@ int cmd_classify(int argc, char **argv) {
             }
         } else if ((v = cli_opt(argc, argv, &i, "--labels")))
             labels_path = v;
-        else if (cli_flag(argv, i, "--json"))
+        else if ((nk = cli_norm_opt("classify", argc, argv, &i, &has_mean, &mean, &has_std, &sd))) {
+            if (nk < 0) {
+                free(imgs);
+                return 2;
+            }
+        } else if (cli_flag(argv, i, "--json"))
             json = 1;
         else if (cli_flag(argv, i, "--ref"))
             ref = 1;
@@ -114,6 +125,10 @@ int cmd_classify(int argc, char **argv) {
     }
     struct fe_opts fo = fe_default_opts();
     fo.cut = NULL;
+    if (cli_norm_apply(&fo, "classify", has_mean, mean, has_std, sd)) {
+        free(imgs);
+        return 2;
+    }
     fo.pool = 0;
     fo.threads = (int)threads;
     fo.force_ref = ref;
