@@ -223,17 +223,19 @@ static enum ecl_status minmax_i8(const struct ecl_exec *x, const struct ecl_node
     return ECL_OK;
 }
 
-/* TFLite's int8/uint8 SUB (reference_ops SubElementwise): both inputs rescaled as for ADD, the
- * second subtracted; any broadcast, reference arithmetic only. */
-struct qsub_job {
+/* An int8 op's requantisation parameters and operands, for a broadcast walk (SUB, PRELU). */
+struct q8_job {
     const struct ecl_binary_params *p;
     const int8_t *a, *b;
     int8_t *out;
 };
 
+/* TFLite's int8/uint8 SUB (reference_ops SubElementwise): both inputs rescaled as for ADD, the
+ * second subtracted; any broadcast, reference arithmetic only. */
+
 static void q_sub_run(void *ctx, size_t o, int64_t ia, int64_t sa, int64_t ib, int64_t sb,
                       size_t n) {
-    const struct qsub_job *j = ctx;
+    const struct q8_job *j = ctx;
     const struct ecl_binary_params *p = j->p;
     for (size_t k = 0; k < n; k++) {
         int32_t xa = (j->a[ia + (int64_t)k * sa] - p->a_zp) * (1 << p->left_shift);
@@ -248,8 +250,7 @@ static void q_sub_run(void *ctx, size_t o, int64_t ia, int64_t sa, int64_t ib, i
 
 static enum ecl_status sub_i8(const struct ecl_exec *x, const struct ecl_node *n) {
     const struct ecl_binary_data *d = n->data;
-    struct qsub_job j = {&d->p, ecl_in(x, n, 0)->data, ecl_in(x, n, 1)->data,
-                         ecl_out(x, n, 0)->data};
+    struct q8_job j = {&d->p, ecl_in(x, n, 0)->data, ecl_in(x, n, 1)->data, ecl_out(x, n, 0)->data};
     ecl_bcast_walk(&d->bc, q_sub_run, &j);
     return ECL_OK;
 }
@@ -352,16 +353,10 @@ static enum ecl_status prelu_f32(const struct ecl_exec *x, const struct ecl_node
     return ECL_OK;
 }
 
-struct prelu_qjob {
-    const struct ecl_binary_params *q;
-    const int8_t *a, *b;
-    int8_t *out;
-};
-
 static void prelu_q_run(void *ctx, size_t o, int64_t ia, int64_t sa, int64_t ib, int64_t sb,
                         size_t n) {
-    const struct prelu_qjob *j = ctx;
-    const struct ecl_binary_params *q = j->q;
+    const struct q8_job *j = ctx;
+    const struct ecl_binary_params *q = j->p;
     for (size_t k = 0; k < n; k++) {
         int32_t v = j->a[ia + (int64_t)k * sa] - q->a_zp, r;
         if (v >= 0)
@@ -375,8 +370,7 @@ static void prelu_q_run(void *ctx, size_t o, int64_t ia, int64_t sa, int64_t ib,
 
 static enum ecl_status prelu_i8(const struct ecl_exec *x, const struct ecl_node *n) {
     const struct ecl_binary_data *d = n->data;
-    struct prelu_qjob j = {&d->p, ecl_in(x, n, 0)->data, ecl_in(x, n, 1)->data,
-                           ecl_out(x, n, 0)->data};
+    struct q8_job j = {&d->p, ecl_in(x, n, 0)->data, ecl_in(x, n, 1)->data, ecl_out(x, n, 0)->data};
     ecl_bcast_walk(&d->bc, prelu_q_run, &j);
     return ECL_OK;
 }
