@@ -5,7 +5,9 @@
 #
 # Excluded by ctest label (tests that are slow or meaningless under ASan):
 #   load      - throughput runs (tests/load), measure nothing useful under ASan
-#   chromium  - reserved for browser tests too slow under ASan. The demo's end-to-end test
+#   chromium  - tests whose work is TFLite's runtime in Chromium, not edgecl (cli_export_tflite,
+#               tflref_live: their edgecl side runs under ASan in cli_export and
+#               test_tflite_reference). The demo's end-to-end test
 #               (demo_e2e) carries no such label on purpose: it runs under ASan (~30 s) so the
 #               server's request handling is sanitised under a real browser's traffic.
 #   no-asan   - any test that declares itself unsuitable for ASan

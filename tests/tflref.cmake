@@ -25,4 +25,4 @@ target_link_libraries(tflref_make_op_models PRIVATE m)
 # goldens. Skipped without chromium/node/npm packages; about 20 s.
 add_test(NAME tflref_live COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tflref/tflref_live.sh
          ${CMAKE_BINARY_DIR})
-set_tests_properties(tflref_live PROPERTIES LABELS "tflref-live" SKIP_RETURN_CODE 77 TIMEOUT 120)
+set_tests_properties(tflref_live PROPERTIES LABELS "tflref-live;chromium" SKIP_RETURN_CODE 77 TIMEOUT 120)
