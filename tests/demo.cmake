@@ -10,7 +10,8 @@ if(ECL_DEMO_MHD_FOUND)
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c)
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_export.c)
   target_include_directories(test_serve PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl)
   target_link_libraries(test_serve PRIVATE edgecl_web_assets PkgConfig::ECL_DEMO_MHD)
   # Kept samples, thumbnails, deleting, "unknown", serving a CLI state (issue 12).
@@ -19,7 +20,8 @@ if(ECL_DEMO_MHD_FOUND)
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c)
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_export.c)
   target_include_directories(test_serve_samples PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl)
   target_link_libraries(test_serve_samples PRIVATE edgecl_web_assets PkgConfig::ECL_DEMO_MHD)
   # The server with a stand-in backbone, for working on the page without a model (not a test).
@@ -28,7 +30,8 @@ if(ECL_DEMO_MHD_FOUND)
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c)
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_export.c)
   target_include_directories(demo_stub_server PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl)
   target_link_libraries(demo_stub_server PRIVATE edgecl_tools edgecl_port edgecl edgecl_web_assets
                         PkgConfig::ECL_DEMO_MHD)

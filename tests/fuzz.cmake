@@ -99,6 +99,7 @@ set(ECL_SERVE_APP_SRC ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_export.c
     ${CMAKE_SOURCE_DIR}/tools/common/statefile.c
     ${CMAKE_SOURCE_DIR}/tools/common/learn_defaults.c ${CMAKE_SOURCE_DIR}/tools/common/probs.c)
 if(ECL_HAVE_LEARNER AND PNG_FOUND AND JPEG_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c

@@ -70,7 +70,7 @@ if(TARGET test_serve)
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c)
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_export.c)
   target_include_directories(test_slowloris PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl
                              ${CMAKE_SOURCE_DIR}/tests/demo)
   target_link_libraries(test_slowloris PRIVATE edgecl_tools edgecl_web_assets
@@ -83,7 +83,7 @@ if(TARGET test_serve)
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c
     ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c)
+    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_export.c)
   target_include_directories(test_serve_persist PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl
                              ${CMAKE_SOURCE_DIR}/tests/demo)
   target_link_libraries(test_serve_persist PRIVATE edgecl_tools edgecl_web_assets

@@ -297,6 +297,44 @@ const reset = () => {
   });
 };
 
+// "Download model": the learner as one standard .tflite file (the backbone up to the cut, then
+// the learned classifier and a softmax; class names in its metadata), as `edgecl export` writes.
+async function downloadModel(learner, btn) {
+  btn.disabled = true;
+  setStatus(`Exporting the ${learner} learner…`);
+  try {
+    const res = await fetch('/api/export/' + encodeURIComponent(learner));
+    if (!res.ok) {
+      let data = null;
+      try { data = await res.json(); } catch (e) { /* non-JSON body */ }
+      throw new Error((data && data.error) || `${res.status} ${res.statusText}`);
+    }
+    const blob = await res.blob();
+    const m = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') || '');
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = m ? m[1] : `edgecl-${learner}.tflite`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+    setStatus(`Downloaded ${a.download} (${(blob.size / 1048576).toFixed(1)} MB): a standard ` +
+      'TensorFlow Lite model, class names in its metadata.', 'ok');
+  } catch (e) {
+    setStatus('Download failed: ' + e.message, 'err');
+  } finally {
+    updateDownloads();
+  }
+}
+
+// A learner's download button is on once it has been trained.
+function updateDownloads() {
+  for (const b of document.querySelectorAll('button.dl')) {
+    const l = state && state.learners && state.learners[b.dataset.learner];
+    b.disabled = !(l && l.trained);
+  }
+}
+
 function setView(v) {
   view = v;
   for (const b of document.querySelectorAll('.seg button')) b.classList.toggle('on', b.dataset.view === v);
@@ -394,7 +432,8 @@ function ensureColumns(order) {
     const col = document.createElement('div');
     col.className = 'pred-col';
     col.dataset.learner = k;
-    col.innerHTML = `<h3></h3><div class="top" id="top-${k}" data-top="-1">–</div><div class="bars" id="bars-${k}"></div>`;
+    col.innerHTML = `<h3></h3><div class="top" id="top-${k}" data-top="-1">–</div><div class="bars" id="bars-${k}"></div>` +
+      `<button class="dl" data-learner="${k}" disabled>Download model</button>`;
     col.querySelector('h3').textContent = k.toUpperCase();
     $('#pred-cols').appendChild(col);
   }
@@ -411,6 +450,7 @@ async function refresh() {
     }
     ui.backbone.textContent = `${state.backbone} · state: ${state.state_file || 'not saved'}`;
     renderClasses();
+    updateDownloads();
     if (!state.trained) {
       for (const k of state.learner_order || []) renderPrediction(k, null);
       ui.overlay.textContent = state.classes.length ? 'capture samples, then Train' : 'add a class to begin';
@@ -427,6 +467,10 @@ async function main() {
   $('#restore').addEventListener('click', restore);
   $('#reset').addEventListener('click', reset);
   for (const b of document.querySelectorAll('.seg button')) b.addEventListener('click', () => setView(b.dataset.view));
+  $('#pred-cols').addEventListener('click', (e) => {
+    const b = e.target.closest && e.target.closest('button.dl');
+    if (b && !b.disabled) downloadModel(b.dataset.learner, b);
+  });
   window.addEventListener('blur', stopCapture);
   $('#file-pick').addEventListener('change', (e) => uploadFiles(pickTarget, e.target.files));
   // a drop outside the class cards must not navigate away from the page

@@ -20,7 +20,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--web"))
             o.web_dir = argv[i + 1];
     }
-    struct serve_extractor fx = {NULL, DIM, stub_extract, "stub colour grid (test only)"};
+    struct serve_extractor fx = {NULL, DIM, stub_extract, "stub colour grid (test only)", NULL};
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -19,10 +19,11 @@
 #include <jpeglib.h>
 #include "../../tools/common/image.h"
 #include "../../tools/edgecl/serve_app.h"
+#include "edgecl/learner.h"
 
 #include "stub_fx.h"
 
-static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid"};
+static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid", NULL};
 
 /* ------------------------------------------------------------ JPEG and HTTP helpers */
 
@@ -719,11 +720,125 @@ static void test_json_reader(void **unused) {
     assert_non_null(strstr(err, "invalid UTF-8 in string at byte 10"));
 }
 
+/* A stand-in for cmd_serve.c's export: checks it got the trained learner and answers a
+ * "file" naming its kind and class count; ctx non-NULL makes it fail as a real export can. */
+static enum ecl_status fake_export(void *ctx, struct ecl_learner *l, uint8_t **out, size_t *out_len,
+                                   char *err, size_t errlen) {
+    if (ctx) {
+        snprintf(err, errlen, "op 99 cannot be copied");
+        return ECL_EUNSUPPORTED;
+    }
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "TFL3 %s %u",
+                     ecl_learner_kind_name(ecl_learner_params(l)->kind), ecl_learner_n_classes(l));
+    *out = malloc((size_t)n);
+    if (!*out) return ECL_EOOM;
+    memcpy(*out, buf, (size_t)n);
+    *out_len = (size_t)n;
+    return ECL_OK;
+}
+
+static struct serve *start_fx(const struct serve_extractor *fx) {
+    struct serve_opts o = serve_default_opts();
+    o.port = 0;
+    struct serve *s = NULL;
+    char err[512];
+    assert_int_equal(serve_start(&o, fx, &s, err, sizeof err), ECL_OK);
+    return s;
+}
+
+/* GET /api/export/{learner}[/labels] (the page's "Download model"): errors, the download
+ * headers, the labels; the .tflite itself comes from the backbone (tests/e2e/serve_cli.sh
+ * checks the real one), so here a stand-in that has none answers 501. */
+static void test_export(void **unused) {
+    struct serve *s = start(NULL, 0);
+    int port = serve_port(s);
+    char *resp;
+    expect(port, 409, "GET", "/api/export/replay", NULL, NULL, 0, "not been trained");
+    expect(port, 409, "GET", "/api/export/naive/labels", NULL, NULL, 0, "not been trained");
+    expect(port, 404, "GET", "/api/export/bogus", NULL, NULL, 0,
+           "unknown learner 'bogus' (this server has: replay, naive)");
+    expect(port, 404, "GET", "/api/export", NULL, NULL, 0, "GET /api/export/{learner}");
+    expect(port, 404, "GET", "/api/export/", NULL, NULL, 0, "GET /api/export/{learner}");
+    expect(port, 404, "GET", "/api/export/replay/model", NULL, NULL, 0, "[/labels]");
+    expect(port, 404, "GET", "/api/exports", NULL, NULL, 0, "no such API endpoint");
+    expect(port, 405, "POST", "/api/export/replay", "application/json", "{}", 2, "use GET");
+    assert_non_null(strstr(last_headers, "Allow: GET"));
+
+    assert_int_equal(post_json(port, "/api/classes", "{\"name\":\"red\"}", &resp), 200);
+    free(resp);
+    assert_int_equal(post_json(port, "/api/classes", "{\"name\":\"blue\"}", &resp), 200);
+    free(resp);
+    teach(port, 0, 220, 30, 30, 6);
+    teach(port, 1, 30, 40, 220, 6);
+    expect(port, 409, "GET", "/api/export/replay", NULL, NULL, 0, "not been trained"); /* pending */
+    assert_int_equal(post_json(port, "/api/train", "{}", &resp), 200);
+    free(resp);
+    expect(port, 501, "GET", "/api/export/replay", NULL, NULL, 0,
+           "backbone (stub colour grid) cannot be exported");
+    assert_int_equal(http(port, "GET", "/api/export/naive/labels", NULL, NULL, 0, &resp), 200);
+    assert_string_equal(resp, "red\nblue\n");
+    assert_non_null(strstr(
+        last_headers, "Content-Disposition: attachment; filename=\"edgecl-naive.labels.txt\""));
+    assert_non_null(strstr(last_headers, "Content-Type: text/plain"));
+    free(resp);
+    serve_stop(s);
+
+    /* a backbone that exports: the file comes back as an attachment named after the learner */
+    struct serve_extractor fx = FX;
+    fx.export_model = fake_export;
+    s = start_fx(&fx);
+    port = serve_port(s);
+    assert_int_equal(post_json(port, "/api/classes", "{\"name\":\"red\"}", &resp), 200);
+    free(resp);
+    assert_int_equal(post_json(port, "/api/classes", "{\"name\":\"blue\"}", &resp), 200);
+    free(resp);
+    teach(port, 0, 220, 30, 30, 4);
+    teach(port, 1, 30, 40, 220, 4);
+    expect(port, 409, "GET", "/api/export/naive", NULL, NULL, 0, "not been trained");
+    assert_int_equal(post_json(port, "/api/train", "{}", &resp), 200);
+    free(resp);
+    for (int k = 0; k < 2; k++) {
+        const char *kind = k ? "naive" : "replay";
+        char path[64], want[64], cd[128];
+        snprintf(path, sizeof path, "/api/export/%s", kind);
+        snprintf(want, sizeof want, "TFL3 %s 2", kind);
+        snprintf(cd, sizeof cd, "Content-Disposition: attachment; filename=\"edgecl-%s.tflite\"",
+                 kind);
+        assert_int_equal(http(port, "GET", path, NULL, NULL, 0, &resp), 200);
+        assert_string_equal(resp, want);
+        assert_non_null(strstr(last_headers, cd));
+        assert_non_null(strstr(last_headers, "Content-Type: application/octet-stream"));
+        free(resp);
+    }
+    /* JSON answers carry no Content-Disposition */
+    assert_int_equal(http(port, "GET", "/api/state", NULL, NULL, 0, &resp), 200);
+    assert_null(strstr(last_headers, "Content-Disposition"));
+    free(resp);
+    serve_stop(s);
+
+    /* an export that fails: a one-line JSON error, the server keeps running */
+    int fail = 1;
+    fx.ctx = &fail;
+    s = start_fx(&fx);
+    port = serve_port(s);
+    assert_int_equal(post_json(port, "/api/classes", "{\"name\":\"red\"}", &resp), 200);
+    free(resp);
+    teach(port, 0, 220, 30, 30, 3);
+    assert_int_equal(post_json(port, "/api/train", "{}", &resp), 200);
+    free(resp);
+    expect(port, 422, "GET", "/api/export/replay", NULL, NULL, 0,
+           "cannot export the replay learner: op 99 cannot be copied");
+    expect(port, 200, "GET", "/api/state", NULL, NULL, 0, "\"rounds\":1");
+    serve_stop(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_reader),      cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_host_check),       cmocka_unit_test(test_image_decode),
         cmocka_unit_test(test_connection_limit), cmocka_unit_test(test_learn_persist_restore),
+        cmocka_unit_test(test_export),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

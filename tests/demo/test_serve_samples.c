@@ -24,7 +24,7 @@
 
 #include "stub_fx.h"
 
-static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid"};
+static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid", NULL};
 static char state_path[512], cli_path[512];
 
 /* A 64x48 JPEG of one colour with sensor noise (seed). */

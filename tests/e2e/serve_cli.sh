@@ -76,6 +76,9 @@ want 200 '"classes"' -H 'Host: localhost:1234' "${URL}api/state"
 curl -s -D "$T/hdr" -o /dev/null "${URL}api/train"
 grep -qi '^Allow: POST' "$T/hdr" || fail "405 without Allow: $(cat "$T/hdr")"
 echo "ok: 405 Allow: POST"
+# "Download model" before any training: 409; an unknown learner: 404
+want 409 'not been trained' "${URL}api/export/replay"
+want 404 "unknown learner 'slda'" "${URL}api/export/slda"
 if [[ -f $IMG_A && -f $IMG_B ]]; then
   want 200 '"id":1' -H 'Content-Type: application/json' -d '{"name":"b"}' "${URL}api/classes"
   for i in 1 2 3; do
@@ -86,6 +89,25 @@ if [[ -f $IMG_A && -f $IMG_B ]]; then
   want 200 '"replay":{"trained":true,"top":0' -H 'Content-Type: image/png' --data-binary @"$IMG_A" "${URL}api/predict"
   want 200 '"replay":{"trained":true,"top":1' -H 'Content-Type: image/png' --data-binary @"$IMG_B" "${URL}api/predict"
   [[ -s $T/s.ecls ]] || fail "state file not written"
+  # "Download model": the replay learner as one standard .tflite (backbone + head + softmax) and
+  # its labels; edgecl's interpreter runs it alone and agrees with /api/predict's top-1 above
+  download() { # LEARNER: $T/dl-LEARNER.tflite and .labels.txt, named by Content-Disposition
+    local c
+    c=$(curl -s -D "$T/hdr" -o "$T/dl-$1.tflite" -w '%{http_code}' "${URL}api/export/$1")
+    [[ $c == 200 ]] || fail "export $1 -> $c: $(head -c 300 "$T/dl-$1.tflite")"
+    grep -qi "^Content-Disposition: attachment; filename=\"edgecl-$1.tflite\"" "$T/hdr" ||
+      fail "export $1: no attachment header: $(cat "$T/hdr")"
+    [[ $(head -c 8 "$T/dl-$1.tflite" | tail -c 4) == TFL3 ]] || fail "export $1: not a .tflite"
+    c=$(curl -s -o "$T/dl-$1.labels.txt" -w '%{http_code}' "${URL}api/export/$1/labels")
+    [[ $c == 200 ]] || fail "export $1 labels -> $c"
+    echo "ok: downloaded edgecl-$1.tflite ($(wc -c <"$T/dl-$1.tflite") bytes), labels: $(tr '\n' ' ' <"$T/dl-$1.labels.txt")"
+  }
+  download replay
+  [[ $(cat "$T/dl-replay.labels.txt") == $'a\nb' ]] || fail "labels: $(cat "$T/dl-replay.labels.txt")"
+  expect_rc 0 "" "$EDGECL" classify --model "$T/dl-replay.tflite" --labels "$T/dl-replay.labels.txt" --top 1 --json "$IMG_A" "$IMG_B"
+  tr -d ' \n' <"$T/out" | grep -q '"top":\[{"index":0,"label":"a".*"top":\[{"index":1,"label":"b"' ||
+    fail "the downloaded model's top-1 differs from /api/predict's (a, b): $(cat "$T/out")"
+  echo "ok: the downloaded model classifies the photos as the server does"
 fi
 want 200 '"name":"a"' "${URL}api/state"
 # reset is saved like a training round: a restart does not bring the classes back
@@ -110,6 +132,12 @@ if [[ -f $IMG_A && -f $IMG_B ]]; then
   want 200 '"foreign":true' "${URL}api/state"
   want 200 '"ncm":{"trained":true,"top":1' -H 'Content-Type: image/png' --data-binary @"$IMG_A" "${URL}api/predict"
   want 409 'edgecl learn' -X DELETE "${URL}api/classes/0"
+  download ncm
+  [[ $(cat "$T/dl-ncm.labels.txt") == $'coffee\ncat' || $(cat "$T/dl-ncm.labels.txt") == $'cat\ncoffee' ]] ||
+    fail "ncm labels: $(cat "$T/dl-ncm.labels.txt")"
+  expect_rc 0 "" "$EDGECL" classify --model "$T/dl-ncm.tflite" --top 1 --json "$IMG_A"
+  tr -d ' \n' <"$T/out" | grep -q '"top":\[{"index":1,' ||
+    fail "the downloaded NCM model's top-1 differs from /api/predict's (1): $(cat "$T/out")"
   want 200 '"saved":true' -X POST "${URL}api/reset"
   kill "${PIDS[-1]}"; wait "${PIDS[-1]}"
   [[ $(head -c 4 "$T/cli.ecls") == ECLD ]] || fail "the server did not save a container"

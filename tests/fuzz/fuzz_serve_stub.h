@@ -44,7 +44,7 @@ const struct serve_asset serve_assets[] = {{"index.html", index_html, sizeof ind
                                            {0, 0, 0}};
 const size_t serve_n_assets = 1;
 
-static const struct serve_extractor fuzz_serve_extractor = {NULL, DIM, fake_extract, "fuzz"};
+static const struct serve_extractor fuzz_serve_extractor = {NULL, DIM, fake_extract, "fuzz", NULL};
 
 /* Removes a demo state file and its companions (the writer's lock, the pending-samples
  * journal), so that one input's journal is never replayed into the next input's server. */

@@ -446,7 +446,7 @@ static void http_seeds(void) {
     req(&m, "POST /api/predict", "image/png", "\x89PNG\r\n\x1a\n", 8);
     put("http", "bad_images", m.p, m.len, NULL, 0);
     /* Kept samples (issue 12): list, thumbnail, deleting a trained and a pending sample and a
-     * class (retraining), bad ids. */
+     * class (retraining), bad ids; the export endpoints. */
     m.len = 0;
     reqs(&m, "POST /api/classes", "application/json", "{\"name\":\"cat\"}");
     reqs(&m, "POST /api/classes", "application/json", "{\"name\":\"dog\"}");
@@ -457,6 +457,11 @@ static void http_seeds(void) {
     req(&m, "POST /api/train", NULL, NULL, 0);
     req(&m, "GET /api/samples", NULL, NULL, 0);
     req(&m, "GET /api/samples/0/thumb", NULL, NULL, 0);
+    /* "Download model": labels; the stand-in backbone exports no model (501); bad paths */
+    req(&m, "GET /api/export/replay/labels", NULL, NULL, 0);
+    req(&m, "GET /api/export/naive", NULL, NULL, 0);
+    req(&m, "GET /api/export/slda", NULL, NULL, 0);
+    req(&m, "POST /api/export/replay", NULL, NULL, 0);
     req(&m, "DELETE /api/samples/1", NULL, NULL, 0);
     req(&m, "POST /api/classes/0/samples", "image/jpeg", j2, j2l);
     req(&m, "DELETE /api/samples/3", NULL, NULL, 0);

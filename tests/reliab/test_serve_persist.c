@@ -34,7 +34,7 @@
 #include "serve_app.h"
 #include "stub_fx.h"
 
-static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid"};
+static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid", NULL};
 static char dir[256], state[512];
 
 static unsigned char *make_jpeg(int r, int g, int b, unsigned seed, unsigned long *len) {

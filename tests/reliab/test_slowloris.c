@@ -44,7 +44,7 @@
 #define MAX_SOCKS 1000
 #define MAX_PROBES 4000
 
-static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid"};
+static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid", NULL};
 static const char PARTIAL[] = "GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
 
 static double now_s(void) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cmds.h"
+#include "export.h"
 #include "fe.h"
 #include "serve_app.h"
 
@@ -42,8 +43,32 @@ static void usage(FILE *f, int demo) {
             fe_default_model_path(), FE_CUT_HELP);
 }
 
+/* The backbone behind the server: the extractor and the model file it was read from. */
+struct backbone {
+    struct fe *fe;
+    const char *model;
+};
+
 static enum ecl_status fx_extract(void *ctx, const uint8_t *rgb, int w, int h, float *latent) {
-    return fe_extract_rgb8(ctx, rgb, w, h, latent);
+    return fe_extract_rgb8(((struct backbone *)ctx)->fe, rgb, w, h, latent);
+}
+
+/* "Download model": what `edgecl export` writes for this model and cut (the demo always pools
+ * the cut tensor). The file is read again, so the server holds no second copy of it. */
+static enum ecl_status fx_export(void *ctx, struct ecl_learner *l, uint8_t **out, size_t *out_len,
+                                 char *err, size_t errlen) {
+    const struct backbone *b = ctx;
+    void *file = NULL;
+    size_t len = 0;
+    enum ecl_status st = fe_read_model_file(b->model, &file, &len, err, errlen);
+    if (st) return st;
+    struct export_opts eo = export_default_opts();
+    eo.cut = fe_cut_tensor(b->fe);
+    eo.pool = 1;
+    eo.has_norm = fe_input_norm(b->fe, &eo.mean, &eo.std);
+    st = export_tflite(file, len, &eo, l, out, out_len, err, errlen);
+    free(file);
+    return st;
 }
 
 static int mkdir_p(const char *dir) {
@@ -174,7 +199,8 @@ int serve_cli(int argc, char **argv, int demo) {
     const char *base = strrchr(model, '/');
     snprintf(desc, sizeof desc, "%s @ %s (%u-d)", base ? base + 1 : model, fe_cut_name(fe),
              fe_dim(fe));
-    struct serve_extractor fx = {fe, fe_dim(fe), fx_extract, desc};
+    struct backbone bb = {fe, model};
+    struct serve_extractor fx = {&bb, fe_dim(fe), fx_extract, desc, fx_export};
 
     struct serve *s;
     if (serve_start(&o, &fx, &s, err, sizeof err)) {

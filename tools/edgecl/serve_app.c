@@ -512,6 +512,8 @@ void serve_app_handle(struct serve_app *a, const char *method, const char *url, 
             h_add_class(a, ctype, body, len, r);
     } else if (!strncmp(u, "samples", 7) && (u[7] == 0 || u[7] == '/')) {
         serve_samples_handle(a, method, u, r);
+    } else if (!strncmp(u, "export", 6) && (u[6] == 0 || u[6] == '/')) {
+        serve_export_handle(a, method, u, r);
     } else if ((which = parse_samples_url(u, &idtxt, &idlen)) != 0) {
         char *endp;
         char tmp[16] = {0};

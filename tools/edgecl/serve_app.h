@@ -12,7 +12,8 @@
  * the learners as one continual-learning batch, clears the buffer and saves the state file
  * atomically. The HTTP API is documented in docs/demo.md.
  *
- *     struct serve_extractor fx = {ctx, dim, my_extract};   // fe_extract_rgb8 in cmd_serve.c
+ *     struct serve_extractor fx = {ctx, dim, my_extract, "my backbone", my_export};
+ *                        // cmd_serve.c: fe_extract_rgb8; export_tflite (NULL: no download)
  *     struct serve_opts o = serve_default_opts();
  *     o.port = 0;                                            // 0: pick a free port
  *     o.state_path = "demo.ecls";
@@ -30,11 +31,18 @@
 #include "edgecl/status.h"
 
 /* The backbone as the server sees it: RGB8 image of any size -> dim floats. */
+struct ecl_learner;
 struct serve_extractor {
     void *ctx;
     uint32_t dim;
     enum ecl_status (*extract)(void *ctx, const uint8_t *rgb, int w, int h, float *latent);
     const char *desc; /* shown in /api/state, e.g. "mobilenet_v2.tflite @ block_13_expand_relu" */
+    /* Optional, for GET /api/export/{learner} (the page's "Download model"): the learner l as
+     * one standard .tflite file, this backbone up to its cut then l's classifier
+     * (tools/common/export.h); *out malloc'd. On failure a one-line message in err. NULL (a
+     * stand-in backbone with no model file): the endpoint answers 501. */
+    enum ecl_status (*export_model)(void *ctx, struct ecl_learner *l, uint8_t **out,
+                                    size_t *out_len, char *err, size_t errlen);
 };
 
 struct serve_opts {
@@ -79,13 +87,16 @@ int serve_cli(int argc, char **argv, int demo);
 /* ---- internals shared by the serve_*.c files ---- */
 
 /* A finished response: status code, content type, malloc'd body; for a 405, allow lists the
- * methods the URL takes (the HTTP layer sends it as the Allow header). */
+ * methods the URL takes (the HTTP layer sends it as the Allow header); a non-empty filename
+ * makes the body a download (Content-Disposition: attachment; filename="..."; the name is
+ * the server's own, [A-Za-z0-9._-] only). */
 struct serve_resp {
     int code;
     const char *ctype;
     char *body;
     size_t len;
     const char *allow;
+    char filename[64];
 };
 
 struct serve_app;

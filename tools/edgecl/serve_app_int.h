@@ -90,4 +90,8 @@ void serve_put_state_open(struct serve_app *a, struct jbuf *b);
 enum ecl_status serve_observe_round(struct serve_app *a, const uint32_t *idx, uint32_t n,
                                     int *which);
 
+/* serve_export.c: u is the URL after "/api/" ("export", "export/<learner>[/labels]"). */
+void serve_export_handle(struct serve_app *a, const char *method, const char *u,
+                         struct serve_resp *r);
+
 #endif

@@ -87,6 +87,11 @@ static enum MHD_Result send_resp(struct serve *s, struct MHD_Connection *c, cons
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->filename[0]) {
+        char cd[100];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", r->filename);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+    }
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->code, resp);
     MHD_destroy_response(resp);
     if (s->verbose) fprintf(stderr, "edgecl serve: %s %s -> %d\n", method, url, r->code);
@@ -238,7 +243,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (q->responded) return MHD_YES;
     if (q->too_big) return send_too_big(s, c, method, url);
     if (!origin_ok(c)) return send_error(s, c, method, url, 403, "cross-origin request refused");
-    struct serve_resp r;
+    struct serve_resp r = {0};
     if (!strncmp(url, "/api/", 5)) {
         const char *ctype =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
