@@ -35,10 +35,7 @@
 static const struct {
     const char *model, *op;
 } pending_ops[] = {
-    {"deeplabv3_mnv2_dm05_pascal_quant.tflite", "RESIZE_BILINEAR"},
-    {"tl_head_inference.tflite", "TRANSPOSE"},
-    {"tl_head_train_head.tflite", "TRANSPOSE"},
-    {"tl_head_initialize.tflite", "FILL"},
+    {NULL, NULL},
 };
 
 /* Where TFLite itself is not TFLite's reference arithmetic. The wasm runtime hands every op
@@ -63,6 +60,9 @@ static const struct tol {
     {"mobilenet_v1_0.25_128_quant.tflite", 98.0, 12, 0},
     {"mobilenet_v1_1.0_224_quant_embedding_extractor.tflite", 30.0, 14, 0},
     {"tl_mobilenet_v2_hybrid_bottleneck.tflite", 0, 0, 0.3},
+    /* its ArgMax map (class per pixel, so no LSB bound): the golden is the argmax of XNNPACK's
+     * uint8 ResizeBilinear_2 (README.md), where near-ties flip between classes */
+    {"deeplabv3_mnv2_dm05_pascal_quant.tflite", 99.0, 0, 0},
 };
 static const struct tol strict = {"", 99.9, 1, 1e-4};
 /* Single ops: never more than 1 LSB off, but XNNPACK's requantisation (float multiplier, round
@@ -347,7 +347,7 @@ static void check_top1(const struct ref_case *k, const struct ref_out *o, const 
 
 static const char *pending_op(const char *model) {
     for (size_t i = 0; i < sizeof pending_ops / sizeof pending_ops[0]; i++)
-        if (!strcmp(pending_ops[i].model, model)) return pending_ops[i].op;
+        if (pending_ops[i].model && !strcmp(pending_ops[i].model, model)) return pending_ops[i].op;
     return NULL;
 }
 
