@@ -13,7 +13,7 @@
  * The two ImageNet classifiers must give TFLite's top-1 on every photo, and cat.bmp must be a
  * cat (281..286). One line per model and kernel set gives the agreement figures.
  * A model that does not load fails the test with the interpreter's message, unless its missing
- * op is in pending_ops[] below (ops being added in parallel; the lead empties that table).
+ * op is in pending_ops[] below (ops being added in parallel; empty since they are merged).
  * Skipped when ../shared/models is absent. */
 #include <math.h>
 #include <setjmp.h>
