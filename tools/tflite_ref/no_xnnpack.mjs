@@ -110,7 +110,9 @@ class Head {
   }
 }
 
-export function withoutXnnpack(model) {
+// outputs (optional): tensor indices that replace the subgraph's outputs (to read intermediate
+// tensors when looking for where two runtimes part).
+export function withoutXnnpack(model, outputs = null) {
   const buf = Buffer.from(model);
   const r = new Reader(buf);
   const root = r.deref(0);
@@ -159,6 +161,7 @@ export function withoutXnnpack(model) {
     const p = r.field(sg, i);
     if (i === 0) sgFields.push(['ref', mine('tensors')]);
     else if (i === 3) sgFields.push(['ref', mine('ops')]);
+    else if (i === 2 && outputs) sgFields.push(['ref', mine('sgOut')]);
     else if (!p) sgFields.push(null);
     else if (i <= 4) sgFields.push(['ref', old(r.deref(p))]);
     else sgFields.push(['i32', r.i32(p)]);
@@ -197,6 +200,7 @@ export function withoutXnnpack(model) {
   at.zO = h.scalars('i64', [zp]);
   at.opIn = h.scalars('i32', [inIdx, nTensors, nTensors + 1]);
   at.opOut = h.scalars('i32', [nTensors + 2]);
+  if (outputs) at.sgOut = h.scalars('i32', outputs);
   h.align(ALIGN);
   at.dW = h.scalars('u8', Array(c).fill(zp + 1));
   h.align(ALIGN);
