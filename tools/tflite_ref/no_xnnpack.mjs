@@ -5,18 +5,19 @@
 // creating its runtime, TFLite reverts it ("Restored original execution plan after delegate
 // application failure.") and runs the whole graph with its own kernels. withoutXnnpack() adds
 // one node that XNNPACK accepts when partitioning but cannot create: a 1x1 CONV_2D reading the
-// subgraph's first input (uint8 or int8, 4D) whose requantisation scale (input scale * filter
-// scale / output scale = 1000) is beyond XNNPACK's limit of 256. TFLite's own conv kernel runs
-// it fine; its output is a new tensor nobody reads, so the model's outputs are unchanged.
+// subgraph's first input (4D uint8 or int8; a 4D float input is first quantised to uint8 by an
+// added QUANTIZE node) whose requantisation scale (input scale * filter scale / output scale =
+// 1000) is beyond XNNPACK's limit of 256. TFLite's own conv kernel runs it fine; its output is
+// a new tensor nobody reads, so the model's outputs are unchanged.
 //
 // The flatbuffer is rewritten without a flatbuffers library: the original bytes are kept as
 // they are (every offset in them is relative, so they stay valid) after a new head holding a
 // new root table, new vectors (operator codes, subgraphs, buffers, tensors, operators) whose
 // elements point forward into the old bytes or to the new tables, and the new node's tables.
-// Returns null when the model's first input is not a 4D uint8/int8 tensor (nothing to do).
+// Returns null when the model's first input is not a 4D uint8/int8/float32 tensor.
 
-const U8 = 3, I8 = 9; // TensorType
-const CONV_2D = 3, CONV2D_OPTIONS = 1, VALID = 1;
+const F32 = 0, I32 = 2, U8 = 3, I8 = 9; // TensorType
+const CONV_2D = 3, QUANTIZE = 114, CONV2D_OPTIONS = 1, VALID = 1;
 
 class Reader {
   constructor(b) { this.b = b; }
@@ -90,12 +91,12 @@ class Head {
   }
   // vector of references
   refs(targets) { this.align(4); const at = this.pos; this.u32(targets.length); for (const t of targets) this.ref(t); return at; }
-  // vector of scalars: kind i32 / f32 / i64 / u8
+  // vector of scalars: kind i32 / f32 / i64 / u8 (the elements of an i64 vector 8-aligned:
+  // head positions are absolute minus 8, so a multiple of 8 here is one there too)
   scalars(kind, vals) {
     const w = { i32: 4, f32: 4, i64: 8, u8: 1 }[kind];
-    this.align(w === 8 ? 8 : 4);
-    if (w === 8 && this.pos % 8 === 0) { this.u32(0); } // the element data must be 8-aligned
     this.align(4);
+    if (w === 8 && this.pos % 8 === 0) this.u32(0); // length at 4 mod 8, elements at 0 mod 8
     const at = this.pos;
     this.u32(vals.length);
     const b = Buffer.alloc(w * vals.length);
@@ -126,10 +127,14 @@ export function withoutXnnpack(model, outputs = null) {
   const shape = r.field(t, 0) ? r.ints(r.field(t, 0)) : [];
   const q = r.field(t, 4) ? r.deref(r.field(t, 4)) : 0;
   const scPos = q && r.field(q, 2);
-  if ((type !== U8 && type !== I8) || shape.length !== 4 || !scPos) return null;
+  if (shape.length !== 4) return null;
+  if (type !== F32 && (type !== U8 && type !== I8 || !scPos)) return null;
   for (const b of r.tables(fBufs)) if (r.field(b, 1)) return null; // offset-based buffers
-  const inScale = buf.readFloatLE(r.deref(scPos) + 4);
   const c = shape[3];
+  // a float input is first quantised to uint8 (scale 1/64, zero point 128) by a QUANTIZE node
+  const viaQ = type === F32;
+  const qType = viaQ ? U8 : type;
+  const inScale = viaQ ? 1 / 64 : buf.readFloatLE(r.deref(scPos) + 4);
   const nBufs = r.tables(fBufs).length, nTensors = tensors.length, nCodes = r.tables(fCodes).length;
 
   const h = new Head();
@@ -152,7 +157,7 @@ export function withoutXnnpack(model, outputs = null) {
     else rootFields.push(['ref', old(r.deref(p))]);
   }
   at.root = h.table(rootFields);
-  at.codes = h.refs([...r.tables(fCodes).map(old), mine('code')]);
+  at.codes = h.refs([...r.tables(fCodes).map(old), mine('code'), ...(viaQ ? [mine('codeQ')] : [])]);
   at.subs = h.refs([mine('sub'), ...subs.slice(1).map(old)]);
   at.bufs = h.refs([...r.tables(fBufs).map(old), mine('bufW'), mine('bufB')]);
   // subgraph 0: new tensors and operators, the rest as it was
@@ -167,20 +172,26 @@ export function withoutXnnpack(model, outputs = null) {
     else sgFields.push(['i32', r.i32(p)]);
   }
   at.sub = h.table(sgFields);
-  at.tensors = h.refs([...tensors.map(old), mine('tW'), mine('tB'), mine('tO')]);
-  at.ops = h.refs([...ops.map(old), mine('op')]);
+  at.tensors = h.refs([...tensors.map(old), mine('tW'), mine('tB'), mine('tO'), ...(viaQ ? [mine('tQ')] : [])]);
+  at.ops = h.refs([...ops.map(old), ...(viaQ ? [mine('opQ')] : []), mine('op')]);
   at.code = h.table([['u8', CONV_2D], null, ['i32', 1], ['i32', CONV_2D]]);
+  if (viaQ) at.codeQ = h.table([['u8', QUANTIZE], null, ['i32', 1], ['i32', QUANTIZE]]);
   // filter [1,1,1,C] scale 1, bias [1] scale = input scale, output [N,H,W,1] scale / 1000
-  const zp = type === U8 ? 128 : 0;
+  const zp = qType === U8 ? 128 : 0;
   const tensor = (name, ty, shapeK, bufIdx, qK) =>
     h.table([['ref', mine(shapeK)], ['u8', ty], ['i32', bufIdx], ['ref', mine(name)], ['ref', mine(qK)]]);
-  at.tW = tensor('nW', type, 'sW', nBufs, 'qW');
-  at.tB = tensor('nB', 2 /* INT32 */, 'sB', nBufs + 1, 'qB');
-  at.tO = tensor('nO', type, 'sO', 0, 'qO');
+  at.tW = tensor('nW', qType, 'sW', nBufs, 'qW');
+  at.tB = tensor('nB', I32, 'sB', nBufs + 1, 'qB');
+  at.tO = tensor('nO', qType, 'sO', 0, 'qO');
+  if (viaQ) at.tQ = tensor('nQ', U8, 'sQ', 0, 'qQ');
   const quant = (s, z) => h.table([null, null, ['ref', mine(s)], ['ref', mine(z)]]);
   at.qW = quant('scW', 'zW');
   at.qB = quant('scB', 'zB');
   at.qO = quant('scO', 'zO');
+  if (viaQ) {
+    at.qQ = quant('scQ', 'zQ');
+    at.opQ = h.table([['i32', nCodes + 1], ['ref', mine('opQIn')], ['ref', mine('opQOut')]]);
+  }
   at.op = h.table([['i32', nCodes], ['ref', mine('opIn')], ['ref', mine('opOut')], ['u8', CONV2D_OPTIONS], ['ref', mine('opt')]]);
   at.opt = h.table([['u8', VALID], ['i32', 1], ['i32', 1], ['u8', 0], ['i32', 1], ['i32', 1]]);
   at.bufW = h.table([['ref', mine('dW')]]);
@@ -188,7 +199,10 @@ export function withoutXnnpack(model, outputs = null) {
   at.sW = h.scalars('i32', [1, 1, 1, c]);
   at.sB = h.scalars('i32', [1]);
   at.sO = h.scalars('i32', [shape[0], shape[1], shape[2], 1]);
-  for (const [k, s] of [['nW', 'no_xnnpack/filter'], ['nB', 'no_xnnpack/bias'], ['nO', 'no_xnnpack/out']]) {
+  if (viaQ) at.sQ = h.scalars('i32', shape);
+  const names = [['nW', 'no_xnnpack/filter'], ['nB', 'no_xnnpack/bias'], ['nO', 'no_xnnpack/out']];
+  if (viaQ) names.push(['nQ', 'no_xnnpack/quantized']);
+  for (const [k, s] of names) {
     at[k] = h.scalars('u8', [...Buffer.from(s)]);
     h.put([0]); // strings end with a 0 byte
   }
@@ -198,7 +212,14 @@ export function withoutXnnpack(model, outputs = null) {
   at.zB = h.scalars('i64', [0]);
   at.scO = h.scalars('f32', [inScale / 1000]);
   at.zO = h.scalars('i64', [zp]);
-  at.opIn = h.scalars('i32', [inIdx, nTensors, nTensors + 1]);
+  if (viaQ) {
+    at.scQ = h.scalars('f32', [inScale]);
+    at.zQ = h.scalars('i64', [zp]);
+    at.opQIn = h.scalars('i32', [inIdx]);
+    at.opQOut = h.scalars('i32', [nTensors + 3]);
+  }
+  // the conv reads the input, or the QUANTIZE node's output
+  at.opIn = h.scalars('i32', [viaQ ? nTensors + 3 : inIdx, nTensors, nTensors + 1]);
   at.opOut = h.scalars('i32', [nTensors + 2]);
   if (outputs) at.sgOut = h.scalars('i32', outputs);
   h.align(ALIGN);
