@@ -51,7 +51,9 @@ static const struct {
  *     twice (SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT). Checked on the
  *     model's first CONV_2D: TFLite's outputs are the single-rounding ones on all 4668 checked
  *     elements (0.13 % of that layer differ by 1), and the 1-LSB differences compound over the
- *     network (docs/backbone.md);
+ *     network. With single rounding in edgecl's ref CONV_2D (a throwaway edit), ops 0..62
+ *     are bit-identical to TFLite; then only its int8 MEAN differs, by 1 LSB, as mean_u8's
+ *     (docs/backbone.md);
  *   - tl_mobilenet_v2_hybrid_bottleneck: its hybrid ops alone match TFLite exactly
  *     (conv_hybrid_*, fc_hybrid), but the model is chaotic under that arithmetic: its first
  *     three (float) convolutions differ by <= 1.3e-6 relative (summation order), and the first
