@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withoutXnnpack } from './no_xnnpack.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SRC = path.resolve(HERE, '../..');
@@ -30,6 +31,15 @@ const skip = (why) => { log('SKIP:', why); process.exit(77); };
 if (!args.cases || !args.out) {
   console.error('usage: node run_tflite.mjs --cases CASES.txt --models DIR --out DIR [--only REGEX]');
   process.exit(2);
+}
+// --kernels builtin (default): every model whose first input is a 4D uint8/int8 tensor gets
+// no_xnnpack.mjs's extra node, so TFLite runs it with its builtin kernels; --kernels xnnpack:
+// the models as they are (XNNPACK takes what it supports). Each case's golden says which ran.
+const KERNELS = args.kernels || 'builtin';
+if (!['builtin', 'xnnpack'].includes(KERNELS)) { console.error('--kernels: builtin or xnnpack'); process.exit(2); }
+function modelBytes(f) {
+  const b = fs.readFileSync(f);
+  return (KERNELS === 'builtin' && f.endsWith('.tflite') && withoutXnnpack(b)) || b;
 }
 const MODELS = path.resolve(args.models || path.join(SRC, '../shared/models'));
 const CASES = path.resolve(args.cases);
@@ -105,10 +115,10 @@ await page.route(`${ORIGIN}/**`, async (route) => {
     }
   } else if (p.startsWith('/models/')) {
     const f = path.join(MODELS, path.basename(p));
-    if (fs.existsSync(f)) body = fs.readFileSync(f);
+    if (fs.existsSync(f)) body = modelBytes(f);
   } else if (p.startsWith('/data/')) {
     const f = path.join(path.dirname(CASES), p.slice('/data/'.length));
-    if (fs.existsSync(f)) body = fs.readFileSync(f);
+    if (fs.existsSync(f)) body = modelBytes(f);
   }
   if (body === null) return route.fulfill({ status: 404, body: 'not found' });
   return route.fulfill({ status: 200, contentType: type, body });
@@ -123,7 +133,7 @@ async function runCase(c) {
       window.models = window.models || {};
       if (!window.models[c.model]) {
         const url = c.model.startsWith('gen/') ? `${origin}/data/${c.model}` : `${origin}/models/${c.model}`;
-        window.models[c.model] = await tflite.loadTFLiteModel(url, { numThreads: 1 });
+        window.models[c.model] = await tflite.loadTFLiteModel(url, { numThreads: 1, enableProfiling: true });
       }
       const runner = window.models[c.model].modelRunner;
       const byName = {};
@@ -149,11 +159,13 @@ async function runCase(c) {
         for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode.apply(null, u8.subarray(i, i + 0x8000));
         outs.push({ name: t.name, dataType: t.dataType, shape: t.shape, b64: btoa(s) });
       }
-      return outs;
+      // which kernels ran: any node left to the XNNPACK delegate shows in the profile
+      const xnn = runner.getProfilingResults().some((p) => p.nodeType === 'TfLiteXNNPackDelegate');
+      return { outs, kernels: xnn ? 'xnnpack' : 'builtin' };
     } catch (e) {
       return { error: String(e && e.stack || e) };
     }
-  }, { c, origin: ORIGIN });
+  }, { c, origin: ORIGIN }).then((r) => (r.error ? r : Object.assign(r.outs, { kernels: r.kernels })));
 }
 
 // ------------------------------------------------------------------ goldens
@@ -214,8 +226,10 @@ for (const c of cases) {
   // "derive NAME argmax TWIN": the runtime cannot hand NAME over (int64); run the twin model
   // (whose output is NAME's ARG_MAX input, see make_inputs.c) and take the argmax over its last
   // axis as TFLite's ARG_MAX does (the first index of the maximum).
+  const twinKernels = [];
   for (const dv of c.derive || []) {
     const tw = await runCase({ ...c, model: dv.twin, derive: [] });
+    if (!tw.error) twinKernels.push(tw.kernels);
     if (tw.error) { log(`${c.id}: twin ${dv.twin}: ${tw.error}`); failed++; continue; }
     const t = tw[0];
     const v = typed(t.dataType, Buffer.from(t.b64, 'base64'));
@@ -233,6 +247,7 @@ for (const c of cases) {
     if (k >= 0) res[k] = o; else res.push(o);
   }
   lines.push(`case ${c.id} ${c.model}`);
+  lines.push(`kernels ${res.kernels}${c.derive ? ` (twin: ${twinKernels.join(' ')})` : ''}`);
   res.forEach((o, k) => {
     const file = `${c.id}.${k}.bin`;
     const [line0, bytes] = compact(o, file);
@@ -240,7 +255,7 @@ for (const c of cases) {
     if (bytes) fs.writeFileSync(path.join(OUT, file), bytes);
     lines.push(line);
   });
-  log(`${c.id}: ${res.length} output(s) in ${Date.now() - t0} ms`);
+  log(`${c.id}: ${res.length} output(s) in ${Date.now() - t0} ms (${res.kernels} kernels)`);
 }
 await browser.close();
 const xnn = consoleLines.find((l) => /XNNPACK/.test(l)) || 'no XNNPACK message';
@@ -248,7 +263,7 @@ const header = [
   '# Goldens written by TFLite itself: tools/tflite_ref/run_tflite.mjs (format: its README.md)',
   `runtime @tensorflow/tfjs-tflite ${tfliteVersion} (${[...wasmSeen].filter((f) => f.endsWith('.wasm')).join(' ')}; ` +
     `"${xnn}") with @tensorflow/tfjs ${tfjsVersion}, ${await chromiumVersion()}`,
-  `command node tools/tflite_ref/run_tflite.mjs --cases ${path.relative(SRC, CASES)} --models ${path.relative(SRC, MODELS)} --out ${path.relative(SRC, OUT)}${args.only ? ` --only '${args.only}'` : ''}`,
+  `command node tools/tflite_ref/run_tflite.mjs --cases ${path.relative(SRC, CASES)} --models ${path.relative(SRC, MODELS)} --out ${path.relative(SRC, OUT)}${args.only ? ` --only '${args.only}'` : ''}${args.kernels ? ` --kernels ${args.kernels}` : ''}`,
 ];
 async function chromiumVersion() { return `chromium ${browser.version()}`; }
 fs.writeFileSync(path.join(OUT, 'golden.txt'), [...header, ...lines, ''].join('\n'));
