@@ -362,9 +362,10 @@ void cli_learner_opts_help(FILE *f, unsigned omit) {
             "                      default 0: keep)\n"},
         {0, "  --momentum X        SGD momentum\n"},
         {0, "  --l2 X              L2 weight decay\n"},
-        {0, "  --epochs N          passes over each observed batch (learn's default: enough\n"
-            "                      for 400 mini-batch steps on the first call, 4..100 epochs:\n"
-            "                      3 images 100, 200 images 58, 1000 images 13)\n"},
+        {0, "  --epochs N          most passes over each observed batch (learn's default:\n"
+            "                      enough for 400 mini-batch steps on the first call, 4..100\n"
+            "                      epochs: 3 images 100, 200 images 58, 1000 images 13; learn\n"
+            "                      stops earlier when the loss settles, see --all-epochs)\n"},
         {0, "  --batch N           new samples per mini-batch (default 32)\n"},
         {0, "  --replay-batch N    replayed samples per mini-batch (replay; default 32)\n"},
         {CLI_HELP_REPLAY_MEM, "  --buffer N          replay memory capacity in samples (replay; "

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli_classmap.h"
+#include "cli_epochs.h"
 #include "cli_images.h"
 #include "cli_util.h"
 #include "cmds.h"
@@ -33,7 +34,11 @@ static void usage(FILE *f) {
                "options are then ignored). S is replaced atomically.\n\n"
                "  --state PATH      learner state file (created if missing)\n"
                "  --features PATH   feature file (.ecf binary or .csv)\n"
-               "  --quiet, -q       no progress bar while extracting\n"
+               "  --quiet, -q       no progress output (extraction, training epochs)\n"
+               "  --all-epochs      naive/replay: train every epoch up to the cap (--epochs, or\n"
+               "                    the state's) instead of stopping once the loss has settled:\n"
+               "                    after 400 mini-batch steps, 5 epochs without a new low 1 %%\n"
+               "                    below the best, or a loss under 0.001\n"
                "  --chunk N         observe in increments of N samples (default: naive/replay\n"
                "                    the whole file as one increment, slda/ncm 1024)\n"
                "  --dry-run         learn but do not write the state\n"
@@ -53,7 +58,7 @@ int cmd_learn(int argc, char **argv) {
     }
     const char *state = NULL, *feats = NULL, *v;
     uint32_t chunk = 0;
-    int dry = 0, wait = 0;
+    int dry = 0, wait = 0, all_epochs = 0;
     char err[512];
     struct cli_learner_opts lo = cli_learner_opts_default();
     struct cli_images_opts io = cli_images_default_opts("learn");
@@ -91,6 +96,8 @@ int cmd_learn(int argc, char **argv) {
             dry = 1;
         else if (cli_flag(argv, i, "--wait"))
             wait = 1;
+        else if (cli_flag(argv, i, "--all-epochs"))
+            all_epochs = 1;
         else if (cli_flag(argv, i, "--quiet") || cli_flag(argv, i, "-q"))
             io.quiet = 1;
         else if (argv[i][0] != '-')
@@ -200,24 +207,42 @@ int cmd_learn(int argc, char **argv) {
     if (chunk == 0)
         chunk = (p->kind == ECL_LEARNER_SLDA || p->kind == ECL_LEARNER_NCM) ? 1024 : ff.n;
     if (chunk == 0) chunk = 1;
-    if (p->kind == ECL_LEARNER_NAIVE || p->kind == ECL_LEARNER_REPLAY)
-        fprintf(stderr, "learn: training the %s head on %u samples: %u epochs of batches of %u%s\n",
-                ecl_learner_kind_name(p->kind), ff.n, p->epochs, p->batch_size,
-                p->kind == ECL_LEARNER_REPLAY ? " + replayed samples" : "");
+    const int head = p->kind == ECL_LEARNER_NAIVE || p->kind == ECL_LEARNER_REPLAY;
+    if (head)
+        fprintf(
+            stderr,
+            "learn: training the %s head on %u samples: at most %u epochs of batches of %u%s%s\n",
+            ecl_learner_kind_name(p->kind), ff.n, p->epochs, p->batch_size,
+            p->kind == ECL_LEARNER_REPLAY ? " + replayed samples" : "",
+            all_epochs ? "" : ", until the loss settles");
     else if (chunk >= ff.n && ff.n >= 10000)
         fprintf(stderr, "learn: observing %u samples as one increment...\n", ff.n);
     uint64_t t0 = ecl_port_now_ns();
+    uint32_t trained = 0, calls = 0, settled = 0;
+    float loss0 = 0.0f, loss1 = 0.0f;
     for (uint32_t i = 0; i < ff.n; i += chunk) {
         uint32_t k = ff.n - i < chunk ? ff.n - i : chunk;
-        cli_progress("learn: samples", i, ff.n);
-        st = ecl_learner_observe(L.l, ff.x + (size_t)i * ff.dim, ff.y + i, k);
+        struct cli_epochs ep;
+        if (head) {
+            cli_epochs_begin(&ep, "learn", k, p->batch_size, io.quiet, all_epochs);
+            st = ecl_learner_observe_epochs(L.l, ff.x + (size_t)i * ff.dim, ff.y + i, k,
+                                            cli_epochs_fn, &ep);
+            cli_epochs_end(&ep);
+            if (calls++ == 0) loss0 = ep.first;
+            loss1 = ep.loss;
+            trained += ep.done;
+            settled += ep.settled;
+        } else {
+            cli_progress("learn: samples", i, ff.n);
+            st = ecl_learner_observe(L.l, ff.x + (size_t)i * ff.dim, ff.y + i, k);
+        }
         if (st) {
             fprintf(stderr, "\nlearn: observe failed at record %u: %s%s\n", i, ecl_status_str(st),
                     dry ? "" : " (state not saved)");
             goto out;
         }
     }
-    cli_progress_done("learn: samples", ff.n);
+    if (!head) cli_progress_done("learn: samples", ff.n);
     double secs = (double)(ecl_port_now_ns() - t0) * 1e-9;
 
     if (!dry && cli_state_save(&L, state, err, sizeof err)) {
@@ -230,6 +255,16 @@ int cmd_learn(int argc, char **argv) {
     printf("learned %u samples in %.3f s (%.1f us/sample); classes %u, samples seen %llu%s\n", ff.n,
            secs, ff.n ? secs * 1e6 / ff.n : 0.0, ecl_learner_n_classes(L.l),
            (unsigned long long)ecl_learner_n_seen(L.l), dry ? " [dry run, not saved]" : "");
+    if (head && calls == 1)
+        printf("trained %u of %u epochs (%s), loss %.4f -> %.4f\n", trained, p->epochs,
+               settled      ? "loss settled"
+               : all_epochs ? "--all-epochs"
+                            : "cap reached",
+               loss0, loss1);
+    else if (head)
+        printf("trained %u epochs in %u increments (%u stopped when the loss settled, cap %u), "
+               "loss %.4f -> %.4f\n",
+               trained, calls, settled, p->epochs, loss0, loss1);
     rc = 0;
     if (skipped) {
         fprintf(stderr, "learn: %u file%s skipped (named above)\n", skipped,
