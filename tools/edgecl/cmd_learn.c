@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli_classmap.h"
+#include "cli_container.h"
 #include "cli_epochs.h"
 #include "cli_images.h"
 #include "cli_util.h"
@@ -144,10 +145,14 @@ int cmd_learn(int argc, char **argv) {
         return rc;
     }
     rc = 1;
-    if (cli_state_load(state, &L, NULL, &st, err, sizeof err)) {
+    /* A demo container (cli_container.h) is taught one learner at a time: --learner picks it. */
+    struct cli_container *box = NULL;
+    uint32_t *per_class = NULL;
+    const char *pick = CLI_SET(&lo, KIND) ? ecl_learner_kind_name(lo.kind) : NULL;
+    if (cli_state_load_learner(state, pick, &L, NULL, &st, err, sizeof err)) {
         if (st != ECL_ENOTFOUND) {
             fprintf(stderr, "learn: %s\n", err);
-            if (st != ECL_EOOM && st != ECL_EIO) /* a bad file, not a failed read */
+            if (st != ECL_EOOM && st != ECL_EIO && st != ECL_EINVAL) /* a bad file */
                 fprintf(stderr, "learn: refusing to overwrite it; delete it or pick another "
                                 "--state to start afresh\n");
             goto out;
@@ -159,12 +164,22 @@ int cmd_learn(int argc, char **argv) {
             goto out;
         }
         created = 1;
-    } else if (L.container) {
+    } else if (L.container && !pick) {
         fprintf(stderr,
-                "learn: %s is the web demo's state (%s): teach it in the demo; the CLI reads it "
-                "(info, predict --learner) but does not write it\n",
-                state, L.container_kinds);
+                "learn: %s is the web demo's state (holding %s): name the learner to teach, "
+                "e.g. --learner %s\n",
+                state, L.container_kinds, ecl_learner_kind_name(L.picked));
         goto out;
+    } else if (L.container) {
+        if (cli_container_open(state, &L, &box, err, sizeof err)) {
+            fprintf(stderr, "learn: %s\n", err);
+            goto out;
+        }
+        if (lo.set & ~(1u << CLI_OPT_KIND))
+            fprintf(stderr,
+                    "learn: note: %s exists, learner options other than --learner are "
+                    "ignored\n",
+                    state);
     } else if (lo.set) {
         fprintf(stderr, "learn: note: %s exists, learner options are ignored\n", state);
     }
@@ -203,6 +218,15 @@ int cmd_learn(int argc, char **argv) {
     for (uint32_t i = 0; i < ff.n; i++)
         ff.y[i] = map[ff.y[i]];
     free(map);
+    if (box) { /* samples per class, for the container's class table */
+        per_class = calloc(p->max_classes, sizeof *per_class);
+        if (!per_class) {
+            fprintf(stderr, "learn: out of memory\n");
+            goto out;
+        }
+        for (uint32_t i = 0; i < ff.n; i++)
+            per_class[ff.y[i]]++;
+    }
 
     if (chunk == 0)
         chunk = (p->kind == ECL_LEARNER_SLDA || p->kind == ECL_LEARNER_NCM) ? 1024 : ff.n;
@@ -245,13 +269,19 @@ int cmd_learn(int argc, char **argv) {
     if (!head) cli_progress_done("learn: samples", ff.n);
     double secs = (double)(ecl_port_now_ns() - t0) * 1e-9;
 
-    if (!dry && cli_state_save(&L, state, err, sizeof err)) {
+    if (!dry &&
+        (box ? cli_container_save(box, &L, per_class, p->max_classes, state, err, sizeof err)
+             : cli_state_save(&L, state, err, sizeof err))) {
         fprintf(stderr, "learn: %s\n", err);
         goto out;
     }
     char desc[256];
     cli_learner_describe(p, desc, sizeof desc);
-    printf("%s %s: %s\n", created ? "created" : "updated", state, desc);
+    if (box)
+        printf("updated the %s learner of the demo state %s (holding %s): %s\n",
+               ecl_learner_kind_name(p->kind), state, L.container_kinds, desc);
+    else
+        printf("%s %s: %s\n", created ? "created" : "updated", state, desc);
     printf("learned %u samples in %.3f s (%.1f us/sample); classes %u, samples seen %llu%s\n", ff.n,
            secs, ff.n ? secs * 1e6 / ff.n : 0.0, ecl_learner_n_classes(L.l),
            (unsigned long long)ecl_learner_n_seen(L.l), dry ? " [dry run, not saved]" : "");
@@ -272,6 +302,8 @@ int cmd_learn(int argc, char **argv) {
         rc = 1;
     }
 out:
+    cli_container_free(box);
+    free(per_class);
     ecl_port_lock_release(lock);
     cli_learner_free(&L);
     featfile_free(&ff);
