@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
             ecl_port_read_file(eq + 1, &bufs[sf.n_learners], &L->len) ||
             ecl_learner_state_params(bufs[sf.n_learners], L->len, &p)) {
             fprintf(stderr, "make_container: bad learner %s=%s\n", argv[a], eq + 1);
-            return 1;
+            return 1; /* exits: the buffers go with the process */
         }
         L->kind = (uint32_t)k;
         L->img = bufs[sf.n_learners++];
@@ -74,10 +74,16 @@ int main(int argc, char **argv) {
     sf.sample_ctx = &g;
     size_t need = statefile_size(&sf), w;
     void *out = malloc(need);
+    int rc = 0;
     if (!out || !g.x || !g.thumb || statefile_write(&sf, out, need, &w) ||
         ecl_port_save_atomic(argv[1], out, w)) {
         fprintf(stderr, "make_container: cannot write %s\n", argv[1]);
-        return 1;
+        rc = 1;
     }
-    return 0;
+    for (uint32_t i = 0; i < sf.n_learners; i++)
+        free(bufs[i]);
+    free(out);
+    free(g.x);
+    free(g.thumb);
+    return rc;
 }
