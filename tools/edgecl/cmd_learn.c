@@ -55,6 +55,75 @@ static void usage(FILE *f) {
                "locked by another writer.\n");
 }
 
+/* What observing the input did: epochs of a head learner, by increment. */
+struct train_report {
+    int head; /* naive/replay: trained in epochs */
+    uint32_t trained, calls, settled;
+    float loss0, loss1; /* first epoch's loss of the first call, last epoch's of the last */
+    double secs;
+};
+
+/* Observes ff in increments of chunk samples (0: the default for the kind), a head learner
+ * epoch by epoch with progress and early stop (cli_epochs.h). 0, or 1 with a message. */
+static int observe_all(struct cli_learner *L, const struct featfile *ff, uint32_t chunk, int quiet,
+                       int all_epochs, int dry, struct train_report *r) {
+    const struct ecl_learner_params *p = ecl_learner_params(L->l);
+    memset(r, 0, sizeof *r);
+    r->head = p->kind == ECL_LEARNER_NAIVE || p->kind == ECL_LEARNER_REPLAY;
+    if (chunk == 0) chunk = r->head ? ff->n : 1024;
+    if (chunk == 0) chunk = 1;
+    if (r->head)
+        fprintf(stderr,
+                "learn: training the %s head on %u samples: at most %u epochs of batches of "
+                "%u%s%s\n",
+                ecl_learner_kind_name(p->kind), ff->n, p->epochs, p->batch_size,
+                p->kind == ECL_LEARNER_REPLAY ? " + replayed samples" : "",
+                all_epochs ? "" : ", until the loss settles");
+    else if (chunk >= ff->n && ff->n >= 10000)
+        fprintf(stderr, "learn: observing %u samples as one increment...\n", ff->n);
+    uint64_t t0 = ecl_port_now_ns();
+    for (uint32_t i = 0; i < ff->n; i += chunk) {
+        uint32_t k = ff->n - i < chunk ? ff->n - i : chunk;
+        const float *x = ff->x + (size_t)i * ff->dim;
+        enum ecl_status st;
+        if (r->head) {
+            struct cli_epochs ep;
+            cli_epochs_begin(&ep, "learn", k, p->batch_size, quiet, all_epochs);
+            st = ecl_learner_observe_epochs(L->l, x, ff->y + i, k, cli_epochs_fn, &ep);
+            cli_epochs_end(&ep);
+            if (r->calls++ == 0) r->loss0 = ep.first;
+            r->loss1 = ep.loss;
+            r->trained += ep.done;
+            r->settled += (uint32_t)ep.settled;
+        } else {
+            cli_progress("learn: samples", i, ff->n);
+            st = ecl_learner_observe(L->l, x, ff->y + i, k);
+        }
+        if (st) {
+            fprintf(stderr, "\nlearn: observe failed at record %u: %s%s\n", i, ecl_status_str(st),
+                    dry ? "" : " (state not saved)");
+            return 1;
+        }
+    }
+    if (!r->head) cli_progress_done("learn: samples", ff->n);
+    r->secs = (double)(ecl_port_now_ns() - t0) * 1e-9;
+    return 0;
+}
+
+static void print_training(const struct train_report *r, uint32_t cap, int all_epochs) {
+    if (!r->head) return;
+    if (r->calls == 1)
+        printf("trained %u of %u epochs (%s), loss %.4f -> %.4f\n", r->trained, cap,
+               r->settled   ? "loss settled"
+               : all_epochs ? "--all-epochs"
+                            : "cap reached",
+               r->loss0, r->loss1);
+    else
+        printf("trained %u epochs in %u increments (%u stopped when the loss settled, cap %u), "
+               "loss %.4f -> %.4f\n",
+               r->trained, r->calls, r->settled, cap, r->loss0, r->loss1);
+}
+
 int cmd_learn(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
@@ -231,46 +300,8 @@ int cmd_learn(int argc, char **argv) {
             per_class[ff.y[i]]++;
     }
 
-    if (chunk == 0)
-        chunk = (p->kind == ECL_LEARNER_SLDA || p->kind == ECL_LEARNER_NCM) ? 1024 : ff.n;
-    if (chunk == 0) chunk = 1;
-    const int head = p->kind == ECL_LEARNER_NAIVE || p->kind == ECL_LEARNER_REPLAY;
-    if (head)
-        fprintf(
-            stderr,
-            "learn: training the %s head on %u samples: at most %u epochs of batches of %u%s%s\n",
-            ecl_learner_kind_name(p->kind), ff.n, p->epochs, p->batch_size,
-            p->kind == ECL_LEARNER_REPLAY ? " + replayed samples" : "",
-            all_epochs ? "" : ", until the loss settles");
-    else if (chunk >= ff.n && ff.n >= 10000)
-        fprintf(stderr, "learn: observing %u samples as one increment...\n", ff.n);
-    uint64_t t0 = ecl_port_now_ns();
-    uint32_t trained = 0, calls = 0, settled = 0;
-    float loss0 = 0.0f, loss1 = 0.0f;
-    for (uint32_t i = 0; i < ff.n; i += chunk) {
-        uint32_t k = ff.n - i < chunk ? ff.n - i : chunk;
-        struct cli_epochs ep;
-        if (head) {
-            cli_epochs_begin(&ep, "learn", k, p->batch_size, io.quiet, all_epochs);
-            st = ecl_learner_observe_epochs(L.l, ff.x + (size_t)i * ff.dim, ff.y + i, k,
-                                            cli_epochs_fn, &ep);
-            cli_epochs_end(&ep);
-            if (calls++ == 0) loss0 = ep.first;
-            loss1 = ep.loss;
-            trained += ep.done;
-            settled += ep.settled;
-        } else {
-            cli_progress("learn: samples", i, ff.n);
-            st = ecl_learner_observe(L.l, ff.x + (size_t)i * ff.dim, ff.y + i, k);
-        }
-        if (st) {
-            fprintf(stderr, "\nlearn: observe failed at record %u: %s%s\n", i, ecl_status_str(st),
-                    dry ? "" : " (state not saved)");
-            goto out;
-        }
-    }
-    if (!head) cli_progress_done("learn: samples", ff.n);
-    double secs = (double)(ecl_port_now_ns() - t0) * 1e-9;
+    struct train_report rep;
+    if (observe_all(&L, &ff, chunk, io.quiet, all_epochs, dry, &rep)) goto out;
 
     if (!dry &&
         (box ? cli_container_save(box, &L, per_class, p->max_classes, state, err, sizeof err)
@@ -286,18 +317,9 @@ int cmd_learn(int argc, char **argv) {
     else
         printf("%s %s: %s\n", created ? "created" : "updated", state, desc);
     printf("learned %u samples in %.3f s (%.1f us/sample); classes %u, samples seen %llu%s\n", ff.n,
-           secs, ff.n ? secs * 1e6 / ff.n : 0.0, ecl_learner_n_classes(L.l),
+           rep.secs, ff.n ? rep.secs * 1e6 / ff.n : 0.0, ecl_learner_n_classes(L.l),
            (unsigned long long)ecl_learner_n_seen(L.l), dry ? " [dry run, not saved]" : "");
-    if (head && calls == 1)
-        printf("trained %u of %u epochs (%s), loss %.4f -> %.4f\n", trained, p->epochs,
-               settled      ? "loss settled"
-               : all_epochs ? "--all-epochs"
-                            : "cap reached",
-               loss0, loss1);
-    else if (head)
-        printf("trained %u epochs in %u increments (%u stopped when the loss settled, cap %u), "
-               "loss %.4f -> %.4f\n",
-               trained, calls, settled, p->epochs, loss0, loss1);
+    print_training(&rep, p->epochs, all_epochs);
     rc = 0;
     if (skipped) {
         fprintf(stderr, "learn: %u file%s skipped (named above)\n", skipped,
