@@ -408,12 +408,103 @@ static void test_params(void **state) {
     free(mem);
 }
 
+/* observe_epochs: fn sees every epoch in order with the cap, and the first epoch's loss is the
+ * loss of the untrained head on the batch (one mini-batch per epoch here, computed on a twin
+ * learner by ecl_head_loss_grad); stopping after epoch 2 still admits the samples to the replay
+ * memory and counts them; a fn that never stops gives exactly observe()'s learner; slda and
+ * ncm have no epochs and never call fn. */
+struct epoch_log {
+    uint32_t calls, stop_at, epoch[16], epochs[16];
+    float loss[16];
+};
+
+static int log_epoch(void *ctx, uint32_t epoch, uint32_t epochs, float loss) {
+    struct epoch_log *g = ctx;
+    if (g->calls < 16) {
+        g->epoch[g->calls] = epoch;
+        g->epochs[g->calls] = epochs;
+        g->loss[g->calls] = loss;
+    }
+    g->calls++;
+    return g->stop_at && epoch >= g->stop_at;
+}
+
+static void state_bytes(struct ecl_learner *l, unsigned char **buf, size_t *len) {
+    assert_int_equal(ecl_learner_state_size(l, len), ECL_OK);
+    *buf = malloc(*len);
+    assert_non_null(*buf);
+    size_t w;
+    assert_int_equal(ecl_learner_state_write(l, *buf, *len, &w), ECL_OK);
+    assert_int_equal(w, *len);
+}
+
+static void test_observe_epochs(void **state) {
+    (void)state;
+    struct tu_clusters c;
+    tu_clusters_init(&c, 8, 3, 3.0f, 7);
+    float x[8 * 24];
+    int32_t y[24];
+    tu_draw(&c, 0, 3, 24, x, y);
+    struct ecl_learner_params p = params(ECL_LEARNER_REPLAY, 8);
+    p.epochs = 6;
+    p.batch_size = 32; /* one mini-batch per epoch */
+    struct ll A = make(&p), B = make(&p), C = make(&p);
+    float before;
+    assert_int_equal(ecl_head_set_n_classes(B.l->head, 3), ECL_OK);
+    assert_int_equal(ecl_head_loss_grad(B.l->head, x, y, 24, &before), ECL_OK);
+    struct epoch_log g;
+    memset(&g, 0, sizeof g);
+    assert_int_equal(ecl_learner_observe_epochs(A.l, x, y, 24, log_epoch, &g), ECL_OK);
+    assert_int_equal(g.calls, 6);
+    for (uint32_t e = 0; e < 6; e++) {
+        assert_int_equal(g.epoch[e], e + 1);
+        assert_int_equal(g.epochs[e], 6);
+        assert_true(isfinite(g.loss[e]));
+    }
+    assert_float_equal(g.loss[0], before, 1e-5f * (1.0f + before));
+    assert_true(g.loss[5] < g.loss[0]);
+    /* the same learner through observe(): identical state */
+    assert_int_equal(ecl_learner_observe(C.l, x, y, 24), ECL_OK);
+    unsigned char *sa, *sc;
+    size_t na, nc;
+    state_bytes(A.l, &sa, &na);
+    state_bytes(C.l, &sc, &nc);
+    assert_int_equal(na, nc);
+    assert_memory_equal(sa, sc, na);
+    free(sa);
+    free(sc);
+    /* stopped after epoch 2: samples still admitted and counted */
+    struct ll D = make(&p);
+    memset(&g, 0, sizeof g);
+    g.stop_at = 2;
+    assert_int_equal(ecl_learner_observe_epochs(D.l, x, y, 24, log_epoch, &g), ECL_OK);
+    assert_int_equal(g.calls, 2);
+    assert_int_equal(ecl_learner_replay_count(D.l), 24);
+    assert_int_equal(ecl_learner_n_seen(D.l), 24);
+    /* no epochs for slda and ncm */
+    enum ecl_learner_kind stat[2] = {ECL_LEARNER_SLDA, ECL_LEARNER_NCM};
+    for (int k = 0; k < 2; k++) {
+        struct ecl_learner_params q = params(stat[k], 8);
+        struct ll E = make(&q);
+        memset(&g, 0, sizeof g);
+        assert_int_equal(ecl_learner_observe_epochs(E.l, x, y, 24, log_epoch, &g), ECL_OK);
+        assert_int_equal(g.calls, 0);
+        assert_int_equal(ecl_learner_n_seen(E.l), 24);
+        free(E.mem);
+    }
+    free(A.mem);
+    free(B.mem);
+    free(C.mem);
+    free(D.mem);
+    tu_clusters_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_forgetting), cmocka_unit_test(test_slda_uses_covariance),
         cmocka_unit_test(test_scores_and_names), cmocka_unit_test(test_lr_schedule),
         cmocka_unit_test(test_params),           cmocka_unit_test(test_slda_cache),
-        cmocka_unit_test(test_paper_params),
+        cmocka_unit_test(test_paper_params),     cmocka_unit_test(test_observe_epochs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,6 +100,19 @@ const struct ecl_learner_params *ecl_learner_params(const struct ecl_learner *l)
  * values beyond +-ECL_LEARNER_MAX_ABS (ECL_ERANGE). */
 enum ecl_status ecl_learner_observe(struct ecl_learner *l, const float *x, const int32_t *y,
                                     uint32_t n);
+/* observe() with a report after each training epoch, for callers that show progress or stop
+ * training early (naive, replay; slda and ncm have no epochs and never call fn). fn gets the
+ * epoch just finished (1..epochs, epochs = params.epochs, the cap) and the mean mini-batch loss
+ * of that epoch (each taken before its step, over new and replayed samples); returning nonzero
+ * ends training there. Either way the call then completes as
+ * observe() does (replay admits the new samples, the counts grow). fn NULL: observe().
+ *
+ *     static int settle(void *ctx, uint32_t e, uint32_t n, float loss) { ... return stop; }
+ *     ecl_learner_observe_epochs(l, latents, labels, n, settle, &my_state);
+ */
+typedef int (*ecl_learner_epoch_fn)(void *ctx, uint32_t epoch, uint32_t epochs, float loss);
+enum ecl_status ecl_learner_observe_epochs(struct ecl_learner *l, const float *x, const int32_t *y,
+                                           uint32_t n, ecl_learner_epoch_fn fn, void *ctx);
 /* scores: max_classes entries (classes never seen get -INFINITY for ncm/slda, 0 prob for heads);
  * top: best class, or -1 if nothing learned yet. Either output may be NULL. */
 enum ecl_status ecl_learner_predict(struct ecl_learner *l, const float *x, float *scores,

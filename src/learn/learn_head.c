@@ -53,7 +53,7 @@ static uint64_t perm_at(const struct perm *pm, uint64_t i) {
 }
 
 enum ecl_status ecl_learn_head_observe_(struct ecl_learner *l, const float *x, const int32_t *y,
-                                        uint32_t n) {
+                                        uint32_t n, ecl_learner_epoch_fn fn, void *ctx) {
     const struct ecl_learner_params *p = &l->p;
     const uint32_t d = p->dim, bs = p->batch_size;
     const uint32_t rpb = p->kind == ECL_LEARNER_REPLAY ? p->replay_per_batch : 0;
@@ -65,6 +65,8 @@ enum ecl_status ecl_learn_head_observe_(struct ecl_learner *l, const float *x, c
     for (uint32_t e = 0; e < p->epochs; e++) {
         struct perm pm;
         perm_init(&pm, n, &l->rng);
+        double sum = 0.0;
+        uint32_t steps = 0;
         for (uint32_t b0 = 0; b0 < n; b0 += bs) {
             uint32_t nb = n - b0 < bs ? n - b0 : bs;
             for (uint32_t i = 0; i < nb; i++) {
@@ -80,7 +82,10 @@ enum ecl_status ecl_learn_head_observe_(struct ecl_learner *l, const float *x, c
             float loss;
             st = ecl_head_train_batch(l->head, l->bx, l->by, nb + got, &loss);
             if (st != ECL_OK) return st;
+            sum += loss;
+            steps++;
         }
+        if (fn && fn(ctx, e + 1, p->epochs, (float)(sum / (steps ? steps : 1)))) break;
     }
     if (p->kind == ECL_LEARNER_REPLAY) return ecl_replay_add_batch(l->replay, x, y, n);
     return ECL_OK;

@@ -243,6 +243,11 @@ const struct ecl_learner_params *ecl_learner_params(const struct ecl_learner *l)
 
 enum ecl_status ecl_learner_observe(struct ecl_learner *l, const float *x, const int32_t *y,
                                     uint32_t n) {
+    return ecl_learner_observe_epochs(l, x, y, n, NULL, NULL);
+}
+
+enum ecl_status ecl_learner_observe_epochs(struct ecl_learner *l, const float *x, const int32_t *y,
+                                           uint32_t n, ecl_learner_epoch_fn fn, void *ctx) {
     if (!l) return ECL_EINVAL;
     if (n == 0) return ECL_OK;
     if (!x || !y) return ECL_EINVAL;
@@ -262,7 +267,7 @@ enum ecl_status ecl_learner_observe(struct ecl_learner *l, const float *x, const
     switch (l->p.kind) {
     case ECL_LEARNER_NAIVE:
     case ECL_LEARNER_REPLAY: {
-        enum ecl_status st = ecl_learn_head_observe_(l, x, y, n);
+        enum ecl_status st = ecl_learn_head_observe_(l, x, y, n, fn, ctx);
         if (st != ECL_OK) return st;
         break;
     }

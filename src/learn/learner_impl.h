@@ -42,8 +42,9 @@ struct ecl_learner_params ecl_learner_normalise_(const struct ecl_learner_params
 /* Zero all learned state (head re-initialised, memory emptied, statistics cleared). */
 enum ecl_status ecl_learner_clear_(struct ecl_learner *l);
 
+/* fn (may be NULL): called after each epoch with its mean loss; nonzero ends training. */
 enum ecl_status ecl_learn_head_observe_(struct ecl_learner *l, const float *x, const int32_t *y,
-                                        uint32_t n);
+                                        uint32_t n, ecl_learner_epoch_fn fn, void *ctx);
 void ecl_learn_slda_observe_(struct ecl_learner *l, const float *x, const int32_t *y, uint32_t n);
 /* Score every class (unseen: -INFINITY) into scores (may be NULL); returns the best class. */
 int32_t ecl_learn_slda_predict_(struct ecl_learner *l, const float *x, float *scores);

@@ -45,7 +45,9 @@ def png(path, w, h):
 png(sys.argv[1] + '/wide.png', 4097, 1)
 png(sys.argv[1] + '/ok.png', 4096, 1)
 PY
-run_fail "image over 4096 px a side refused" "wide.png" "$EDGECL" extract -q --out "$T/d.ecf" "$T/wide.png"
+run_fail "image over 4096 px a side refused" "wide.png.*image too large: 4097x1 pixels" \
+    "$EDGECL" extract -q --out "$T/d.ecf" "$T/wide.png"
+grep -q "IHDR" "$T/err" && fail "libpng's message instead of the tools': $(cat "$T/err")"
 run_ok "image of 4096 px a side accepted" "$EDGECL" extract -q --out "$T/d.ecf" "$T/ok.png"
 
 # an installed edgecl (prefix/bin) defaults to prefix/share/edgecl/models

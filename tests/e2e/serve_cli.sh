@@ -144,5 +144,30 @@ if [[ -f $IMG_A && -f $IMG_B ]]; then
   # the CLI reads the container the server wrote (version 2, the one statefile.c reader)
   expect_rc 0 "web demo state with ncm" "$EDGECL" info --state "$T/cli.ecls"
   echo "ok: a state from edgecl learn served, saved as a container"
+
+  # ... and `edgecl learn --learner replay` teaches that container (issue 12 item 4): the
+  # server trained classes coffee and cat on 2 kept samples; the CLI adds a class "tea"; the
+  # server then serves 3 classes, the samples kept, the foreign flag set
+  start --state "$T/d.ecls"
+  want 200 '"id":0' -H 'Content-Type: application/json' -d '{"name":"coffee"}' "${URL}api/classes"
+  want 200 '"id":1' -H 'Content-Type: application/json' -d '{"name":"cat"}' "${URL}api/classes"
+  want 200 '"pending":' -H 'Content-Type: image/png' --data-binary @"$IMG_A" "${URL}api/classes/0/samples"
+  want 200 '"pending":' -H 'Content-Type: image/png' --data-binary @"$IMG_B" "${URL}api/classes/1/samples"
+  want 200 '"saved":true' -X POST "${URL}api/train"
+  expect_rc 3 "in use" "$EDGECL" learn --state "$T/d.ecls" --features "$T/f.ecf" --learner replay
+  kill "${PIDS[-1]}"; wait "${PIDS[-1]}"
+  mkdir -p "$T/photos/tea"; cp "$(dirname "$0")/../data/golden/astronaut.png" "$T/photos/tea/"
+  expect_rc 0 "" "$EDGECL" extract --model "$MODEL" --quiet --out "$T/g.ecf" "$T/photos"
+  expect_rc 0 "updated the replay learner of the demo state" \
+    "$EDGECL" learn --state "$T/d.ecls" --features "$T/g.ecf" --learner replay
+  start --state "$T/d.ecls"
+  want 200 '"name":"tea","trained":1,' "${URL}api/state"
+  want 200 '"name":"coffee","trained":2,' "${URL}api/state"
+  want 200 '"foreign":true' "${URL}api/state"
+  want 200 '"samples":2,' "${URL}api/state"
+  want 200 '"replay":{"trained":true,"top":2' -H 'Content-Type: image/png' \
+    --data-binary @"$(dirname "$0")/../data/golden/astronaut.png" "${URL}api/predict"
+  kill "${PIDS[-1]}"; wait "${PIDS[-1]}"
+  echo "ok: edgecl learn taught the demo's container, the server serves it"
 fi
 echo PASS

@@ -51,8 +51,27 @@ static void png_warn_fn(png_structp png, png_const_charp msg) {
     (void)msg;
 }
 
+static uint32_t be32(const unsigned char *b) {
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* The size from the IHDR chunk (always first: signature, length, "IHDR", width, height), read
+ * here because libpng refuses a side above its user limit with "Invalid IHDR data", which does
+ * not say what is wrong. 0 if the size is within max_side or not readable (libpng decides). */
+static int png_too_large(const unsigned char *b, size_t len, int max_side, char *err,
+                         size_t errlen) {
+    if (len < 24 || memcmp(b + 12, "IHDR", 4) != 0) return 0;
+    uint32_t W = be32(b + 16), H = be32(b + 20);
+    if (W <= (uint32_t)max_side && H <= (uint32_t)max_side) return 0;
+    if (err && errlen)
+        snprintf(err, errlen, "image too large: %ux%u pixels (at most %d per side)", (unsigned)W,
+                 (unsigned)H, max_side);
+    return 1;
+}
+
 static enum ecl_status decode_png(const void *buf, size_t len, int max_side, uint8_t **rgb, int *w,
                                   int *h, char *err, size_t errlen) {
+    if (png_too_large(buf, len, max_side, err, errlen)) return ECL_ERANGE;
     char pngmsg[128] = "PNG decode error";
     struct png_src src = {buf, len, 0};
     uint8_t *volatile out = NULL;

@@ -362,9 +362,10 @@ void cli_learner_opts_help(FILE *f, unsigned omit) {
             "                      default 0: keep)\n"},
         {0, "  --momentum X        SGD momentum\n"},
         {0, "  --l2 X              L2 weight decay\n"},
-        {0, "  --epochs N          passes over each observed batch (learn's default: enough\n"
-            "                      for 400 mini-batch steps on the first call, 4..100 epochs:\n"
-            "                      3 images 100, 200 images 58, 1000 images 13)\n"},
+        {0, "  --epochs N          most passes over each observed batch (learn's default:\n"
+            "                      enough for 400 mini-batch steps on the first call, 4..100\n"
+            "                      epochs: 3 images 100, 200 images 58, 1000 images 13; learn\n"
+            "                      stops earlier when the loss settles, see --all-epochs)\n"},
         {0, "  --batch N           new samples per mini-batch (default 32)\n"},
         {0, "  --replay-batch N    replayed samples per mini-batch (replay; default 32)\n"},
         {CLI_HELP_REPLAY_MEM, "  --buffer N          replay memory capacity in samples (replay; "
@@ -469,7 +470,7 @@ static int pick_from_container(const char *path, const char *learner, void **buf
         enum ecl_learner_kind k;
         if (ecl_learner_kind_parse(learner, &k) != ECL_OK ||
             (pick = statefile_find_learner(&sf, k)) < 0) {
-            if (status) *status = ECL_ENOTFOUND;
+            if (status) *status = ECL_EINVAL; /* ENOTFOUND means no file (learn creates one) */
             seterr(err, errlen, "%s is a demo state holding %s; no learner '%s' in it", path, kinds,
                    learner);
             return 1;
@@ -577,14 +578,11 @@ static enum ecl_status state_image_ok(const struct cli_learner *L, const char *p
     return st;
 }
 
-int cli_state_save(const struct cli_learner *L, const char *path, char *err, size_t errlen) {
-    size_t size = 0, written = 0;
-    if (L->container) { /* one learner must never replace the demo's container */
-        seterr(err, errlen,
-               "%s is the web demo's state (%s); the CLI reads it but does not write it", path,
-               L->container_kinds);
-        return 1;
-    }
+int cli_state_image(const struct cli_learner *L, const char *path, void **img, size_t *len,
+                    char *err, size_t errlen) {
+    size_t size = 0;
+    *img = NULL;
+    *len = 0;
     enum ecl_status st = ecl_learner_state_size(L->l, &size);
     if (st != ECL_OK) {
         seterr(err, errlen, "cannot size state: %s", ecl_status_str(st));
@@ -595,17 +593,32 @@ int cli_state_save(const struct cli_learner *L, const char *path, char *err, siz
         seterr(err, errlen, "out of memory (%zu bytes of state)", size);
         return 1;
     }
-    st = state_image_ok(L, path, buf, size, &written, err, errlen);
-    if (st == ECL_OK) {
-        st = ecl_port_save_atomic_if(path, buf, written, &L->src, NULL);
-        if (st == ECL_ESTATE)
-            seterr(err, errlen,
-                   "%s (another writer that did not take the lock?); this run's "
-                   "learning is not saved: run it again",
-                   ecl_port_error());
-        else if (st != ECL_OK)
-            seterr(err, errlen, "cannot save state: %s", ecl_port_error());
+    if (state_image_ok(L, path, buf, size, len, err, errlen) != ECL_OK) {
+        free(buf);
+        return 1;
     }
+    *img = buf;
+    return 0;
+}
+
+int cli_state_save(const struct cli_learner *L, const char *path, char *err, size_t errlen) {
+    size_t written = 0;
+    void *buf;
+    if (L->container) { /* one learner must never replace the demo's container */
+        seterr(err, errlen,
+               "%s is the web demo's state (%s); the CLI reads it but does not write it", path,
+               L->container_kinds);
+        return 1;
+    }
+    if (cli_state_image(L, path, &buf, &written, err, errlen)) return 1;
+    enum ecl_status st = ecl_port_save_atomic_if(path, buf, written, &L->src, NULL);
+    if (st == ECL_ESTATE)
+        seterr(err, errlen,
+               "%s (another writer that did not take the lock?); this run's "
+               "learning is not saved: run it again",
+               ecl_port_error());
+    else if (st != ECL_OK)
+        seterr(err, errlen, "cannot save state: %s", ecl_port_error());
     free(buf);
     return st != ECL_OK;
 }

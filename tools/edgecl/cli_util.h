@@ -142,13 +142,18 @@ int cli_learner_create(const struct ecl_learner_params *p, struct cli_learner *o
 int cli_state_load(const char *path, struct cli_learner *out, size_t *file_bytes,
                    enum ecl_status *status, char *err, size_t errlen);
 /* Same; a web demo state (a container of several learners, demostate.h) is read too: learner
- * (a kind name, "replay") picks one of its learners, NULL the first. L->container says so. */
+ * (a kind name, "replay") picks one of its learners, NULL the first. L->container says so.
+ * *status: ECL_ENOTFOUND only when there is no file; ECL_EINVAL: no such learner in it. */
 int cli_state_load_learner(const char *path, const char *learner, struct cli_learner *out,
                            size_t *file_bytes, enum ecl_status *status, char *err, size_t errlen);
 /* Serialises and writes atomically. Refuses (file untouched) when a learned value is not
  * finite, when the image fails the reader's own validation, or when the file is no longer the
  * one cli_state_load read (L->src; for a new learner: a file appeared meanwhile). */
 int cli_state_save(const struct cli_learner *L, const char *path, char *err, size_t errlen);
+/* The state image cli_state_save writes (same checks; path names the file in messages), in a
+ * malloc'd buffer the caller frees. 0, or 1 with err set. */
+int cli_state_image(const struct cli_learner *L, const char *path, void **img, size_t *len,
+                    char *err, size_t errlen);
 void cli_learner_free(struct cli_learner *L);
 
 /* Progress on stderr: on a terminal one line updated in place ("\r<what> i/n (p%)"), otherwise

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "learn_defaults.h"
 #include "serve_app_int.h"
 #include "serve_persist.h"
 
@@ -98,7 +99,9 @@ enum ecl_status serve_observe_round(struct serve_app *a, const uint32_t *idx, ui
         y[perm[k]] = (int32_t)d->cls;
     }
     for (int i = 0; i < a->nl && !st; i++) {
-        st = ecl_learner_observe(a->l[i], x, y, n);
+        struct learn_settle settle; /* the tools' early stop (learn_defaults.h), as `learn` */
+        learn_settle_init(&settle, n, ecl_learner_params(a->l[i])->batch_size);
+        st = ecl_learner_observe_epochs(a->l[i], x, y, n, learn_settle_epoch, &settle);
         if (st == ECL_OK && ecl_learner_check_finite(a->l[i]) != ECL_OK) st = ECL_ERANGE;
         if (st) {
             *which = i;
