@@ -30,6 +30,17 @@ int ecl_opt_have_avx512(void) {
 #endif
 }
 
+int ecl_opt_have_avx512_vnni(void) {
+#if defined(__x86_64__) || defined(_M_X64)
+    unsigned a, b, c, d;
+    if (!ecl_opt_have_avx512()) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (c >> 11) & 1u; /* ECX: AVX512_VNNI (11) */
+#else
+    return 0;
+#endif
+}
+
 void ecl_kernels_opt_install(struct ecl_kernels *k) {
     if (!k) return;
 #if defined(__x86_64__) || defined(_M_X64)
@@ -52,6 +63,13 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
             k->conv2d_f32 = ecl_avx512_conv2d_f32;
             k->conv2d_f32_scratch = ecl_avx512_conv2d_f32_scratch;
             k->dwconv_f32 = ecl_avx512_dwconv_f32;
+            if (ecl_opt_have_avx512_vnni()) {
+                /* int8 CONV_2D / FULLY_CONNECTED with vpdpbusd; depthwise and ADD stay AVX2 */
+                k->name = "avx512vnni";
+                k->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
+                k->conv2d_i8_scratch = ecl_avx512_vnni_conv2d_i8_scratch;
+                k->fc_i8 = ecl_avx512_vnni_fc_i8;
+            }
         }
     }
 #elif defined(__aarch64__)
