@@ -22,7 +22,7 @@
  * rows on the stack (1x1: one contiguous copy per pixel; KxK: one per filter tap), then the
  * micro-kernel runs 6 pixels x up to 64 channels = 24 zmm accumulators: per group of 4 k, up to
  * 4 weight loads, 6 broadcasts of 4 activation bytes and 24 vpdpbusd. The accumulators are
- * channel-contiguous; requantisation reuses the AVX2 vector code (q_avx2.h) per 8 lanes.
+ * channel-contiguous; requantisation is the AVX2 vector code of q_avx2.h widened to 16 lanes.
  *
  * FULLY_CONNECTED: 4 output rows at a time, dot products along in_dim (64 bytes per vpdpbusd)
  * of u = x ^ 0x80 with the weight rows and of a vector of ones with the weight rows (sum w),
@@ -203,36 +203,88 @@ VTILE(3)
 VTILE(4)
 #pragma GCC pop_options
 
-/* + folded constants - zw * sum u, requantise, store 16 channels of mr pixels (nc <= 16) */
-static void vconv_store(const struct vconv_job *j, const __m512i *acc, int r, int o, int p0,
-                        const int32_t *su) {
+/* 16 lanes of ecl_requant(x, mult, shift): the 8-lane rq_raw() of q_avx2.h (see the argument
+ * there) with the blends on mask registers, and the "x < 0" of RoundingDivideByPOT's threshold
+ * as the sign bit (h >> 31, logical). Valid under rq_vec_ok(). */
+struct rqz {
+    __m512i mult, mult_odd, lsh, rsh, rmask, rthr;
+};
+
+static inline struct rqz rqz_from(__m512i mult, __m512i s) {
+    struct rqz r;
+    const __m512i z = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    r.mult = mult;
+    r.mult_odd = _mm512_srli_epi64(mult, 32);
+    r.lsh = _mm512_max_epi32(s, z);
+    r.rsh = _mm512_max_epi32(_mm512_sub_epi32(z, s), z);
+    r.rmask = _mm512_sub_epi32(_mm512_sllv_epi32(one, r.rsh), one);
+    r.rthr = _mm512_srli_epi32(r.rmask, 1);
+    return r;
+}
+
+static inline __m512i rqz_raw(__m512i x, const struct rqz *r, int lsh) {
+    if (lsh) {
+        __m512i xs = _mm512_sllv_epi32(x, r->lsh);
+        __mmask16 ok = _mm512_cmpeq_epi32_mask(_mm512_srav_epi32(xs, r->lsh), x);
+        __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(x, 31), _mm512_set1_epi32(INT32_MAX));
+        x = _mm512_mask_blend_epi32(ok, sat, xs);
+    }
+    const __m512i half = _mm512_set1_epi64(1ll << 30);
+    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), half);
+    __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd), half);
+    __m512i h =
+        _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
+    __m512i rem = _mm512_and_si512(h, r->rmask);
+    __m512i thr = _mm512_add_epi32(r->rthr, _mm512_srli_epi32(h, 31));
+    __m512i q = _mm512_srav_epi32(h, r->rsh);
+    return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
+}
+
+/* clamp(v + zp, lo, hi) as int8: vpmovsdw, vpaddsw, vpmovswb saturate like the packs of
+ * rq_pack16() (same argument: a saturated intermediate stays beyond [lo, hi] on its side). */
+static inline __m128i rqz_pack(__m512i v, const struct rqo *o) {
+    __m256i w = _mm256_adds_epi16(_mm512_cvtsepi32_epi16(v), o->zp16);
+    return _mm_min_epi8(_mm_max_epi8(_mm256_cvtsepi16_epi8(w), o->lo8), o->hi8);
+}
+
+/* Epilogue of a tile: for each of the nb blocks of 16 channels, + folded constants, - zw * sum u
+ * per pixel, requantise, store the mr pixels' nc <= 16 bytes. */
+static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb, int blk, int p0,
+                        int mr, const int32_t *su) {
     const struct ecl_conv_params *p = j->p;
-    const int Cout = j->os.c, nc = Cout - o < 16 ? Cout - o : 16;
-    __m512i v = _mm512_add_epi32(acc[0], _mm512_loadu_si512(j->corr + o));
-    if (p->w_zp) v = _mm512_sub_epi32(v, _mm512_set1_epi32((int32_t)((uint32_t)p->w_zp * su[r])));
-    int8_t *ob = j->out + (size_t)(p0 + r) * Cout + o;
-    if (j->vec) {
-        const int32_t *mp = p->out_mult + o, *sp = p->out_shift + o;
-        int32_t mt[16], st[16];
-        if (nc < 16) {
-            for (int q = 0; q < 16; q++) {
-                mt[q] = q < nc ? mp[q] : 1 << 30;
-                st[q] = q < nc ? sp[q] : 0;
+    const int Cout = j->os.c;
+    const struct rqo ro = rqo_make(p);
+    __m512i zsu[V_MR];
+    for (int r = 0; r < mr; r++)
+        zsu[r] = _mm512_set1_epi32((int32_t)((uint32_t)p->w_zp * (uint32_t)su[r]));
+    for (int b = 0; b < nb; b++) {
+        const int o = (blk + b) * 16, nc = Cout - o < 16 ? Cout - o : 16;
+        const __mmask16 m = (__mmask16)_bzhi_u32(0xffffu, (unsigned)nc);
+        const __m512i corr = _mm512_loadu_si512(j->corr + o);
+        int8_t *ob = j->out + (size_t)p0 * Cout + o;
+        if (j->vec) {
+            /* lanes past Cout: any valid multiplier, not stored */
+            struct rqz rq =
+                rqz_from(_mm512_mask_loadu_epi32(_mm512_set1_epi32(1 << 30), m, p->out_mult + o),
+                         _mm512_maskz_loadu_epi32(m, p->out_shift + o));
+            for (int r = 0; r < mr; r++) {
+                __m512i v = _mm512_add_epi32(acc[r][b], corr);
+                if (p->w_zp) v = _mm512_sub_epi32(v, zsu[r]);
+                _mm_mask_storeu_epi8(ob + (size_t)r * Cout, m,
+                                     rqz_pack(rqz_raw(v, &rq, j->lsh), &ro));
             }
-            mp = mt, sp = st;
+        } else {
+            _Alignas(64) int32_t tmp[16];
+            for (int r = 0; r < mr; r++) {
+                __m512i v = _mm512_add_epi32(acc[r][b], corr);
+                if (p->w_zp) v = _mm512_sub_epi32(v, zsu[r]);
+                _mm512_store_si512(tmp, v);
+                for (int q = 0; q < nc; q++)
+                    ob[(size_t)r * Cout + q] =
+                        (int8_t)ecl_requant_out(tmp[q], p->out_mult[o + q], p->out_shift[o + q],
+                                                p->out_zp, p->act_min_q, p->act_max_q);
+            }
         }
-        const struct rqv r0 = rq_load(mp, sp), r1 = rq_load(mp + 8, sp + 8);
-        const struct rqo ro = rqo_make(p);
-        __m256i v0 = rq_raw(_mm512_castsi512_si256(v), &r0, j->lsh);
-        __m256i v1 = rq_raw(_mm512_extracti64x4_epi64(v, 1), &r1, j->lsh);
-        _mm_mask_storeu_epi8(ob, (__mmask16)_bzhi_u32(0xffffu, (unsigned)nc),
-                             rq_pack16(v0, v1, &ro));
-    } else {
-        _Alignas(64) int32_t tmp[16];
-        _mm512_store_si512(tmp, v);
-        for (int q = 0; q < nc; q++)
-            ob[q] = (int8_t)ecl_requant_out(tmp[q], p->out_mult[o + q], p->out_shift[o + q],
-                                            p->out_zp, p->act_min_q, p->act_max_q);
     }
 }
 
@@ -268,9 +320,7 @@ static void vconv_tiles(void *ctx, int begin, int end) {
                 vtile1(A, Kp, w, bs, G, acc);
                 break;
             }
-            for (int b = 0; b < nb; b++)
-                for (int r = 0; r < mr; r++)
-                    vconv_store(j, &acc[r][b], r, (blk + b) * 16, p0, su);
+            vconv_store(j, acc, nb, blk, p0, mr, su);
             blk += nb;
         }
     }
