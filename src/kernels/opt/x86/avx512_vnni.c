@@ -50,7 +50,7 @@ struct vconv_job {
     struct ecl_shape4 is, ws, os;
     int8_t *wp;    /* packed weights: nblk * G * 64 bytes */
     int32_t *corr; /* nblk * 16 folded constants */
-    int K, G, Kp, nblk, npix, vec, lsh;
+    int K, G, Kp, nblk, npix, vec, lsh, contig;
 };
 
 static int vconv_ok(const struct ecl_conv_params *p, struct ecl_shape4 is, struct ecl_shape4 ws,
@@ -296,8 +296,10 @@ static void vconv_tiles(void *ctx, int begin, int end) {
     int32_t su[V_MR] = {0};
     for (int t = begin; t < end; t++) {
         int p0 = t * V_MR, mr = j->npix - p0 < V_MR ? j->npix - p0 : V_MR;
+        if (j->contig) /* 1x1, stride 1, no padding, K % 4 == 0: the tile's rows are adjacent */
+            copy_u8(A, j->in + (size_t)p0 * Kp, mr * Kp);
         for (int r = 0; r < mr; r++) {
-            vim2col_px(j, p0 + r, A + (size_t)r * Kp);
+            if (!j->contig) vim2col_px(j, p0 + r, A + (size_t)r * Kp);
             if (j->p->w_zp) su[r] = sum_u8(A + (size_t)r * Kp, Kp);
         }
         for (int r = mr; r < V_MR; r++) /* rows past the end: a copy, not stored */
@@ -339,7 +341,7 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
         ecl_ref_conv2d_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct vconv_job j = {p, in, w, bias, out, is, ws, os, kc->scratch, 0, 0, 0, 0, 0, 0, 0, 0};
+    struct vconv_job j = {p, in, w, bias, out, is, ws, os, kc->scratch, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     j.K = ws.h * ws.w * ws.c;
     j.G = (j.K + 3) / 4;
     j.Kp = 4 * j.G;
@@ -348,6 +350,8 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
     j.npix = os.n * os.h * os.w;
     j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q);
     j.lsh = any_left_shift(p->out_shift, os.c);
+    j.contig = ws.h == 1 && ws.w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+               p->pad_left == 0 && is.h == os.h && is.w == os.w && j.K == j.Kp;
     ecl_kctx_run(kc, j.nblk, vconv_pack, &j);
     ecl_kctx_run(kc, (j.npix + V_MR - 1) / V_MR, vconv_tiles, &j);
 }
