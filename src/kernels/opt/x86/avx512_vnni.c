@@ -171,37 +171,66 @@ static inline int32_t sum_u8(const uint8_t *a, int n) {
     return (int32_t)_mm512_reduce_add_epi64(s);
 }
 
-/* The micro-kernel: acc[r][b] += sum_g bcast(a_r[4g..4g+3]) . w[blk0 + b][g], NB blocks. */
-#define VTILE(NB)                                                                                  \
-    static inline void vtile##NB(const uint8_t *A, int Kp, const int8_t *w, size_t bs, int G,      \
-                                 __m512i acc[V_MR][4]) {                                           \
-        __m512i c[V_MR][NB];                                                                       \
-        for (int r = 0; r < V_MR; r++)                                                             \
-            for (int b = 0; b < NB; b++)                                                           \
-                c[r][b] = _mm512_setzero_si512();                                                  \
-        for (int g = 0; g < G; g++) {                                                              \
-            __m512i wv[NB];                                                                        \
-            for (int b = 0; b < NB; b++)                                                           \
-                wv[b] = _mm512_loadu_si512(w + (size_t)b * bs + (size_t)g * 64);                   \
-            for (int r = 0; r < V_MR; r++) {                                                       \
-                int32_t v;                                                                         \
-                memcpy(&v, A + (size_t)r * Kp + 4 * g, 4);                                         \
-                __m512i av = _mm512_set1_epi32(v);                                                 \
-                for (int b = 0; b < NB; b++)                                                       \
-                    c[r][b] = _mm512_dpbusd_epi32(c[r][b], av, wv[b]);                             \
-            }                                                                                      \
-        }                                                                                          \
-        for (int r = 0; r < V_MR; r++)                                                             \
-            for (int b = 0; b < NB; b++)                                                           \
-                acc[r][b] = c[r][b];                                                               \
+/* The micro-kernel: acc[r][b] = sum_g bcast(a_r[4g..4g+3]) . w[blk0 + b][g] for NB (constant
+ * after inlining) blocks of 16 channels; named accumulators so that they stay in registers. */
+#define VSTEP(r)                                                                                   \
+    do {                                                                                           \
+        int32_t v;                                                                                 \
+        memcpy(&v, A + (size_t)(r)*Kp + 4 * g, 4);                                                 \
+        const __m512i av = _mm512_set1_epi32(v);                                                   \
+        c##r##0 = _mm512_dpbusd_epi32(c##r##0, av, w0);                                            \
+        if (NB > 1) c##r##1 = _mm512_dpbusd_epi32(c##r##1, av, w1);                                \
+        if (NB > 2) c##r##2 = _mm512_dpbusd_epi32(c##r##2, av, w2);                                \
+        if (NB > 3) c##r##3 = _mm512_dpbusd_epi32(c##r##3, av, w3);                                \
+    } while (0)
+#define VSAVE(r)                                                                                   \
+    do {                                                                                           \
+        acc[r][0] = c##r##0, acc[r][1] = c##r##1, acc[r][2] = c##r##2, acc[r][3] = c##r##3;        \
+    } while (0)
+
+static inline __attribute__((always_inline)) void vtile(const int NB, const uint8_t *A, int Kp,
+                                                        const int8_t *w, size_t bs, int G,
+                                                        __m512i acc[V_MR][4]) {
+    const __m512i z = _mm512_setzero_si512();
+    __m512i c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+    __m512i c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+    __m512i c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
+    for (int g = 0; g < G; g++, w += 64) {
+        const __m512i w0 = _mm512_loadu_si512(w);
+        const __m512i w1 = NB > 1 ? _mm512_loadu_si512(w + bs) : z;
+        const __m512i w2 = NB > 2 ? _mm512_loadu_si512(w + 2 * bs) : z;
+        const __m512i w3 = NB > 3 ? _mm512_loadu_si512(w + 3 * bs) : z;
+        VSTEP(0);
+        VSTEP(1);
+        VSTEP(2);
+        VSTEP(3);
+        VSTEP(4);
+        VSTEP(5);
     }
-#pragma GCC push_options
-#pragma GCC optimize("unroll-loops")
-VTILE(1)
-VTILE(2)
-VTILE(3)
-VTILE(4)
-#pragma GCC pop_options
+    VSAVE(0);
+    VSAVE(1);
+    VSAVE(2);
+    VSAVE(3);
+    VSAVE(4);
+    VSAVE(5);
+}
+
+static void vtile1(const uint8_t *A, int Kp, const int8_t *w, size_t bs, int G,
+                   __m512i acc[V_MR][4]) {
+    vtile(1, A, Kp, w, bs, G, acc);
+}
+static void vtile2(const uint8_t *A, int Kp, const int8_t *w, size_t bs, int G,
+                   __m512i acc[V_MR][4]) {
+    vtile(2, A, Kp, w, bs, G, acc);
+}
+static void vtile3(const uint8_t *A, int Kp, const int8_t *w, size_t bs, int G,
+                   __m512i acc[V_MR][4]) {
+    vtile(3, A, Kp, w, bs, G, acc);
+}
+static void vtile4(const uint8_t *A, int Kp, const int8_t *w, size_t bs, int G,
+                   __m512i acc[V_MR][4]) {
+    vtile(4, A, Kp, w, bs, G, acc);
+}
 
 /* 16 lanes of ecl_requant(x, mult, shift): the 8-lane rq_raw() of q_avx2.h (see the argument
  * there) with the blends on mask registers, and the "x < 0" of RoundingDivideByPOT's threshold
