@@ -74,16 +74,48 @@ size_t ecl_avx512_vnni_conv2d_i8_scratch(const struct ecl_conv_params *p, struct
     return ecl_avx2_conv2d_i8_scratch(p, is, ws, os, n_threads);
 }
 
-/* Items: blocks of 16 channels. Each channel's row of K bytes is scattered with a stride of 64
- * (4 bytes per group); the folded constant: bias - c sum w + K' c zw (uint32: wraps). */
+/* 16 channels x 16 k of a full block: rows loaded as 4 x 128 bits per vector (lane l of Z[q] =
+ * channel q + 4l), a 4x4 int32 transpose inside each 128-bit lane gives the 4 groups' vectors
+ * (lane l = channels 4l..4l+3); sum w per channel accumulates with vpdpbusd against ones. */
+static inline __m512i pack16x16(const int8_t *src, int K, int8_t *d, __m512i sw) {
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i Z[4];
+    for (int q = 0; q < 4; q++) {
+        Z[q] = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(src + (size_t)q * K)));
+        for (int l = 1; l < 4; l++)
+            Z[q] = _mm512_inserti32x4(
+                Z[q], _mm_loadu_si128((const __m128i *)(src + (size_t)(q + 4 * l) * K)), l);
+    }
+    __m512i t0 = _mm512_unpacklo_epi32(Z[0], Z[1]), t1 = _mm512_unpackhi_epi32(Z[0], Z[1]);
+    __m512i t2 = _mm512_unpacklo_epi32(Z[2], Z[3]), t3 = _mm512_unpackhi_epi32(Z[2], Z[3]);
+    __m512i T[4] = {_mm512_unpacklo_epi64(t0, t2), _mm512_unpackhi_epi64(t0, t2),
+                    _mm512_unpacklo_epi64(t1, t3), _mm512_unpackhi_epi64(t1, t3)};
+    for (int i = 0; i < 4; i++) {
+        _mm512_storeu_si512(d + (size_t)i * 64, T[i]);
+        sw = _mm512_dpbusd_epi32(sw, ones, T[i]);
+    }
+    return sw;
+}
+
+/* Items: blocks of 16 channels. Full blocks: 16 k at a time (pack16x16), the rest channel by
+ * channel, 4 bytes per group at a stride of 64. Then the folded constant per channel:
+ * bias - c sum w + K' c zw (uint32: wraps). */
 static void vconv_pack(void *ctx, int begin, int end) {
     const struct vconv_job *j = ctx;
     const int K = j->K, G = j->G, Cout = j->os.c;
     const uint32_t c = (uint32_t)(j->p->in_zp + 128), zw = (uint32_t)j->p->w_zp;
     for (int blk = begin; blk < end; blk++) {
         int8_t *d = j->wp + (size_t)blk * G * 64;
+        const int o0 = blk * 16, full = o0 + 16 <= Cout;
+        int g0 = 0;
+        _Alignas(64) int32_t swv[16];
+        __m512i sw = _mm512_setzero_si512();
+        if (full)
+            for (; 4 * g0 + 16 <= K; g0 += 4)
+                sw = pack16x16(j->w + (size_t)o0 * K + 4 * g0, K, d + (size_t)g0 * 64, sw);
+        _mm512_store_si512(swv, sw);
         for (int ch = 0; ch < 16; ch++) {
-            int o = blk * 16 + ch;
+            int o = o0 + ch;
             if (o >= Cout) {
                 for (int g = 0; g < G; g++)
                     memset(d + (size_t)g * 64 + ch * 4, 0, 4);
@@ -91,20 +123,15 @@ static void vconv_pack(void *ctx, int begin, int end) {
                 continue;
             }
             const int8_t *src = j->w + (size_t)o * K;
-            uint32_t sw = 0;
-            int g = 0;
-            for (; 4 * g + 4 <= K; g++) {
-                memcpy(d + (size_t)g * 64 + ch * 4, src + 4 * g, 4);
-                sw += (uint32_t)(src[4 * g] + src[4 * g + 1] + src[4 * g + 2] + src[4 * g + 3]);
-            }
-            if (g < G) {
+            uint32_t s = (uint32_t)swv[ch];
+            for (int g = g0; g < G; g++) {
                 int8_t t[4] = {0, 0, 0, 0};
-                for (int e = 0; 4 * g + e < K; e++)
-                    t[e] = src[4 * g + e], sw += (uint32_t)src[4 * g + e];
+                for (int e = 0; e < 4 && 4 * g + e < K; e++)
+                    t[e] = src[4 * g + e], s += (uint32_t)src[4 * g + e];
                 memcpy(d + (size_t)g * 64 + ch * 4, t, 4);
             }
             uint32_t b = j->bias ? (uint32_t)j->bias[o] : 0u;
-            j->corr[o] = (int32_t)(b - c * sw + (uint32_t)j->Kp * c * zw);
+            j->corr[o] = (int32_t)(b - c * s + (uint32_t)j->Kp * c * zw);
         }
     }
 }
