@@ -12,7 +12,9 @@
  * tests are skipped: ecl_kernels_opt_install() then leaves the reference table in place.
  * On x86 the float CONV_2D / DEPTHWISE_CONV_2D tests also run once per instruction set
  * (test_*_avx2, test_*_avx512) whatever table is installed; each is reported SKIPPED when the CPU
- * (or, for AVX-512, the OS's XCR0) lacks it. */
+ * (or, for AVX-512, the OS's XCR0) lacks it. Likewise the int8 CONV_2D / FULLY_CONNECTED tests
+ * (bit-exact) run on the AVX2 and the AVX512-VNNI kernels (test_*_avx2, test_*_vnni), with zero
+ * points at the ends of their ranges too (test_conv_i8_ends_*). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
