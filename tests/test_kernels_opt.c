@@ -622,7 +622,7 @@ static int q_dw_case(int n, int ih, int iw, int c, int k, int s, int pt, int pl,
     for (int i = 0; i < os.c; i++)
         b[i] = rint_(-20000, 20000);
     int8_t *in = rbuf_i8(ecl_shape4_count(is), -128, 127);
-    int8_t *w = rbuf_i8(ecl_shape4_count(ws), -127, 127);
+    int8_t *w = rbuf_i8(ecl_shape4_count(ws), q_ends ? -128 : -127, 127);
     size_t no = ecl_shape4_count(os);
     int8_t *r = rbuf_i8(no, -128, 127), *o = rbuf_i8(no, -128, 127);
     int use_bias = rnd() % 4 != 0;
@@ -643,7 +643,7 @@ static int q_dw_case(int n, int ih, int iw, int c, int k, int s, int pt, int pl,
     return diff;
 }
 
-static void test_dwconv_i8(void **state) {
+static void test_dwconv_i8_body(void) {
     int bad = 0;
     q_outputs = q_saturated = 0;
     for (int it = 0; it < 100; it++) {
@@ -655,10 +655,19 @@ static void test_dwconv_i8(void **state) {
     bad += q_dw_case(1, 56, 56, 144, 3, 2, 0, 0, 1, 1, 1, 2); /* folded PAD, stride 2 */
     bad += q_dw_case(1, 14, 14, 576, 3, 1, 1, 1, 2, 2, 1, 1);
     bad += q_dw_case(1, 8, 8, 40, 3, 1, 1, 1, 2, 2, 1, 0);
+    q_ends = 1; /* zero points at the ends of their ranges, weights down to -128 */
+    for (int it = 0; it < 30; it++)
+        bad += q_dw_case(1, rint_(1, 12), rint_(1, 12), rint_(1, 70), 3, rint_(1, 2), 1, 1, 2, 2, 1,
+                         it % 3);
+    q_ends = 0;
     fprintf(stderr, "dwconv_i8: %zu outputs, %.1f%% at the activation bounds\n", q_outputs,
             100.0 * q_saturated / (double)q_outputs);
     assert_true(q_saturated < q_outputs * 7 / 10);
     assert_true(bad == 0);
+}
+
+static void test_dwconv_i8(void **state) {
+    test_dwconv_i8_body();
 }
 
 /* int8 ADD with the interpreter's (TFLite's) parameters from random scales; broadcasting goes
@@ -788,6 +797,7 @@ static int x86_q_table(int vnni, struct ecl_kernels *t) {
     t->conv2d_i8 = vnni ? ecl_avx512_vnni_conv2d_i8 : ecl_avx2_conv2d_i8;
     t->conv2d_i8_scratch = vnni ? ecl_avx512_vnni_conv2d_i8_scratch : ecl_avx2_conv2d_i8_scratch;
     if (vnni) t->fc_i8 = ecl_avx512_vnni_fc_i8;
+    t->dwconv_i8 = vnni ? ecl_avx512_vnni_dwconv_i8 : ecl_avx2_dwconv_i8;
     return 1;
 #else
     (void)vnni, (void)t;
@@ -809,6 +819,8 @@ ISA_Q_TEST(test_conv_i8_ends_avx2, test_conv_i8_ends_body, 0)
 ISA_Q_TEST(test_conv_i8_vnni, test_conv_i8_body, 1)
 ISA_Q_TEST(test_conv_i8_ends_vnni, test_conv_i8_ends_body, 1)
 ISA_Q_TEST(test_fc_i8_vnni, test_fc_i8_body, 1)
+ISA_Q_TEST(test_dwconv_i8_avx2, test_dwconv_i8_body, 0)
+ISA_Q_TEST(test_dwconv_i8_vnni, test_dwconv_i8_body, 1)
 
 /* The table: install leaves what it does not implement untouched. */
 static void test_install(void **state) {
@@ -863,6 +875,8 @@ int main(void) {
         cmocka_unit_test(test_conv_i8_vnni),
         cmocka_unit_test(test_conv_i8_ends_vnni),
         cmocka_unit_test(test_fc_i8_vnni),
+        cmocka_unit_test(test_dwconv_i8_avx2),
+        cmocka_unit_test(test_dwconv_i8_vnni),
         cmocka_unit_test(test_add_i8),
         cmocka_unit_test(test_conv_1x1_avx2),
         cmocka_unit_test(test_conv_kxk_avx2),

@@ -101,6 +101,12 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
                                struct ecl_shape4 os);
 size_t ecl_avx512_vnni_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
                                          struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+/* 3x3 int8 depthwise, 32 channels per vector with vpdpwssd (x86/avx512_vnni_dw.c); other shapes
+ * go to ecl_avx2_dwconv_i8. */
+void ecl_avx512_vnni_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                               const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                               struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                               struct ecl_shape4 os);
 void ecl_avx512_vnni_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
                            const int8_t *in, int32_t batch, int32_t in_dim, const int8_t *w,
                            const int32_t *bias, int8_t *out, int32_t out_dim);

@@ -64,11 +64,13 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
             k->conv2d_f32_scratch = ecl_avx512_conv2d_f32_scratch;
             k->dwconv_f32 = ecl_avx512_dwconv_f32;
             if (ecl_opt_have_avx512_vnni()) {
-                /* int8 CONV_2D / FULLY_CONNECTED with vpdpbusd; depthwise and ADD stay AVX2 */
+                /* int8 CONV_2D / FULLY_CONNECTED (vpdpbusd), 3x3 depthwise (vpdpwssd); ADD stays
+                 * AVX2 */
                 k->name = "avx512vnni";
                 k->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
                 k->conv2d_i8_scratch = ecl_avx512_vnni_conv2d_i8_scratch;
                 k->fc_i8 = ecl_avx512_vnni_fc_i8;
+                k->dwconv_i8 = ecl_avx512_vnni_dwconv_i8;
             }
         }
     }
