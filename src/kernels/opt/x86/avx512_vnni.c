@@ -81,12 +81,13 @@ size_t ecl_avx512_vnni_conv2d_i8_scratch(const struct ecl_conv_params *p, struct
 static inline __m512i pack16x16(const int8_t *src, int K, int8_t *d, __m512i sw) {
     const __m512i ones = _mm512_set1_epi8(1);
     __m512i Z[4];
-    for (int q = 0; q < 4; q++) {
-        Z[q] = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(src + (size_t)q * K)));
-        for (int l = 1; l < 4; l++)
-            Z[q] = _mm512_inserti32x4(
-                Z[q], _mm_loadu_si128((const __m128i *)(src + (size_t)(q + 4 * l) * K)), l);
+#define ROW(q) _mm_loadu_si128((const __m128i *)(src + (size_t)(q)*K))
+    for (int q = 0; q < 4; q++) { /* inserti32x4 needs its lane as a constant */
+        Z[q] = _mm512_inserti32x4(_mm512_castsi128_si512(ROW(q)), ROW(q + 4), 1);
+        Z[q] = _mm512_inserti32x4(Z[q], ROW(q + 8), 2);
+        Z[q] = _mm512_inserti32x4(Z[q], ROW(q + 12), 3);
     }
+#undef ROW
     __m512i t0 = _mm512_unpacklo_epi32(Z[0], Z[1]), t1 = _mm512_unpackhi_epi32(Z[0], Z[1]);
     __m512i t2 = _mm512_unpacklo_epi32(Z[2], Z[3]), t3 = _mm512_unpackhi_epi32(Z[2], Z[3]);
     __m512i T[4] = {_mm512_unpacklo_epi64(t0, t2), _mm512_unpackhi_epi64(t0, t2),
