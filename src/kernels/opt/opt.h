@@ -1,7 +1,8 @@
 /* src/kernels/opt/opt.h - optimised float32 kernels (AVX2+FMA on x86-64, with AVX-512F float
  * CONV_2D / DEPTHWISE_CONV_2D where the CPU and OS support it; NEON on AArch64) and
  * int8 CONV_2D / DEPTHWISE_CONV_2D / ADD (AVX2, bit-exact with the reference; see
- * x86/avx2_int8.c and docs/performance.md "int8").
+ * x86/avx2_int8.c and docs/performance.md "int8"), with AVX512-VNNI int8 CONV_2D,
+ * FULLY_CONNECTED and 3x3 DEPTHWISE_CONV_2D where the CPU has it (x86/avx512_vnni*.c).
  *
  * Same signatures and results as the reference kernels in kernels.h, up to float rounding:
  * FMA (one rounding instead of two) and a different summation order (vector lanes, tiles)

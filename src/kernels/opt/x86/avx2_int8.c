@@ -1,8 +1,8 @@
 /* AVX2 int8 CONV_2D, DEPTHWISE_CONV_2D and ADD (compiled with -mavx2 -mfma; installed only after
  * a runtime CPU check, see opt_install.c). Bit-exact with the reference kernels: the same int32
  * accumulators (integer sums are exact in any order, wrap-around included) and the same
- * requantisation, vectorised below with the argument why it equals ecl_requant_out() on every
- * input it is used for (other parameters take the scalar function itself).
+ * requantisation, vectorised in q_avx2.h with the argument why it equals ecl_requant_out() on
+ * every input it is used for (other parameters take the scalar function itself).
  *
  * CONV_2D (any kernel size, stride, dilation, padding): each call first widens the OHWI weights
  * to int16 and packs them into the kernel scratch (conv2d_i8_scratch asks for
