@@ -13,7 +13,8 @@
  * On x86 the float CONV_2D / DEPTHWISE_CONV_2D tests also run once per instruction set
  * (test_*_avx2, test_*_avx512) whatever table is installed; each is reported SKIPPED when the CPU
  * (or, for AVX-512, the OS's XCR0) lacks it. Likewise the int8 CONV_2D / FULLY_CONNECTED tests
- * (bit-exact) run on the AVX2 and the AVX512-VNNI kernels (test_*_avx2, test_*_vnni), with zero
+ * (bit-exact) run on the AVX2, AVX512-VNNI and AVX-VNNI kernels (test_*_avx2, test_*_vnni,
+ * test_conv_i8*_avxvnni), with zero
  * points at the ends of their ranges too (test_conv_i8_ends_*). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -786,18 +787,27 @@ ISA_TEST(test_conv_1x1_avx512, test_conv_1x1_body, 1)
 ISA_TEST(test_conv_kxk_avx512, test_conv_kxk_body, 1)
 ISA_TEST(test_dwconv_avx512, test_dwconv_body, 1)
 
-/* x86: the AVX2 int8 conv kernel and the AVX512-VNNI int8 conv/FC kernels explicitly. */
+/* x86: the AVX2 int8 kernels, the AVX512-VNNI ones (vnni 1) and the AVX-VNNI conv (vnni 2). */
 static int x86_q_table(int vnni, struct ecl_kernels *t) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
-    if (vnni && !ecl_opt_have_avx512_vnni()) return 0;
+    if (vnni == 1 && !ecl_opt_have_avx512_vnni()) return 0;
+    if (vnni == 2 && !ecl_opt_have_avx_vnni()) return 0;
     *t = ecl_kernels_ref();
-    t->name = vnni ? "avx512vnni" : "avx2";
-    t->conv2d_i8 = vnni ? ecl_avx512_vnni_conv2d_i8 : ecl_avx2_conv2d_i8;
-    t->conv2d_i8_scratch = vnni ? ecl_avx512_vnni_conv2d_i8_scratch : ecl_avx2_conv2d_i8_scratch;
-    if (vnni) t->fc_i8 = ecl_avx512_vnni_fc_i8;
-    t->dwconv_i8 = vnni ? ecl_avx512_vnni_dwconv_i8 : ecl_avx2_dwconv_i8;
+    t->name = vnni == 1 ? "avx512vnni" : vnni == 2 ? "avxvnni" : "avx2";
+    t->conv2d_i8 = ecl_avx2_conv2d_i8;
+    t->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
+    t->dwconv_i8 = ecl_avx2_dwconv_i8;
+    if (vnni == 1) {
+        t->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
+        t->conv2d_i8_scratch = ecl_avx512_vnni_conv2d_i8_scratch;
+        t->fc_i8 = ecl_avx512_vnni_fc_i8;
+        t->dwconv_i8 = ecl_avx512_vnni_dwconv_i8;
+    } else if (vnni == 2) {
+        t->conv2d_i8 = ecl_avxvnni_conv2d_i8;
+        t->conv2d_i8_scratch = ecl_avxvnni_conv2d_i8_scratch;
+    }
     return 1;
 #else
     (void)vnni, (void)t;
@@ -809,7 +819,9 @@ static int x86_q_table(int vnni, struct ecl_kernels *t) {
         struct ecl_kernels t;                                                                      \
         if (!x86_q_table(vnni, &t)) {                                                              \
             fprintf(stderr, "%s: CPU/OS without %s, skipped\n", #fn,                               \
-                    vnni ? "AVX512-VNNI" : "AVX2");                                                \
+                    vnni == 1   ? "AVX512-VNNI"                                                    \
+                    : vnni == 2 ? "AVX-VNNI"                                                       \
+                                : "AVX2");                                                         \
             skip();                                                                                \
         }                                                                                          \
         run_with(t, body);                                                                         \
@@ -821,12 +833,15 @@ ISA_Q_TEST(test_conv_i8_ends_vnni, test_conv_i8_ends_body, 1)
 ISA_Q_TEST(test_fc_i8_vnni, test_fc_i8_body, 1)
 ISA_Q_TEST(test_dwconv_i8_avx2, test_dwconv_i8_body, 0)
 ISA_Q_TEST(test_dwconv_i8_vnni, test_dwconv_i8_body, 1)
+ISA_Q_TEST(test_conv_i8_avxvnni, test_conv_i8_body, 2)
+ISA_Q_TEST(test_conv_i8_ends_avxvnni, test_conv_i8_ends_body, 2)
 
 /* The table: install leaves what it does not implement untouched. */
 static void test_install(void **state) {
     struct ecl_kernels ref = ecl_kernels_ref(), k = ref;
     ecl_kernels_opt_install(&k);
-    if (!strcmp(k.name, "avx2") || !strncmp(k.name, "avx512", 6)) { /* int8: x86 only so far */
+    if (!strcmp(k.name, "avx2") || !strcmp(k.name, "avxvnni") ||
+        !strncmp(k.name, "avx512", 6)) { /* int8: x86 only so far */
         assert_true((const void *)k.conv2d_i8 != (const void *)ref.conv2d_i8);
         assert_true((const void *)k.dwconv_i8 != (const void *)ref.dwconv_i8);
     } else {
@@ -877,6 +892,8 @@ int main(void) {
         cmocka_unit_test(test_fc_i8_vnni),
         cmocka_unit_test(test_dwconv_i8_avx2),
         cmocka_unit_test(test_dwconv_i8_vnni),
+        cmocka_unit_test(test_conv_i8_avxvnni),
+        cmocka_unit_test(test_conv_i8_ends_avxvnni),
         cmocka_unit_test(test_add_i8),
         cmocka_unit_test(test_conv_1x1_avx2),
         cmocka_unit_test(test_conv_kxk_avx2),

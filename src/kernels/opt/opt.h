@@ -102,6 +102,16 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
                                struct ecl_shape4 os);
 size_t ecl_avx512_vnni_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
                                          struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+/* 1 if the CPU has AVX2 and AVX-VNNI (VEX vpdpbusd; CPUID leaf 7.1 EAX bit 4). */
+int ecl_opt_have_avx_vnni(void);
+/* AVX-VNNI (256-bit) int8 CONV_2D (x86/avx_vnni.c), for CPUs without AVX512-VNNI; same contract
+ * as ecl_avx512_vnni_conv2d_i8. */
+void ecl_avxvnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                           const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                           struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                           struct ecl_shape4 os);
+size_t ecl_avxvnni_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                     struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
 /* 3x3 int8 depthwise, 32 channels per vector with vpdpwssd (x86/avx512_vnni_dw.c); other shapes
  * go to ecl_avx2_dwconv_i8. */
 void ecl_avx512_vnni_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
