@@ -12,7 +12,10 @@
  * tests are skipped: ecl_kernels_opt_install() then leaves the reference table in place.
  * On x86 the float CONV_2D / DEPTHWISE_CONV_2D tests also run once per instruction set
  * (test_*_avx2, test_*_avx512) whatever table is installed; each is reported SKIPPED when the CPU
- * (or, for AVX-512, the OS's XCR0) lacks it. */
+ * (or, for AVX-512, the OS's XCR0) lacks it. Likewise the int8 CONV_2D / FULLY_CONNECTED tests
+ * (bit-exact) run on the AVX2, AVX512-VNNI and AVX-VNNI kernels (test_*_avx2, test_*_vnni,
+ * test_conv_i8*_avxvnni), with zero
+ * points at the ends of their ranges too (test_conv_i8_ends_*). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -423,11 +426,17 @@ static int8_t *rbuf_i8(size_t n, int lo, int hi) {
  * out_scale, here drawn around 1/(typical |acc|) so outputs span the int8 range (sometimes
  * large multipliers with a positive shift, sometimes tiny ones). RELU-like ranges put about half
  * of their outputs at the lower bound; the tests check that most outputs are not clamped. */
+static int q_ends; /* 1: zero points at the ends of their range, weights down to -128 */
 static void q_params(struct ecl_conv_params *p, int oc, int K, int32_t *mult, int32_t *shift) {
     p->in_zp = rint_(-128, 127);
     /* a third of the cases a uint8 model's filter zero point, lowered (uint8 zp - 128: real
      * models' filter zero points are 90..170) */
     p->w_zp = rnd() % 3 == 0 ? rint_(-40, 40) : 0;
+    if (q_ends) {
+        static const int32_t ends[] = {-128, 127, 0, -127, 126};
+        p->in_zp = ends[rnd() % 5];
+        p->w_zp = ends[rnd() % 5];
+    }
     p->out_zp = rint_(-128, 127);
     switch (rnd() % 4) {
     case 0:
@@ -468,7 +477,7 @@ static int q_conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, in
     for (int c = 0; c < oc; c++)
         b[c] = rint_(-20000, 20000);
     int8_t *in = rbuf_i8(ecl_shape4_count(is), -128, 127);
-    int8_t *w = rbuf_i8(ecl_shape4_count(ws), -127, 127);
+    int8_t *w = rbuf_i8(ecl_shape4_count(ws), q_ends ? -128 : -127, 127);
     size_t no = ecl_shape4_count(os);
     int8_t *r = rbuf_i8(no, -128, 127), *o = rbuf_i8(no, -128, 127);
     int use_bias = rnd() % 4 != 0;
@@ -500,7 +509,7 @@ static int q_conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, in
     return diff;
 }
 
-static void test_conv_i8(void **state) {
+static void test_conv_i8_body(void) {
     int bad = 0;
     q_outputs = q_saturated = 0;
     for (int it = 0; it < 60; it++) { /* 1x1, strides 1-2, no padding */
@@ -528,6 +537,75 @@ static void test_conv_i8(void **state) {
     assert_true(bad == 0);
 }
 
+static void test_conv_i8(void **state) {
+    test_conv_i8_body();
+}
+
+/* Zero points at the ends of their ranges (in_zp -128/127: the +128 offset of the VNNI kernel
+ * at 0/255; w_zp -128/127: a uint8 model's filter zero point 0/255) and weights down to -128,
+ * through 1x1 (odd channel counts, strides) and KxK convolutions. */
+static void test_conv_i8_ends_body(void) {
+    int bad = 0;
+    q_ends = 1;
+    for (int it = 0; it < 40; it++) {
+        int s = rint_(1, 2);
+        bad += q_conv_case(rint_(1, 2), rint_(1, 11), rint_(1, 11), rint_(1, 135), rint_(1, 80), 1,
+                           1, s, s, 0, 0, 0, 0, 1, it % 3);
+    }
+    for (int it = 0; it < 30; it++) {
+        int k = rint_(2, 3), st = rint_(1, 2);
+        bad += q_conv_case(1, rint_(3, 12), rint_(3, 12), rint_(1, 35), rint_(1, 70), k, k, st, st,
+                           k / 2, k / 2, k - 1, k - 1, 1, it % 3);
+    }
+    q_ends = 0;
+    assert_true(bad == 0);
+}
+
+/* int8 FULLY_CONNECTED: batches, odd in/out sizes (vector tails), per-tensor and per-channel
+ * requantisation, zero points anywhere in their range and at the ends. Bit-exact. */
+static void test_fc_i8_body(void) {
+    int bad = 0;
+    for (int it = 0; it < 80; it++) {
+        int batch = rint_(1, 3), in_dim = rint_(1, 300), out_dim = rint_(1, 70);
+        if (it == 0) batch = 1, in_dim = 1280, out_dim = 1001; /* MobileNetV2's classifier */
+        struct ecl_conv_params cp = {0};
+        int32_t *mult = malloc(sizeof(int32_t) * out_dim),
+                *shift = malloc(sizeof(int32_t) * out_dim);
+        int32_t *b = malloc(sizeof(int32_t) * out_dim);
+        assert_true(mult && shift && b);
+        q_ends = it % 3 == 2;
+        q_params(&cp, out_dim, in_dim, mult, shift);
+        q_ends = 0;
+        struct ecl_fc_params p = {0};
+        p.in_zp = cp.in_zp, p.w_zp = cp.w_zp, p.out_zp = cp.out_zp;
+        p.act_min_q = cp.act_min_q, p.act_max_q = cp.act_max_q;
+        p.out_mult = mult, p.out_shift = shift, p.per_channel = it % 4 != 0;
+        for (int c = 0; c < out_dim; c++)
+            b[c] = rint_(-20000, 20000);
+        int8_t *in = rbuf_i8((size_t)batch * in_dim, -128, 127);
+        int8_t *w = rbuf_i8((size_t)out_dim * in_dim, -128, 127);
+        size_t no = (size_t)batch * out_dim;
+        int8_t *r = rbuf_i8(no, -128, 127), *o = rbuf_i8(no, -128, 127);
+        const int32_t *bias = it % 5 == 4 ? NULL : b;
+        struct ecl_kctx kc0 = {0}, kc = kctx(it % 3);
+        ecl_ref_fc_i8(&kc0, &p, in, batch, in_dim, w, bias, r, out_dim);
+        opt.fc_i8(&kc, &p, in, batch, in_dim, w, bias, o, out_dim);
+        int diff = 0;
+        for (size_t i = 0; i < no; i++)
+            diff += r[i] != o[i];
+        if (diff)
+            fprintf(stderr, "fc_i8 b%d %d -> %d zp %d/%d: %d/%zu differ\n", batch, in_dim, out_dim,
+                    p.in_zp, p.w_zp, diff, no);
+        bad += diff;
+        free(mult), free(shift), free(b), free(in), free(w), free(r), free(o);
+    }
+    assert_true(bad == 0);
+}
+
+static void test_fc_i8(void **state) {
+    test_fc_i8_body();
+}
+
 static int q_dw_case(int n, int ih, int iw, int c, int k, int s, int pt, int pl, int ph_tot,
                      int pw_tot, int dm, int mode) {
     struct ecl_conv_params p = {0};
@@ -545,7 +623,7 @@ static int q_dw_case(int n, int ih, int iw, int c, int k, int s, int pt, int pl,
     for (int i = 0; i < os.c; i++)
         b[i] = rint_(-20000, 20000);
     int8_t *in = rbuf_i8(ecl_shape4_count(is), -128, 127);
-    int8_t *w = rbuf_i8(ecl_shape4_count(ws), -127, 127);
+    int8_t *w = rbuf_i8(ecl_shape4_count(ws), q_ends ? -128 : -127, 127);
     size_t no = ecl_shape4_count(os);
     int8_t *r = rbuf_i8(no, -128, 127), *o = rbuf_i8(no, -128, 127);
     int use_bias = rnd() % 4 != 0;
@@ -566,7 +644,7 @@ static int q_dw_case(int n, int ih, int iw, int c, int k, int s, int pt, int pl,
     return diff;
 }
 
-static void test_dwconv_i8(void **state) {
+static void test_dwconv_i8_body(void) {
     int bad = 0;
     q_outputs = q_saturated = 0;
     for (int it = 0; it < 100; it++) {
@@ -578,10 +656,19 @@ static void test_dwconv_i8(void **state) {
     bad += q_dw_case(1, 56, 56, 144, 3, 2, 0, 0, 1, 1, 1, 2); /* folded PAD, stride 2 */
     bad += q_dw_case(1, 14, 14, 576, 3, 1, 1, 1, 2, 2, 1, 1);
     bad += q_dw_case(1, 8, 8, 40, 3, 1, 1, 1, 2, 2, 1, 0);
+    q_ends = 1; /* zero points at the ends of their ranges, weights down to -128 */
+    for (int it = 0; it < 30; it++)
+        bad += q_dw_case(1, rint_(1, 12), rint_(1, 12), rint_(1, 70), 3, rint_(1, 2), 1, 1, 2, 2, 1,
+                         it % 3);
+    q_ends = 0;
     fprintf(stderr, "dwconv_i8: %zu outputs, %.1f%% at the activation bounds\n", q_outputs,
             100.0 * q_saturated / (double)q_outputs);
     assert_true(q_saturated < q_outputs * 7 / 10);
     assert_true(bad == 0);
+}
+
+static void test_dwconv_i8(void **state) {
+    test_dwconv_i8_body();
 }
 
 /* int8 ADD with the interpreter's (TFLite's) parameters from random scales; broadcasting goes
@@ -700,25 +787,81 @@ ISA_TEST(test_conv_1x1_avx512, test_conv_1x1_body, 1)
 ISA_TEST(test_conv_kxk_avx512, test_conv_kxk_body, 1)
 ISA_TEST(test_dwconv_avx512, test_dwconv_body, 1)
 
+/* x86: the AVX2 int8 kernels, the AVX512-VNNI ones (vnni 1) and the AVX-VNNI conv (vnni 2). */
+static int x86_q_table(int vnni, struct ecl_kernels *t) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
+    if (vnni == 1 && !ecl_opt_have_avx512_vnni()) return 0;
+    if (vnni == 2 && !ecl_opt_have_avx_vnni()) return 0;
+    *t = ecl_kernels_ref();
+    t->name = vnni == 1 ? "avx512vnni" : vnni == 2 ? "avxvnni" : "avx2";
+    t->conv2d_i8 = ecl_avx2_conv2d_i8;
+    t->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
+    t->dwconv_i8 = ecl_avx2_dwconv_i8;
+    if (vnni == 1) {
+        t->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
+        t->conv2d_i8_scratch = ecl_avx512_vnni_conv2d_i8_scratch;
+        t->fc_i8 = ecl_avx512_vnni_fc_i8;
+        t->dwconv_i8 = ecl_avx512_vnni_dwconv_i8;
+    } else if (vnni == 2) {
+        t->conv2d_i8 = ecl_avxvnni_conv2d_i8;
+        t->conv2d_i8_scratch = ecl_avxvnni_conv2d_i8_scratch;
+    }
+    return 1;
+#else
+    (void)vnni, (void)t;
+    return 0;
+#endif
+}
+#define ISA_Q_TEST(fn, body, vnni)                                                                 \
+    static void fn(void **state) {                                                                 \
+        struct ecl_kernels t;                                                                      \
+        if (!x86_q_table(vnni, &t)) {                                                              \
+            fprintf(stderr, "%s: CPU/OS without %s, skipped\n", #fn,                               \
+                    vnni == 1   ? "AVX512-VNNI"                                                    \
+                    : vnni == 2 ? "AVX-VNNI"                                                       \
+                                : "AVX2");                                                         \
+            skip();                                                                                \
+        }                                                                                          \
+        run_with(t, body);                                                                         \
+    }
+ISA_Q_TEST(test_conv_i8_avx2, test_conv_i8_body, 0)
+ISA_Q_TEST(test_conv_i8_ends_avx2, test_conv_i8_ends_body, 0)
+ISA_Q_TEST(test_conv_i8_vnni, test_conv_i8_body, 1)
+ISA_Q_TEST(test_conv_i8_ends_vnni, test_conv_i8_ends_body, 1)
+ISA_Q_TEST(test_fc_i8_vnni, test_fc_i8_body, 1)
+ISA_Q_TEST(test_dwconv_i8_avx2, test_dwconv_i8_body, 0)
+ISA_Q_TEST(test_dwconv_i8_vnni, test_dwconv_i8_body, 1)
+ISA_Q_TEST(test_conv_i8_avxvnni, test_conv_i8_body, 2)
+ISA_Q_TEST(test_conv_i8_ends_avxvnni, test_conv_i8_ends_body, 2)
+
 /* The table: install leaves what it does not implement untouched. */
 static void test_install(void **state) {
     struct ecl_kernels ref = ecl_kernels_ref(), k = ref;
     ecl_kernels_opt_install(&k);
-    if (!strcmp(k.name, "avx2") || !strcmp(k.name, "avx512")) { /* int8: x86 only so far */
+    if (!strcmp(k.name, "avx2") || !strcmp(k.name, "avxvnni") ||
+        !strncmp(k.name, "avx512", 6)) { /* int8: x86 only so far */
         assert_true((const void *)k.conv2d_i8 != (const void *)ref.conv2d_i8);
         assert_true((const void *)k.dwconv_i8 != (const void *)ref.dwconv_i8);
     } else {
         assert_ptr_equal(k.conv2d_i8, ref.conv2d_i8);
     }
-    assert_ptr_equal(k.fc_i8, ref.fc_i8);
+    if (strcmp(k.name, "avx512vnni") != 0) assert_ptr_equal(k.fc_i8, ref.fc_i8);
     assert_ptr_equal(k.softmax_f32, ref.softmax_f32);
     assert_ptr_equal(k.maxpool_f32, ref.maxpool_f32);
     assert_non_null(k.name);
     struct ecl_kernels best = ecl_kernels_best();
     assert_string_equal(best.name, k.name);
 #if defined(__x86_64__)
-    if (ecl_opt_have_avx512()) {
+    if (ecl_opt_have_avx512_vnni()) {
+        assert_string_equal(k.name, "avx512vnni");
+        assert_ptr_equal(k.conv2d_i8, ecl_avx512_vnni_conv2d_i8);
+        assert_ptr_equal(k.fc_i8, ecl_avx512_vnni_fc_i8);
+    } else if (ecl_opt_have_avx512()) {
         assert_string_equal(k.name, "avx512");
+    }
+    if (ecl_opt_have_avx512()) {
         assert_ptr_equal(k.conv2d_f32, ecl_avx512_conv2d_f32);
         assert_ptr_equal(k.dwconv_f32, ecl_avx512_dwconv_f32);
     }
@@ -741,6 +884,16 @@ int main(void) {
         cmocka_unit_test(test_conv_i8),
         cmocka_unit_test(test_dwconv_i8),
         cmocka_unit_test(test_requant_i8),
+        cmocka_unit_test(test_fc_i8),
+        cmocka_unit_test(test_conv_i8_avx2),
+        cmocka_unit_test(test_conv_i8_ends_avx2),
+        cmocka_unit_test(test_conv_i8_vnni),
+        cmocka_unit_test(test_conv_i8_ends_vnni),
+        cmocka_unit_test(test_fc_i8_vnni),
+        cmocka_unit_test(test_dwconv_i8_avx2),
+        cmocka_unit_test(test_dwconv_i8_vnni),
+        cmocka_unit_test(test_conv_i8_avxvnni),
+        cmocka_unit_test(test_conv_i8_ends_avxvnni),
         cmocka_unit_test(test_add_i8),
         cmocka_unit_test(test_conv_1x1_avx2),
         cmocka_unit_test(test_conv_kxk_avx2),

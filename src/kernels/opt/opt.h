@@ -1,7 +1,8 @@
 /* src/kernels/opt/opt.h - optimised float32 kernels (AVX2+FMA on x86-64, with AVX-512F float
  * CONV_2D / DEPTHWISE_CONV_2D where the CPU and OS support it; NEON on AArch64) and
  * int8 CONV_2D / DEPTHWISE_CONV_2D / ADD (AVX2, bit-exact with the reference; see
- * x86/avx2_int8.c and docs/performance.md "int8").
+ * x86/avx2_int8.c and docs/performance.md "int8"), with AVX512-VNNI int8 CONV_2D,
+ * FULLY_CONNECTED and 3x3 DEPTHWISE_CONV_2D where the CPU has it (x86/avx512_vnni*.c).
  *
  * Same signatures and results as the reference kernels in kernels.h, up to float rounding:
  * FMA (one rounding instead of two) and a different summation order (vector lanes, tiles)
@@ -87,6 +88,39 @@ void ecl_avx512_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
                            struct ecl_shape4 os);
 /* 1 if the CPU has AVX-512F (+VL) and the OS saves the opmask/ZMM state (XCR0 bits 1,2,5,6,7). */
 int ecl_opt_have_avx512(void);
+/* 1 if ecl_opt_have_avx512() and CPUID also reports AVX512-VNNI (leaf 7 ECX bit 11). */
+int ecl_opt_have_avx512_vnni(void);
+
+/* AVX512-VNNI (vpdpbusd) int8 CONV_2D and FULLY_CONNECTED (x86/avx512_vnni.c; bit-exact with the
+ * reference; installed only when ecl_opt_have_avx512_vnni()). conv2d_i8 needs the scratch that
+ * ecl_avx512_vnni_conv2d_i8_scratch asks for (packed weights), else it calls the reference;
+ * shapes it does not handle go to ecl_avx2_conv2d_i8 (the scratch function then asks for that
+ * kernel's scratch). */
+void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                               const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                               struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                               struct ecl_shape4 os);
+size_t ecl_avx512_vnni_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                         struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+/* 1 if the CPU has AVX2 and AVX-VNNI (VEX vpdpbusd; CPUID leaf 7.1 EAX bit 4). */
+int ecl_opt_have_avx_vnni(void);
+/* AVX-VNNI (256-bit) int8 CONV_2D (x86/avx_vnni.c), for CPUs without AVX512-VNNI; same contract
+ * as ecl_avx512_vnni_conv2d_i8. */
+void ecl_avxvnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                           const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                           struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                           struct ecl_shape4 os);
+size_t ecl_avxvnni_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                     struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+/* 3x3 int8 depthwise, 32 channels per vector with vpdpwssd (x86/avx512_vnni_dw.c); other shapes
+ * go to ecl_avx2_dwconv_i8. */
+void ecl_avx512_vnni_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                               const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                               struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                               struct ecl_shape4 os);
+void ecl_avx512_vnni_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
+                           const int8_t *in, int32_t batch, int32_t in_dim, const int8_t *w,
+                           const int32_t *bias, int8_t *out, int32_t out_dim);
 
 void ecl_neon_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                          const float *in, struct ecl_shape4 is, const float *w,

@@ -30,6 +30,29 @@ int ecl_opt_have_avx512(void) {
 #endif
 }
 
+int ecl_opt_have_avx512_vnni(void) {
+#if defined(__x86_64__) || defined(_M_X64)
+    unsigned a, b, c, d;
+    if (!ecl_opt_have_avx512()) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (c >> 11) & 1u; /* ECX: AVX512_VNNI (11) */
+#else
+    return 0;
+#endif
+}
+
+int ecl_opt_have_avx_vnni(void) {
+#if defined(__x86_64__) || defined(_M_X64)
+    unsigned a, b, c, d;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2")) return 0; /* also checks the OS saves the YMM state */
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+    return (a >> 4) & 1u; /* EAX: AVX-VNNI (4) */
+#else
+    return 0;
+#endif
+}
+
 void ecl_kernels_opt_install(struct ecl_kernels *k) {
     if (!k) return;
 #if defined(__x86_64__) || defined(_M_X64)
@@ -46,12 +69,27 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
         k->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
         k->dwconv_i8 = ecl_avx2_dwconv_i8;
         k->add_i8 = ecl_avx2_add_i8;
+        if (ecl_opt_have_avx_vnni()) {
+            /* int8 CONV_2D with 256-bit vpdpbusd (replaced below when AVX512-VNNI is there) */
+            k->name = "avxvnni";
+            k->conv2d_i8 = ecl_avxvnni_conv2d_i8;
+            k->conv2d_i8_scratch = ecl_avxvnni_conv2d_i8_scratch;
+        }
         if (ecl_opt_have_avx512()) {
             /* float CONV_2D / DEPTHWISE_CONV_2D with 16-wide vectors; the rest stays AVX2 */
             k->name = "avx512";
             k->conv2d_f32 = ecl_avx512_conv2d_f32;
             k->conv2d_f32_scratch = ecl_avx512_conv2d_f32_scratch;
             k->dwconv_f32 = ecl_avx512_dwconv_f32;
+            if (ecl_opt_have_avx512_vnni()) {
+                /* int8 CONV_2D / FULLY_CONNECTED (vpdpbusd), 3x3 depthwise (vpdpwssd); ADD stays
+                 * AVX2 */
+                k->name = "avx512vnni";
+                k->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
+                k->conv2d_i8_scratch = ecl_avx512_vnni_conv2d_i8_scratch;
+                k->fc_i8 = ecl_avx512_vnni_fc_i8;
+                k->dwconv_i8 = ecl_avx512_vnni_dwconv_i8;
+            }
         }
     }
 #elif defined(__aarch64__)

@@ -1,8 +1,8 @@
 /* AVX2 int8 CONV_2D, DEPTHWISE_CONV_2D and ADD (compiled with -mavx2 -mfma; installed only after
  * a runtime CPU check, see opt_install.c). Bit-exact with the reference kernels: the same int32
  * accumulators (integer sums are exact in any order, wrap-around included) and the same
- * requantisation, vectorised below with the argument why it equals ecl_requant_out() on every
- * input it is used for (other parameters take the scalar function itself).
+ * requantisation, vectorised in q_avx2.h with the argument why it equals ecl_requant_out() on
+ * every input it is used for (other parameters take the scalar function itself).
  *
  * CONV_2D (any kernel size, stride, dilation, padding): each call first widens the OHWI weights
  * to int16 and packs them into the kernel scratch (conv2d_i8_scratch asks for
@@ -31,118 +31,9 @@
 #include <string.h>
 #include "kernels/opt/conv_walk.h"
 #include "kernels/opt/opt.h"
+#include "kernels/opt/x86/q_avx2.h"
 
 #define Q_MAXTAPS 49 /* depthwise: up to 7x7 */
-
-/* ------------------------------------------------------------------ requantisation */
-/* The vector path is used when every channel's (mult, shift) and the output range are in the
- * domain where it provably equals ecl_requant_out(); anything else (hostile or degenerate
- * parameters) takes the scalar function itself. TFLite's int8 zero points and activation
- * bounds are always in that domain. */
-static int rq_vec_ok(const int32_t *mult, const int32_t *shift, int n, int32_t zp, int32_t lo,
-                     int32_t hi) {
-    if (zp < -128 || zp > 127 || lo < -128 || hi > 127 || lo > hi) return 0;
-    for (int i = 0; i < n; i++)
-        if (mult[i] == INT32_MIN || shift[i] > 31 || shift[i] < -31) return 0;
-    return 1;
-}
-
-static int any_left_shift(const int32_t *shift, int n) {
-    for (int i = 0; i < n; i++)
-        if (shift[i] > 0) return 1;
-    return 0;
-}
-
-struct rqv {
-    __m256i mult, mult_odd, lsh, rsh, rmask, rthr;
-};
-
-static inline struct rqv rq_from(__m256i mult, __m256i s) {
-    struct rqv r;
-    __m256i z = _mm256_setzero_si256();
-    r.mult = mult;
-    r.mult_odd = _mm256_srli_epi64(r.mult, 32);
-    r.lsh = _mm256_max_epi32(s, z);
-    r.rsh = _mm256_max_epi32(_mm256_sub_epi32(z, s), z);
-    r.rmask =
-        _mm256_sub_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), r.rsh), _mm256_set1_epi32(1));
-    r.rthr = _mm256_srli_epi32(r.rmask, 1);
-    return r;
-}
-
-static inline struct rqv rq_load(const int32_t *mult, const int32_t *shift) {
-    return rq_from(_mm256_loadu_si256((const __m256i *)mult),
-                   _mm256_loadu_si256((const __m256i *)shift));
-}
-
-/* 8 lanes of ecl_requant(x, mult, shift), given rq_vec_ok() (lsh: some shift > 0):
- * 1. x * 2^lsh saturated to int32: the shift is exact iff shifting back gives x.
- * 2. SaturatingRoundingDoublingHighMul(a, m) = trunc((a*m + nudge) / 2^31) with nudge 2^30
- *    (a*m >= 0) or 1 - 2^30 (a*m < 0); both cases equal floor((a*m + 2^30) / 2^31) (for a*m < 0
- *    the sum is negative and trunc = floor(. + (2^31-1)/2^31)), and its low 32 bits are bits
- *    31..62 of the 64-bit sum (the result fits int32 because m != INT32_MIN). Even lanes via
- *    _mm256_mul_epi32 directly, odd lanes after a 32-bit shift.
- * 3. RoundingDivideByPOT as in kernels.h, lane-wise (rsh <= 31). */
-static inline __m256i rq_raw(__m256i x, const struct rqv *r, int lsh) {
-    if (lsh) {
-        __m256i xs = _mm256_sllv_epi32(x, r->lsh);
-        __m256i ok = _mm256_cmpeq_epi32(_mm256_srav_epi32(xs, r->lsh), x);
-        __m256i sat = _mm256_xor_si256(_mm256_srai_epi32(x, 31), _mm256_set1_epi32(INT32_MAX));
-        x = _mm256_blendv_epi8(sat, xs, ok);
-    }
-    const __m256i half = _mm256_set1_epi64x(1ll << 30);
-    __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, r->mult), half);
-    __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), r->mult_odd), half);
-    __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
-    __m256i rem = _mm256_and_si256(h, r->rmask);
-    __m256i thr = _mm256_sub_epi32(r->rthr, _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
-    return _mm256_sub_epi32(_mm256_srav_epi32(h, r->rsh), _mm256_cmpgt_epi32(rem, thr));
-}
-
-/* 4. clamp(v + zp, lo, hi) for 16 requantised lanes v0 (first 8) and v1, stored as int8. The
- *    int32 -> int16 pack, the + zp and the int16 -> int8 pack all saturate; with zp, lo, hi
- *    within int8 a saturated intermediate stays beyond [lo, hi] on the same side, so the final
- *    clamp gives exactly clamp(v + zp, lo, hi). */
-struct rqo {
-    __m256i zp16;
-    __m128i lo8, hi8;
-};
-
-static inline struct rqo rqo_make2(int32_t zp, int32_t lo, int32_t hi) {
-    struct rqo o = {_mm256_set1_epi16((int16_t)zp), _mm_set1_epi8((char)lo),
-                    _mm_set1_epi8((char)hi)};
-    return o;
-}
-
-static inline struct rqo rqo_make(const struct ecl_conv_params *p) {
-    return rqo_make2(p->out_zp, p->act_min_q, p->act_max_q);
-}
-
-/* v0: channels 0-7, v1: 8-15 */
-static inline __m128i rq_pack16(__m256i v0, __m256i v1, const struct rqo *o) {
-    __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(v0, v1), 0xD8);
-    w = _mm256_adds_epi16(w, o->zp16);
-    __m128i b = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-    return _mm_min_epi8(_mm_max_epi8(b, o->lo8), o->hi8);
-}
-
-/* vlo: channels 0-3 and 8-11, vhi: 4-7 and 12-15 (the order of _mm256_unpack{lo,hi}_epi16) */
-static inline __m128i rq_pack16_il(__m256i vlo, __m256i vhi, const struct rqo *o) {
-    __m256i w = _mm256_adds_epi16(_mm256_packs_epi32(vlo, vhi), o->zp16);
-    __m128i b = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-    return _mm_min_epi8(_mm_max_epi8(b, o->lo8), o->hi8);
-}
-
-static inline void rq_store8(int8_t *dst, __m256i v, const struct rqo *o) {
-    __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    w = _mm_adds_epi16(w, _mm256_castsi256_si128(o->zp16));
-    __m128i b = _mm_min_epi8(_mm_max_epi8(_mm_packs_epi16(w, w), o->lo8), o->hi8);
-    _mm_storel_epi64((__m128i *)dst, b);
-}
-
-static inline __m256i ld8_i32(const int8_t *s) {
-    return _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)s));
-}
 
 /* ------------------------------------------------------------------ CONV_2D */
 /* Weights, widened and packed per call into the scratch: blocks of 16 output channels, for each
