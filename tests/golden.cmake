@@ -10,6 +10,6 @@ find_program(ECL_NODE node)
 if(ECL_NODE)
   add_test(NAME convert_selfcheck
            COMMAND bash ${CMAKE_SOURCE_DIR}/tools/convert/selfcheck.sh ${ECL_NODE})
-  set_tests_properties(convert_selfcheck PROPERTIES SKIP_RETURN_CODE 77 LABELS "golden"
+  set_tests_properties(convert_selfcheck PROPERTIES SKIP_RETURN_CODE 77 LABELS "golden;no-asan"
                        TIMEOUT 300)
 endif()

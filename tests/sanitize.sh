@@ -10,7 +10,10 @@
 #               test_tflite_reference). The demo's end-to-end test
 #               (demo_e2e) carries no such label on purpose: it runs under ASan (~30 s) so the
 #               server's request handling is sanitised under a real browser's traffic.
-#   no-asan   - any test that declares itself unsuitable for ASan
+#   no-asan   - any test that declares itself unsuitable for ASan: ones that run no edgecl
+#               code (format_check, convert_selfcheck), cross/qemu runs (aarch64_suite,
+#               mcu_fw_learns), install/.deb tests, clbench_cli_core50 (~250 s under ASan; its
+#               CORe50 reader is sanitised by test_core50)
 # Extra ctest arguments can be passed through: tests/sanitize.sh -R crash
 # Env: ASAN_BUILD_DIR (default build-asan), JOBS (default: nproc, at most 2 on small boxes).
 set -euo pipefail
