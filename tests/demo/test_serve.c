@@ -22,6 +22,7 @@
 #include "edgecl/learner.h"
 
 #include "stub_fx.h"
+#include "test_jpeg.h"
 
 static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid", NULL};
 
@@ -30,36 +31,7 @@ static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour 
 /* A w x h JPEG of one colour; seed != 0 adds sensor noise. */
 static unsigned char *make_jpeg_wh(int w, int h, int r, int g, int b, unsigned seed,
                                    unsigned long *len) {
-    unsigned char *rgb = malloc((size_t)w * h * 3), *out = NULL;
-    int noisy = seed != 0;
-    for (size_t i = 0; i < (size_t)w * h; i++) {
-        seed = seed * 1103515245u + 12345u;
-        int n = noisy ? (int)((seed >> 16) % 41) - 20 : 0; /* sensor noise */
-        int v[3] = {r + n, g + n, b + n};
-        for (int c = 0; c < 3; c++)
-            rgb[i * 3 + c] = (unsigned char)(v[c] < 0 ? 0 : v[c] > 255 ? 255 : v[c]);
-    }
-    struct jpeg_compress_struct ci;
-    struct jpeg_error_mgr je;
-    ci.err = jpeg_std_error(&je);
-    jpeg_create_compress(&ci);
-    *len = 0;
-    jpeg_mem_dest(&ci, &out, len);
-    ci.image_width = w;
-    ci.image_height = h;
-    ci.input_components = 3;
-    ci.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&ci);
-    jpeg_set_quality(&ci, 85, TRUE);
-    jpeg_start_compress(&ci, TRUE);
-    while (ci.next_scanline < ci.image_height) {
-        JSAMPROW row = rgb + (size_t)ci.next_scanline * w * 3;
-        jpeg_write_scanlines(&ci, &row, 1);
-    }
-    jpeg_finish_compress(&ci);
-    jpeg_destroy_compress(&ci);
-    free(rgb);
-    return out;
+    return test_jpeg(w, h, seed ? 20 : 0, 85, r, g, b, seed, len);
 }
 
 static unsigned char *make_jpeg(int r, int g, int b, unsigned seed, unsigned long *len) {
