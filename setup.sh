@@ -87,6 +87,12 @@ if ((INSTALL)); then
   cmake --install build --prefix /usr/local >/dev/null
   ldconfig # libedgecl.so.X.Y in /usr/local/lib, for programs linked with -ledgecl
   (cd / && /usr/bin/python3 -c 'import edgecl') || { echo "setup.sh: python3 cannot import edgecl" >&2; exit 1; }
+  py="$(command -v python3 || true)"
+  if [[ -n "$py" && "$(readlink -f "$py")" != "$(readlink -f /usr/bin/python3)" ]] &&
+    ! (cd / && "$py" -c 'import edgecl' 2>/dev/null); then
+    say "note: 'import edgecl' is installed for Debian's /usr/bin/python3 (with python3-numpy);" \
+      "the python3 first on your PATH ($py) is another interpreter"
+  fi
   mkdir -p /usr/local/share/edgecl/models
   cp -f models/*.tflite /usr/local/share/edgecl/models/
 fi
