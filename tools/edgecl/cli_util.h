@@ -38,6 +38,10 @@
 
 /* 1 if argv contains -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);
+/* printf into err (if err and errlen): the one-line error of a failed helper. */
+void cli_seterr(char *err, size_t errlen, const char *fmt, ...);
+/* Largest learner the commands create (mem_size above it is refused with a message). */
+#define CLI_MAX_LEARNER_BYTES ((size_t)4 << 30)
 
 /* If argv[*i] is `name value` or `name=value`, returns the value and advances *i to the
  * value's index (the caller's loop then moves on); otherwise NULL. `name` as the last
