@@ -335,6 +335,9 @@ try {
     document.querySelectorAll('.thumbs img.pending').length >= 4, null, { timeout: 30000 });
   const after = await thumbCount('checks');
   if (after !== before + 4) fail(`thumbnails of checks: ${before} -> ${after}, want +4`);
+  // the last thumbnail may still be loading: wait until every one has finished (loaded or failed)
+  await page.waitForFunction(() => [...document.querySelectorAll('.thumbs img.pending')].every((i) => i.complete),
+    null, { timeout: 30000 });
   const pend = await page.evaluate(() => [...document.querySelectorAll('.thumbs img.pending')]
     .map((i) => ({ w: i.naturalWidth, id: i.dataset.sample })));
   if (pend.length !== 4 || pend.some((p) => p.w !== 32)) fail('uploaded thumbnails not shown: ' + JSON.stringify(pend));
