@@ -77,6 +77,11 @@ if stale models/mobilenet_v2.onnx; then # the same network for bench_backbone's 
   say "exporting the same network to ONNX -> models/mobilenet_v2.onnx (for bench_backbone)"
   node tools/convert/onnx_export.mjs --out models/mobilenet_v2.onnx
 fi
+if stale models/mobilenet_v2_int8.onnx || [[ models/mobilenet_v2_int8.tflite -nt models/mobilenet_v2_int8.onnx ]]; then
+  say "exporting the int8 network to QDQ ONNX -> models/mobilenet_v2_int8.onnx (for bench_backbone)"
+  node tools/convert/onnx_int8_export.mjs --model models/mobilenet_v2_int8.tflite \
+    --out models/mobilenet_v2_int8.onnx
+fi
 
 # ---------------------------------------------------------------- build
 say "building (build/)"

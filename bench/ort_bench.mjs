@@ -3,6 +3,7 @@
 //
 //   node bench/ort_bench.mjs [--model models/mobilenet_v2.onnx] [--threads 1,2] [--runs 30]
 //                            [--warmup 5] [--input FILE.f32] [--dump-output FILE.f32]
+//                            [--save-optimized FILE.onnx]
 //
 // Prints one machine-readable line per thread count on stdout:
 //   ort threads=1 median_ms=12.345 min_ms=12.000 cpu_ms=12.300 runs=30
@@ -10,7 +11,9 @@
 // meaningful for threads=1 only)
 // Session options: graphOptimizationLevel 'all', intraOpNumThreads = N, interOpNumThreads 1,
 // sequential execution. The input is deterministic pseudo-random in [0,1) unless --input gives
-// raw little-endian float32 NCHW data; --dump-output writes the first thread count's output.
+// raw little-endian float32 NCHW data; --dump-output writes the first thread count's output;
+// --save-optimized writes the graph ORT runs after its optimisations (e.g. to see that an int8
+// QDQ model became QLinearConv/QLinearAdd/QGemm nodes; NCHWc/NHWC layouts are this CPU's).
 // Uses onnxruntime-node@1.30.0 from third_party/npm (scripts/fetch-npm.sh onnxruntime-node
 // onnxruntime-common); its native libonnxruntime.so ships inside that package.
 import fs from 'node:fs';
@@ -25,12 +28,13 @@ function usage(code) {
     (code ? process.stderr : process.stdout).write(
         'usage: node bench/ort_bench.mjs [--model FILE.onnx] [--threads 1,2] [--runs N] [--warmup N]\n' +
         '                                [--input FILE.f32] [--dump-output FILE.f32]\n' +
+        '                                [--save-optimized FILE.onnx]\n' +
         '  Median ONNX Runtime (CPU EP, graph optimisation "all") latency per thread count.\n');
     process.exit(code);
 }
 
 let model = path.join(root, 'models/mobilenet_v2.onnx'), threads = [1, 2], runs = 30, warmup = 5;
-let inputFile = null, dumpFile = null;
+let inputFile = null, dumpFile = null, optFile = null;
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
     const a = args[i], v = args[i + 1];
@@ -42,6 +46,7 @@ for (let i = 0; i < args.length; i++) {
     else if (a === '--warmup') { warmup = Number(v); i++; }
     else if (a === '--input') { inputFile = v; i++; }
     else if (a === '--dump-output') { dumpFile = v; i++; }
+    else if (a === '--save-optimized') { optFile = v; i++; }
     else { process.stderr.write(`ort_bench: unknown argument '${a}'\n`); usage(2); }
 }
 if (!threads.every((t) => Number.isInteger(t) && t > 0) || !(runs > 0) || !(warmup >= 0)) {
@@ -71,6 +76,7 @@ try {
         const sess = await ort.InferenceSession.create(model, {
             graphOptimizationLevel: 'all', intraOpNumThreads: t, interOpNumThreads: 1,
             executionMode: 'sequential', executionProviders: ['cpu'],
+            ...(optFile && t === threads[0] ? { optimizedModelFilePath: optFile } : {}),
         });
         const inName = sess.inputNames[0];
         const meta = sess.inputMetadata ? sess.inputMetadata[0] : null;

@@ -4,7 +4,7 @@
 // edgecl interpreter in bench/backbone.c.
 //
 //   node tools/convert/onnx_int8_export.mjs [--model models/mobilenet_v2_int8.tflite]
-//                                           [--out models/mobilenet_v2_int8.onnx]
+//                                           [--out models/mobilenet_v2_int8.onnx] [--cut TENSOR]
 //
 // The .tflite is the source of truth: its int8 weights, int32 biases and every tensor's
 // (scale, zero point) are written unchanged, read back with tflite_reader.mjs. QDQ form: each
@@ -64,7 +64,7 @@ function actParams(g, t) {
     return [s, z, q.scale[0], q.zero_point[0] || 0];
 }
 
-function irToQdq(ir) {
+function irToQdq(ir, cut = null) {
     const g = new Graph();
     const T = (n) => { const t = ir.tensors.get(n); if (!t) throw new Error(`tflite: no tensor ${n}`); return t; };
     const padOf = new Map(); // PAD output -> {src, pads [t,l,b,r]} folded into the next conv
@@ -121,6 +121,7 @@ function irToQdq(ir) {
         const [s, z] = actParams(g, inT);
         g.node('QuantizeLinear', [inFloat, s, z], [inT.name]);
     }
+    if (cut && !ir.tensors.has(cut)) throw new Error(`--cut: no tensor named '${cut}'`);
     for (const op of ir.ops) {
         const o = op.opts || {}, out = op.outputs[0];
         switch (op.type) {
@@ -208,8 +209,12 @@ function irToQdq(ir) {
         default:
             throw new Error(`op ${op.type} has no int8 ONNX mapping here`);
         }
+        if (cut && op.outputs.includes(cut)) {
+            if (op.type === 'PAD') throw new Error(`--cut ${cut}: a PAD output cannot be the output`);
+            break;
+        }
     }
-    const outT = T(ir.outputs[0]);
+    const outT = T(cut || ir.outputs[0]);
     let src = nameOf(outT.name);
     const outDims = outT.shape.slice();
     if (outDims.length === 4) src = g.node('Transpose', [src], [`${outT.name}/nhwc`], { perm: [0, 2, 3, 1] });
@@ -223,26 +228,29 @@ function irToQdq(ir) {
 function usage(code) {
     (code ? process.stderr : process.stdout).write(
         'usage: node tools/convert/onnx_int8_export.mjs [--model IN.tflite] [--out OUT.onnx]\n' +
-        '                                               [--int8-activations]\n' +
+        '                                               [--cut TENSOR] [--int8-activations]\n' +
         '  Writes an int8 .tflite (default models/mobilenet_v2_int8.tflite, from\n' +
         '  nsfwjs2tflite.mjs --int8) as QDQ ONNX opset 13 (QuantizeLinear/DequantizeLinear around\n' +
         '  float ops; the .tflite\'s int8 weights, per-channel scales and int32 biases unchanged)\n' +
         '  for ONNX Runtime\'s int8 kernels. Input float NCHW [1,3,N,N] (RGB/255), output float.\n' +
         '  Activations are uint8 with zero point + 128 (the same values; what ORT\'s x86 int8\n' +
         '  kernels take); --int8-activations keeps int8 (ORT then runs part of it in float).\n' +
+        '  --cut TENSOR: that .tflite tensor is the output (e.g. average_pooling2d_1, the\n' +
+        '  1280-d features; a 4-D output is transposed back to NHWC).\n' +
         '  Default --out models/mobilenet_v2_int8.onnx.\n');
     process.exit(code);
 }
 
 const args = process.argv.slice(2);
 let model = path.join(root, 'models/mobilenet_v2_int8.tflite');
-let out = path.join(root, 'models/mobilenet_v2_int8.onnx');
+let out = path.join(root, 'models/mobilenet_v2_int8.onnx'), cut = null;
 for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') usage(0);
     else if (a === '--model' && i + 1 < args.length) model = args[++i];
     else if (a === '--out' && i + 1 < args.length) out = args[++i];
     else if (a === '--int8-activations') u8Acts = false;
+    else if (a === '--cut' && i + 1 < args.length) cut = args[++i];
     else { process.stderr.write(`onnx_int8_export: unknown or incomplete argument '${a}'\n`); usage(2); }
 }
 try {
@@ -254,7 +262,7 @@ try {
                         `--calib tests/data/calib --out models/mobilenet_v2_int8.tflite)`);
     }
     const ir = readTflite(bytes);
-    const buf = irToQdq(ir);
+    const buf = irToQdq(ir, cut);
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     fs.writeFileSync(out, buf);
     process.stderr.write(`onnx_int8_export: wrote ${out} (${buf.length} bytes, ${ir.ops.length} .tflite ops)\n`);
