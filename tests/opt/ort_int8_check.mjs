@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import Module, { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -18,6 +18,24 @@ const [binArg, srcArg] = process.argv.slice(2);
 if (!binArg || !srcArg) { console.error('usage: ort_int8_check.mjs EDGECL_BINARY SOURCE_DIR'); process.exit(2); }
 const bin = path.resolve(binArg), src = path.resolve(srcArg);
 const skip = (why) => { console.log(`SKIP: ${why}`); process.exit(77); };
+let fail = 0;
+const check = (what, ok, detail = '') => {
+    console.log(`${ok ? 'ok' : 'FAIL'}: ${what}${detail ? ` (${detail})` : ''}`);
+    if (!ok) fail = 1;
+};
+// The exporter's command line (needs only node).
+const exporter = path.join(src, 'tools/convert/onnx_int8_export.mjs');
+const runExport = (...a) => spawnSync('node', [exporter, ...a], { encoding: 'utf8' });
+{
+    let r = runExport('--help');
+    check('onnx_int8_export --help', r.status === 0 && r.stdout.includes('usage:'));
+    r = runExport('--frobnicate');
+    check('onnx_int8_export: unknown argument refused', r.status === 2 && r.stderr.includes("'--frobnicate'"));
+    r = runExport('--model', '/nonexistent/m.tflite', '--out', '/dev/null');
+    check('onnx_int8_export: missing model, one-line error', r.status === 1 &&
+          r.stderr.includes('cannot read /nonexistent/m.tflite') && r.stderr.trim().split('\n').length === 1);
+}
+if (fail) process.exit(1);
 const npmDir = path.join(src, 'third_party/npm');
 const tflite = path.join(src, 'models/mobilenet_v2_int8.tflite');
 if (!fs.existsSync(path.join(npmDir, 'onnxruntime-node/package.json')) ||
@@ -28,11 +46,6 @@ if (!fs.existsSync(tflite)) skip(`${tflite} not generated (setup.sh)`);
 // ORT requantises with float multipliers, edgecl (as TFLite) with fixed-point ones: a few LSBs
 // of drift through 50+ layers; more means a wrong scale, zero point or layout.
 const MAX_LSB = 12;
-let fail = 0;
-const check = (what, ok, detail = '') => {
-    console.log(`${ok ? 'ok' : 'FAIL'}: ${what}${detail ? ` (${detail})` : ''}`);
-    if (!ok) fail = 1;
-};
 
 process.env.NODE_PATH = [npmDir, process.env.NODE_PATH].filter(Boolean).join(path.delimiter);
 Module._initPaths();
