@@ -48,6 +48,8 @@ const ACT_RANGE = { NONE: null, RELU: [0, Infinity], RELU6: [0, 6] };
 function quantOf(t, what) {
     const q = t.quant;
     if (!q || !q.scale.length) throw new Error(`${t.name}: ${what} is not quantised`);
+    if (what === 'weight' && q.zero_point.some((z) => z !== 0))
+        throw new Error(`${t.name}: weights with a non-zero zero point (TFLite int8 weights are symmetric)`);
     return q;
 }
 
