@@ -13,7 +13,9 @@
  *     (each the median of K invocations; the two runtimes alternate which goes first), and
  *     prints the medians and the min / median / max of the ratio edgecl / XNNPACK over the N
  *     pairs ("by mins": the median over the pairs of the ratio of the two fastest
- *     invocations, less sensitive to a loaded machine), with /proc/loadavg at start and end.
+ *     invocations, less sensitive to a loaded machine; "by CPU", 1 thread: of the median CPU
+ *     time of the calling thread, which does all the work, insensitive to preemption), with
+ *     /proc/loadavg at start and end.
  * Exit status: 0 when every model checked agrees, 1 when one does not or fails, 77 when no
  * model was found (a CTest SKIP).
  */
@@ -139,22 +141,35 @@ static void runner_close(struct runner *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* Median ms of k invocations (after `warmup` untimed ones), their minimum in *min; < 0 on
- * failure. */
-static double runner_time(struct runner *r, int k, int warmup, double *min) {
-    double ms[MAX_RUNS];
+static double thread_cpu_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+struct timing {
+    double med, min; /* wall-clock ms per invocation */
+    double cpu;      /* median CPU ms of the calling thread (all the work with 1 thread) */
+};
+
+/* k invocations after `warmup` untimed ones; -1 on failure. */
+static int runner_time(struct runner *r, int k, int warmup, struct timing *t) {
+    double ms[MAX_RUNS], cpu[MAX_RUNS];
     runner_begin(r);
     for (int i = 0; i < warmup; i++)
         if (runner_invoke(r)) return runner_end(r), -1;
     for (int i = 0; i < k; i++) {
+        double c0 = thread_cpu_ms();
         uint64_t t0 = ecl_port_now_ns();
         if (runner_invoke(r)) return runner_end(r), -1;
         ms[i] = (double)(ecl_port_now_ns() - t0) * 1e-6;
+        cpu[i] = thread_cpu_ms() - c0;
     }
     runner_end(r);
-    double med = median(ms, k);
-    *min = ms[0];
-    return med;
+    t->med = median(ms, k);
+    t->min = ms[0];
+    t->cpu = median(cpu, k);
+    return 0;
 }
 
 /* ------------------------------------------------------------------ input and check */
@@ -276,21 +291,22 @@ static int time_pairs(const struct ecl_model *m, int32_t cut, int threads, const
     struct runner e, x;
     if (edgecl_open(&e, m, cut, threads, input, bytes)) return -1;
     if (xnn_open(&x, m, threads, input, bytes)) return runner_close(&e), -1;
-    double te[MAX_RUNS], tx[MAX_RUNS], ratio[MAX_RUNS], rmin[MAX_RUNS];
+    double te[MAX_RUNS], tx[MAX_RUNS], ratio[MAX_RUNS], rmin[MAX_RUNS], rcpu[MAX_RUNS];
     int rc = 0;
     for (int r = 0; r < o->runs && !rc; r++) {
         struct runner *first = r % 2 ? &x : &e, *second = r % 2 ? &e : &x;
-        double amin, bmin;
-        double a = runner_time(first, o->iters, o->warmup, &amin);
-        double b = runner_time(second, o->iters, o->warmup, &bmin);
-        if (a < 0 || b < 0) {
+        struct timing a, b;
+        if (runner_time(first, o->iters, o->warmup, &a) ||
+            runner_time(second, o->iters, o->warmup, &b)) {
             fprintf(stderr, "bench_models: a timed run failed\n");
             rc = -1;
             break;
         }
-        te[r] = r % 2 ? b : a, tx[r] = r % 2 ? a : b;
+        const struct timing *ed = r % 2 ? &b : &a, *xn = r % 2 ? &a : &b;
+        te[r] = ed->med, tx[r] = xn->med;
         ratio[r] = te[r] / tx[r];
-        rmin[r] = r % 2 ? bmin / amin : amin / bmin;
+        rmin[r] = ed->min / xn->min;
+        rcpu[r] = ed->cpu / xn->cpu;
         fprintf(stderr, "\r%d thread%s pair %d/%d: edgecl %.2f ms, XNNPACK %.2f ms   ", threads,
                 threads > 1 ? "s" : "", r + 1, o->runs, te[r], tx[r]);
     }
@@ -298,8 +314,11 @@ static int time_pairs(const struct ecl_model *m, int32_t cut, int threads, const
     if (!rc) {
         double me = median(te, o->runs), mx = median(tx, o->runs);
         double rmed = median(ratio, o->runs); /* sorts ratio: [0] min, [n-1] max */
-        printf("%-8d %10.2f %11.2f %10.2fx %7.2fx %7.2fx %9.2fx   (%d pairs x %d)\n", threads, me,
-               mx, rmed, ratio[0], ratio[o->runs - 1], median(rmin, o->runs), o->runs, o->iters);
+        char cpu[32] = "-"; /* with 2 threads the caller's CPU time is not the work */
+        if (threads == 1) snprintf(cpu, sizeof cpu, "%.2fx", median(rcpu, o->runs));
+        printf("%-8d %10.2f %11.2f %10.2fx %7.2fx %7.2fx %9.2fx %9s   (%d pairs x %d)\n", threads,
+               me, mx, rmed, ratio[0], ratio[o->runs - 1], median(rmin, o->runs), cpu, o->runs,
+               o->iters);
     }
     runner_close(&e);
     runner_close(&x);
@@ -368,8 +387,8 @@ static int bench_model(const char *path, const struct opts *o) {
     runner_close(&e);
     runner_close(&x);
     if (rc || o->check_only) goto out;
-    printf("%-8s %10s %11s %11s %8s %8s %10s\n", "threads", "edgecl ms", "XNNPACK ms", "ratio med",
-           "min", "max", "by mins");
+    printf("%-8s %10s %11s %11s %8s %8s %10s %9s\n", "threads", "edgecl ms", "XNNPACK ms",
+           "ratio med", "min", "max", "by mins", "by CPU");
     for (int t = 1; t <= 2 && !rc; t++)
         rc = time_pairs(&m, cut, t, input, bytes, o) ? 1 : 0;
 out:
