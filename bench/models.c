@@ -383,6 +383,10 @@ static int bench_model(const char *path, const struct opts *o) {
     struct ecl_tensor_info ot;
     ecl_model_tensor_info(&m, in.last_tensor, &ot);
     if (edgecl_open(&e, &m, cut, 1, input, bytes)) goto out;
+    struct ecl_interp_stats es;
+    ecl_interp_get_stats(e.it, &es);
+    printf("edgecl  kernels %s, %d operators run\n", es.kernels ? es.kernels : "?",
+           (int)es.n_ops_run);
     rc = check(&e, &x, &ot) ? 1 : 0;
     runner_close(&e);
     runner_close(&x);
