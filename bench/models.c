@@ -292,6 +292,7 @@ static int time_pairs(const struct ecl_model *m, int32_t cut, int threads, const
     if (edgecl_open(&e, m, cut, threads, input, bytes)) return -1;
     if (xnn_open(&x, m, threads, input, bytes)) return runner_close(&e), -1;
     double te[MAX_RUNS], tx[MAX_RUNS], ratio[MAX_RUNS], rmin[MAX_RUNS], rcpu[MAX_RUNS];
+    double ce[MAX_RUNS], cx[MAX_RUNS];
     int rc = 0;
     for (int r = 0; r < o->runs && !rc; r++) {
         struct runner *first = r % 2 ? &x : &e, *second = r % 2 ? &e : &x;
@@ -307,6 +308,7 @@ static int time_pairs(const struct ecl_model *m, int32_t cut, int threads, const
         ratio[r] = te[r] / tx[r];
         rmin[r] = ed->min / xn->min;
         rcpu[r] = ed->cpu / xn->cpu;
+        ce[r] = ed->cpu, cx[r] = xn->cpu;
         fprintf(stderr, "\r%d thread%s pair %d/%d: edgecl %.2f ms, XNNPACK %.2f ms   ", threads,
                 threads > 1 ? "s" : "", r + 1, o->runs, te[r], tx[r]);
     }
@@ -319,6 +321,9 @@ static int time_pairs(const struct ecl_model *m, int32_t cut, int threads, const
         printf("%-8d %10.2f %11.2f %10.2fx %7.2fx %7.2fx %9.2fx %9s   (%d pairs x %d)\n", threads,
                me, mx, rmed, ratio[0], ratio[o->runs - 1], median(rmin, o->runs), cpu, o->runs,
                o->iters);
+        if (threads == 1)
+            printf("%-8s %10.2f %11.2f   CPU ms of the calling thread (medians)\n", "",
+                   median(ce, o->runs), median(cx, o->runs));
     }
     runner_close(&e);
     runner_close(&x);
