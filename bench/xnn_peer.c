@@ -309,6 +309,13 @@ static const struct {
 };
 
 /* ------------------------------------------------------------------ graph */
+static const char *type_name(int32_t type) {
+    return type == ECL_DT_UINT8     ? "uint8"
+           : type == ECL_DT_INT8    ? "int8"
+           : type == ECL_DT_FLOAT32 ? "float32"
+                                    : "other types";
+}
+
 static int32_t op_tensors(const struct ecl_model *m, const struct tfl_op *op, struct ctx *c) {
     struct fb_buf b = {m->buf, m->len};
     c->n_in = (int)(op->inputs.len < ECL_MAX_OP_INPUTS ? op->inputs.len : ECL_MAX_OP_INPUTS);
@@ -361,10 +368,10 @@ static int32_t define_graph(struct xnn_peer *x, int32_t first_op, int32_t limit,
             if (OPS[k].builtin == op.builtin) def = OPS[k].def;
         if (!def || c.n_in < 1 || c.n_out < 1 || !def(&c)) {
             struct ecl_tensor_info ti = tinfo(&c, c.n_in > 0 ? c.in[0] : 0);
-            snprintf(x->info.stop, sizeof x->info.stop, "%s on %s: %s", name,
-                     ti.type == ECL_DT_UINT8  ? "uint8"
-                     : ti.type == ECL_DT_INT8 ? "int8"
-                                              : "float32",
+            struct ecl_tensor_info wi = tinfo(&c, c.n_in > 1 ? c.in[1] : 0);
+            int hybrid = c.n_in > 1 && wi.is_const && wi.type != ti.type; /* int8 weights */
+            snprintf(x->info.stop, sizeof x->info.stop, "%s on %s%s: %s", name, type_name(ti.type),
+                     hybrid ? " with int8 weights (hybrid)" : "",
                      def ? (c.why ? c.why : "refused") : "no XNNPACK node for it");
             return i;
         }
