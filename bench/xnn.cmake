@@ -14,6 +14,17 @@ if(XNNPACK_INCLUDE_DIR AND PTHREADPOOL_INCLUDE_DIR AND XNNPACK_LIBRARY AND PTHRE
                                              ${PTHREADPOOL_LIBRARY} Threads::Threads m)
   add_test(NAME bench_models_xnn_check COMMAND bench_models --check)
   set_tests_properties(bench_models_xnn_check PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+  # The timed path (pools started and stopped, pairs, table) once on the smallest model: it must
+  # run and agree; the figures themselves are not checked.
+  add_test(NAME bench_models_xnn_timed_path
+           COMMAND bench_models --runs 1 --iters 1 --warmup 0
+                   --model ${CMAKE_SOURCE_DIR}/../shared/models/mobilenet_v1_0.25_128_quant.tflite)
+  set_tests_properties(bench_models_xnn_timed_path PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+                       PASS_REGULAR_EXPRESSION "by CPU")
+  add_test(NAME bench_models_cli_help COMMAND bench_models --help)
+  set_tests_properties(bench_models_cli_help PROPERTIES PASS_REGULAR_EXPRESSION "usage: bench_models")
+  add_test(NAME bench_models_cli_bad COMMAND bench_models --runs 0)
+  set_tests_properties(bench_models_cli_bad PROPERTIES PASS_REGULAR_EXPRESSION "--runs needs an integer")
 else()
   message(STATUS "XNNPACK not found (apt-get install libxnnpack-dev libpthreadpool-dev): "
                  "bench_models is not built, its test is skipped")
