@@ -32,7 +32,7 @@ PKGS=(build-essential cmake pkg-config clang-format git libcmocka-dev libpng-dev
       dataset-fashion-mnist openssl ca-certificates python3 python3-numpy curl
       gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
       qemu-system-arm
-      strace)
+      strace libxnnpack-dev libpthreadpool-dev)
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do
