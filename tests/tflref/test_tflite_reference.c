@@ -399,6 +399,7 @@ static int run_model(const char *model, int force_ref) {
     struct ecl_interp_opts io = ecl_interp_default_opts();
     io.force_ref = force_ref;
     if (getenv("TFLREF_HYBRID_DEQUANT")) io.hybrid = ECL_HYBRID_DEQUANT;
+    if (getenv("TFLREF_ARITH_REFERENCE")) io.arith = ECL_ARITH_REFERENCE; /* with REPORT_ONLY */
     enum ecl_status st = ecl_model_parse(file, len, &m, err, sizeof err);
     if (st == ECL_OK) st = ecl_interp_mem_size(&m, -1, &io, &need, err, sizeof err);
     void *arena = NULL;

@@ -3,8 +3,10 @@
  * is the same), and ARG_MAX / ARG_MIN (one axis, int32 or int64 output).
  * float32: sums in input order, then MEAN divides by the count (TFLite's reference).
  * int8 MEAN/SUM: TFLite's QuantizedMeanOrSum: the int32 sum of (q - z_in) requantised by
- * s_in / s_out, MEAN folding 1/count into the multiplier with its shift trick; MAX/MIN compare
- * raw values (equal quantisation). int32/int64: exact. */
+ * s_in / s_out, MEAN folding 1/count into the multiplier with its shift trick; except MEAN over
+ * H,W of a 4-D tensor with keep_dims, which TFLite's runtime computes with its optimised Mean
+ * (mean_hw_q below; ECL_ARITH_REFERENCE keeps QuantizedMeanOrSum). MAX/MIN compare raw values
+ * (equal quantisation). int32/int64: exact. */
 #include "tflite/ops/ops.h"
 
 /* Output offset of each input element: strides of the output per input dim, 0 if reduced. */
@@ -233,7 +235,7 @@ enum ecl_status ecl_prep_reduce(struct ecl_prep *p) {
     }
     if (d->count > (1 << 23)) return ecl_prep_fail(p, ECL_ERANGE, "reduction too large");
     if (code == ECL_OP_MEAN && in->ndims == 4 && d->mask == 6u && ecl_opt_u8(p, 0, 0) &&
-        in->lowered == out->lowered &&
+        ecl_prep_opts(p)->arith != ECL_ARITH_REFERENCE && in->lowered == out->lowered &&
         fabsf((float)(in->zp + 128) * in->scale / out->scale) < 1e9f) {
         prep_mean_hw_q(p, d);
         return ECL_OK;
