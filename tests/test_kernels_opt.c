@@ -763,6 +763,39 @@ static void test_requant_single(void **state) {
             ties_differ);
 }
 
+#if defined(__aarch64__) || defined(__ARM_NEON)
+#include "kernels/opt/arm/q_neon.h"
+/* The NEON requantisation helper every NEON int8 kernel uses (q_neon.h) against
+ * ecl_requant_r(), both roundings, every shift it accepts, ties and extreme accumulators. */
+static void test_requant_neon(void **state) {
+    static const int32_t xs[] = {0, 1, -1, 3, -3, INT32_MAX, INT32_MIN, 1 << 30, -(1 << 30)};
+    long checked = 0;
+    for (int rounding = 0; rounding < 2; rounding++)
+        for (int it = 0; it < 20000; it++) {
+            int32_t m[4], sh[4], x[4], got[4];
+            for (int l = 0; l < 4; l++) {
+                m[l] = rnd() % 4 == 0 ? (1 << 30) : (int32_t)((1u << 30) + rnd() % (1u << 30));
+                sh[l] = rint_(-31, rounding == ECL_ROUND_SINGLE ? 0 : 31);
+                x[l] = it < 9 ? xs[it] : (int32_t)rnd() >> (rnd() % 31);
+            }
+            assert_true(rqn_vec_ok(m, sh, 4, rounding));
+            struct rqn r = rqn_load(m, sh, rounding);
+            vst1q_s32(got, rqn_raw(vld1q_s32(x), &r));
+            for (int l = 0; l < 4; l++) {
+                if (got[l] != ecl_requant_r(x[l], m[l], sh[l], rounding))
+                    fprintf(stderr, "neon requant x %d m %d shift %d rounding %d: %d, want %d\n",
+                            x[l], m[l], sh[l], rounding, got[l],
+                            ecl_requant_r(x[l], m[l], sh[l], rounding));
+                assert_true(got[l] == ecl_requant_r(x[l], m[l], sh[l], rounding));
+                checked++;
+            }
+        }
+    int32_t one = 1 << 30, lsh = 1;
+    assert_true(!rqn_vec_ok(&one, &lsh, 1, ECL_ROUND_SINGLE)); /* single: right shifts only */
+    fprintf(stderr, "requant_neon: %ld lanes\n", checked);
+}
+#endif
+
 /* ---- the float conv/depthwise tests per table ---- */
 static void run_with(struct ecl_kernels t, void (*body)(void)) {
     struct ecl_kernels saved = opt;
@@ -916,6 +949,9 @@ int main(void) {
         cmocka_unit_test(test_dwconv_i8),
         cmocka_unit_test(test_requant_i8),
         cmocka_unit_test(test_requant_single),
+#if defined(__aarch64__) || defined(__ARM_NEON)
+        cmocka_unit_test(test_requant_neon),
+#endif
         cmocka_unit_test(test_fc_i8),
         cmocka_unit_test(test_conv_i8_avx2),
         cmocka_unit_test(test_conv_i8_ends_avx2),
