@@ -234,9 +234,10 @@ enum ecl_status ecl_prep_reduce(struct ecl_prep *p) {
         return ECL_OK;
     }
     if (d->count > (1 << 23)) return ecl_prep_fail(p, ECL_ERANGE, "reduction too large");
-    if (code == ECL_OP_MEAN && in->ndims == 4 && d->mask == 6u && ecl_opt_u8(p, 0, 0) &&
-        ecl_prep_opts(p)->arith != ECL_ARITH_REFERENCE && in->lowered == out->lowered &&
-        fabsf((float)(in->zp + 128) * in->scale / out->scale) < 1e9f) {
+    if (code == ECL_OP_MEAN && in->ndims == 4 && d->mask == 6u && d->count > 0 &&
+        ecl_opt_u8(p, 0, 0) && ecl_prep_opts(p)->arith != ECL_ARITH_REFERENCE &&
+        in->lowered == out->lowered &&
+        fabsf(256.0f * in->scale / out->scale) < 1e9f) { /* the bias fits int32 */
         prep_mean_hw_q(p, d);
         return ECL_OK;
     }
