@@ -357,8 +357,8 @@ enum ecl_status ecl_interp_run(struct ecl_interp *it, const float *input, float 
         if (in->type == ECL_DT_FLOAT32)
             memcpy(in->data, input, (size_t)in->count * sizeof(float));
         else if (in->type == ECL_DT_INT8)
-            ecl_ref_quantize_f32_i8(input, in->data, in->count, in->scale > 0 ? in->scale : 1.0f,
-                                    in->zp);
+            ecl_ref_quantize_f32_i8_kc(&it->kc, input, in->data, in->count,
+                                       in->scale > 0 ? in->scale : 1.0f, in->zp);
         else
             return ECL_EUNSUPPORTED;
     }

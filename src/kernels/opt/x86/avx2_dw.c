@@ -258,24 +258,41 @@ void ecl_avx2_add_f32(const struct ecl_kctx *kc, const struct ecl_binary_params 
 }
 
 /* ------------------------------------------------------------------ MEAN over H, W */
-void ecl_avx2_mean_hw_f32(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
-                          float *out) {
-    size_t hw = (size_t)is.h * is.w;
-    if (hw == 0) {
-        ecl_ref_mean_hw_f32(kc, in, is, out);
-        return;
-    }
+struct mean_job {
+    const float *in;
+    struct ecl_shape4 is;
+    float *out;
+    struct ecl_split sp;
+};
+
+static void mean_hw_task(void *ctx, int begin, int end) {
+    const struct mean_job *j = ctx;
+    size_t hw = (size_t)j->is.h * j->is.w;
+    int C = j->is.c;
     float inv = 1.0f / (float)hw;
-    for (int n = 0; n < is.n; n++) {
-        const float *src = in + (size_t)n * hw * is.c;
-        for (int c = 0; c < is.c; c += 8) {
-            int nc = is.c - c < 8 ? is.c - c : 8;
+    for (int it = begin; it < end; it++) {
+        int n, c0, c1;
+        ecl_split_item(&j->sp, it, &n, &c0, &c1);
+        const float *src = j->in + (size_t)n * hw * C;
+        for (int c = c0; c < c1; c += 8) {
+            int nc = c1 - c < 8 ? c1 - c : 8;
             __m256i m = tail_mask(nc);
             __m256 s = _mm256_setzero_ps();
             for (size_t q = 0; q < hw; q++)
-                s = _mm256_add_ps(s, _mm256_maskload_ps(src + q * is.c + c, m));
-            _mm256_maskstore_ps(out + (size_t)n * is.c + c, m,
+                s = _mm256_add_ps(s, _mm256_maskload_ps(src + q * C + c, m));
+            _mm256_maskstore_ps(j->out + (size_t)n * C + c, m,
                                 _mm256_mul_ps(s, _mm256_set1_ps(inv)));
         }
     }
+}
+
+void ecl_avx2_mean_hw_f32(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
+                          float *out) {
+    if ((size_t)is.h * is.w == 0) {
+        ecl_ref_mean_hw_f32(kc, in, is, out);
+        return;
+    }
+    /* channel slices at multiples of 8: the same 8-wide sums whatever the split */
+    struct mean_job j = {in, is, out, ecl_split_plan(kc, is.n, is.c, 8)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), mean_hw_task, &j);
 }
