@@ -78,9 +78,10 @@ static inline void ecl_kctx_run(const struct ecl_kctx *kc, int n, ecl_task_fn fn
 }
 
 /* The generic work split, for ops that have no better one of their own: an NHWC output is
- * cut into items of one output row (n, y) each when there are at least 4 rows per thread;
- * with fewer rows (7x7 maps, a global pool's single row) each row is also cut into channel
- * slices (boundaries at multiples of cq channels) so the threads get balanced shares. Each
+ * cut into items of one output row (n, y) each (or one pixel tile: "rows" are whatever the
+ * kernel walks); when there are few rows (7x7 maps, a global pool's single row) and they do not
+ * fall evenly on the pool's 4 chunks per thread, each row is also cut into channel slices
+ * (boundaries at multiples of cq channels) so the threads get balanced shares. Each
  * output element belongs to exactly one item and is computed the same way whatever the split,
  * so results do not depend on the number of threads.
  *
@@ -95,8 +96,16 @@ struct ecl_split {
 static inline struct ecl_split ecl_split_plan(const struct ecl_kctx *kc, int rows, int c, int cq) {
     struct ecl_split s = {rows > 0 ? rows : 0, 1, c > 0 ? c : 0, cq > 0 ? cq : 1};
     int t = kc && kc->parallel_for && kc->n_threads > 1 ? kc->n_threads : 1;
-    if (t > 1 && s.rows > 0 && s.rows < 4 * t) {
-        int want = (4 * t + s.rows - 1) / s.rows, most = (s.c + s.cq - 1) / s.cq;
+    int k = 4 * t; /* the pool's chunks per job (port_pool.c) */
+    if (t > 1 && s.rows > 0 && s.rows < 4 * k && s.rows % k) {
+        /* rows * slices a multiple of k: every chunk gets the same share (13 pixel tiles of a
+         * 7x7 map on 2 threads: 8 slices, 104 items, 13 per chunk) */
+        int a = s.rows, b = k;
+        while (b) {
+            int r = a % b;
+            a = b, b = r;
+        }
+        int want = k / a, most = (s.c + s.cq - 1) / s.cq;
         s.slices = want < most ? want : (most > 0 ? most : 1);
     }
     return s;
