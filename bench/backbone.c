@@ -527,6 +527,17 @@ int main(int argc, char **argv) {
                rows[i].r->median_ms, rows[i].r->min_ms, rows[i].r->cpu_ms, gf,
                pk > 0 ? 100 * gf / pk : 0, rows[i].r->kernels);
     }
+    if (ok1 && ok2 && r2.median_ms > 0 && r2.min_ms > 0) {
+        double la[3] = {0, 0, 0};
+        FILE *lf = fopen("/proc/loadavg", "r");
+        if (lf) {
+            if (fscanf(lf, "%lf %lf %lf", &la[0], &la[1], &la[2]) != 3) la[0] = -1;
+            fclose(lf);
+        }
+        printf("threads 2 vs 1 thread: %.2fx (medians), %.2fx (minimums); load average %.2f on "
+               "%ld cores (a busy machine understates this: see --split-profile 2)\n",
+               r1.median_ms / r2.median_ms, r1.min_ms / r2.min_ms, la[0], cores);
+    }
     printf("arena   %zu bytes (%.2f MiB)\n", r1.arena, r1.arena / 1048576.0);
     if (ok_ref && ok1) printf("opt vs ref output: max |diff| %.3g (max |ref| %.3g)\n", maxd, maxv);
 
