@@ -123,6 +123,25 @@ __attribute__((target("avx512f,fma"))) static double fma512_peak_1core(void) {
 }
 #endif
 
+#if defined(__x86_64__)
+/* The same loop on two threads at once: what a second core adds to pure FMA work (2.0x on two
+ * real cores; about 1.0x when the two CPUs share one core's FMA units, as SMT siblings do). */
+static void *fma_peak_thread(void *arg) {
+    double *r = arg;
+    *r = ecl_opt_have_avx512() ? fma512_peak_1core() : fma_peak_1core();
+    return NULL;
+}
+
+static double fma_peak_2threads(void) {
+    double a = 0, b = 0;
+    pthread_t th;
+    if (pthread_create(&th, NULL, fma_peak_thread, &b) != 0) return 0;
+    fma_peak_thread(&a);
+    pthread_join(th, NULL);
+    return a + b;
+}
+#endif
+
 static double cpuinfo_mhz(void) {
     FILE *f = fopen("/proc/cpuinfo", "r");
     char line[256];
@@ -483,6 +502,12 @@ int main(int argc, char **argv) {
                "x 64 FLOP/cycle, %.2fx the AVX2 loop)\n",
                p512 * 1e-9, p512 / 64e9, peak256 > 0 ? p512 / peak256 : 0);
         if (p512 > peak1) peak1 = p512;
+    }
+    if (cores >= 2) {
+        double p2 = fma_peak_2threads();
+        printf("peak    the widest loop on 2 threads at once: %.1f GFLOP/s = %.2fx one thread (the "
+               "most 2 threads can gain on FMA-bound work, if the machine is idle)\n",
+               p2 * 1e-9, peak1 > 0 ? p2 / peak1 : 0);
     }
     printf(
         "peak    %% of peak below: of %.1f GFLOP/s per core (the widest measured), x %ld cores = "
