@@ -127,8 +127,10 @@ static void sp_report(const struct sp *s, int T, int runs, FILE *out) {
             "  regions on %d threads: makespan %.3f ms vs ideal %.3f ms (imbalance costs "
             "%.1f %% of the 1-thread time)\n",
             T, mk * 1e-6, work / T * 1e-6, 100.0 * (mk - work / T) / total);
-    fprintf(out, "  modelled speedup on %d threads (free start and join): %.2fx\n", T,
-            total / t_par);
+    fprintf(out,
+            "  modelled speedup on %d threads (free start and join): %.2fx; with 1 us per "
+            "region to start and join: %.2fx\n",
+            T, total / t_par, total / (t_par + 1000.0 * s->best_n));
     fprintf(out, "  largest losses (makespan - work/T, or serial gap before the region):\n");
     double shown_max = 1e300;
     for (int k = 0; k < 8; k++) {
