@@ -24,6 +24,7 @@ struct conv_job {
     float *out;
     struct ecl_shape4 is, ws, os;
     int npix;
+    struct ecl_split sp; /* conv items: pixel tiles, cut into channel slices on small maps */
 };
 
 static inline const float *pix_1x1(const struct conv_job *j, int q) {
@@ -51,8 +52,7 @@ static void im2col(const struct conv_job *j, int q, float *dst) {
         }
 }
 
-static void conv_tiles(void *ctx, int begin, int end) {
-    const struct conv_job *j = ctx;
+static void conv_tile_range(const struct conv_job *j, int begin, int end, int c_lo, int c_hi) {
     const struct ecl_conv_params *p = j->p;
     const int cout = j->os.c, K = j->ws.h * j->ws.w * j->ws.c;
     const int direct = j->ws.h == 1 && j->ws.w == 1 && p->pad_top == 0 && p->pad_left == 0;
@@ -70,8 +70,8 @@ static void conv_tiles(void *ctx, int begin, int end) {
                 im2col(j, q0 + r, col + (size_t)r * K);
             }
         }
-        for (int oc = 0; oc < cout; oc += NR) {
-            int nr = cout - oc < NR ? cout - oc : NR;
+        for (int oc = c_lo; oc < c_hi; oc += NR) {
+            int nr = c_hi - oc < NR ? c_hi - oc : NR;
             const float *w[NR];
             for (int c = 0; c < NR; c++)
                 w[c] = j->w + (size_t)(oc + (c < nr ? c : 0)) * K;
@@ -105,6 +105,15 @@ static void conv_tiles(void *ctx, int begin, int end) {
     }
 }
 
+static void conv_tiles(void *ctx, int begin, int end) {
+    const struct conv_job *j = ctx;
+    for (int it = begin; it < end; it++) {
+        int t, c0, c1;
+        ecl_split_item(&j->sp, it, &t, &c0, &c1);
+        conv_tile_range(j, t, t + 1, c0, c1);
+    }
+}
+
 void ecl_neon_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                          const float *in, struct ecl_shape4 is, const float *w,
                          struct ecl_shape4 ws, const float *bias, float *out,
@@ -116,8 +125,9 @@ void ecl_neon_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params
         ecl_ref_conv2d_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct conv_job j = {p, in, w, bias, out, is, ws, os, os.n * os.h * os.w};
-    ecl_kctx_run(kc, (j.npix + MR - 1) / MR, conv_tiles, &j);
+    struct conv_job j = {p, in, w, bias, out, is, ws, os, os.n * os.h * os.w, {0, 1, 0, 1}};
+    j.sp = ecl_split_plan(kc, (j.npix + MR - 1) / MR, os.c, 16);
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_tiles, &j);
 }
 
 /* ---- depthwise: 4 channels per vector, scalar channel tail ---- */
@@ -174,7 +184,7 @@ void ecl_neon_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params
         ecl_ref_dwconv_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct conv_job j = {p, in, w, bias, out, is, ws, os, 0};
+    struct conv_job j = {p, in, w, bias, out, is, ws, os, 0, {0, 1, 0, 1}};
     ecl_kctx_run(kc, os.n * os.h, dw_rows, &j);
 }
 

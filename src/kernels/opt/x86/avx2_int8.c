@@ -54,6 +54,7 @@ struct qconv_job {
     struct ecl_shape4 is, ws, os;
     int16_t *wp;
     int K, K2, nblk, npix, vec, lsh;
+    struct ecl_split sp; /* items: pixel tiles, cut into 16-channel block slices on small maps */
 };
 
 static int qconv_fast_ok(const struct ecl_conv_params *p, struct ecl_shape4 is,
@@ -190,8 +191,7 @@ static inline __m256i bcast_pair(const int16_t *a) {
     return _mm256_set1_epi32(v);
 }
 
-static void qconv_tiles(void *ctx, int begin, int end) {
-    const struct qconv_job *j = ctx;
+static void qconv_tile_range(const struct qconv_job *j, int begin, int end, int b_lo, int b_hi) {
     const struct ecl_conv_params *p = j->p;
     const int K2 = j->K2, Kp = 2 * K2, Cout = j->os.c;
     const struct rqo ro = rqo_make(p);
@@ -203,7 +203,7 @@ static void qconv_tiles(void *ctx, int begin, int end) {
         const int16_t *a0 = A, *a1 = mr > 1 ? A + Kp : A, *a2 = mr > 2 ? A + 2 * Kp : A;
         const int16_t *a3 = mr > 3 ? A + 3 * Kp : A, *a4 = mr > 4 ? A + 4 * Kp : A;
         const int16_t *a5 = mr > 5 ? A + 5 * Kp : A;
-        for (int blk = 0; blk < j->nblk; blk++) {
+        for (int blk = b_lo; blk < b_hi; blk++) {
             const int16_t *w = j->wp + (size_t)blk * K2 * 32;
             __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
                     c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -281,6 +281,19 @@ static void qconv_tiles(void *ctx, int begin, int end) {
     }
 }
 
+static void qconv_tiles(void *ctx, int begin, int end) {
+    const struct qconv_job *j = ctx;
+    if (j->sp.slices == 1) {
+        qconv_tile_range(j, begin, end, 0, j->nblk);
+        return;
+    }
+    for (int it = begin; it < end; it++) {
+        int t, b0, b1;
+        ecl_split_item(&j->sp, it, &t, &b0, &b1);
+        qconv_tile_range(j, t, t + 1, b0, b1);
+    }
+}
+
 void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                         const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                         struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
@@ -290,7 +303,8 @@ void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
         ecl_ref_conv2d_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct qconv_job j = {p, in, w, bias, out, is, ws, os, kc->scratch, 0, 0, 0, 0, 0, 0};
+    struct qconv_job j = {p,           in, w, bias, out, is, ws, os,
+                          kc->scratch, 0,  0, 0,    0,   0,  0,  {0, 1, 0, 1}};
     j.K = ws.h * ws.w * ws.c;
     j.K2 = (j.K + 1) / 2;
     j.nblk = (os.c + 15) / 16;
@@ -298,7 +312,8 @@ void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
     j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q);
     j.lsh = any_left_shift(p->out_shift, os.c);
     ecl_kctx_run(kc, j.nblk, qconv_pack, &j);
-    ecl_kctx_run(kc, (j.npix + Q_MR - 1) / Q_MR, qconv_tiles, &j);
+    j.sp = ecl_split_plan(kc, (j.npix + Q_MR - 1) / Q_MR, j.nblk, 1);
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), qconv_tiles, &j);
 }
 
 /* ------------------------------------------------------------------ DEPTHWISE_CONV_2D */
