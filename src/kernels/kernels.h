@@ -123,10 +123,25 @@ static inline void ecl_split_item(const struct ecl_split *s, int item, int *row,
     if (*c1 > s->c) *c1 = s->c;
 }
 
-/* Element-wise work over n values: blocks of ECL_SPLIT_ELEMS values per item. */
+/* Element-wise work over n values: chunks of about ECL_SPLIT_ELEMS values (a multiple of 64);
+ * when there are few, their number is rounded up to a multiple of the pool's 4 chunks per
+ * thread so every thread gets the same share. Item i covers [i * len, min(n, (i + 1) * len)).
+ *
+ *     size_t len = ecl_split_elem_len(kc, n);
+ *     ecl_kctx_run(kc, ecl_split_elem_items(n, len), task, &job);   // job holds n and len */
 #define ECL_SPLIT_ELEMS 4096
-static inline int ecl_split_elem_items(size_t n) {
-    return (int)((n + ECL_SPLIT_ELEMS - 1) / ECL_SPLIT_ELEMS);
+static inline size_t ecl_split_elem_len(const struct ecl_kctx *kc, size_t n) {
+    size_t t = kc && kc->parallel_for && kc->n_threads > 1 ? (size_t)kc->n_threads : 1, k = 4 * t;
+    size_t items = (n + ECL_SPLIT_ELEMS - 1) / ECL_SPLIT_ELEMS;
+    if (t > 1 && items < 4 * k) items = (items + k - 1) / k * k;
+    size_t len = items ? (n + items - 1) / items : ECL_SPLIT_ELEMS;
+    len = (len + 63) & ~(size_t)63;
+    return len ? len : 64;
+}
+
+static inline int ecl_split_elem_items(size_t n, size_t len) {
+    size_t items = (n + len - 1) / len;
+    return items > 0x7fffffff ? -1 : (int)items;
 }
 
 /* Convolution / depthwise convolution parameters (fused activation included). */

@@ -239,14 +239,13 @@ struct add_job {
     const struct ecl_binary_params *p;
     const float *a, *b;
     float *out;
-    size_t n;
+    size_t n, len; /* len: values per item (ecl_split_elem_len) */
 };
-#define ADD_CHUNK 4096
 
 static void add_chunks(void *ctx, int begin, int end) {
     const struct add_job *j = ctx;
     const float32x4_t lo = vdupq_n_f32(j->p->act_min), hi = vdupq_n_f32(j->p->act_max);
-    size_t i = (size_t)begin * ADD_CHUNK, e = (size_t)end * ADD_CHUNK;
+    size_t i = (size_t)begin * j->len, e = (size_t)end * j->len;
     if (e > j->n) e = j->n;
     for (; i + 4 <= e; i += 4)
         vst1q_f32(
@@ -259,13 +258,13 @@ static void add_chunks(void *ctx, int begin, int end) {
 void ecl_neon_add_f32(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const float *a,
                       struct ecl_shape4 as, const float *b, struct ecl_shape4 bs, float *out,
                       struct ecl_shape4 os) {
-    size_t n = ecl_shape4_count(os);
-    if (!ecl_opt_same_shape(as, os) || !ecl_opt_same_shape(bs, os) ||
-        (n + ADD_CHUNK - 1) / ADD_CHUNK > 0x7fffffff) {
+    size_t n = ecl_shape4_count(os), len = ecl_split_elem_len(kc, n);
+    int items = ecl_split_elem_items(n, len);
+    if (!ecl_opt_same_shape(as, os) || !ecl_opt_same_shape(bs, os) || items < 0) {
         ecl_ref_add_f32(kc, p, a, as, b, bs, out, os);
         return;
     }
-    struct add_job j = {p, a, b, out, n};
-    ecl_kctx_run(kc, (int)((n + ADD_CHUNK - 1) / ADD_CHUNK), add_chunks, &j);
+    struct add_job j = {p, a, b, out, n, len};
+    ecl_kctx_run(kc, items, add_chunks, &j);
 }
 #endif

@@ -221,15 +221,13 @@ struct add_job {
     const struct ecl_binary_params *p;
     const float *a, *b;
     float *out;
-    size_t n;
+    size_t n, len; /* len: values per item (ecl_split_elem_len) */
 };
-
-#define ADD_CHUNK 4096
 
 static void add_chunks(void *ctx, int begin, int end) {
     const struct add_job *j = ctx;
     const __m256 lo = _mm256_set1_ps(j->p->act_min), hi = _mm256_set1_ps(j->p->act_max);
-    size_t i = (size_t)begin * ADD_CHUNK, e = (size_t)end * ADD_CHUNK;
+    size_t i = (size_t)begin * j->len, e = (size_t)end * j->len;
     if (e > j->n) e = j->n;
     for (; i + 8 <= e; i += 8) {
         __m256 v = _mm256_add_ps(_mm256_loadu_ps(j->a + i), _mm256_loadu_ps(j->b + i));
@@ -248,13 +246,14 @@ void ecl_avx2_add_f32(const struct ecl_kctx *kc, const struct ecl_binary_params 
         ecl_ref_add_f32(kc, p, a, as, b, bs, out, os);
         return;
     }
-    struct add_job j = {p, a, b, out, ecl_shape4_count(os)};
-    size_t chunks = (j.n + ADD_CHUNK - 1) / ADD_CHUNK;
-    if (chunks > 0x7fffffff) {
+    struct add_job j = {p, a, b, out, ecl_shape4_count(os), 0};
+    j.len = ecl_split_elem_len(kc, j.n);
+    int chunks = ecl_split_elem_items(j.n, j.len);
+    if (chunks < 0) {
         ecl_ref_add_f32(kc, p, a, as, b, bs, out, os);
         return;
     }
-    ecl_kctx_run(kc, (int)chunks, add_chunks, &j);
+    ecl_kctx_run(kc, chunks, add_chunks, &j);
 }
 
 /* ------------------------------------------------------------------ MEAN over H, W */

@@ -543,7 +543,6 @@ void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
  * left_shift <= 20, input zero points within int8 and input shifts <= 1: then
  * |(x - zp) << left_shift| < 2^28 and each rescaled input is below 2^29 in magnitude, so their
  * int32 sum never needs the reference's int64 saturation. */
-#define QADD_CHUNK 4096
 
 struct qadd_job {
     const struct ecl_binary_params *p;
@@ -551,6 +550,7 @@ struct qadd_job {
     int8_t *out;
     size_t n;
     int vec;
+    size_t len; /* values per item (ecl_split_elem_len) */
 };
 
 static inline int8_t qadd_one(const struct ecl_binary_params *p, int32_t a, int32_t b) {
@@ -567,7 +567,7 @@ static inline int8_t qadd_one(const struct ecl_binary_params *p, int32_t a, int3
 static void qadd_chunks(void *ctx, int begin, int end) {
     const struct qadd_job *j = ctx;
     const struct ecl_binary_params *p = j->p;
-    size_t i = (size_t)begin * QADD_CHUNK, e = (size_t)end * QADD_CHUNK;
+    size_t i = (size_t)begin * j->len, e = (size_t)end * j->len;
     if (e > j->n) e = j->n;
     if (j->vec) {
         int32_t am[8], as[8], bm[8], bsh[8], om[8], osh[8];
@@ -593,9 +593,10 @@ static void qadd_chunks(void *ctx, int begin, int end) {
 void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const int8_t *a,
                      struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs, int8_t *out,
                      struct ecl_shape4 os) {
-    struct qadd_job j = {p, a, b, out, ecl_shape4_count(os), 0};
-    size_t chunks = (j.n + QADD_CHUNK - 1) / QADD_CHUNK;
-    if (!ecl_opt_same_shape(as, os) || !ecl_opt_same_shape(bs, os) || chunks > 0x7fffffff) {
+    struct qadd_job j = {p, a, b, out, ecl_shape4_count(os), 0, 0};
+    j.len = ecl_split_elem_len(kc, j.n);
+    int chunks = ecl_split_elem_items(j.n, j.len);
+    if (!ecl_opt_same_shape(as, os) || !ecl_opt_same_shape(bs, os) || chunks < 0) {
         ecl_ref_add_i8(kc, p, a, as, b, bs, out, os);
         return;
     }
@@ -604,5 +605,5 @@ void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *
             rq_vec_ok(&p->a_mult, &p->a_shift, 1, 0, -128, 127) &&
             rq_vec_ok(&p->b_mult, &p->b_shift, 1, 0, -128, 127) &&
             rq_vec_ok(&p->out_mult, &p->out_shift, 1, p->out_zp, p->act_min_q, p->act_max_q);
-    ecl_kctx_run(kc, (int)chunks, qadd_chunks, &j);
+    ecl_kctx_run(kc, chunks, qadd_chunks, &j);
 }
