@@ -153,6 +153,38 @@ static void sp_report(const struct sp *s, int T, int runs, FILE *out) {
                 r->gap * 1e-3);
     }
     fprintf(out, "  serial after the last region: %.1f us\n", s->best_tail * 1e-3);
+    /* per task function: how many regions, their work and their imbalance */
+    struct {
+        ecl_task_fn fn;
+        int regions;
+        double work, lost;
+    } agg[64];
+    int na = 0;
+    for (int i = 0; i < s->best_n; i++) {
+        double w, l = sp_makespan(&s->best[i], T, &w);
+        l -= w / T;
+        int k = 0;
+        while (k < na && agg[k].fn != s->best[i].fn)
+            k++;
+        if (k == na) {
+            if (na == 64) continue;
+            agg[na].fn = s->best[i].fn, agg[na].regions = 0, agg[na].work = agg[na].lost = 0;
+            na++;
+        }
+        agg[k].regions++, agg[k].work += w, agg[k].lost += l;
+    }
+    fprintf(out, "  per task function (by work):\n");
+    for (int shown = 0; shown < na && shown < 10; shown++) {
+        int b = -1;
+        for (int k = 0; k < na; k++)
+            if (agg[k].regions > 0 && (b < 0 || agg[k].work > agg[b].work)) b = k;
+        if (b < 0) break;
+        char nb[32];
+        fprintf(out, "    %-20s %3d regions  work %7.1f us (%4.1f %%)  imbalance %6.1f us\n",
+                fn_name(agg[b].fn, nb, sizeof nb), agg[b].regions, agg[b].work * 1e-3,
+                100.0 * agg[b].work / total, agg[b].lost * 1e-3);
+        agg[b].regions = -agg[b].regions;
+    }
 }
 
 int split_profile(const struct ecl_model *m, int32_t cut, int threads, const float *input, int runs,
