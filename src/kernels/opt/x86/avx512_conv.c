@@ -495,6 +495,7 @@ struct dw_job {
     const float *in, *w, *bias;
     float *out;
     struct ecl_shape4 is, ws, os;
+    struct ecl_split sp; /* output rows, cut into channel slices on small maps */
 };
 
 #define DW_MAXTAPS 49
@@ -564,8 +565,7 @@ static inline __attribute__((always_inline)) void dw4(const struct dw_job *j, co
     }
 }
 
-static void dw_rows(void *ctx, int begin, int end) {
-    const struct dw_job *j = ctx;
+static void dw_row_range(const struct dw_job *j, int begin, int end, int c_lo, int c_hi) {
     const struct ecl_conv_params *p = j->p;
     struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
     const int C = os.c, kh = ws.h, kw = ws.w, sh = p->stride_h, sw = p->stride_w;
@@ -582,8 +582,8 @@ static void dw_rows(void *ctx, int begin, int end) {
         float *ob = j->out + ((size_t)n * os.h + y) * os.w * C;
         /* channel chunks of DW_CHUNK: the chunk's weights and the input rows under a group of
          * 4 output pixels stay in L1 (all 576 or 960 channels at once would not) */
-        for (int c0 = 0; c0 < C; c0 += DW_CHUNK) {
-            const int c1 = C - c0 < DW_CHUNK ? C : c0 + DW_CHUNK;
+        for (int c0 = c_lo; c0 < c_hi; c0 += DW_CHUNK) {
+            const int c1 = c_hi - c0 < DW_CHUNK ? c_hi : c0 + DW_CHUNK;
             int x = 0;
             for (; x < x_lo; x++)
                 dw_pixel(j, inb, ob, iy0, ky0, ky1, x, c0, c1, lo, hi);
@@ -603,6 +603,15 @@ static void dw_rows(void *ctx, int begin, int end) {
     }
 }
 
+static void dw_rows(void *ctx, int begin, int end) {
+    const struct dw_job *j = ctx;
+    for (int it = begin; it < end; it++) {
+        int r, c0, c1;
+        ecl_split_item(&j->sp, it, &r, &c0, &c1);
+        dw_row_range(j, r, r + 1, c0, c1);
+    }
+}
+
 void ecl_avx512_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                            const float *in, struct ecl_shape4 is, const float *w,
                            struct ecl_shape4 ws, const float *bias, float *out,
@@ -613,6 +622,6 @@ void ecl_avx512_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
         ecl_avx2_dwconv_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct dw_job j = {p, in, w, bias, out, is, ws, os};
-    ecl_kctx_run(kc, os.n * os.h, dw_rows, &j);
+    struct dw_job j = {p, in, w, bias, out, is, ws, os, ecl_split_plan(kc, os.n * os.h, os.c, 16)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), dw_rows, &j);
 }
