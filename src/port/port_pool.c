@@ -37,11 +37,13 @@
 #define ST_JOINED 0x7fffffffull
 #define LOAD_CHECK_NS 20000000ull /* re-read /proc/loadavg at most every 20 ms */
 
+/* The job word, the chunk counter and the rest live on separate cache lines: workers spinning
+ * on `st` are not disturbed by every chunk taken from `next`. */
 struct ecl_pool {
-    int n; /* threads including the caller */
+    _Alignas(64) _Atomic unsigned long long st; /* generation << 32 | closed | joined */
+    _Alignas(64) atomic_int next;               /* next chunk to hand out */
+    _Alignas(64) int n;                         /* threads including the caller */
     pthread_t th[POOL_MAX];
-    _Atomic unsigned long long st; /* generation << 32 | closed | joined */
-    atomic_int next;               /* next item to hand out */
     atomic_int quit;
     atomic_int sleepers, waiting;
     _Atomic unsigned long long spin_ns; /* current spin budget */
@@ -200,8 +202,10 @@ enum ecl_status ecl_pool_create(int n_threads, struct ecl_pool **out) {
     *out = NULL;
     if (n_threads <= 0) n_threads = ecl_port_cpu_count();
     if (n_threads > POOL_MAX) n_threads = POOL_MAX;
-    struct ecl_pool *p = calloc(1, sizeof *p);
+    size_t bytes = (sizeof(struct ecl_pool) + 63) & ~(size_t)63;
+    struct ecl_pool *p = aligned_alloc(64, bytes); /* its cache-line aligned members */
     if (!p) return ECL_EOOM;
+    memset(p, 0, bytes);
     p->n = 1;
     p->spin_max = 200000; /* 200 us: longer than the serial gaps between two operators */
     atomic_store(&p->spin_ns, p->spin_max);
