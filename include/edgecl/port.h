@@ -44,9 +44,11 @@
  *     covering [0, n), on the caller and the workers, and returns when all are done. Call it
  *     from one thread at a time (one pool per interpreter that runs concurrently).
  *   Between two jobs a worker spins for up to 200 us (pause instruction) before it sleeps, so
- *   the ~100 operators of one inference start without a wake-up each; it never spins while the
- *   machine has more runnable threads than cores. ecl_pool_set_spin(pool, ns) changes that
- *   budget (0: always sleep at once).
+ *   the ~100 operators of one inference start without a wake-up each. While the machine has
+ *   more runnable threads than cores (checked every 20 ms) nothing spins and jobs run on the
+ *   caller alone (waking a worker per operator would cost more than the operator).
+ *   ecl_pool_set_spin(pool, ns) changes the budget; 0: workers always sleep at once and are
+ *   woken for every job, whatever the load.
  *   ecl_port_cpu_count(): the cores this process may run on.
  *
  *     struct ecl_pool *pool;

@@ -4,9 +4,12 @@
  * matters is how fast an idle worker notices a new job. A worker that just finished a job
  * spins (pause instruction) for up to spin_ns waiting for the next one, so the workers stay hot
  * between the operators of one inference and a job starts in well under a microsecond; after
- * that it sleeps on a condition variable and costs nothing. Spinning is switched off while the
- * machine has more runnable threads than cores (read from /proc/loadavg at most every 20 ms):
- * there a spinning worker would only take time from a thread with real work.
+ * that it sleeps on a condition variable and costs nothing. While the machine has more
+ * runnable threads than cores (read from /proc/loadavg at most every 20 ms) nobody spins and
+ * jobs run on the caller alone: a spinning worker would only take time from a thread with real
+ * work, waking a sleeping one costs more than an operator, and a joined worker that gets
+ * preempted would hold the caller for a time slice (2 threads ran at 0.4x of 1 on this
+ * machine at load 8 before this rule).
  *
  * The job word packs a generation (high 32 bits), a "closed" bit and the number of workers
  * that joined the job. A worker joins only an open job of a new generation (CAS); the caller
@@ -49,6 +52,7 @@ struct ecl_pool {
     _Atomic unsigned long long spin_ns; /* current spin budget */
     unsigned long long spin_max;
     uint64_t load_checked;
+    int busy; /* more runnable threads than cores at the last check: jobs run on the caller */
     int total, chunks;
     ecl_task_fn fn;
     void *ctx;
@@ -93,9 +97,9 @@ static void adapt_spin(struct ecl_pool *p) {
     uint64_t now = ecl_port_now_ns();
     if (now - p->load_checked < LOAD_CHECK_NS) return;
     p->load_checked = now;
-    int run = runnable_now();
-    atomic_store_explicit(&p->spin_ns, run > ecl_port_cpu_count() ? 0 : p->spin_max,
-                          memory_order_relaxed);
+    int busy = runnable_now() > ecl_port_cpu_count();
+    atomic_store_explicit(&p->spin_ns, busy ? 0 : p->spin_max, memory_order_relaxed);
+    p->busy = busy;
 }
 
 /* Chunk c of k covers [n*c/k, n*(c+1)/k): sizes differ by at most one item. */
@@ -162,6 +166,13 @@ void ecl_pool_parallel_for(void *pool, int n, ecl_task_fn fn, void *ctx) {
         return;
     }
     adapt_spin(p);
+    if (p->busy) {
+        /* Oversubscribed: a sleeping worker takes tens of microseconds to wake (more than a
+         * typical operator), and a joined worker that is preempted holds the caller for a
+         * whole time slice. The caller alone is faster than that. */
+        fn(ctx, 0, n);
+        return;
+    }
     p->fn = fn;
     p->ctx = ctx;
     p->total = n;
