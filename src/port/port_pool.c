@@ -52,7 +52,8 @@ struct ecl_pool {
     _Atomic unsigned long long spin_ns; /* current spin budget */
     unsigned long long spin_max;
     uint64_t load_checked;
-    int busy; /* more runnable threads than cores at the last check: jobs run on the caller */
+    int busy;        /* more runnable threads than cores: jobs run on the caller alone */
+    int over_before; /* the previous reading was over */
     int total, chunks;
     ecl_task_fn fn;
     void *ctx;
@@ -97,7 +98,10 @@ static void adapt_spin(struct ecl_pool *p) {
     uint64_t now = ecl_port_now_ns();
     if (now - p->load_checked < LOAD_CHECK_NS) return;
     p->load_checked = now;
-    int busy = runnable_now() > ecl_port_cpu_count();
+    /* busy after two readings in a row (a passing kernel thread does not count), idle after one */
+    int over = runnable_now() > ecl_port_cpu_count();
+    int busy = over && p->over_before;
+    p->over_before = over;
     atomic_store_explicit(&p->spin_ns, busy ? 0 : p->spin_max, memory_order_relaxed);
     p->busy = busy;
 }
