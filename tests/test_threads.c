@@ -6,8 +6,9 @@
  * workers that always sleep (ecl_pool_set_spin(pool, 0): always real threads).
  * Models: the float and int8 backbones (models/, made by the converter) and Google's uint8
  * MobileNetV2 (../shared/models/) run with the optimised kernels on 1, 2 and 3 threads give
- * identical bytes (the kernels split output rows / channels / pixel tiles, never a sum). Each
- * model is skipped, with its path, when absent. */
+ * identical bytes (the kernels split output rows / channels / pixel tiles, never a sum); so
+ * does a small uint8 MobileNetV1 with the reference kernels. Each model is skipped, with its
+ * path, when absent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,10 +79,11 @@ static void test_pool_covers_range(void **state) {
 
 /* ------------------------------------------------------------------ models */
 /* Output (cut tensor when the model has it) of one run on `threads` threads, malloc'd. */
-static float *run_model(const struct ecl_model *m, int32_t cut, int threads, const float *in,
-                        size_t *n_out) {
+static float *run_model(const struct ecl_model *m, int32_t cut, int threads, int force_ref,
+                        const float *in, size_t *n_out) {
     struct ecl_pool *pool = NULL;
     struct ecl_interp_opts o = ecl_interp_default_opts();
+    o.force_ref = force_ref;
     if (threads > 1) {
         assert_int_equal(ecl_pool_create(threads, &pool), ECL_OK);
         /* 3 threads: workers that always sleep, which also keeps the pool from running jobs on
@@ -108,7 +110,7 @@ static float *run_model(const struct ecl_model *m, int32_t cut, int threads, con
     return out;
 }
 
-static void check_model(const char *path) {
+static void check_model(const char *path, int force_ref) {
     void *buf = NULL;
     size_t len = 0;
     if (ecl_port_read_file(path, &buf, &len) != ECL_OK) {
@@ -139,9 +141,9 @@ static void check_model(const char *path) {
         in[i] = (float)(s >> 8) / 16777216.0f;
     }
     size_t n1, n2, n3;
-    float *o1 = run_model(&m, cut, 1, in, &n1);
-    float *o2 = run_model(&m, cut, 2, in, &n2);
-    float *o3 = run_model(&m, cut, 3, in, &n3);
+    float *o1 = run_model(&m, cut, 1, force_ref, in, &n1);
+    float *o2 = run_model(&m, cut, 2, force_ref, in, &n2);
+    float *o3 = run_model(&m, cut, 3, force_ref, in, &n3);
     assert_int_equal(n1, n2);
     assert_int_equal(n1, n3);
     double sum = 0;
@@ -157,25 +159,30 @@ static void check_model(const char *path) {
 
 static void test_float_model_threads(void **state) {
     (void)state;
-    check_model(ECL_SOURCE_DIR "/models/mobilenet_v2.tflite");
+    check_model(ECL_SOURCE_DIR "/models/mobilenet_v2.tflite", 0);
 }
 
 static void test_int8_model_threads(void **state) {
     (void)state;
-    check_model(ECL_SOURCE_DIR "/models/mobilenet_v2_int8.tflite");
+    check_model(ECL_SOURCE_DIR "/models/mobilenet_v2_int8.tflite", 0);
 }
 
 static void test_uint8_model_threads(void **state) {
     (void)state;
-    check_model(ECL_SOURCE_DIR "/../shared/models/mobilenet_v2_1.0_224_quant.tflite");
+    check_model(ECL_SOURCE_DIR "/../shared/models/mobilenet_v2_1.0_224_quant.tflite", 0);
+}
+
+/* The reference kernels split too (rows, channel slices on small maps): a small uint8 model. */
+static void test_ref_kernels_threads(void **state) {
+    (void)state;
+    check_model(ECL_SOURCE_DIR "/../shared/models/mobilenet_v1_0.25_128_quant.tflite", 1);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pool_covers_range),
-        cmocka_unit_test(test_float_model_threads),
-        cmocka_unit_test(test_int8_model_threads),
-        cmocka_unit_test(test_uint8_model_threads),
+        cmocka_unit_test(test_pool_covers_range),   cmocka_unit_test(test_float_model_threads),
+        cmocka_unit_test(test_int8_model_threads),  cmocka_unit_test(test_uint8_model_threads),
+        cmocka_unit_test(test_ref_kernels_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
