@@ -15,9 +15,9 @@
  * input and prints ORT's latency, the ratio edgecl/ORT and how far ORT's output is from ours
  * (bench/ort_peer.c; an int8 model's peer is its QDQ export, models/mobilenet_v2_int8.onnx).
  *
- * Threads: a small spinning pool (the 2nd thread busy-waits while the benchmark runs, so a
- * parallel_for costs well under a microsecond to start) that hands out chunks of the range
- * through an atomic counter; the caller waits only for workers that actually joined a job.
+ * Threads: the library's pool (ecl_pool_create, edgecl/port.h), as the tools use it.
+ * --split-profile T: how evenly one inference splits between T threads, from CPU times of one
+ * thread (independent of the machine's load, see split_profile.h).
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -35,6 +35,7 @@
 #endif
 #include "edgecl/model.h"
 #include "edgecl/port.h"
+#include "split_profile.h"
 #include "kernels/kernels.h" /* --layers: the kernels alone, outside the interpreter */
 #include "ort_peer.h"
 #if defined(__x86_64__)
@@ -44,101 +45,6 @@
 #ifndef ECL_SOURCE_DIR
 #define ECL_SOURCE_DIR "."
 #endif
-
-/* ------------------------------------------------------------------ spinning thread pool */
-/* One 64-bit state word: job generation (high 32 bits), a "closed" bit, and the number of
- * workers that joined the job. A worker joins only an open job of a new generation (CAS), the
- * caller closes the job once the range is exhausted and waits only for workers that joined:
- * a worker that was preempted before joining costs nothing (important on a loaded machine). */
-#define ST_CLOSED (1ull << 31)
-#define ST_ACTIVE 0x7fffffffull
-
-struct pool {
-    int n; /* threads including the caller */
-    pthread_t th[15];
-    _Atomic unsigned long long st;
-    atomic_int stop;
-    atomic_int next;
-    int total, chunk;
-    ecl_task_fn fn;
-    void *ctx;
-};
-
-static inline void cpu_relax(void) {
-#if defined(__x86_64__)
-    _mm_pause();
-#endif
-}
-
-static void pool_work(struct pool *p) {
-    for (;;) {
-        int b = atomic_fetch_add(&p->next, p->chunk);
-        if (b >= p->total) break;
-        int e = b + p->chunk < p->total ? b + p->chunk : p->total;
-        p->fn(p->ctx, b, e);
-    }
-}
-
-static void *pool_main(void *arg) {
-    struct pool *p = arg;
-    unsigned long long seen = 0;
-    unsigned spins = 0;
-    while (!atomic_load(&p->stop)) {
-        unsigned long long s = atomic_load(&p->st);
-        if ((s >> 32) == seen || (s & ST_CLOSED)) {
-            if (++spins > 20000) sched_yield();
-            cpu_relax();
-            continue;
-        }
-        spins = 0;
-        if (!atomic_compare_exchange_weak(&p->st, &s, s + 1)) continue;
-        seen = s >> 32;
-        pool_work(p);
-        atomic_fetch_sub(&p->st, 1);
-    }
-    return NULL;
-}
-
-static void pool_parallel_for(void *user, int n, ecl_task_fn fn, void *ctx) {
-    struct pool *p = user;
-    if (p->n <= 1 || n <= 1) {
-        fn(ctx, 0, n);
-        return;
-    }
-    p->fn = fn;
-    p->ctx = ctx;
-    p->total = n;
-    /* ~4 chunks per thread: balances uneven items without much atomic traffic */
-    p->chunk = n / (4 * p->n) > 0 ? n / (4 * p->n) : 1;
-    atomic_store(&p->next, 0);
-    unsigned long long g = (atomic_load(&p->st) >> 32) + 1;
-    atomic_store(&p->st, g << 32); /* open, nobody joined */
-    pool_work(p);
-    atomic_fetch_or(&p->st, ST_CLOSED);
-    unsigned spins = 0;
-    while (atomic_load(&p->st) & ST_ACTIVE) {
-        if (++spins > 2000) sched_yield(); /* the joined worker was preempted */
-        cpu_relax();
-    }
-}
-
-static int pool_start(struct pool *p, int n) {
-    memset(p, 0, sizeof *p);
-    p->n = n;
-    atomic_store(&p->st, ST_CLOSED);
-    for (int i = 0; i < n - 1; i++)
-        if (pthread_create(&p->th[i], NULL, pool_main, p) != 0) {
-            p->n = i + 1;
-            return -1;
-        }
-    return 0;
-}
-
-static void pool_stop(struct pool *p) {
-    atomic_store(&p->stop, 1);
-    for (int i = 0; i < p->n - 1; i++)
-        pthread_join(p->th[i], NULL);
-}
 
 /* ------------------------------------------------------------------ MAC count */
 static double count_macs(const struct ecl_model *m, int32_t cut) {
@@ -219,6 +125,25 @@ __attribute__((target("avx512f,fma"))) static double fma512_peak_1core(void) {
 }
 #endif
 
+#if defined(__x86_64__)
+/* The same loop on two threads at once: what a second core adds to pure FMA work (2.0x on two
+ * real cores; about 1.0x when the two CPUs share one core's FMA units, as SMT siblings do). */
+static void *fma_peak_thread(void *arg) {
+    double *r = arg;
+    *r = ecl_opt_have_avx512() ? fma512_peak_1core() : fma_peak_1core();
+    return NULL;
+}
+
+static double fma_peak_2threads(void) {
+    double a = 0, b = 0;
+    pthread_t th;
+    if (pthread_create(&th, NULL, fma_peak_thread, &b) != 0) return 0;
+    fma_peak_thread(&a);
+    pthread_join(th, NULL);
+    return a + b;
+}
+#endif
+
 static double cpuinfo_mhz(void) {
     FILE *f = fopen("/proc/cpuinfo", "r");
     char line[256];
@@ -256,22 +181,21 @@ static int run_mode(const struct ecl_model *m, int32_t cut, int force_ref, int t
                     int warmup, const float *input, float *output, struct run_result *res,
                     const char *label) {
     char err[200];
-    struct pool pool;
-    int have_pool = 0;
+    struct ecl_pool *pool = NULL;
     struct ecl_interp_opts o = ecl_interp_default_opts();
     o.force_ref = force_ref;
     if (threads > 1) {
-        if (pool_start(&pool, threads) != 0) fprintf(stderr, "warning: fewer threads started\n");
-        have_pool = 1;
-        o.parallel_for = pool_parallel_for;
-        o.pf_user = &pool;
-        o.n_threads = pool.n;
+        if (ecl_pool_create(threads, &pool) != ECL_OK) return -1;
+        if (ecl_pool_threads(pool) < threads) fprintf(stderr, "warning: fewer threads started\n");
+        o.parallel_for = ecl_pool_parallel_for;
+        o.pf_user = pool;
+        o.n_threads = ecl_pool_threads(pool);
     }
     size_t need = 0;
     enum ecl_status st = ecl_interp_mem_size(m, cut, &o, &need, err, sizeof err);
     if (st != ECL_OK) {
         fprintf(stderr, "bench_backbone: mem_size: %s (%s)\n", err, ecl_status_str(st));
-        if (have_pool) pool_stop(&pool);
+        ecl_pool_destroy(pool);
         return -1;
     }
     void *arena = malloc(need);
@@ -279,7 +203,7 @@ static int run_mode(const struct ecl_model *m, int32_t cut, int force_ref, int t
     if (!arena || (st = ecl_interp_init(m, cut, &o, arena, need, &it, err, sizeof err)) != ECL_OK) {
         fprintf(stderr, "bench_backbone: init: %s\n", arena ? err : "out of memory");
         free(arena);
-        if (have_pool) pool_stop(&pool);
+        ecl_pool_destroy(pool);
         return -1;
     }
     double *ms = calloc((size_t)runs * 2, sizeof *ms);
@@ -312,7 +236,7 @@ static int run_mode(const struct ecl_model *m, int32_t cut, int force_ref, int t
     }
     free(ms);
     free(arena);
-    if (have_pool) pool_stop(&pool);
+    ecl_pool_destroy(pool);
     return st == ECL_OK ? 0 : -1;
 }
 
@@ -430,6 +354,7 @@ static void usage(FILE *f) {
         f, "usage: bench_backbone [--model FILE.tflite] [--cut TENSOR] [--runs N] [--ref-runs N]\n"
            "                      [--warmup N] [--onnx FILE.onnx] [--no-ort] [--layers] "
            "[--layers-int8]\n"
+           "                      [--split-profile T]\n"
            "  Median latency of one image through the backbone: reference kernels (1 thread),\n"
            "  optimised kernels (1 and 2 threads), GFLOP/s vs the measured FMA peak, arena\n"
            "  bytes, and ONNX Runtime (node bench/ort_bench.mjs) on the same input.\n"
@@ -438,6 +363,9 @@ static void usage(FILE *f) {
            "            with --cut, export the same cut: onnx_export.mjs --until LAYER)\n"
            "  --layers: also time each MobileNetV2 conv layer shape alone (optimised kernels)\n"
            "  --layers-int8: the same with the int8 kernels (%% of peak: of the float FMA peak)\n"
+           "  --split-profile T: only how evenly one inference splits between T threads: time\n"
+           "            outside parallel regions, imbalance, modelled speedup (CPU times of one\n"
+           "            thread: independent of the machine's load)\n"
            "  int8 model: --model models/mobilenet_v2_int8.tflite (float input, quantised\n"
            "            inside); its ORT peer defaults to models/mobilenet_v2_int8.onnx (the same\n"
            "            int8 graph as QDQ ONNX: tools/convert/onnx_int8_export.mjs), outputs\n"
@@ -456,7 +384,7 @@ int main(int argc, char **argv) {
     const char *model_path = ECL_SOURCE_DIR "/models/mobilenet_v2.tflite";
     const char *onnx_path = ECL_SOURCE_DIR "/models/mobilenet_v2.onnx";
     const char *cut_name = NULL;
-    int runs = 30, ref_runs = 3, warmup = 3, ort = 1, layers = 0, onnx_given = 0;
+    int runs = 30, ref_runs = 3, warmup = 3, ort = 1, layers = 0, onnx_given = 0, split_threads = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has = i + 1 < argc;
@@ -476,6 +404,8 @@ int main(int argc, char **argv) {
             onnx_given = 1;
         } else if (!strcmp(a, "--cut") && has) {
             cut_name = argv[++i];
+        } else if (!strcmp(a, "--split-profile") && has) {
+            if (parse_pos(argv[++i], &split_threads) || split_threads < 2) goto bad;
         } else if (!strcmp(a, "--runs") && has) {
             if (parse_pos(argv[++i], &runs)) goto bad;
         } else if (!strcmp(a, "--ref-runs") && has) {
@@ -562,6 +492,11 @@ int main(int argc, char **argv) {
         input[i] = (float)(s >> 8) / 16777216.0f;
     }
 
+    if (split_threads) {
+        int rc = split_profile(&m, cut, split_threads, input, runs, stdout);
+        free(input), free(out_ref), free(out_opt), free(buf);
+        return rc ? 1 : 0;
+    }
     double macs = count_macs(&m, cut);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     printf("model   %s%s%s\n", model_path, cut_name ? "  cut " : "", cut_name ? cut_name : "");
@@ -581,6 +516,12 @@ int main(int argc, char **argv) {
                "x 64 FLOP/cycle, %.2fx the AVX2 loop)\n",
                p512 * 1e-9, p512 / 64e9, peak256 > 0 ? p512 / peak256 : 0);
         if (p512 > peak1) peak1 = p512;
+    }
+    if (cores >= 2) {
+        double p2 = fma_peak_2threads();
+        printf("peak    the widest loop on 2 threads at once: %.1f GFLOP/s = %.2fx one thread (the "
+               "most 2 threads can gain on FMA-bound work, if the machine is idle)\n",
+               p2 * 1e-9, peak1 > 0 ? p2 / peak1 : 0);
     }
     printf(
         "peak    %% of peak below: of %.1f GFLOP/s per core (the widest measured), x %ld cores = "
@@ -624,6 +565,17 @@ int main(int argc, char **argv) {
         printf("%-26s %10.2f %10.2f %10.2f %10.1f %11.0f%%   (kernels %s)\n", rows[i].name,
                rows[i].r->median_ms, rows[i].r->min_ms, rows[i].r->cpu_ms, gf,
                pk > 0 ? 100 * gf / pk : 0, rows[i].r->kernels);
+    }
+    if (ok1 && ok2 && r2.median_ms > 0 && r2.min_ms > 0) {
+        double la[3] = {0, 0, 0};
+        FILE *lf = fopen("/proc/loadavg", "r");
+        if (lf) {
+            if (fscanf(lf, "%lf %lf %lf", &la[0], &la[1], &la[2]) != 3) la[0] = -1;
+            fclose(lf);
+        }
+        printf("threads 2 vs 1 thread: %.2fx (medians), %.2fx (minimums); load average %.2f on "
+               "%ld cores (a busy machine understates this: see --split-profile 2)\n",
+               r1.median_ms / r2.median_ms, r1.min_ms / r2.min_ms, la[0], cores);
     }
     printf("arena   %zu bytes (%.2f MiB)\n", r1.arena, r1.arena / 1048576.0);
     if (ok_ref && ok1) printf("opt vs ref output: max |diff| %.3g (max |ref| %.3g)\n", maxd, maxv);

@@ -36,6 +36,30 @@
  *         fprintf(stderr, "cannot save: %s\n", ecl_port_error());
  *     ecl_port_lock_release(lk);
  *
+ * Threads: a pool of worker threads that implements the interpreter's parallel_for
+ * (struct ecl_interp_opts), so the kernels split an operator's work between cores.
+ *   ecl_pool_create(n, &pool): n threads in all, the caller's included (n - 1 workers are
+ *     started); n <= 0: ecl_port_cpu_count(). ECL_EOOM if it cannot allocate.
+ *   ecl_pool_parallel_for(pool, n, fn, ctx): calls fn(ctx, begin, end) on disjoint ranges
+ *     covering [0, n), on the caller and the workers, and returns when all are done. Call it
+ *     from one thread at a time (one pool per interpreter that runs concurrently).
+ *   Between two jobs a worker spins for up to 200 us (pause instruction) before it sleeps, so
+ *   the ~100 operators of one inference start without a wake-up each. While the machine has
+ *   more runnable threads than cores (checked every 20 ms) nothing spins and jobs run on the
+ *   caller alone (waking a worker per operator would cost more than the operator).
+ *   ecl_pool_set_spin(pool, ns) changes the budget; 0: workers always sleep at once and are
+ *   woken for every job, whatever the load.
+ *   ecl_port_cpu_count(): the cores this process may run on.
+ *
+ *     struct ecl_pool *pool;
+ *     if (ecl_pool_create(0, &pool) != ECL_OK) ... out of memory
+ *     struct ecl_interp_opts o = ecl_interp_default_opts();
+ *     o.parallel_for = ecl_pool_parallel_for;
+ *     o.pf_user = pool;
+ *     o.n_threads = ecl_pool_threads(pool);
+ *     ... ecl_interp_mem_size / ecl_interp_init(m, -1, &o, ...) / ecl_interp_run ...
+ *     ecl_pool_destroy(pool);  // after the last run
+ *
  * Status codes: ECL_EIO (the system refused; see ecl_port_error), ECL_EOOM (malloc failed),
  * ECL_ENOTFOUND (no such file), ECL_EBUSY (lock held), ECL_ESTATE (file changed under us).
  */
@@ -79,6 +103,21 @@ const char *ecl_port_error(void);
 
 uint64_t ecl_port_now_ns(void);       /* monotonic clock */
 size_t ecl_port_peak_rss_bytes(void); /* peak resident set size of the process, 0 if unknown */
+
+/* Thread pool (see the top of this file). ecl_task_fn is the interpreter's (edgecl/model.h). */
+#ifndef ECL_PARALLEL_FOR_DEFINED
+#define ECL_PARALLEL_FOR_DEFINED /* same typedefs in include/edgecl/model.h */
+typedef void (*ecl_task_fn)(void *ctx, int begin, int end);
+typedef void (*ecl_parallel_for_fn)(void *user, int n, ecl_task_fn fn, void *ctx);
+#endif
+struct ecl_pool;
+enum ecl_status ecl_pool_create(int n_threads, struct ecl_pool **out);
+void ecl_pool_parallel_for(void *pool, int n, ecl_task_fn fn,
+                           void *ctx);             /* an ecl_parallel_for_fn */
+int ecl_pool_threads(const struct ecl_pool *pool); /* threads in all, caller included */
+void ecl_pool_set_spin(struct ecl_pool *pool, unsigned long long spin_ns);
+void ecl_pool_destroy(struct ecl_pool *pool); /* NULL: no-op */
+int ecl_port_cpu_count(void);
 
 #ifdef __cplusplus
 }

@@ -92,6 +92,73 @@ enum ecl_rounding {
     ECL_ROUND_SINGLE = 1,
 };
 
+/* The generic work split, for ops that have no better one of their own: an NHWC output is
+ * cut into items of one output row (n, y) each (or one pixel tile: "rows" are whatever the
+ * kernel walks); when there are few rows (7x7 maps, a global pool's single row) and they do not
+ * fall evenly on the pool's 4 chunks per thread, each row is also cut into channel slices
+ * (boundaries at multiples of cq channels) so the threads get balanced shares. Each
+ * output element belongs to exactly one item and is computed the same way whatever the split,
+ * so results do not depend on the number of threads.
+ *
+ *     struct ecl_split sp = ecl_split_plan(kc, os.n * os.h, os.c, 16);
+ *     ecl_kctx_run(kc, ecl_split_items(&sp), task, &job);   // job holds sp
+ *     ... in task(ctx, begin, end): for (int it = begin; it < end; it++) {
+ *             int row, c0, c1; ecl_split_item(&j->sp, it, &row, &c0, &c1); ... } */
+struct ecl_split {
+    int rows, slices, c, cq;
+};
+
+static inline struct ecl_split ecl_split_plan(const struct ecl_kctx *kc, int rows, int c, int cq) {
+    struct ecl_split s = {rows > 0 ? rows : 0, 1, c > 0 ? c : 0, cq > 0 ? cq : 1};
+    int t = kc && kc->parallel_for && kc->n_threads > 1 ? kc->n_threads : 1;
+    int k = 4 * t; /* the pool's chunks per job (port_pool.c) */
+    if (t > 1 && s.rows > 0 && s.rows < 4 * k && s.rows % k) {
+        /* rows * slices a multiple of k: every chunk gets the same share (13 pixel tiles of a
+         * 7x7 map on 2 threads: 8 slices, 104 items, 13 per chunk) */
+        int a = s.rows, b = k;
+        while (b) {
+            int r = a % b;
+            a = b, b = r;
+        }
+        int want = k / a, most = (s.c + s.cq - 1) / s.cq;
+        s.slices = want < most ? want : (most > 0 ? most : 1);
+    }
+    return s;
+}
+
+static inline int ecl_split_items(const struct ecl_split *s) {
+    return s->rows * s->slices;
+}
+
+static inline void ecl_split_item(const struct ecl_split *s, int item, int *row, int *c0, int *c1) {
+    int k = item % s->slices, units = (s->c + s->cq - 1) / s->cq;
+    *row = item / s->slices;
+    *c0 = (int)((int64_t)units * k / s->slices) * s->cq;
+    *c1 = (int)((int64_t)units * (k + 1) / s->slices) * s->cq;
+    if (*c1 > s->c) *c1 = s->c;
+}
+
+/* Element-wise work over n values: chunks of about ECL_SPLIT_ELEMS values (a multiple of 64);
+ * when there are few, their number is rounded up to a multiple of the pool's 4 chunks per
+ * thread so every thread gets the same share. Item i covers [i * len, min(n, (i + 1) * len)).
+ *
+ *     size_t len = ecl_split_elem_len(kc, n);
+ *     ecl_kctx_run(kc, ecl_split_elem_items(n, len), task, &job);   // job holds n and len */
+#define ECL_SPLIT_ELEMS 4096
+static inline size_t ecl_split_elem_len(const struct ecl_kctx *kc, size_t n) {
+    size_t t = kc && kc->parallel_for && kc->n_threads > 1 ? (size_t)kc->n_threads : 1, k = 4 * t;
+    size_t items = (n + ECL_SPLIT_ELEMS - 1) / ECL_SPLIT_ELEMS;
+    if (t > 1 && items < 4 * k) items = (items + k - 1) / k * k;
+    size_t len = items ? (n + items - 1) / items : ECL_SPLIT_ELEMS;
+    len = (len + 63) & ~(size_t)63;
+    return len ? len : 64;
+}
+
+static inline int ecl_split_elem_items(size_t n, size_t len) {
+    size_t items = (n + len - 1) / len;
+    return items > 0x7fffffff ? -1 : (int)items;
+}
+
 /* Convolution / depthwise convolution parameters (fused activation included). */
 struct ecl_conv_params {
     int32_t stride_h, stride_w;
@@ -288,6 +355,9 @@ void ecl_ref_concat(const void *const *ins, const struct ecl_shape4 *shapes, int
 void ecl_ref_lut_i8(const int8_t *in, int8_t *out, size_t n, const int8_t lut[256]);
 /* QUANTIZE float -> int8: q = clamp(round_half_away(x / scale) + zp, -128, 127). */
 void ecl_ref_quantize_f32_i8(const float *in, int8_t *out, size_t n, float scale, int32_t zp);
+/* The same, split between kc's threads in ECL_SPLIT_ELEMS blocks (kc may be NULL: serial). */
+void ecl_ref_quantize_f32_i8_kc(const struct ecl_kctx *kc, const float *in, int8_t *out, size_t n,
+                                float scale, int32_t zp);
 /* DEQUANTIZE int8 -> float: x = scale * (q - zp). */
 void ecl_ref_dequantize_i8_f32(const int8_t *in, float *out, size_t n, float scale, int32_t zp);
 /* int8 -> int8 requantisation (QUANTIZE with int8 input): out = out_zp + requant(in-in_zp). */

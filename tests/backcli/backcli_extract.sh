@@ -53,6 +53,22 @@ run_ok "--ref vs default within 1e-4" "$FEATCHECK" cmp "$T/ref.ecf" "$T/opt.ecf"
 cat "$T/out"
 run_ok "extract --threads 2 (csv)" "$EDGECL" extract --model "$MODEL" --cut $CUT --threads 2 --quiet --out "$T/t2.csv" "$T/photos"
 run_ok "1 vs 2 threads within 1e-4" "$FEATCHECK" cmp "$T/opt.ecf" "$T/t2.csv" 1e-4
+# whole images on N threads (one backbone each): the same records in the same order, bit for
+# bit, as one thread; an unreadable file among them is named once and skipped in both
+cp "$T/photos/animals/"* "$T/photos2/middle/" 2>/dev/null
+printf 'JUNK' >"$T/photos2/middle/broken.png"
+run_fail_ok() { "$@" >"$T/out" 2>"$T/err"; [ $? -eq 1 ] || fail "$1 ${*:2}: expected exit 1: $(cat "$T/err")"; }
+run_fail_ok "$EDGECL" extract --model "$MODEL" --cut $CUT --threads 1 --quiet --out "$T/th1.ecf" "$T/photos2"
+grep -c "skipping .*broken.png" "$T/err" | grep -qx 1 || fail "--threads 1: broken.png not named once: $(cat "$T/err")"
+run_fail_ok "$EDGECL" extract --model "$MODEL" --cut $CUT --threads 3 --quiet --out "$T/th3.ecf" "$T/photos2"
+grep -c "skipping .*broken.png" "$T/err" | grep -qx 1 || fail "--threads 3: broken.png not named once: $(cat "$T/err")"
+"$FEATCHECK" info "$T/th3.ecf" | head -1 | grep -q "^n=6 " || fail "--threads 3: $("$FEATCHECK" info "$T/th3.ecf" | head -1)"
+[ "$("$FEATCHECK" info "$T/th1.ecf" | head -1)" = "$("$FEATCHECK" info "$T/th3.ecf" | head -1)" ] ||
+    fail "1 vs 3 threads: labels/names differ"
+run_ok "1 vs 3 threads: identical features" "$FEATCHECK" cmp "$T/th1.ecf" "$T/th3.ecf" 0
+run_ok "extract --threads 3 loose" "$EDGECL" extract --model "$MODEL" --cut $CUT --threads 3 --quiet --out "$T/l3.ecf" "$GOLDEN/hubble.png" "$GOLDEN/chelsea.png" "$GOLDEN/hubble.png"
+run_ok "extract --threads 1 loose" "$EDGECL" extract --model "$MODEL" --cut $CUT --threads 1 --quiet --out "$T/l1.ecf" "$GOLDEN/hubble.png" "$GOLDEN/chelsea.png" "$GOLDEN/hubble.png"
+run_ok "loose images, 1 vs 3 threads: same order and bytes" "$FEATCHECK" cmp "$T/l1.ecf" "$T/l3.ecf" 0
 
 # different photos give different features (the backbone is not returning a constant)
 run_ok "extract loose images --label 7" "$EDGECL" extract --model "$MODEL" --cut $CUT --label 7 --quiet --out "$T/loose.ecf" "$GOLDEN/chelsea.png" "$GOLDEN/chelsea.png" "$GOLDEN/hubble.png"

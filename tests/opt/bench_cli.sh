@@ -27,6 +27,15 @@ check "quick run succeeds" '[[ $rc -eq 0 ]]'
 diff="$(sed -n 's/^opt vs ref output: max |diff| \([^ ]*\) (max |ref| \([^)]*\)).*/\1 \2/p' <<<"$out")"
 check "opt output matches ref within 1e-4 relative" \
     '[[ -n "$diff" ]] && awk -v d="${diff% *}" -v m="${diff#* }" "BEGIN{exit !(d <= 1e-4*(1+m))}"'
+check "2 threads vs 1 line" '[[ "$out" == *"threads 2 vs 1 thread: "*"x (medians)"* ]]'
+err="$("$bin" --split-profile 1 2>&1 >/dev/null)"; rc=$?
+check "--split-profile 1 is refused" '[[ $rc -eq 2 && "$err" == *"--split-profile"* ]]'
+out="$("$bin" --model "$model" --split-profile 3 --runs 2 2>/dev/null)"; rc=$?
+echo "$out" | head -4
+sp="$(sed -n 's/.*modelled speedup on 3 threads (free start and join): \([0-9.]*\)x.*/\1/p' <<<"$out")"
+serial="$(sed -n 's/.*outside them [0-9.]* ms (\([0-9.]*\) %).*/\1/p' <<<"$out")"
+check "--split-profile 3: a modelled speedup in (1, 3] and a serial share in [0, 100]" \
+    '[[ $rc -eq 0 && -n "$sp" && -n "$serial" ]] && awk -v s="$sp" -v f="$serial" "BEGIN{exit !(s > 1 && s <= 3 && f >= 0 && f <= 100)}"'
 
 # ONNX side: export the model, run ONNX Runtime on it through bench_backbone, outputs must agree
 if command -v node >/dev/null && [[ -f "$src/third_party/npm/onnxruntime-node/package.json" &&

@@ -1,11 +1,10 @@
 /* tools/common/fe.c - the tools' feature extractor (see fe.h): file -> model -> planned arena
  * -> bilinear resize RGB8 -> RGB/255 floats -> run -> optional global average pooling.
- * Threads: a small persistent pthread pool implements the interpreter's parallel_for, so the
- * kernels can split rows without creating threads per operator. */
+ * Threads: the library's pool (ecl_pool, edgecl/port.h) implements the interpreter's
+ * parallel_for, so the kernels split each operator without creating threads per operator. */
 #define _POSIX_C_SOURCE 200809L
 #include "fe.h"
 #include "prep.h"
-#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +13,6 @@
 #include <unistd.h>
 #include "edgecl/model.h"
 #include "edgecl/port.h"
-
-#define FE_MAX_THREADS 64
-
-struct pool {
-    pthread_t th[FE_MAX_THREADS];
-    int n; /* worker threads (the caller is one more) */
-    pthread_mutex_t mu;
-    pthread_cond_t cv_work, cv_done;
-    uint64_t gen;
-    int pending, quit;
-    ecl_task_fn fn;
-    void *ctx;
-    int total, chunks, next;
-};
 
 struct fe {
     void *file;
@@ -45,82 +30,9 @@ struct fe {
     uint8_t *in_bytes;
     struct fe_prep prep; /* image -> input tensor (prep.h) */
     char cut_name[256];
-    int32_t cut; /* cut tensor index, -1: the model's output */
-    struct pool *tp;
+    int32_t cut;         /* cut tensor index, -1: the model's output */
+    struct ecl_pool *tp; /* NULL: one thread */
 };
-
-/* ------------------------------------------------------------------ thread pool */
-static void pool_do(struct pool *p) {
-    for (;;) {
-        int c = p->next++;
-        if (c >= p->chunks) break;
-        pthread_mutex_unlock(&p->mu);
-        int b = (int)((int64_t)p->total * c / p->chunks),
-            e = (int)((int64_t)p->total * (c + 1) / p->chunks);
-        if (e > b) p->fn(p->ctx, b, e);
-        pthread_mutex_lock(&p->mu);
-    }
-}
-
-static void *pool_main(void *arg) {
-    struct pool *p = arg;
-    uint64_t seen = 0;
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        while (!p->quit && p->gen == seen)
-            pthread_cond_wait(&p->cv_work, &p->mu);
-        if (p->quit) break;
-        seen = p->gen;
-        pool_do(p);
-        if (--p->pending == 0) pthread_cond_signal(&p->cv_done);
-    }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
-}
-
-static void pool_parallel_for(void *user, int n, ecl_task_fn fn, void *ctx) {
-    struct pool *p = user;
-    pthread_mutex_lock(&p->mu);
-    p->fn = fn;
-    p->ctx = ctx;
-    p->total = n;
-    p->chunks = n < (p->n + 1) * 4 ? n : (p->n + 1) * 4;
-    p->next = 0;
-    p->pending = p->n;
-    p->gen++;
-    pthread_cond_broadcast(&p->cv_work);
-    pool_do(p);
-    while (p->pending)
-        pthread_cond_wait(&p->cv_done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
-}
-
-static struct pool *pool_new(int threads) {
-    struct pool *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv_work, NULL);
-    pthread_cond_init(&p->cv_done, NULL);
-    for (int i = 0; i < threads - 1 && i < FE_MAX_THREADS; i++) {
-        if (pthread_create(&p->th[i], NULL, pool_main, p)) break;
-        p->n++;
-    }
-    return p;
-}
-
-static void pool_free(struct pool *p) {
-    if (!p) return;
-    pthread_mutex_lock(&p->mu);
-    p->quit = 1;
-    pthread_cond_broadcast(&p->cv_work);
-    pthread_mutex_unlock(&p->mu);
-    for (int i = 0; i < p->n; i++)
-        pthread_join(p->th[i], NULL);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv_work);
-    pthread_cond_destroy(&p->cv_done);
-    free(p);
-}
 
 /* ------------------------------------------------------------------ API */
 struct fe_opts fe_default_opts(void) {
@@ -216,11 +128,11 @@ enum ecl_status fe_open(const char *tflite_path, const struct fe_opts *o, struct
     struct ecl_interp_opts io = ecl_interp_default_opts();
     io.force_ref = opts.force_ref;
     if (opts.threads > 1) {
-        fe->tp = pool_new(opts.threads);
+        if (ecl_pool_create(opts.threads, &fe->tp) != ECL_OK) fe->tp = NULL;
         if (fe->tp) {
-            io.parallel_for = pool_parallel_for;
+            io.parallel_for = ecl_pool_parallel_for;
             io.pf_user = fe->tp;
-            io.n_threads = fe->tp->n + 1;
+            io.n_threads = ecl_pool_threads(fe->tp);
         }
     }
     if ((st = ecl_interp_mem_size(&fe->m, cut, &io, &fe->arena_bytes, e2, sizeof e2))) {
@@ -362,7 +274,7 @@ static enum ecl_status pool_latent(struct fe *fe, float *latent) {
 
 void fe_close(struct fe *fe) {
     if (!fe) return;
-    pool_free(fe->tp);
+    ecl_pool_destroy(fe->tp);
     free(fe->arena);
     free(fe->file);
     free(fe->in_buf);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include "cli_images_run.h"
 #include "cli_util.h"
 #include "edgecl/port.h"
 #include "fe.h"
@@ -21,7 +22,7 @@ struct item {
 };
 
 struct cli_images_opts cli_images_default_opts(const char *cmd) {
-    struct cli_images_opts o = {cmd, NULL, FE_CUT_DEFAULT, 1, 1, 0, 0, -1, 0, 0, 0.0f, 1.0f};
+    struct cli_images_opts o = {cmd, NULL, FE_CUT_DEFAULT, 0, 1, 0, 0, -1, 0, 0, 0.0f, 1.0f};
     return o;
 }
 
@@ -30,7 +31,9 @@ void cli_images_opts_help(FILE *f) {
             "  --model M     backbone .tflite (default %s)\n"
             "  --cut T       cut tensor (default %s;\n"
             "                'output' = model output)\n"
-            "  --threads N   kernel threads (default 1)    --no-pool  keep the 4-D tensor\n"
+            "  --threads N   threads (default: one per core): whole images in parallel, one\n"
+            "                backbone each (a lone image: threads inside it); same results\n"
+            "  --no-pool     keep the 4-D tensor\n"
             "  --ref         reference kernels only\n"
             "  --mean M --std S  input normalisation value = (pixel - M) / S (default: the\n"
             "                model's TFLite metadata, else as `edgecl inspect` says; uint8/int8\n"
@@ -328,9 +331,8 @@ int cli_images_extract(const struct cli_images_opts *o, char **args, int nargs, 
     struct item *items = NULL;
     int n = 0, rc;
     char err[512];
-    struct fe *fe = NULL;
-    float *lat = NULL;
-    char **paths = NULL;
+    char **paths = NULL, **files = NULL;
+    struct img_run run = {0};
     *skipped = 0;
     *paths_out = NULL;
     featfile_init(ff, 0);
@@ -338,67 +340,54 @@ int cli_images_extract(const struct cli_images_opts *o, char **args, int nargs, 
     if (rc) goto done;
     struct fe_opts fo = fe_default_opts();
     fo.cut = strcmp(o->cut, "output") ? o->cut : NULL;
-    fo.threads = (int)o->threads;
     fo.force_ref = o->ref;
     fo.pool = o->pool;
     if (cli_norm_apply(&fo, o->cmd, o->has_mean, o->mean, o->has_std, o->std)) {
         rc = 2;
         goto done;
     }
-    if (fe_open(o->model ? o->model : fe_default_model_path(), &fo, &fe, err, sizeof err)) {
-        fprintf(stderr, "%s: %s\n", o->cmd, err);
-        fe = NULL;
-        rc = 1;
-        goto done;
-    }
-    ff->dim = fe_dim(fe);
-    lat = malloc(fe_dim(fe) * sizeof(float));
-    paths = calloc((size_t)n, sizeof *paths);
-    if (!lat || !paths) {
+    paths = calloc((size_t)n + 1, sizeof *paths);
+    files = calloc((size_t)n + 1, sizeof *files);
+    if (!paths || !files) {
         fprintf(stderr, "%s: out of memory\n", o->cmd);
         rc = 1;
         goto done;
     }
-    uint64_t t0 = ecl_port_now_ns();
-    int bar_shown = 0;
+    for (int i = 0; i < n; i++)
+        files[i] = items[i].path;
+    /* whole images on the threads, one backbone each; results come back in files' order */
+    int threads = o->threads ? (int)o->threads : ecl_port_cpu_count();
+    if (img_run(o->model ? o->model : fe_default_model_path(), &fo, threads, files, n, o->quiet,
+                &run, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", o->cmd, err);
+        rc = 1;
+        goto done;
+    }
+    ff->dim = run.dim;
     for (int i = 0; i < n; i++) {
-        uint8_t *rgb;
-        int w, h;
-        enum ecl_status ls = img_load_file(items[i].path, &rgb, &w, &h, err, sizeof err);
+        enum ecl_status ls = run.load[i];
         if (ls == ECL_EFORMAT && !has_image_ext(items[i].path) && items[i].in_folder) {
             /* a stray file in a class folder (notes.txt): said, not an error */
-            fprintf(stderr, "%s%s: note: ignoring %s (not an image)\n", bar_shown ? "\n" : "",
-                    o->cmd, items[i].path);
-            bar_shown = 0;
+            fprintf(stderr, "%s: note: ignoring %s (not an image)\n", o->cmd, items[i].path);
             continue;
         }
         if (ls) {
             /* img_load_file's message already names the file */
-            fprintf(stderr, "%s%s: skipping %s\n", bar_shown ? "\n" : "", o->cmd, err);
-            bar_shown = 0;
+            fprintf(stderr, "%s: skipping %s\n", o->cmd, run.err[i]);
             (*skipped)++;
             continue;
         }
-        enum ecl_status st = fe_extract_rgb8(fe, rgb, w, h, lat);
-        free(rgb);
-        if (st == ECL_OK) st = featfile_append(ff, lat, items[i].label); /* OOM, range */
+        enum ecl_status st = run.st[i];
+        if (st == ECL_OK) /* OOM, range */
+            st = featfile_append(ff, run.lat + (size_t)i * run.dim, items[i].label);
         if (st) {
-            fprintf(stderr, "%s%s: %s: %s\n", bar_shown ? "\n" : "", o->cmd, items[i].path,
-                    ecl_status_str(st));
+            fprintf(stderr, "%s: %s: %s\n", o->cmd, items[i].path, ecl_status_str(st));
             rc = 1;
             break;
         }
         paths[ff->n - 1] = items[i].path;
         items[i].path = NULL;
-        if (!o->quiet) {
-            double el = (double)(ecl_port_now_ns() - t0) / 1e9;
-            int bar = (int)(30.0 * (i + 1) / n);
-            fprintf(stderr, "\r[%.*s%*s] %d/%d  %.1f img/s ", bar, "##############################",
-                    30 - bar, "", i + 1, n, (i + 1) / el);
-            bar_shown = 1;
-        }
     }
-    if (bar_shown) fprintf(stderr, "\n");
     if (!rc && drop_empty_classes(o, ff)) {
         fprintf(stderr, "%s: out of memory\n", o->cmd);
         rc = 1;
@@ -408,8 +397,8 @@ int cli_images_extract(const struct cli_images_opts *o, char **args, int nargs, 
         rc = 1;
     }
 done:
-    free(lat);
-    if (fe) fe_close(fe);
+    img_run_free(&run);
+    free(files);
     for (int i = 0; i < n; i++)
         free(items[i].path);
     free(items);

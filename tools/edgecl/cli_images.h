@@ -30,7 +30,7 @@ struct cli_images_opts {
     const char *cmd;   /* prefix of messages */
     const char *model; /* NULL: fe_default_model_path() */
     const char *cut;   /* FE_CUT_DEFAULT, "output", or a tensor name */
-    uint32_t threads;
+    uint32_t threads;  /* 0: ecl_port_cpu_count() */
     int pool, ref, quiet;
     int32_t loose_label;   /* label of loose image files (-1 = unlabelled) */
     int has_mean, has_std; /* --mean / --std given (fe_opts.has_norm) */

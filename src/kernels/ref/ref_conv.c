@@ -1,6 +1,7 @@
 /* Reference convolution, depthwise convolution and fully-connected kernels: the direct loops of
  * the formulas in kernels.h, written for clarity, not speed. Work is split over output rows
- * (n*out_h) so that the tools can still use threads when only the reference kernels are on. */
+ * (n*out_h), on small maps also over channel slices (ecl_split_plan), so that the tools can
+ * still use threads when only the reference kernels are on. */
 #include <math.h>
 #include "kernels/kernels.h"
 
@@ -16,6 +17,7 @@ struct conv_job {
     const void *in, *w, *bias;
     void *out;
     struct ecl_shape4 is, ws, os;
+    struct ecl_split sp; /* output rows, cut into channel slices on small maps (kernels.h) */
 };
 
 static void conv_f32_rows(void *ctx, int begin, int end) {
@@ -24,11 +26,13 @@ static void conv_f32_rows(void *ctx, int begin, int end) {
     const float *in = j->in, *w = j->w, *bias = j->bias;
     float *out = j->out;
     struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
-    for (int r = begin; r < end; r++) {
+    for (int it = begin; it < end; it++) {
+        int r, c0, c1;
+        ecl_split_item(&j->sp, it, &r, &c0, &c1);
         int n = r / os.h, y = r % os.h;
         for (int x = 0; x < os.w; x++) {
             float *o = out + (((size_t)n * os.h + y) * os.w + x) * os.c;
-            for (int oc = 0; oc < os.c; oc++) {
+            for (int oc = c0; oc < c1; oc++) {
                 float acc = bias ? bias[oc] : 0.0f;
                 for (int ky = 0; ky < ws.h; ky++) {
                     int iy = y * p->stride_h - p->pad_top + ky * p->dil_h;
@@ -51,8 +55,8 @@ static void conv_f32_rows(void *ctx, int begin, int end) {
 void ecl_ref_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p, const float *in,
                         struct ecl_shape4 is, const float *w, struct ecl_shape4 ws,
                         const float *bias, float *out, struct ecl_shape4 os) {
-    struct conv_job j = {p, in, w, bias, out, is, ws, os};
-    ecl_kctx_run(kc, os.n * os.h, conv_f32_rows, &j);
+    struct conv_job j = {p, in, w, bias, out, is, ws, os, ecl_split_plan(kc, os.n * os.h, os.c, 1)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_f32_rows, &j);
 }
 
 static void conv_i8_rows(void *ctx, int begin, int end) {
@@ -62,11 +66,13 @@ static void conv_i8_rows(void *ctx, int begin, int end) {
     const int32_t *bias = j->bias;
     int8_t *out = j->out;
     struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
-    for (int r = begin; r < end; r++) {
+    for (int it = begin; it < end; it++) {
+        int r, c0, c1;
+        ecl_split_item(&j->sp, it, &r, &c0, &c1);
         int n = r / os.h, y = r % os.h;
         for (int x = 0; x < os.w; x++) {
             int8_t *o = out + (((size_t)n * os.h + y) * os.w + x) * os.c;
-            for (int oc = 0; oc < os.c; oc++) {
+            for (int oc = c0; oc < c1; oc++) {
                 int32_t acc = bias ? bias[oc] : 0;
                 for (int ky = 0; ky < ws.h; ky++) {
                     int iy = y * p->stride_h - p->pad_top + ky * p->dil_h;
@@ -90,8 +96,8 @@ static void conv_i8_rows(void *ctx, int begin, int end) {
 void ecl_ref_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p, const int8_t *in,
                        struct ecl_shape4 is, const int8_t *w, struct ecl_shape4 ws,
                        const int32_t *bias, int8_t *out, struct ecl_shape4 os) {
-    struct conv_job j = {p, in, w, bias, out, is, ws, os};
-    ecl_kctx_run(kc, os.n * os.h, conv_i8_rows, &j);
+    struct conv_job j = {p, in, w, bias, out, is, ws, os, ecl_split_plan(kc, os.n * os.h, os.c, 1)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_i8_rows, &j);
 }
 
 static void dw_f32_rows(void *ctx, int begin, int end) {
@@ -101,11 +107,13 @@ static void dw_f32_rows(void *ctx, int begin, int end) {
     float *out = j->out;
     struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
     int dm = p->depth_multiplier > 0 ? p->depth_multiplier : 1;
-    for (int r = begin; r < end; r++) {
+    for (int it = begin; it < end; it++) {
+        int r, c0, c1;
+        ecl_split_item(&j->sp, it, &r, &c0, &c1);
         int n = r / os.h, y = r % os.h;
         for (int x = 0; x < os.w; x++) {
             float *o = out + (((size_t)n * os.h + y) * os.w + x) * os.c;
-            for (int oc = 0; oc < os.c; oc++) {
+            for (int oc = c0; oc < c1; oc++) {
                 int ic = oc / dm;
                 float acc = bias ? bias[oc] : 0.0f;
                 for (int ky = 0; ky < ws.h; ky++) {
@@ -127,8 +135,8 @@ static void dw_f32_rows(void *ctx, int begin, int end) {
 void ecl_ref_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p, const float *in,
                         struct ecl_shape4 is, const float *w, struct ecl_shape4 ws,
                         const float *bias, float *out, struct ecl_shape4 os) {
-    struct conv_job j = {p, in, w, bias, out, is, ws, os};
-    ecl_kctx_run(kc, os.n * os.h, dw_f32_rows, &j);
+    struct conv_job j = {p, in, w, bias, out, is, ws, os, ecl_split_plan(kc, os.n * os.h, os.c, 1)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), dw_f32_rows, &j);
 }
 
 static void dw_i8_rows(void *ctx, int begin, int end) {
@@ -139,11 +147,13 @@ static void dw_i8_rows(void *ctx, int begin, int end) {
     int8_t *out = j->out;
     struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
     int dm = p->depth_multiplier > 0 ? p->depth_multiplier : 1;
-    for (int r = begin; r < end; r++) {
+    for (int it = begin; it < end; it++) {
+        int r, c0, c1;
+        ecl_split_item(&j->sp, it, &r, &c0, &c1);
         int n = r / os.h, y = r % os.h;
         for (int x = 0; x < os.w; x++) {
             int8_t *o = out + (((size_t)n * os.h + y) * os.w + x) * os.c;
-            for (int oc = 0; oc < os.c; oc++) {
+            for (int oc = c0; oc < c1; oc++) {
                 int ic = oc / dm;
                 int32_t acc = bias ? bias[oc] : 0;
                 for (int ky = 0; ky < ws.h; ky++) {
@@ -167,8 +177,8 @@ static void dw_i8_rows(void *ctx, int begin, int end) {
 void ecl_ref_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p, const int8_t *in,
                        struct ecl_shape4 is, const int8_t *w, struct ecl_shape4 ws,
                        const int32_t *bias, int8_t *out, struct ecl_shape4 os) {
-    struct conv_job j = {p, in, w, bias, out, is, ws, os};
-    ecl_kctx_run(kc, os.n * os.h, dw_i8_rows, &j);
+    struct conv_job j = {p, in, w, bias, out, is, ws, os, ecl_split_plan(kc, os.n * os.h, os.c, 1)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), dw_i8_rows, &j);
 }
 
 void ecl_ref_fc_f32(const struct ecl_kctx *kc, const struct ecl_fc_params *p, const float *in,

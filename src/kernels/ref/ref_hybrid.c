@@ -65,6 +65,7 @@ struct hjob {
     const int32_t *off;
     float *out;
     struct ecl_shape4 is, ws, os;
+    struct ecl_split sp; /* output rows, cut into channel slices on small maps (kernels.h) */
 };
 
 /* Splits the scratch into the quantised input, the scales and the offsets; quantises. */
@@ -90,12 +91,14 @@ static void conv_rows(void *ctx, int begin, int end) {
     const struct hjob *j = ctx;
     const struct ecl_conv_params *p = j->p;
     struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
-    for (int r = begin; r < end; r++) {
+    for (int it = begin; it < end; it++) {
+        int r, c0, c1;
+        ecl_split_item(&j->sp, it, &r, &c0, &c1);
         int n = r / os.h, y = r % os.h;
         int32_t zo = j->off[n];
         for (int x = 0; x < os.w; x++) {
             float *o = j->out + (((size_t)n * os.h + y) * os.w + x) * os.c;
-            for (int oc = 0; oc < os.c; oc++) {
+            for (int oc = c0; oc < c1; oc++) {
                 int32_t acc = 0;
                 for (int ky = 0; ky < ws.h; ky++) {
                     int iy = y * p->stride_h - p->pad_top + ky * p->dil_h;
@@ -120,9 +123,10 @@ void ecl_ref_conv2d_hybrid(const struct ecl_kctx *kc, const struct ecl_conv_para
                            const struct ecl_hybrid_params *h, const float *in, struct ecl_shape4 is,
                            const int8_t *w, struct ecl_shape4 ws, const float *bias, float *out,
                            struct ecl_shape4 os) {
-    struct hjob j = {p, h, NULL, w, NULL, bias, NULL, out, is, ws, os};
+    struct hjob j = {p,    h,   NULL, w,  NULL, bias,
+                     NULL, out, is,   ws, os,   ecl_split_plan(kc, os.n * os.h, os.c, 1)};
     quantize_input(kc, in, (size_t)is.h * is.w * is.c, is.n, h->asymmetric, &j);
-    ecl_kctx_run(kc, os.n * os.h, conv_rows, &j);
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_rows, &j);
 }
 
 static void dw_rows(void *ctx, int begin, int end) {
@@ -130,12 +134,14 @@ static void dw_rows(void *ctx, int begin, int end) {
     const struct ecl_conv_params *p = j->p;
     struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
     int dm = p->depth_multiplier > 0 ? p->depth_multiplier : 1;
-    for (int r = begin; r < end; r++) {
+    for (int it = begin; it < end; it++) {
+        int r, c0, c1;
+        ecl_split_item(&j->sp, it, &r, &c0, &c1);
         int n = r / os.h, y = r % os.h;
         int32_t zo = j->off[n];
         for (int x = 0; x < os.w; x++) {
             float *o = j->out + (((size_t)n * os.h + y) * os.w + x) * os.c;
-            for (int oc = 0; oc < os.c; oc++) {
+            for (int oc = c0; oc < c1; oc++) {
                 int ic = oc / dm;
                 int32_t acc = 0;
                 for (int ky = 0; ky < ws.h; ky++) {
@@ -159,9 +165,10 @@ void ecl_ref_dwconv_hybrid(const struct ecl_kctx *kc, const struct ecl_conv_para
                            const struct ecl_hybrid_params *h, const float *in, struct ecl_shape4 is,
                            const int8_t *w, struct ecl_shape4 ws, const float *bias, float *out,
                            struct ecl_shape4 os) {
-    struct hjob j = {p, h, NULL, w, NULL, bias, NULL, out, is, ws, os};
+    struct hjob j = {p,    h,   NULL, w,  NULL, bias,
+                     NULL, out, is,   ws, os,   ecl_split_plan(kc, os.n * os.h, os.c, 1)};
     quantize_input(kc, in, (size_t)is.h * is.w * is.c, is.n, h->asymmetric, &j);
-    ecl_kctx_run(kc, os.n * os.h, dw_rows, &j);
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), dw_rows, &j);
 }
 
 void ecl_ref_fc_hybrid(const struct ecl_kctx *kc, const struct ecl_fc_params *p,

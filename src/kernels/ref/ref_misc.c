@@ -21,86 +21,105 @@ static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) {
     if (y0 + ky1 > is.h) ky1 = is.h - y0;                                                          \
     if (x0 + kx1 > is.w) kx1 = is.w - x0;
 
+/* Items of the generic split (kernels.h): an output row, or a channel slice of one. */
+struct pool_job {
+    const struct ecl_pool_params *p;
+    const void *in;
+    void *out;
+    struct ecl_shape4 is, os;
+    struct ecl_split sp;
+};
+
+#define POOL_TASK(NAME, T, ...)                                                                    \
+    static void NAME(void *ctx, int begin, int end) {                                              \
+        const struct pool_job *j = ctx;                                                            \
+        const struct ecl_pool_params *p = j->p;                                                    \
+        const T *in = j->in;                                                                       \
+        T *out = j->out;                                                                           \
+        struct ecl_shape4 is = j->is, os = j->os;                                                  \
+        for (int it = begin; it < end; it++) {                                                     \
+            int row, c0, c1;                                                                       \
+            ecl_split_item(&j->sp, it, &row, &c0, &c1);                                            \
+            int n = row / os.h, y = row % os.h;                                                    \
+            for (int x = 0; x < os.w; x++) {                                                       \
+                POOL_WINDOW                                                                        \
+                for (int c = c0; c < c1; c++) {                                                    \
+                    __VA_ARGS__                                                                    \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+#define POOL_IN(ky, kx) in[(((size_t)n * is.h + y0 + (ky)) * is.w + x0 + (kx)) * is.c + c]
+#define POOL_OUT out[(((size_t)n * os.h + y) * os.w + x) * os.c + c]
+
+POOL_TASK(avgpool_f32_task, float, {
+    float s = 0;
+    int cnt = 0;
+    for (int ky = ky0; ky < ky1; ky++)
+        for (int kx = kx0; kx < kx1; kx++, cnt++)
+            s += POOL_IN(ky, kx);
+    float v = cnt ? s / (float)cnt : 0.0f;
+    POOL_OUT = clampf(v, p->act_min, p->act_max);
+})
+
+POOL_TASK(maxpool_f32_task, float, {
+    float m = -INFINITY;
+    for (int ky = ky0; ky < ky1; ky++)
+        for (int kx = kx0; kx < kx1; kx++) {
+            float v = POOL_IN(ky, kx);
+            if (v > m) m = v;
+        }
+    POOL_OUT = clampf(m, p->act_min, p->act_max);
+})
+
+POOL_TASK(avgpool_i8_task, int8_t, {
+    int32_t s = 0, cnt = 0;
+    for (int ky = ky0; ky < ky1; ky++)
+        for (int kx = kx0; kx < kx1; kx++, cnt++)
+            s += POOL_IN(ky, kx);
+    int32_t v = 0;
+    if (cnt && p->half_up) /* floor((s + cnt/2) / cnt) */
+        v = s >= -(cnt / 2) ? (s + cnt / 2) / cnt : -((-(s + cnt / 2) + cnt - 1) / cnt);
+    else if (cnt)
+        v = s > 0 ? (s + cnt / 2) / cnt : (s - cnt / 2) / cnt;
+    POOL_OUT = (int8_t)clampi(v, p->act_min_q, p->act_max_q);
+})
+
+POOL_TASK(maxpool_i8_task, int8_t, {
+    int32_t m = -128;
+    for (int ky = ky0; ky < ky1; ky++)
+        for (int kx = kx0; kx < kx1; kx++) {
+            int32_t v = POOL_IN(ky, kx);
+            if (v > m) m = v;
+        }
+    POOL_OUT = (int8_t)clampi(m, p->act_min_q, p->act_max_q);
+})
+
+static void pool_run(const struct ecl_kctx *kc, const struct ecl_pool_params *p, const void *in,
+                     struct ecl_shape4 is, void *out, struct ecl_shape4 os, ecl_task_fn task) {
+    struct pool_job j = {p, in, out, is, os, ecl_split_plan(kc, os.n * os.h, os.c, 16)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), task, &j);
+}
+
 void ecl_ref_avgpool_f32(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
                          const float *in, struct ecl_shape4 is, float *out, struct ecl_shape4 os) {
-    for (int n = 0; n < os.n; n++)
-        for (int y = 0; y < os.h; y++)
-            for (int x = 0; x < os.w; x++) {
-                POOL_WINDOW
-                for (int c = 0; c < os.c; c++) {
-                    float s = 0;
-                    int cnt = 0;
-                    for (int ky = ky0; ky < ky1; ky++)
-                        for (int kx = kx0; kx < kx1; kx++, cnt++)
-                            s += in[(((size_t)n * is.h + y0 + ky) * is.w + x0 + kx) * is.c + c];
-                    float v = cnt ? s / (float)cnt : 0.0f;
-                    out[(((size_t)n * os.h + y) * os.w + x) * os.c + c] =
-                        clampf(v, p->act_min, p->act_max);
-                }
-            }
+    pool_run(kc, p, in, is, out, os, avgpool_f32_task);
 }
 
 void ecl_ref_maxpool_f32(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
                          const float *in, struct ecl_shape4 is, float *out, struct ecl_shape4 os) {
-    for (int n = 0; n < os.n; n++)
-        for (int y = 0; y < os.h; y++)
-            for (int x = 0; x < os.w; x++) {
-                POOL_WINDOW
-                for (int c = 0; c < os.c; c++) {
-                    float m = -INFINITY;
-                    for (int ky = ky0; ky < ky1; ky++)
-                        for (int kx = kx0; kx < kx1; kx++) {
-                            float v =
-                                in[(((size_t)n * is.h + y0 + ky) * is.w + x0 + kx) * is.c + c];
-                            if (v > m) m = v;
-                        }
-                    out[(((size_t)n * os.h + y) * os.w + x) * os.c + c] =
-                        clampf(m, p->act_min, p->act_max);
-                }
-            }
+    pool_run(kc, p, in, is, out, os, maxpool_f32_task);
 }
 
 void ecl_ref_avgpool_i8(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
                         const int8_t *in, struct ecl_shape4 is, int8_t *out, struct ecl_shape4 os) {
-    for (int n = 0; n < os.n; n++)
-        for (int y = 0; y < os.h; y++)
-            for (int x = 0; x < os.w; x++) {
-                POOL_WINDOW
-                for (int c = 0; c < os.c; c++) {
-                    int32_t s = 0, cnt = 0;
-                    for (int ky = ky0; ky < ky1; ky++)
-                        for (int kx = kx0; kx < kx1; kx++, cnt++)
-                            s += in[(((size_t)n * is.h + y0 + ky) * is.w + x0 + kx) * is.c + c];
-                    int32_t v = 0;
-                    if (cnt && p->half_up) /* floor((s + cnt/2) / cnt) */
-                        v = s >= -(cnt / 2) ? (s + cnt / 2) / cnt
-                                            : -((-(s + cnt / 2) + cnt - 1) / cnt);
-                    else if (cnt)
-                        v = s > 0 ? (s + cnt / 2) / cnt : (s - cnt / 2) / cnt;
-                    out[(((size_t)n * os.h + y) * os.w + x) * os.c + c] =
-                        (int8_t)clampi(v, p->act_min_q, p->act_max_q);
-                }
-            }
+    pool_run(kc, p, in, is, out, os, avgpool_i8_task);
 }
 
 void ecl_ref_maxpool_i8(const struct ecl_kctx *kc, const struct ecl_pool_params *p,
                         const int8_t *in, struct ecl_shape4 is, int8_t *out, struct ecl_shape4 os) {
-    for (int n = 0; n < os.n; n++)
-        for (int y = 0; y < os.h; y++)
-            for (int x = 0; x < os.w; x++) {
-                POOL_WINDOW
-                for (int c = 0; c < os.c; c++) {
-                    int32_t m = -128;
-                    for (int ky = ky0; ky < ky1; ky++)
-                        for (int kx = kx0; kx < kx1; kx++) {
-                            int32_t v =
-                                in[(((size_t)n * is.h + y0 + ky) * is.w + x0 + kx) * is.c + c];
-                            if (v > m) m = v;
-                        }
-                    out[(((size_t)n * os.h + y) * os.w + x) * os.c + c] =
-                        (int8_t)clampi(m, p->act_min_q, p->act_max_q);
-                }
-            }
+    pool_run(kc, p, in, is, out, os, maxpool_i8_task);
 }
 
 /* ------------------------------------------------------------------ binary */
@@ -163,24 +182,41 @@ void ecl_ref_mul_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p
 }
 
 /* ------------------------------------------------------------------ reductions */
-void ecl_ref_mean_hw_f32(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
-                         float *out) {
+struct mean_job {
+    const float *in;
+    struct ecl_shape4 is;
+    float *out;
+    struct ecl_split sp;
+};
+
+static void mean_hw_task(void *ctx, int begin, int end) {
     /* float only (no soft-double on single-precision FPUs such as Cortex-M4F): each row is
      * summed separately, then the row sums, which keeps the rounding error of a 7x7 or even
      * 112x112 map at a few float ulps. */
-    for (int n = 0; n < is.n; n++)
-        for (int c = 0; c < is.c; c++) {
+    const struct mean_job *j = ctx;
+    struct ecl_shape4 is = j->is;
+    for (int it = begin; it < end; it++) {
+        int n, c0, c1;
+        ecl_split_item(&j->sp, it, &n, &c0, &c1);
+        for (int c = c0; c < c1; c++) {
             float s = 0.0f;
             for (int y = 0; y < is.h; y++) {
-                const float *row = in + (((size_t)n * is.h + y) * is.w) * is.c + c;
+                const float *row = j->in + (((size_t)n * is.h + y) * is.w) * is.c + c;
                 float r = 0.0f;
                 for (int x = 0; x < is.w; x++)
                     r += row[(size_t)x * is.c];
                 s += r;
             }
             size_t hw = (size_t)is.h * is.w;
-            out[(size_t)n * is.c + c] = hw ? s / (float)hw : 0.0f;
+            j->out[(size_t)n * is.c + c] = hw ? s / (float)hw : 0.0f;
         }
+    }
+}
+
+void ecl_ref_mean_hw_f32(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
+                         float *out) {
+    struct mean_job j = {in, is, out, ecl_split_plan(kc, is.n, is.c, 16)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), mean_hw_task, &j);
 }
 
 /* Output index of a 4-D input position with the reduced axes collapsed to 1. */
@@ -303,6 +339,31 @@ void ecl_ref_quantize_f32_i8(const float *in, int8_t *out, size_t n, float scale
         float v = q + (float)zp;
         out[i] = (int8_t)(!(v >= -128.0f) ? -128 : (v > 127.0f ? 127 : (int32_t)v));
     }
+}
+
+struct quant_job {
+    const float *in;
+    int8_t *out;
+    size_t n, len;
+    float scale;
+    int32_t zp;
+};
+
+static void quant_task(void *ctx, int begin, int end) {
+    const struct quant_job *j = ctx;
+    size_t b = (size_t)begin * j->len, e = (size_t)end * j->len;
+    if (e > j->n) e = j->n;
+    ecl_ref_quantize_f32_i8(j->in + b, j->out + b, e - b, j->scale, j->zp);
+}
+
+void ecl_ref_quantize_f32_i8_kc(const struct ecl_kctx *kc, const float *in, int8_t *out, size_t n,
+                                float scale, int32_t zp) {
+    struct quant_job j = {in, out, n, ecl_split_elem_len(kc, n), scale, zp};
+    int items = ecl_split_elem_items(n, j.len);
+    if (items < 0)
+        ecl_ref_quantize_f32_i8(in, out, n, scale, zp);
+    else
+        ecl_kctx_run(kc, items, quant_task, &j);
 }
 
 void ecl_ref_dequantize_i8_f32(const int8_t *in, float *out, size_t n, float scale, int32_t zp) {

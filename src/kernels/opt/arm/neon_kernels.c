@@ -24,6 +24,7 @@ struct conv_job {
     float *out;
     struct ecl_shape4 is, ws, os;
     int npix;
+    struct ecl_split sp; /* conv items: pixel tiles, cut into channel slices on small maps */
 };
 
 static inline const float *pix_1x1(const struct conv_job *j, int q) {
@@ -51,8 +52,7 @@ static void im2col(const struct conv_job *j, int q, float *dst) {
         }
 }
 
-static void conv_tiles(void *ctx, int begin, int end) {
-    const struct conv_job *j = ctx;
+static void conv_tile_range(const struct conv_job *j, int begin, int end, int c_lo, int c_hi) {
     const struct ecl_conv_params *p = j->p;
     const int cout = j->os.c, K = j->ws.h * j->ws.w * j->ws.c;
     const int direct = j->ws.h == 1 && j->ws.w == 1 && p->pad_top == 0 && p->pad_left == 0;
@@ -70,8 +70,8 @@ static void conv_tiles(void *ctx, int begin, int end) {
                 im2col(j, q0 + r, col + (size_t)r * K);
             }
         }
-        for (int oc = 0; oc < cout; oc += NR) {
-            int nr = cout - oc < NR ? cout - oc : NR;
+        for (int oc = c_lo; oc < c_hi; oc += NR) {
+            int nr = c_hi - oc < NR ? c_hi - oc : NR;
             const float *w[NR];
             for (int c = 0; c < NR; c++)
                 w[c] = j->w + (size_t)(oc + (c < nr ? c : 0)) * K;
@@ -105,6 +105,15 @@ static void conv_tiles(void *ctx, int begin, int end) {
     }
 }
 
+static void conv_tiles(void *ctx, int begin, int end) {
+    const struct conv_job *j = ctx;
+    for (int it = begin; it < end; it++) {
+        int t, c0, c1;
+        ecl_split_item(&j->sp, it, &t, &c0, &c1);
+        conv_tile_range(j, t, t + 1, c0, c1);
+    }
+}
+
 void ecl_neon_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                          const float *in, struct ecl_shape4 is, const float *w,
                          struct ecl_shape4 ws, const float *bias, float *out,
@@ -116,8 +125,9 @@ void ecl_neon_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params
         ecl_ref_conv2d_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct conv_job j = {p, in, w, bias, out, is, ws, os, os.n * os.h * os.w};
-    ecl_kctx_run(kc, (j.npix + MR - 1) / MR, conv_tiles, &j);
+    struct conv_job j = {p, in, w, bias, out, is, ws, os, os.n * os.h * os.w, {0, 1, 0, 1}};
+    j.sp = ecl_split_plan(kc, (j.npix + MR - 1) / MR, os.c, 16);
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_tiles, &j);
 }
 
 /* ---- depthwise: 4 channels per vector, scalar channel tail ---- */
@@ -174,7 +184,7 @@ void ecl_neon_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params
         ecl_ref_dwconv_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct conv_job j = {p, in, w, bias, out, is, ws, os, 0};
+    struct conv_job j = {p, in, w, bias, out, is, ws, os, 0, {0, 1, 0, 1}};
     ecl_kctx_run(kc, os.n * os.h, dw_rows, &j);
 }
 
@@ -229,14 +239,13 @@ struct add_job {
     const struct ecl_binary_params *p;
     const float *a, *b;
     float *out;
-    size_t n;
+    size_t n, len; /* len: values per item (ecl_split_elem_len) */
 };
-#define ADD_CHUNK 4096
 
 static void add_chunks(void *ctx, int begin, int end) {
     const struct add_job *j = ctx;
     const float32x4_t lo = vdupq_n_f32(j->p->act_min), hi = vdupq_n_f32(j->p->act_max);
-    size_t i = (size_t)begin * ADD_CHUNK, e = (size_t)end * ADD_CHUNK;
+    size_t i = (size_t)begin * j->len, e = (size_t)end * j->len;
     if (e > j->n) e = j->n;
     for (; i + 4 <= e; i += 4)
         vst1q_f32(
@@ -249,13 +258,13 @@ static void add_chunks(void *ctx, int begin, int end) {
 void ecl_neon_add_f32(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const float *a,
                       struct ecl_shape4 as, const float *b, struct ecl_shape4 bs, float *out,
                       struct ecl_shape4 os) {
-    size_t n = ecl_shape4_count(os);
-    if (!ecl_opt_same_shape(as, os) || !ecl_opt_same_shape(bs, os) ||
-        (n + ADD_CHUNK - 1) / ADD_CHUNK > 0x7fffffff) {
+    size_t n = ecl_shape4_count(os), len = ecl_split_elem_len(kc, n);
+    int items = ecl_split_elem_items(n, len);
+    if (!ecl_opt_same_shape(as, os) || !ecl_opt_same_shape(bs, os) || items < 0) {
         ecl_ref_add_f32(kc, p, a, as, b, bs, out, os);
         return;
     }
-    struct add_job j = {p, a, b, out, n};
-    ecl_kctx_run(kc, (int)((n + ADD_CHUNK - 1) / ADD_CHUNK), add_chunks, &j);
+    struct add_job j = {p, a, b, out, n, len};
+    ecl_kctx_run(kc, items, add_chunks, &j);
 }
 #endif

@@ -129,6 +129,8 @@ struct conv_job {
     float *out;
     struct ecl_shape4 is, ws, os;
     int npix; /* n*oh*ow */
+    struct ecl_split
+        sp; /* dot kernel's items: pixel tiles, cut into channel slices on small maps */
 };
 
 /* Copy n floats; short rows (the 3x3x3 stem: 9 floats) inline instead of a libc call
@@ -202,8 +204,7 @@ static inline void tile_rows(const struct conv_job *j, int q0, int mr, int nrows
     }
 }
 
-static void conv_tiles(void *ctx, int begin, int end) {
-    const struct conv_job *j = ctx;
+static void conv_tile_range(const struct conv_job *j, int begin, int end, int c_lo, int c_hi) {
     const struct ecl_conv_params *p = j->p;
     int cout = j->os.c;
     int K = j->ws.h * j->ws.w * j->ws.c;
@@ -218,8 +219,8 @@ static void conv_tiles(void *ctx, int begin, int end) {
         ocs = (int)((128u << 10) / ((size_t)K * sizeof(float))) & ~(NR - 1);
         if (ocs < NR) ocs = NR;
     }
-    for (int oc0 = 0; oc0 < cout; oc0 += ocs) {
-        int oc1 = cout - oc0 < ocs ? cout : oc0 + ocs;
+    for (int oc0 = c_lo; oc0 < c_hi; oc0 += ocs) {
+        int oc1 = c_hi - oc0 < ocs ? c_hi : oc0 + ocs;
         for (int t = begin; t < end; t++) {
             int q0 = t * MR, mr = j->npix - q0 < MR ? j->npix - q0 : MR;
             const float *a[MR] = {0}; /* tile_rows fills them (gcc cannot see it) */
@@ -236,6 +237,19 @@ static void conv_tiles(void *ctx, int begin, int end) {
                         o[0] + oc, o[1] + oc, o[2] + oc, mr, nr, lo, hi);
             }
         }
+    }
+}
+
+static void conv_tiles(void *ctx, int begin, int end) {
+    const struct conv_job *j = ctx;
+    if (j->sp.slices == 1) { /* items are tiles: keep the L2 blocking over them */
+        conv_tile_range(j, begin, end, 0, j->os.c);
+        return;
+    }
+    for (int it = begin; it < end; it++) {
+        int t, c0, c1;
+        ecl_split_item(&j->sp, it, &t, &c0, &c1);
+        conv_tile_range(j, t, t + 1, c0, c1);
     }
 }
 
@@ -381,7 +395,7 @@ void ecl_avx2_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params
         ecl_ref_conv2d_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct conv_job j = {p, in, w, bias, out, is, ws, os, os.n * os.h * os.w};
+    struct conv_job j = {p, in, w, bias, out, is, ws, os, os.n * os.h * os.w, {0, 1, 0, 1}};
     size_t need = packed_bytes(p, is, ws, os);
     if (need && kc && kc->scratch && kc->scratch_bytes >= need) {
         float *pw = (float *)(((uintptr_t)kc->scratch + 63) & ~(uintptr_t)63);
@@ -390,6 +404,8 @@ void ecl_avx2_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params
         ecl_kctx_run(kc, (j.npix + MR6 - 1) / MR6, packed_task, &pj);
     } else if (K <= SMALLK_MAX && (long)((os.c + 15) / 16) * 16 * K <= SMALLK_MAXW)
         ecl_kctx_run(kc, (j.npix + MR6 - 1) / MR6, conv_small_k, &j);
-    else
-        ecl_kctx_run(kc, (j.npix + MR - 1) / MR, conv_tiles, &j);
+    else {
+        j.sp = ecl_split_plan(kc, (j.npix + MR - 1) / MR, os.c, 16);
+        ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_tiles, &j);
+    }
 }

@@ -221,15 +221,13 @@ struct add_job {
     const struct ecl_binary_params *p;
     const float *a, *b;
     float *out;
-    size_t n;
+    size_t n, len; /* len: values per item (ecl_split_elem_len) */
 };
-
-#define ADD_CHUNK 4096
 
 static void add_chunks(void *ctx, int begin, int end) {
     const struct add_job *j = ctx;
     const __m256 lo = _mm256_set1_ps(j->p->act_min), hi = _mm256_set1_ps(j->p->act_max);
-    size_t i = (size_t)begin * ADD_CHUNK, e = (size_t)end * ADD_CHUNK;
+    size_t i = (size_t)begin * j->len, e = (size_t)end * j->len;
     if (e > j->n) e = j->n;
     for (; i + 8 <= e; i += 8) {
         __m256 v = _mm256_add_ps(_mm256_loadu_ps(j->a + i), _mm256_loadu_ps(j->b + i));
@@ -248,34 +246,52 @@ void ecl_avx2_add_f32(const struct ecl_kctx *kc, const struct ecl_binary_params 
         ecl_ref_add_f32(kc, p, a, as, b, bs, out, os);
         return;
     }
-    struct add_job j = {p, a, b, out, ecl_shape4_count(os)};
-    size_t chunks = (j.n + ADD_CHUNK - 1) / ADD_CHUNK;
-    if (chunks > 0x7fffffff) {
+    struct add_job j = {p, a, b, out, ecl_shape4_count(os), 0};
+    j.len = ecl_split_elem_len(kc, j.n);
+    int chunks = ecl_split_elem_items(j.n, j.len);
+    if (chunks < 0) {
         ecl_ref_add_f32(kc, p, a, as, b, bs, out, os);
         return;
     }
-    ecl_kctx_run(kc, (int)chunks, add_chunks, &j);
+    ecl_kctx_run(kc, chunks, add_chunks, &j);
 }
 
 /* ------------------------------------------------------------------ MEAN over H, W */
-void ecl_avx2_mean_hw_f32(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
-                          float *out) {
-    size_t hw = (size_t)is.h * is.w;
-    if (hw == 0) {
-        ecl_ref_mean_hw_f32(kc, in, is, out);
-        return;
-    }
+struct mean_job {
+    const float *in;
+    struct ecl_shape4 is;
+    float *out;
+    struct ecl_split sp;
+};
+
+static void mean_hw_task(void *ctx, int begin, int end) {
+    const struct mean_job *j = ctx;
+    size_t hw = (size_t)j->is.h * j->is.w;
+    int C = j->is.c;
     float inv = 1.0f / (float)hw;
-    for (int n = 0; n < is.n; n++) {
-        const float *src = in + (size_t)n * hw * is.c;
-        for (int c = 0; c < is.c; c += 8) {
-            int nc = is.c - c < 8 ? is.c - c : 8;
+    for (int it = begin; it < end; it++) {
+        int n, c0, c1;
+        ecl_split_item(&j->sp, it, &n, &c0, &c1);
+        const float *src = j->in + (size_t)n * hw * C;
+        for (int c = c0; c < c1; c += 8) {
+            int nc = c1 - c < 8 ? c1 - c : 8;
             __m256i m = tail_mask(nc);
             __m256 s = _mm256_setzero_ps();
             for (size_t q = 0; q < hw; q++)
-                s = _mm256_add_ps(s, _mm256_maskload_ps(src + q * is.c + c, m));
-            _mm256_maskstore_ps(out + (size_t)n * is.c + c, m,
+                s = _mm256_add_ps(s, _mm256_maskload_ps(src + q * C + c, m));
+            _mm256_maskstore_ps(j->out + (size_t)n * C + c, m,
                                 _mm256_mul_ps(s, _mm256_set1_ps(inv)));
         }
     }
+}
+
+void ecl_avx2_mean_hw_f32(const struct ecl_kctx *kc, const float *in, struct ecl_shape4 is,
+                          float *out) {
+    if ((size_t)is.h * is.w == 0) {
+        ecl_ref_mean_hw_f32(kc, in, is, out);
+        return;
+    }
+    /* channel slices at multiples of 8: the same 8-wide sums whatever the split */
+    struct mean_job j = {in, is, out, ecl_split_plan(kc, is.n, is.c, 8)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), mean_hw_task, &j);
 }

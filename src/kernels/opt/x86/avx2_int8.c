@@ -54,6 +54,7 @@ struct qconv_job {
     struct ecl_shape4 is, ws, os;
     int16_t *wp;
     int K, K2, nblk, npix, vec, lsh;
+    struct ecl_split sp; /* items: pixel tiles, cut into 16-channel block slices on small maps */
 };
 
 static int qconv_fast_ok(const struct ecl_conv_params *p, struct ecl_shape4 is,
@@ -190,8 +191,7 @@ static inline __m256i bcast_pair(const int16_t *a) {
     return _mm256_set1_epi32(v);
 }
 
-static void qconv_tiles(void *ctx, int begin, int end) {
-    const struct qconv_job *j = ctx;
+static void qconv_tile_range(const struct qconv_job *j, int begin, int end, int b_lo, int b_hi) {
     const struct ecl_conv_params *p = j->p;
     const int K2 = j->K2, Kp = 2 * K2, Cout = j->os.c;
     const struct rqo ro = rqo_make(p);
@@ -203,7 +203,7 @@ static void qconv_tiles(void *ctx, int begin, int end) {
         const int16_t *a0 = A, *a1 = mr > 1 ? A + Kp : A, *a2 = mr > 2 ? A + 2 * Kp : A;
         const int16_t *a3 = mr > 3 ? A + 3 * Kp : A, *a4 = mr > 4 ? A + 4 * Kp : A;
         const int16_t *a5 = mr > 5 ? A + 5 * Kp : A;
-        for (int blk = 0; blk < j->nblk; blk++) {
+        for (int blk = b_lo; blk < b_hi; blk++) {
             const int16_t *w = j->wp + (size_t)blk * K2 * 32;
             __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
                     c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -283,6 +283,19 @@ static void qconv_tiles(void *ctx, int begin, int end) {
     }
 }
 
+static void qconv_tiles(void *ctx, int begin, int end) {
+    const struct qconv_job *j = ctx;
+    if (j->sp.slices == 1) {
+        qconv_tile_range(j, begin, end, 0, j->nblk);
+        return;
+    }
+    for (int it = begin; it < end; it++) {
+        int t, b0, b1;
+        ecl_split_item(&j->sp, it, &t, &b0, &b1);
+        qconv_tile_range(j, t, t + 1, b0, b1);
+    }
+}
+
 void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                         const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                         struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
@@ -292,7 +305,8 @@ void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
         ecl_ref_conv2d_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct qconv_job j = {p, in, w, bias, out, is, ws, os, kc->scratch, 0, 0, 0, 0, 0, 0};
+    struct qconv_job j = {p,           in, w, bias, out, is, ws, os,
+                          kc->scratch, 0,  0, 0,    0,   0,  0,  {0, 1, 0, 1}};
     j.K = ws.h * ws.w * ws.c;
     j.K2 = (j.K + 1) / 2;
     j.nblk = (os.c + 15) / 16;
@@ -301,7 +315,8 @@ void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
                       p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
     ecl_kctx_run(kc, j.nblk, qconv_pack, &j);
-    ecl_kctx_run(kc, (j.npix + Q_MR - 1) / Q_MR, qconv_tiles, &j);
+    j.sp = ecl_split_plan(kc, (j.npix + Q_MR - 1) / Q_MR, j.nblk, 1);
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), qconv_tiles, &j);
 }
 
 /* ------------------------------------------------------------------ DEPTHWISE_CONV_2D */
@@ -532,7 +547,6 @@ void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
  * left_shift <= 20, input zero points within int8 and input shifts <= 1: then
  * |(x - zp) << left_shift| < 2^28 and each rescaled input is below 2^29 in magnitude, so their
  * int32 sum never needs the reference's int64 saturation. */
-#define QADD_CHUNK 4096
 
 struct qadd_job {
     const struct ecl_binary_params *p;
@@ -540,6 +554,7 @@ struct qadd_job {
     int8_t *out;
     size_t n;
     int vec;
+    size_t len; /* values per item (ecl_split_elem_len) */
 };
 
 static inline int8_t qadd_one(const struct ecl_binary_params *p, int32_t a, int32_t b) {
@@ -556,7 +571,7 @@ static inline int8_t qadd_one(const struct ecl_binary_params *p, int32_t a, int3
 static void qadd_chunks(void *ctx, int begin, int end) {
     const struct qadd_job *j = ctx;
     const struct ecl_binary_params *p = j->p;
-    size_t i = (size_t)begin * QADD_CHUNK, e = (size_t)end * QADD_CHUNK;
+    size_t i = (size_t)begin * j->len, e = (size_t)end * j->len;
     if (e > j->n) e = j->n;
     if (j->vec) {
         int32_t am[8], as[8], bm[8], bsh[8], om[8], osh[8];
@@ -584,9 +599,10 @@ static void qadd_chunks(void *ctx, int begin, int end) {
 void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const int8_t *a,
                      struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs, int8_t *out,
                      struct ecl_shape4 os) {
-    struct qadd_job j = {p, a, b, out, ecl_shape4_count(os), 0};
-    size_t chunks = (j.n + QADD_CHUNK - 1) / QADD_CHUNK;
-    if (!ecl_opt_same_shape(as, os) || !ecl_opt_same_shape(bs, os) || chunks > 0x7fffffff) {
+    struct qadd_job j = {p, a, b, out, ecl_shape4_count(os), 0, 0};
+    j.len = ecl_split_elem_len(kc, j.n);
+    int chunks = ecl_split_elem_items(j.n, j.len);
+    if (!ecl_opt_same_shape(as, os) || !ecl_opt_same_shape(bs, os) || chunks < 0) {
         ecl_ref_add_i8(kc, p, a, as, b, bs, out, os);
         return;
     }
@@ -596,5 +612,5 @@ void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *
             rq_vec_ok(&p->b_mult, &p->b_shift, 1, 0, -128, 127, ECL_ROUND_DOUBLE) &&
             rq_vec_ok(&p->out_mult, &p->out_shift, 1, p->out_zp, p->act_min_q, p->act_max_q,
                       ECL_ROUND_DOUBLE);
-    ecl_kctx_run(kc, (int)chunks, qadd_chunks, &j);
+    ecl_kctx_run(kc, chunks, qadd_chunks, &j);
 }

@@ -39,9 +39,10 @@ struct conv_job {
     const float *in, *w, *bias;
     float *out;
     struct ecl_shape4 is, ws, os;
-    int npix;   /* n*oh*ow */
-    int K;      /* kh*kw*cin */
-    int direct; /* 1x1, no padding: rows read in place */
+    int npix;            /* n*oh*ow */
+    int K;               /* kh*kw*cin */
+    int direct;          /* 1x1, no padding: rows read in place */
+    struct ecl_split sp; /* items: pixel tiles, cut into channel slices on small maps */
 };
 
 static inline void copyf(float *d, const float *s, size_t n) {
@@ -186,8 +187,7 @@ static inline void ukr_dot(int K, const float *a, size_t lda, const float *w0, c
     if (mr > 3) _mm_mask_storeu_ps(out + 3 * ldo, om, _mm512_extractf32x4_ps(s, 3));
 }
 
-static void conv_dot(void *ctx, int begin, int end) {
-    const struct conv_job *j = ctx;
+static void conv_dot_range(const struct conv_job *j, int begin, int end, int c_lo, int c_hi) {
     const struct ecl_conv_params *p = j->p;
     const int cout = j->os.c, K = j->K;
     const __m512 lo = _mm512_set1_ps(p->act_min), hi = _mm512_set1_ps(p->act_max);
@@ -199,8 +199,8 @@ static void conv_dot(void *ctx, int begin, int end) {
         ocs = (int)((192u << 10) / ((size_t)K * sizeof(float))) & ~(DNR - 1);
         if (ocs < DNR) ocs = DNR;
     }
-    for (int oc0 = 0; oc0 < cout; oc0 += ocs) {
-        int oc1 = cout - oc0 < ocs ? cout : oc0 + ocs;
+    for (int oc0 = c_lo; oc0 < c_hi; oc0 += ocs) {
+        int oc1 = c_hi - oc0 < ocs ? c_hi : oc0 + ocs;
         for (int t = begin; t < end; t++) {
             int q0 = t * DMR, mr = j->npix - q0 < DMR ? j->npix - q0 : DMR;
             size_t lda;
@@ -222,6 +222,19 @@ static void conv_dot(void *ctx, int begin, int end) {
                         (size_t)cout, mr, nr, lo, hi, rows_ok);
             }
         }
+    }
+}
+
+static void conv_dot(void *ctx, int begin, int end) {
+    const struct conv_job *j = ctx;
+    if (j->sp.slices == 1) { /* items are tiles: keep the L2 blocking over them */
+        conv_dot_range(j, begin, end, 0, j->os.c);
+        return;
+    }
+    for (int it = begin; it < end; it++) {
+        int t, c0, c1;
+        ecl_split_item(&j->sp, it, &t, &c0, &c1);
+        conv_dot_range(j, t, t + 1, c0, c1);
     }
 }
 
@@ -353,8 +366,8 @@ static inline void gemm_panels(const struct conv_job *j, const float *pw, const 
  * Tiles are processed in chunks whose activation rows stay in L2 while every panel pair
  * sweeps over them. */
 static void gemm_tiles(const struct conv_job *j, const float *pw, const float *pb, float *col,
-                       int begin, int end) {
-    const int cout = j->os.c, K = j->K, nob = (cout + 15) / 16;
+                       int begin, int end, int ob_lo, int nob) {
+    const int K = j->K;
     const __m512 lo = _mm512_set1_ps(j->p->act_min), hi = _mm512_set1_ps(j->p->act_max);
     int chunk = (int)((256u << 10) / ((size_t)GMR * K * sizeof(float)));
     if (chunk < 1) chunk = 1;
@@ -363,7 +376,7 @@ static void gemm_tiles(const struct conv_job *j, const float *pw, const float *p
     for (int t0 = begin; t0 < end; t0 += chunk) {
         int t1 = end - t0 < chunk ? end : t0 + chunk;
         if (inplace) {
-            for (int ob = 0; ob < nob; ob += 2)
+            for (int ob = ob_lo; ob < nob; ob += 2)
                 for (int t = t0; t < t1; t++) {
                     int q0 = t * GMR, mr = j->npix - q0 < GMR ? j->npix - q0 : GMR;
                     size_t lda;
@@ -376,7 +389,7 @@ static void gemm_tiles(const struct conv_job *j, const float *pw, const float *p
                 int q0 = t * GMR, mr = j->npix - q0 < GMR ? j->npix - q0 : GMR;
                 size_t lda;
                 const float *a = tile_rows(j, q0, mr, GMR, col, &lda);
-                for (int ob = 0; ob < nob; ob += 2)
+                for (int ob = ob_lo; ob < nob; ob += 2)
                     gemm_panels(j, pw, pb, a, lda, q0, mr, ob, lo, hi);
             }
         }
@@ -391,7 +404,7 @@ static void conv_small_k(void *ctx, int begin, int end) {
     float pb[SMALLK_MAXW / 16 + 16] __attribute__((aligned(64)));
     float col[GMR * SMALLK_MAX] __attribute__((aligned(64)));
     pack_panels(j, pw, pb, 0, nob);
-    gemm_tiles(j, pw, pb, col, begin, end);
+    gemm_tiles(j, pw, pb, col, begin, end, 0, nob);
 }
 
 static int small_k(long K, int cout) {
@@ -429,7 +442,17 @@ static void pack_task(void *ctx, int begin, int end) {
 static void packed_task(void *ctx, int begin, int end) {
     const struct packed_job *pj = ctx;
     float col[GMR * PACKED_MAX_K] __attribute__((aligned(64))); /* the last, partial tile */
-    gemm_tiles(pj->j, pj->pw, pj->pb, col, begin, end);
+    const struct conv_job *j = pj->j;
+    int nob = (j->os.c + 15) / 16;
+    if (j->sp.slices == 1) { /* items are tiles: keep the L2 blocking over them */
+        gemm_tiles(j, pj->pw, pj->pb, col, begin, end, 0, nob);
+        return;
+    }
+    for (int it = begin; it < end; it++) { /* slices of 32 channels: gemm_panels' pairs */
+        int t, u0, u1;
+        ecl_split_item(&j->sp, it, &t, &u0, &u1);
+        gemm_tiles(j, pj->pw, pj->pb, col, t, t + 1, 2 * u0, 2 * u1 < nob ? 2 * u1 : nob);
+    }
 }
 
 void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
@@ -444,7 +467,8 @@ void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
         ecl_avx2_conv2d_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct conv_job j = {p, in, w, bias, out, is, ws, os, os.n * os.h * os.w, (int)K, one};
+    struct conv_job j = {p,      in,  w,           bias, out, is, ws, os, os.n * os.h * os.w,
+                         (int)K, one, {0, 1, 0, 1}};
     size_t need = packed_bytes(p, is, ws, os);
     int ntiles = (j.npix + GMR - 1) / GMR;
     if (need && kc && kc->scratch && kc->scratch_bytes >= need) {
@@ -452,11 +476,14 @@ void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
         int nob = (os.c + 15) / 16;
         struct packed_job pj = {&j, pw, pw + (size_t)nob * 16 * K};
         ecl_kctx_run(kc, nob, pack_task, &pj);
-        ecl_kctx_run(kc, ntiles, packed_task, &pj);
+        j.sp = ecl_split_plan(kc, ntiles, (nob + 1) / 2, 1);
+        ecl_kctx_run(kc, ecl_split_items(&j.sp), packed_task, &pj);
     } else if (small_k(K, os.c))
         ecl_kctx_run(kc, ntiles, conv_small_k, &j);
-    else
-        ecl_kctx_run(kc, (j.npix + DMR - 1) / DMR, conv_dot, &j);
+    else {
+        j.sp = ecl_split_plan(kc, (j.npix + DMR - 1) / DMR, os.c, 16);
+        ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_dot, &j);
+    }
 }
 
 /* ------------------------------------------------------------------ depthwise
@@ -468,6 +495,7 @@ struct dw_job {
     const float *in, *w, *bias;
     float *out;
     struct ecl_shape4 is, ws, os;
+    struct ecl_split sp; /* output rows, cut into channel slices on small maps */
 };
 
 #define DW_MAXTAPS 49
@@ -537,8 +565,7 @@ static inline __attribute__((always_inline)) void dw4(const struct dw_job *j, co
     }
 }
 
-static void dw_rows(void *ctx, int begin, int end) {
-    const struct dw_job *j = ctx;
+static void dw_row_range(const struct dw_job *j, int begin, int end, int c_lo, int c_hi) {
     const struct ecl_conv_params *p = j->p;
     struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
     const int C = os.c, kh = ws.h, kw = ws.w, sh = p->stride_h, sw = p->stride_w;
@@ -555,8 +582,8 @@ static void dw_rows(void *ctx, int begin, int end) {
         float *ob = j->out + ((size_t)n * os.h + y) * os.w * C;
         /* channel chunks of DW_CHUNK: the chunk's weights and the input rows under a group of
          * 4 output pixels stay in L1 (all 576 or 960 channels at once would not) */
-        for (int c0 = 0; c0 < C; c0 += DW_CHUNK) {
-            const int c1 = C - c0 < DW_CHUNK ? C : c0 + DW_CHUNK;
+        for (int c0 = c_lo; c0 < c_hi; c0 += DW_CHUNK) {
+            const int c1 = c_hi - c0 < DW_CHUNK ? c_hi : c0 + DW_CHUNK;
             int x = 0;
             for (; x < x_lo; x++)
                 dw_pixel(j, inb, ob, iy0, ky0, ky1, x, c0, c1, lo, hi);
@@ -576,6 +603,15 @@ static void dw_rows(void *ctx, int begin, int end) {
     }
 }
 
+static void dw_rows(void *ctx, int begin, int end) {
+    const struct dw_job *j = ctx;
+    for (int it = begin; it < end; it++) {
+        int r, c0, c1;
+        ecl_split_item(&j->sp, it, &r, &c0, &c1);
+        dw_row_range(j, r, r + 1, c0, c1);
+    }
+}
+
 void ecl_avx512_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                            const float *in, struct ecl_shape4 is, const float *w,
                            struct ecl_shape4 ws, const float *bias, float *out,
@@ -586,6 +622,6 @@ void ecl_avx512_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
         ecl_avx2_dwconv_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct dw_job j = {p, in, w, bias, out, is, ws, os};
-    ecl_kctx_run(kc, os.n * os.h, dw_rows, &j);
+    struct dw_job j = {p, in, w, bias, out, is, ws, os, ecl_split_plan(kc, os.n * os.h, os.c, 16)};
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), dw_rows, &j);
 }

@@ -52,6 +52,7 @@ struct vconv_job {
     int8_t *wp;    /* packed weights: nblk * G * 64 bytes */
     int32_t *corr; /* nblk * 16 folded constants */
     int K, G, Kp, nblk, npix, vec, lsh, contig;
+    struct ecl_split sp; /* items: pixel tiles, cut into 16-channel block slices on small maps */
 };
 
 static int vconv_ok(const struct ecl_conv_params *p, struct ecl_shape4 is, struct ecl_shape4 ws,
@@ -302,8 +303,7 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
     }
 }
 
-static void vconv_tiles(void *ctx, int begin, int end) {
-    const struct vconv_job *j = ctx;
+static void vconv_tile_range(const struct vconv_job *j, int begin, int end, int b_lo, int b_hi) {
     const int Kp = j->Kp, G = j->G;
     const size_t bs = (size_t)G * 64;
     _Alignas(64) uint8_t A[V_MR * V_MAX_K];
@@ -318,8 +318,8 @@ static void vconv_tiles(void *ctx, int begin, int end) {
         }
         for (int r = mr; r < V_MR; r++) /* rows past the end: a copy, not stored */
             memcpy(A + (size_t)r * Kp, A, (size_t)Kp);
-        for (int blk = 0; blk < j->nblk;) {
-            int nb = j->nblk - blk < 4 ? j->nblk - blk : 4;
+        for (int blk = b_lo; blk < b_hi;) {
+            int nb = b_hi - blk < 4 ? b_hi - blk : 4;
             __m512i acc[V_MR][4];
             const int8_t *w = j->wp + (size_t)blk * bs;
             switch (nb) {
@@ -342,6 +342,19 @@ static void vconv_tiles(void *ctx, int begin, int end) {
     }
 }
 
+static void vconv_tiles(void *ctx, int begin, int end) {
+    const struct vconv_job *j = ctx;
+    if (j->sp.slices == 1) {
+        vconv_tile_range(j, begin, end, 0, j->nblk);
+        return;
+    }
+    for (int it = begin; it < end; it++) {
+        int t, b0, b1;
+        ecl_split_item(&j->sp, it, &t, &b0, &b1);
+        vconv_tile_range(j, t, t + 1, b0, b1);
+    }
+}
+
 void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                                const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                                struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
@@ -355,7 +368,8 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
         ecl_ref_conv2d_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct vconv_job j = {p, in, w, bias, out, is, ws, os, kc->scratch, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    struct vconv_job j = {p, in, w, bias, out, is, ws, os, kc->scratch, 0,
+                          0, 0,  0, 0,    0,   0,  0,  0,  {0, 1, 0, 1}};
     j.K = ws.h * ws.w * ws.c;
     j.G = (j.K + 3) / 4;
     j.Kp = 4 * j.G;
@@ -368,7 +382,8 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
     j.contig = ws.h == 1 && ws.w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                p->pad_left == 0 && is.h == os.h && is.w == os.w && j.K == j.Kp;
     ecl_kctx_run(kc, j.nblk, vconv_pack, &j);
-    ecl_kctx_run(kc, (j.npix + V_MR - 1) / V_MR, vconv_tiles, &j);
+    j.sp = ecl_split_plan(kc, (j.npix + V_MR - 1) / V_MR, j.nblk, 1);
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), vconv_tiles, &j);
 }
 
 /* ------------------------------------------------------------------ FULLY_CONNECTED */

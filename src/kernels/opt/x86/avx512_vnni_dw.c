@@ -30,6 +30,7 @@ struct vdw_job {
     int8_t *out;
     struct ecl_shape4 is, os;
     int lsh, x_lo, x_hi;
+    struct ecl_split sp; /* output rows, cut into 32-channel slices on small maps */
 };
 
 /* lane e of the lo (hi) half: channel 8 (e / 4) + e % 4 (+ 4) of the 32 */
@@ -139,8 +140,17 @@ static void vdw_block32(const struct vdw_job *j, int c, int begin, int end) {
 
 static void vdw_rows(void *ctx, int begin, int end) {
     const struct vdw_job *j = ctx;
-    for (int c = 0; c < j->os.c; c += 32)
-        vdw_block32(j, c, begin, end);
+    if (j->sp.slices == 1) {
+        for (int c = 0; c < j->os.c; c += 32)
+            vdw_block32(j, c, begin, end);
+        return;
+    }
+    for (int it = begin; it < end; it++) {
+        int r, c0, c1;
+        ecl_split_item(&j->sp, it, &r, &c0, &c1);
+        for (int c = c0; c < c1; c += 32)
+            vdw_block32(j, c, r, r + 1);
+    }
 }
 
 void ecl_avx512_vnni_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
@@ -156,8 +166,9 @@ void ecl_avx512_vnni_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_
         ecl_avx2_dwconv_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct vdw_job j = {p, in, w, bias, out, is, os, 0, 0, 0};
+    struct vdw_job j = {
+        p, in, w, bias, out, is, os, 0, 0, 0, ecl_split_plan(kc, os.n * os.h, os.c, 32)};
     j.lsh = any_left_shift(p->out_shift, os.c);
     ecl_interior_cols(p, is, os, 3, &j.x_lo, &j.x_hi);
-    ecl_kctx_run(kc, os.n * os.h, vdw_rows, &j);
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), vdw_rows, &j);
 }

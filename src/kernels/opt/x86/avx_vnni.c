@@ -25,6 +25,7 @@ struct vconv_job {
     int8_t *wp;    /* packed weights: nblk * G * 32 bytes */
     int32_t *corr; /* nblk * 8 folded constants */
     int K, G, Kp, nblk, npix, vec, lsh;
+    struct ecl_split sp; /* items: pixel tiles, cut into slices of block pairs on small maps */
 };
 
 static int vconv_ok(const struct ecl_conv_params *p, struct ecl_shape4 is, struct ecl_shape4 ws,
@@ -224,8 +225,7 @@ static void vconv_store(const struct vconv_job *j, __m256i acc[V_MR][2], int blk
     }
 }
 
-static void vconv_tiles(void *ctx, int begin, int end) {
-    const struct vconv_job *j = ctx;
+static void vconv_tile_range(const struct vconv_job *j, int begin, int end, int b_lo, int b_hi) {
     const int Kp = j->Kp, G = j->G;
     const size_t bs = (size_t)G * 32;
     _Alignas(32) uint8_t A[V_MR * V_MAX_K];
@@ -238,11 +238,24 @@ static void vconv_tiles(void *ctx, int begin, int end) {
         }
         for (int r = mr; r < V_MR; r++) /* rows past the end: a copy, not stored */
             memcpy(A + (size_t)r * Kp, A, (size_t)Kp);
-        for (int blk = 0; blk < j->nblk; blk += 2) {
+        for (int blk = b_lo; blk < b_hi; blk += 2) {
             __m256i acc[V_MR][2];
             vtile(A, Kp, j->wp + (size_t)blk * bs, bs, G, acc);
             vconv_store(j, acc, blk, p0, mr, su);
         }
+    }
+}
+
+static void vconv_tiles(void *ctx, int begin, int end) {
+    const struct vconv_job *j = ctx;
+    if (j->sp.slices == 1) {
+        vconv_tile_range(j, begin, end, 0, j->nblk);
+        return;
+    }
+    for (int it = begin; it < end; it++) { /* units: pairs of 8-channel blocks */
+        int t, u0, u1;
+        ecl_split_item(&j->sp, it, &t, &u0, &u1);
+        vconv_tile_range(j, t, t + 1, 2 * u0, 2 * u1);
     }
 }
 
@@ -259,7 +272,8 @@ void ecl_avxvnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_para
         ecl_ref_conv2d_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct vconv_job j = {p, in, w, bias, out, is, ws, os, kc->scratch, 0, 0, 0, 0, 0, 0, 0, 0};
+    struct vconv_job j = {p, in, w, bias, out, is, ws, os, kc->scratch,
+                          0, 0,  0, 0,    0,   0,  0,  0,  {0, 1, 0, 1}};
     j.K = ws.h * ws.w * ws.c;
     j.G = (j.K + 3) / 4;
     j.Kp = 4 * j.G;
@@ -270,5 +284,6 @@ void ecl_avxvnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_para
                       p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
     ecl_kctx_run(kc, j.nblk, vconv_pack, &j);
-    ecl_kctx_run(kc, (j.npix + V_MR - 1) / V_MR, vconv_tiles, &j);
+    j.sp = ecl_split_plan(kc, (j.npix + V_MR - 1) / V_MR, j.nblk / 2, 1);
+    ecl_kctx_run(kc, ecl_split_items(&j.sp), vconv_tiles, &j);
 }

@@ -1,0 +1,20 @@
+/* bench/split_profile.h - how well one inference splits between threads, independent of the
+ * machine's load (bench_backbone --split-profile).
+ *
+ * The interpreter runs on one thread with a parallel_for that tells the kernels "T threads"
+ * but runs every chunk itself, timing each with the thread's CPU clock (so preemption by other
+ * processes does not count). From the chunk times it replays the pool's schedule (chunks of
+ * max(1, n / 4T) items handed out in order to whichever thread is free first) and reports:
+ * the CPU time outside parallel regions (the serial part), each region's makespan against its
+ * ideal (work / T), and the speedup T threads would reach with a free start and join. */
+#ifndef BENCH_SPLIT_PROFILE_H
+#define BENCH_SPLIT_PROFILE_H
+#include <stdio.h>
+#include "edgecl/model.h"
+
+/* Runs the model `runs` times (plus one warm-up) as if on `threads` threads; prints the report
+ * to out. Returns 0, or -1 on an error (printed to stderr). */
+int split_profile(const struct ecl_model *m, int32_t cut, int threads, const float *input, int runs,
+                  FILE *out);
+
+#endif

@@ -1,0 +1,5 @@
+# Thread pool (src/port/port_pool.c) and thread-count-independent results of the backbones.
+if(NOT COMMAND ecl_add_test)
+  include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+endif()
+ecl_add_test(test_threads ${CMAKE_SOURCE_DIR}/tests/test_threads.c)
