@@ -28,9 +28,11 @@
 #endif
 #include <immintrin.h>
 
-#define NV 4    /* 16-float vectors per tile: 64 outputs */
-#define MR 4    /* rows (samples, or inputs for the gradient) per tile */
-#define KC 128u /* input rows per forward block */
+#define NV 4 /* 16-float vectors per tile: 64 outputs */
+#define MR 4 /* rows (samples, or inputs for the gradient) per tile */
+#define KC 128u
+#define PF_ROWS 64u /* weight rows the fused step prefetches ahead */
+#define PF_X 64u /* inputs the gradient prefetches ahead */ /* input rows per forward block */
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 static ALWAYS_INLINE void tile_masks(uint32_t left, __mmask16 mk[NV]) {
@@ -42,7 +44,8 @@ static ALWAYS_INLINE void tile_masks(uint32_t left, __mmask16 mk[NV]) {
 
 /* z[r][0..64) += sum_p x[r][p] * w[p][0..64), r < mr, p < kc */
 static ALWAYS_INLINE void fwd_tile(float *z, size_t ldz, const float *x, size_t ldx, const float *w,
-                                   size_t ldw, uint32_t kc, const __mmask16 *mk, const int mr) {
+                                   size_t ldw, uint32_t kc, const __mmask16 *mk, const float *pf,
+                                   const int mr) {
     __m512 acc[MR][NV];
 #pragma GCC unroll 4
     for (int r = 0; r < mr; r++)
@@ -51,6 +54,11 @@ static ALWAYS_INLINE void fwd_tile(float *z, size_t ldz, const float *x, size_t 
             acc[r][v] = _mm512_maskz_loadu_ps(mk[v], z + r * ldz + 16 * v);
     for (uint32_t p = 0; p < kc; p++) {
         const float *wp = w + p * ldw;
+        if (pf) { /* the next block's row p, same columns: hides DRAM latency */
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++)
+                _mm_prefetch((const char *)(pf + p * ldw + 16 * v), _MM_HINT_T0);
+        }
         __m512 b[NV];
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++)
@@ -78,20 +86,23 @@ static void fwd_avx512(float *z, size_t ldz, const float *x, size_t ldx, const f
             __mmask16 mk[NV];
             tile_masks(n - o0, mk);
             const float *wb = w + (size_t)k0 * ldw + o0;
+            /* the first sample tile prefetches the next block (rows past kd are not read) */
+            const uint32_t kn = kd - k0 - kc < KC ? kd - k0 - kc : KC;
+            const float *pf = kn > 0 ? wb + (size_t)kc * ldw : NULL;
             uint32_t i0 = 0;
-            for (; i0 + MR <= m; i0 += MR)
-                fwd_tile(z + i0 * ldz + o0, ldz, x + i0 * ldx + k0, ldx, wb, ldw, kc, mk, MR);
+            for (; i0 + MR <= m; i0 += MR, pf = NULL)
+                fwd_tile(z + i0 * ldz + o0, ldz, x + i0 * ldx + k0, ldx, wb, ldw, kc, mk, pf, MR);
             float *zt = z + i0 * ldz + o0;
             const float *xt = x + i0 * ldx + k0;
             switch (m - i0) {
             case 3:
-                fwd_tile(zt, ldz, xt, ldx, wb, ldw, kc, mk, 3);
+                fwd_tile(zt, ldz, xt, ldx, wb, ldw, kc, mk, pf, 3);
                 break;
             case 2:
-                fwd_tile(zt, ldz, xt, ldx, wb, ldw, kc, mk, 2);
+                fwd_tile(zt, ldz, xt, ldx, wb, ldw, kc, mk, pf, 2);
                 break;
             case 1:
-                fwd_tile(zt, ldz, xt, ldx, wb, ldw, kc, mk, 1);
+                fwd_tile(zt, ldz, xt, ldx, wb, ldw, kc, mk, pf, 1);
                 break;
             default:
                 break;
@@ -179,6 +190,19 @@ static void wgrad_avx512(float *g, size_t ldg, const float *x, size_t ldx, const
     uint32_t k0 = 0;
     for (; k0 < kd; k0 += MR) {
         const uint32_t mr = kd - k0 < MR ? kd - k0 : MR;
+        if (k0 % 16 == 0 && k0 + PF_X < kd) /* the inputs' next cache line, every sample */
+            for (uint32_t i = 0; i < m; i++)
+                _mm_prefetch((const char *)(x + i * ldx + k0 + PF_X), _MM_HINT_T0);
+        if (u && k0 + PF_ROWS + MR <= kd) { /* the rows the step will update next */
+            for (uint32_t r = 0; r < MR; r++) {
+                const size_t off = (k0 + PF_ROWS + r) * u->ld;
+                for (uint32_t o = 0; o < n; o += 16) {
+                    _mm_prefetch((const char *)(u->w + off + o), _MM_HINT_T0);
+                    if (u->m) _mm_prefetch((const char *)(u->m + off + o), _MM_HINT_T0);
+                    if (u->v) _mm_prefetch((const char *)(u->v + off + o), _MM_HINT_T0);
+                }
+            }
+        }
         for (uint32_t o0 = 0; o0 < n; o0 += 16 * NV) {
             __mmask16 mk[NV];
             tile_masks(n - o0, mk);
