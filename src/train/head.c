@@ -321,29 +321,7 @@ static double backward(struct ecl_head *h, const float *x, const int32_t *y, uin
         if (l > 0) {
             /* delta for the layer below: (W d) * relu'(a_in). */
             float *dn = h->delta[(last - l + 1) & 1u];
-            for (uint32_t i = 0; i < n; i++) {
-                const float *xi = a_in + (size_t)i * in;
-                const float *di = d + (size_t)i * out;
-                float *dni = dn + (size_t)i * in;
-                for (uint32_t k = 0; k < in; k++) {
-                    if (xi[k] <= 0.0f) {
-                        dni[k] = 0.0f;
-                        continue;
-                    }
-                    const float *wk = w + (size_t)k * out;
-                    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-                    uint32_t o = 0;
-                    for (; o + 4 <= na; o += 4) {
-                        s0 += wk[o] * di[o];
-                        s1 += wk[o + 1] * di[o + 1];
-                        s2 += wk[o + 2] * di[o + 2];
-                        s3 += wk[o + 3] * di[o + 3];
-                    }
-                    for (; o < na; o++)
-                        s0 += wk[o] * di[o];
-                    dni[k] = (s0 + s1) + (s2 + s3);
-                }
-            }
+            h->gemm->dgrad(dn, in, a_in, in, d, out, w, out, n, na, in);
             d = dn;
         }
         if (h->p.l2 > 0.0f) {

@@ -226,7 +226,33 @@ static void wgrad_avx512(float *g, size_t ldg, const float *x, size_t ldx, const
     }
 }
 
-static const struct ecl_head_gemm gemm_avx512 = {"avx512", fwd_avx512, wgrad_avx512};
+/* dn[i][k] = a[i][k] > 0 ? w[k][0..n) . d[i][0..n) : 0: one vector dot product per entry (the
+ * layers this serves are small: hidden x classes). */
+static void dgrad_avx512(float *dn, size_t lddn, const float *a, size_t lda, const float *d,
+                         size_t ldd, const float *w, size_t ldw, uint32_t m, uint32_t n,
+                         uint32_t kd) {
+    for (uint32_t i = 0; i < m; i++) {
+        const float *ai = a + i * lda, *di = d + i * ldd;
+        float *dni = dn + i * lddn;
+        for (uint32_t k = 0; k < kd; k++) {
+            if (ai[k] <= 0.0f) {
+                dni[k] = 0.0f;
+                continue;
+            }
+            const float *wk = w + k * ldw;
+            __m512 acc = _mm512_setzero_ps();
+            for (uint32_t o = 0; o < n; o += 16) {
+                const __mmask16 mk =
+                    n - o >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - o)) - 1u);
+                acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, wk + o),
+                                      _mm512_maskz_loadu_ps(mk, di + o), acc);
+            }
+            dni[k] = _mm512_reduce_add_ps(acc);
+        }
+    }
+}
+
+static const struct ecl_head_gemm gemm_avx512 = {"avx512", fwd_avx512, wgrad_avx512, dgrad_avx512};
 
 #ifdef __clang__
 #pragma clang attribute pop

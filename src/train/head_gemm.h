@@ -9,6 +9,8 @@
  *          then, when u != NULL, the optimiser step of u on the weights w[k][o] with that
  *          gradient (plus u->l2 * w), fused so the gradient of a large layer never goes to
  *          memory; g may then be NULL (not stored).
+ *   dgrad: dn[i][k] = a[i][k] > 0 ? sum_o w[k][o] * d[i][o] : 0   (the layer below's delta
+ *          through its ReLU; a is that layer's output)
  * The reference skips zero inputs (ReLU outputs); optimised versions may use FMA and another
  * summation order, so they agree with it within float rounding, not bit for bit. The update
  * arithmetic itself (ecl_head_update_) is the same operations in the same order everywhere.
@@ -39,6 +41,8 @@ struct ecl_head_gemm {
                 uint32_t m, uint32_t n, uint32_t kd);
     void (*wgrad)(float *g, size_t ldg, const float *x, size_t ldx, const float *d, size_t ldd,
                   uint32_t m, uint32_t n, uint32_t kd, struct ecl_head_upd *u);
+    void (*dgrad)(float *dn, size_t lddn, const float *a, size_t lda, const float *d, size_t ldd,
+                  const float *w, size_t ldw, uint32_t m, uint32_t n, uint32_t kd);
 };
 
 /* The plain-C reference. */

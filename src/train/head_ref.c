@@ -115,7 +115,34 @@ static void wgrad_ref(float *g, size_t ldg, const float *x, size_t ldx, const fl
     }
 }
 
-const struct ecl_head_gemm ecl_head_gemm_ref = {"ref", fwd_ref, wgrad_ref};
+static void dgrad_ref(float *dn, size_t lddn, const float *a, size_t lda, const float *d,
+                      size_t ldd, const float *w, size_t ldw, uint32_t m, uint32_t n, uint32_t kd) {
+    for (uint32_t i = 0; i < m; i++) {
+        const float *ai = a + (size_t)i * lda;
+        const float *di = d + (size_t)i * ldd;
+        float *dni = dn + (size_t)i * lddn;
+        for (uint32_t k = 0; k < kd; k++) {
+            if (ai[k] <= 0.0f) {
+                dni[k] = 0.0f;
+                continue;
+            }
+            const float *wk = w + (size_t)k * ldw;
+            float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+            uint32_t o = 0;
+            for (; o + 4 <= n; o += 4) {
+                s0 += wk[o] * di[o];
+                s1 += wk[o + 1] * di[o + 1];
+                s2 += wk[o + 2] * di[o + 2];
+                s3 += wk[o + 3] * di[o + 3];
+            }
+            for (; o < n; o++)
+                s0 += wk[o] * di[o];
+            dni[k] = (s0 + s1) + (s2 + s3);
+        }
+    }
+}
+
+const struct ecl_head_gemm ecl_head_gemm_ref = {"ref", fwd_ref, wgrad_ref, dgrad_ref};
 
 /* Lane-wise sqrt of a v8f. GCC's vector extensions have no sqrt, and with the default
  * -fmath-errno a scalar sqrtf loop is not vectorised, so use the ISA's IEEE (correctly
