@@ -114,6 +114,34 @@ static double fma_peak(const char **what) {
     return 0;
 }
 
+/* ------------------------------------------------------------------ memory stream */
+/* GB/s of the Adam step's memory pattern without its arithmetic: three arrays of `count`
+ * floats (w, m, v) each read and written once (a[j] = a[j] * 0.5 + b[j], etc.), best of runs. */
+static double stream_gbs(size_t count, int runs) {
+    float *a = malloc(count * sizeof(float)), *b = malloc(count * sizeof(float)),
+          *c = malloc(count * sizeof(float));
+    if (!a || !b || !c) return 0;
+    for (size_t j = 0; j < count; j++)
+        a[j] = b[j] = c[j] = 1.0f;
+    double best = 0;
+    for (int r = 0; r < runs; r++) {
+        double t0 = cpu_s();
+        for (size_t j = 0; j < count; j++) {
+            const float x = a[j], y = b[j], z = c[j];
+            a[j] = 0.5f * x + z;
+            b[j] = 0.5f * y + x;
+            c[j] = 0.5f * z + y;
+        }
+        const double gbs = 6.0 * sizeof(float) * count / (cpu_s() - t0) * 1e-9;
+        if (gbs > best) best = gbs;
+    }
+    if (a[count / 2] == 12345.0f) fputc(' ', stderr);
+    free(a);
+    free(b);
+    free(c);
+    return best;
+}
+
 /* ------------------------------------------------------------------ head step */
 static int bench_head(uint32_t dim, uint32_t hidden, uint32_t classes, enum ecl_optimizer opt,
                       int runs, double budget, double peak) {
@@ -293,6 +321,15 @@ int main(int argc, char **argv) {
     const double peak = fma_peak(&pk);
     printf("peak   %s FMA peak of one core %.1f GFLOP/s (best of 7, CPU time)\n", pk, peak * 1e-9);
     static const uint32_t dims[2] = {20480, 1280};
+    {
+        const size_t count = (size_t)20480 * 128;
+        const double gbs = stream_gbs(count, runs);
+        /* Adam: W read by the forward product, W, m, v read and written by the fused step */
+        const double bytes = 7.0 * sizeof(float) * count;
+        printf("memory 3 x %.1f MB read+written (the 20480x128 layer's Adam state): %.1f GB/s; "
+               "an Adam step moves >= %.1f MB = %.2f ms at that rate\n",
+               count * 4 / 1048576.0, gbs, bytes / 1048576.0, gbs > 0 ? bytes / gbs * 1e-6 : 0);
+    }
     for (int s = 0; s < 2; s++)
         for (int o = 0; o < 2; o++)
             if (bench_head(dims[s], 128, 50, o ? ECL_OPT_ADAM : ECL_OPT_SGD, runs, budget, peak))
