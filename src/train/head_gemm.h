@@ -1,6 +1,7 @@
 /* src/train/head_gemm.h - the head's dense products and its optimiser update, as a small table
  * of functions: the plain-C reference (head_ref.c, the spec) and optimised versions selected
- * once per head at init from the CPU (head_avx512.c). Not a public header.
+ * once per head at init from the CPU (head_avx512.c, head_avx2.c: head_simd_impl.h). Not a public
+ * header.
  *
  * Shapes (all row-major, leading dimensions in floats; head_impl.h explains the input-major
  * weight layout):
@@ -51,6 +52,8 @@ extern const struct ecl_head_gemm ecl_head_gemm_ref;
 const struct ecl_head_gemm *ecl_head_gemm_best(void);
 /* The AVX-512 table, or NULL when not compiled in or the CPU/OS lacks AVX-512F. */
 const struct ecl_head_gemm *ecl_head_gemm_avx512(void);
+/* The AVX2 + FMA table, or NULL when not compiled in or the CPU/OS lacks them. */
+const struct ecl_head_gemm *ecl_head_gemm_avx2(void);
 
 /* The step on count contiguous parameters with gradient g: w, m, v of u are offset by the
  * caller (u->ld unused). Vector paths do exactly the scalar operations in the same order. */

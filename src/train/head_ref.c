@@ -229,9 +229,13 @@ void ecl_head_update_(const struct ecl_head_upd *u, float *restrict w, const flo
 const struct ecl_head_gemm *ecl_head_gemm_avx512(void) {
     return NULL;
 }
+const struct ecl_head_gemm *ecl_head_gemm_avx2(void) {
+    return NULL;
+}
 #endif
 
 const struct ecl_head_gemm *ecl_head_gemm_best(void) {
     const struct ecl_head_gemm *t = ecl_head_gemm_avx512();
+    if (!t) t = ecl_head_gemm_avx2();
     return t ? t : &ecl_head_gemm_ref;
 }
