@@ -175,7 +175,15 @@ static ALWAYS_INLINE void wgrad_tile(float *g, size_t ldg, const float *x, size_
 
 static void SIMD_NAME(wgrad)(float *g, size_t ldg, const float *x, size_t ldx, const float *d,
                              size_t ldd, uint32_t m, uint32_t n, uint32_t kd,
-                             struct ecl_head_upd *u) {
+                             struct ecl_head_upd *uarg) {
+    /* A local copy: the compiler then knows the stores to w, m, v do not change the step's
+     * constants, which it would otherwise reload after every store. */
+    struct ecl_head_upd local;
+    struct ecl_head_upd *u = NULL;
+    if (uarg) {
+        local = *uarg;
+        u = &local;
+    }
     uint32_t k0 = 0;
     for (; k0 < kd; k0 += MR) {
         const uint32_t mr = kd - k0 < MR ? kd - k0 : MR;
@@ -213,6 +221,7 @@ static void SIMD_NAME(wgrad)(float *g, size_t ldg, const float *x, size_t ldx, c
             }
         }
     }
+    if (uarg) uarg->pen = local.pen;
 }
 
 /* dn[i][k] = a[i][k] > 0 ? w[k][0..n) . d[i][0..n) : 0: one vector dot product per entry (the
