@@ -434,6 +434,7 @@ static void check_opt_vs_ref(const struct ecl_head_gemm *tab, uint32_t dim, uint
                              uint32_t classes, uint32_t batch, enum ecl_optimizer opt,
                              float momentum, float l2) {
     struct ecl_head_params p = ecl_head_default_params(dim, classes + 3);
+    p.n_hidden = hidden ? 1 : 0; /* 0: one layer, the output one, fused */
     p.hidden[0] = hidden;
     p.max_batch = batch;
     p.optimizer = opt;
@@ -501,6 +502,7 @@ static void test_opt_matches_ref(void **state) {
         check_opt_vs_ref(t, 300, 37, 13, 7, ECL_OPT_SGD, 0.9f, 1e-3f);
         check_opt_vs_ref(t, 300, 37, 13, 7, ECL_OPT_ADAM, 0.0f, 0.0f);
         check_opt_vs_ref(t, 131, 70, 5, 9, ECL_OPT_ADAM, 0.0f, 1e-3f);
+        check_opt_vs_ref(t, 75, 0, 6, 5, ECL_OPT_ADAM, 0.0f, 1e-3f);
         check_opt_vs_ref(t, 2048, 128, 50, 32, ECL_OPT_ADAM, 0.0f, 0.0f); /* the paper's shape */
         ran++;
     }
