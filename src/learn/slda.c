@@ -86,7 +86,7 @@ void ecl_learn_slda_rebuild_(struct ecl_learner *l) {
         for (uint32_t r = 0; r < d; r++)
             l->chol[(size_t)r * d + r] = 1.0;
     }
-    /* Seen classes in groups of ECL_SLDA_SOLVE_GROUP: tmp holds CB vectors of d doubles. */
+    /* Seen classes in groups of ECL_SLDA_SOLVE_GROUP: tmp holds that many vectors of d doubles. */
     uint32_t k = 0;
     while (k < c) {
         uint32_t cls[ECL_SLDA_SOLVE_GROUP], nr = 0;
