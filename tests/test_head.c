@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "edgecl/head.h"
+#include "train/head_gemm.h"
 #include "train/head_impl.h"
 #include "core_util.h"
 
@@ -414,11 +415,109 @@ static void test_update_exact(void **state) {
     check_update_exact(ECL_OPT_ADAM, 0.0f);
 }
 
+/* Largest |a - b| over a tensor, relative to the tensor's largest |a|. */
+static double tensor_diff(const float *a, const float *b, size_t n) {
+    double mx = 0.0, d = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        if (fabs((double)a[j]) > mx) mx = fabs((double)a[j]);
+        if (fabs((double)a[j] - b[j]) > d) d = fabs((double)a[j] - b[j]);
+    }
+    return mx > 0.0 ? d / mx : d;
+}
+
+/* The optimised products (head_gemm.h, chosen at init for this CPU) against the plain-C
+ * reference: two heads from the same seed, one switched to the reference, fed the same
+ * batches. Gradients agree within float rounding of the sums (different order, FMA), and so do
+ * the weights after several SGD, momentum and Adam steps (with L2 on weights and biases for the
+ * first layer's fused update). Odd sizes exercise the tile tails and inactive output columns. */
+static void check_opt_vs_ref(const struct ecl_head_gemm *tab, uint32_t dim, uint32_t hidden,
+                             uint32_t classes, uint32_t batch, enum ecl_optimizer opt,
+                             float momentum, float l2) {
+    struct ecl_head_params p = ecl_head_default_params(dim, classes + 3);
+    p.n_hidden = hidden ? 1 : 0; /* 0: one layer, the output one, fused */
+    p.hidden[0] = hidden;
+    p.max_batch = batch;
+    p.optimizer = opt;
+    p.momentum = momentum;
+    p.l2 = l2;
+    p.l2_bias = l2 > 0.0f;
+    p.lr = 0.01f;
+    p.eps = 1e-3f; /* a smooth Adam step: rounding-level gradient noise stays rounding-level */
+    struct hh A = make_head(&p), R = make_head(&p);
+    assert_non_null(ecl_head_use_reference_(R.h));
+    A.h->gemm = tab;
+    ecl_head_set_n_classes(A.h, classes);
+    ecl_head_set_n_classes(R.h, classes);
+    float *x = malloc(sizeof(float) * dim * batch);
+    int32_t *y = malloc(sizeof(int32_t) * batch);
+    assert_non_null(x);
+    assert_non_null(y);
+    uint64_t s = ecl_rng_seed(11, dim);
+    const uint32_t nt = ecl_head_n_param_tensors(A.h);
+    for (int it = 0; it < 4; it++) {
+        for (size_t j = 0; j < (size_t)dim * batch; j++) { /* ReLU-like: half zeros */
+            float g = tu_gauss(&s);
+            x[j] = g > 0.0f ? g : 0.0f;
+        }
+        for (uint32_t i = 0; i < batch; i++)
+            y[i] = (int32_t)((i * 7u + (uint32_t)it) % classes);
+        const uint32_t n = it == 1 ? batch - 1 : batch; /* a partial tile of samples too */
+        float la, lr_;
+        assert_int_equal(ecl_head_loss_grad(A.h, x, y, n, &la), ECL_OK);
+        assert_int_equal(ecl_head_loss_grad(R.h, x, y, n, &lr_), ECL_OK);
+        assert_float_equal(la, lr_, 1e-5f * fabsf(lr_));
+        for (uint32_t t = 0; t < nt; t++) {
+            float *ga, *gr;
+            size_t cnt;
+            ecl_head_param(A.h, t, NULL, &ga, &cnt);
+            ecl_head_param(R.h, t, NULL, &gr, NULL);
+            assert_true(tensor_diff(gr, ga, cnt) < 1e-5);
+        }
+        assert_int_equal(ecl_head_train_batch(A.h, x, y, n, &la), ECL_OK);
+        assert_int_equal(ecl_head_train_batch(R.h, x, y, n, &lr_), ECL_OK);
+        assert_float_equal(la, lr_, 1e-5f * fabsf(lr_));
+        for (uint32_t t = 0; t < nt; t++) {
+            float *wa, *wr;
+            size_t cnt;
+            ecl_head_param(A.h, t, &wa, NULL, &cnt);
+            ecl_head_param(R.h, t, &wr, NULL, NULL);
+            assert_true(tensor_diff(wr, wa, cnt) < 1e-5);
+        }
+    }
+    free(x);
+    free(y);
+    free(A.mem);
+    free(R.mem);
+}
+
+static void test_opt_matches_ref(void **state) {
+    (void)state;
+    const struct ecl_head_gemm *tables[2] = {ecl_head_gemm_avx512(), ecl_head_gemm_avx2()};
+    int ran = 0;
+    for (int i = 0; i < 2; i++) {
+        const struct ecl_head_gemm *t = tables[i];
+        if (!t) continue;
+        print_message("head products: %s vs ref\n", t->name);
+        check_opt_vs_ref(t, 300, 37, 13, 7, ECL_OPT_SGD, 0.0f, 0.0f);
+        check_opt_vs_ref(t, 300, 37, 13, 7, ECL_OPT_SGD, 0.9f, 1e-3f);
+        check_opt_vs_ref(t, 300, 37, 13, 7, ECL_OPT_ADAM, 0.0f, 0.0f);
+        check_opt_vs_ref(t, 131, 70, 5, 9, ECL_OPT_ADAM, 0.0f, 1e-3f);
+        check_opt_vs_ref(t, 75, 0, 6, 5, ECL_OPT_ADAM, 0.0f, 1e-3f);
+        check_opt_vs_ref(t, 2048, 128, 50, 32, ECL_OPT_ADAM, 0.0f, 0.0f); /* the paper's shape */
+        ran++;
+    }
+    if (!ran) {
+        print_message("SKIP: no optimised head products on this CPU (reference only)\n");
+        skip();
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gradcheck),  cmocka_unit_test(test_step_rules),
-        cmocka_unit_test(test_learns_toy), cmocka_unit_test(test_add_classes),
-        cmocka_unit_test(test_bad_input),  cmocka_unit_test(test_update_exact),
+        cmocka_unit_test(test_gradcheck),       cmocka_unit_test(test_step_rules),
+        cmocka_unit_test(test_learns_toy),      cmocka_unit_test(test_add_classes),
+        cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_update_exact),
+        cmocka_unit_test(test_opt_matches_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 
 #include "edgecl/learner.h"
 #include "learn/learner_impl.h"
+#include "learn/slda_la.h"
 #include "core_util.h"
 
 #ifndef EPOCHS
@@ -499,12 +500,62 @@ static void test_observe_epochs(void **state) {
     tu_clusters_free(&c);
 }
 
+/* SLDA's factorisation and solves: the AVX2 build of slda_la_impl.h gives bit-identical results
+ * to the baseline build (same operations in the same order), and both solve the system:
+ * A w = b within rounding for an SPD matrix of odd size (vector tails, partial blocks). */
+static void test_slda_la_isa(void **state) {
+    (void)state;
+    const struct ecl_slda_la *fast = ecl_slda_la_avx2();
+    if (!fast) {
+        print_message("SKIP: no AVX2 SLDA linear algebra on this CPU/build\n");
+        skip();
+    }
+    enum { D = 37, NR = 3 };
+    static double a[D * D], la[D * D], lb[D * D], wa[NR][D], wb[NR][D], g[D * D];
+    uint64_t s = ecl_rng_seed(5, 5);
+    for (int i = 0; i < D * D; i++)
+        g[i] = tu_gauss(&s);
+    for (int i = 0; i < D; i++) /* A = G G^T / D + 0.1 I */
+        for (int j = 0; j <= i; j++) {
+            double acc = 0.0;
+            for (int k = 0; k < D; k++)
+                acc += g[i * D + k] * g[j * D + k];
+            a[i * D + j] = a[j * D + i] = acc / D + (i == j ? 0.1 : 0.0);
+        }
+    memcpy(la, a, sizeof a);
+    memcpy(lb, a, sizeof a);
+    assert_int_equal(ecl_slda_la_base.cholesky(la, D), 1);
+    assert_int_equal(fast->cholesky(lb, D), 1);
+    for (int i = 0; i < D; i++)
+        assert_memory_equal(la + i * D, lb + i * D, (size_t)(i + 1) * sizeof(double));
+    double *ta[ECL_SLDA_SOLVE_GROUP], *tb[ECL_SLDA_SOLVE_GROUP];
+    for (int r = 0; r < NR; r++) {
+        for (int i = 0; i < D; i++)
+            wa[r][i] = wb[r][i] = tu_gauss(&s);
+        ta[r] = wa[r];
+        tb[r] = wb[r];
+    }
+    static double rhs[NR][D];
+    memcpy(rhs, wa, sizeof rhs);
+    ecl_slda_la_base.solve(la, D, ta, NR);
+    fast->solve(lb, D, tb, NR);
+    assert_memory_equal(wa, wb, sizeof wa);
+    for (int r = 0; r < NR; r++)
+        for (int i = 0; i < D; i++) {
+            double acc = 0.0;
+            for (int k = 0; k < D; k++)
+                acc += a[i * D + k] * wa[r][k];
+            assert_true(fabs(acc - rhs[r][i]) < 1e-9 * (1.0 + fabs(rhs[r][i])));
+        }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_forgetting), cmocka_unit_test(test_slda_uses_covariance),
         cmocka_unit_test(test_scores_and_names), cmocka_unit_test(test_lr_schedule),
         cmocka_unit_test(test_params),           cmocka_unit_test(test_slda_cache),
-        cmocka_unit_test(test_paper_params),     cmocka_unit_test(test_observe_epochs),
+        cmocka_unit_test(test_slda_la_isa),      cmocka_unit_test(test_paper_params),
+        cmocka_unit_test(test_observe_epochs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

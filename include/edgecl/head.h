@@ -64,7 +64,9 @@ enum ecl_status ecl_head_predict(struct ecl_head *h, const float *x, float *prob
 enum ecl_status ecl_head_loss_grad(struct ecl_head *h, const float *x, const int32_t *y, uint32_t n,
                                    float *loss);
 /* Access to parameters for tests/serialisation: tensor i (0..n_params-1), weights then bias
- * per layer. grad may be NULL. */
+ * per layer. grad may be NULL; it holds the gradients of the last ecl_head_loss_grad (after
+ * ecl_head_train_batch the first layer's weight gradient is unspecified: the step is fused
+ * into its computation and it is not stored). */
 uint32_t ecl_head_n_param_tensors(const struct ecl_head *h);
 enum ecl_status ecl_head_param(struct ecl_head *h, uint32_t i, float **value, float **grad,
                                size_t *count);

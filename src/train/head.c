@@ -3,12 +3,11 @@
  * Why this shape of code:
  * - All buffers (weights, gradients, optimiser moments, activations for max_batch samples)
  *   are carved out of the caller's block at init, so training never allocates.
- * - Weights are input-major (see head_impl.h), so the two hot loops - forward z += a * W[k,:]
- *   and weight gradient G[k,:] += a * d - are unit-stride axpys over outputs. They are tiled
- *   over a block of input rows so that a W/G tile (KB x out floats) stays in L1/L2 while we
- *   sweep the mini-batch, instead of streaming all of W once per sample.
- * - Hidden activations after ReLU are often zero; the loops skip zero inputs, which makes the
- *   second layer (and sparse latents) cheaper for free.
+ * - The two large products per layer (forward X.W, weight gradient X^T.D) and the optimiser
+ *   update go through a table (head_gemm.h) chosen once at init: the plain-C reference
+ *   (head_ref.c) or an optimised one for this CPU (head_avx512.c). ecl_head_train_batch fuses
+ *   the first layer's weight gradient with its optimiser step, so that gradient (the size of
+ *   the largest weight matrix) never goes to memory; ecl_head_loss_grad stores it.
  * - The output layer reserves max_classes columns; only the first n_classes are computed,
  *   regularised and updated, so inactive columns keep their fresh initialisation until the
  *   class is added - and old columns are never touched by adding one.
@@ -19,49 +18,9 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "train/head_gemm.h"
 
 #define ALIGN 64u
-#define KB 64u /* input rows per tile */
-
-/* Hot loops. The default -O2 of GCC 12 only vectorises loops whose trip count is known, so
- * the axpy kernels are written with GCC/Clang vector extensions (8 floats: two SSE ops on
- * baseline x86-64, one AVX op or two NEON ops where available), with a scalar tail and a
- * plain-C fallback. Four rows (or four samples) are combined per pass so the accumulator row
- * is loaded and stored once per four multiply-adds instead of once per one. */
-#if defined(__GNUC__) || defined(__clang__)
-typedef float v8f __attribute__((vector_size(32), aligned(4)));
-#define V8_LOAD(p) (*(const v8f *)(const void *)(p))
-#define V8_STORE(p, v) (*(v8f *)(void *)(p) = (v))
-#define HAVE_V8 1
-#endif
-
-/* z[o] += a0*r0[o] + a1*r1[o] + a2*r2[o] + a3*r3[o], o < n */
-static void axpy4(float *restrict z, const float *restrict r0, const float *restrict r1,
-                  const float *restrict r2, const float *restrict r3, float a0, float a1, float a2,
-                  float a3, uint32_t n) {
-    uint32_t o = 0;
-#ifdef HAVE_V8
-    for (; o + 8 <= n; o += 8) {
-        v8f acc = V8_LOAD(z + o);
-        acc += a0 * V8_LOAD(r0 + o) + a1 * V8_LOAD(r1 + o);
-        acc += a2 * V8_LOAD(r2 + o) + a3 * V8_LOAD(r3 + o);
-        V8_STORE(z + o, acc);
-    }
-#endif
-    for (; o < n; o++)
-        z[o] += a0 * r0[o] + a1 * r1[o] + a2 * r2[o] + a3 * r3[o];
-}
-
-/* z[o] += a * r[o], o < n */
-static void axpy1(float *restrict z, const float *restrict r, float a, uint32_t n) {
-    uint32_t o = 0;
-#ifdef HAVE_V8
-    for (; o + 8 <= n; o += 8)
-        V8_STORE(z + o, V8_LOAD(z + o) + a * V8_LOAD(r + o));
-#endif
-    for (; o < n; o++)
-        z[o] += a * r[o];
-}
 
 struct ecl_head_params ecl_head_default_params(uint32_t dim, uint32_t max_classes) {
     struct ecl_head_params p;
@@ -222,6 +181,7 @@ enum ecl_status ecl_head_init(const struct ecl_head_params *p, void *mem, size_t
     h->p = *p;
     layout(p, h, base);
     h->lr = p->lr;
+    h->gemm = ecl_head_gemm_best();
     h->step = 0;
     h->n_classes = 0;
     /* Hidden layers are initialised now; output columns when their class is added. */
@@ -282,24 +242,7 @@ static double forward(struct ecl_head *h, const float *x, const int32_t *y, uint
         float *z = h->act[l];
         for (uint32_t i = 0; i < n; i++)
             memcpy(z + (size_t)i * out, b, na * sizeof(float));
-        for (uint32_t k0 = 0; k0 < in; k0 += KB) {
-            uint32_t k1 = k0 + KB < in ? k0 + KB : in;
-            for (uint32_t i = 0; i < n; i++) {
-                const float *xi = a_in + (size_t)i * in;
-                float *zi = z + (size_t)i * out;
-                uint32_t k = k0;
-                for (; k + 4 <= k1; k += 4) {
-                    const float a0 = xi[k], a1 = xi[k + 1], a2 = xi[k + 2], a3 = xi[k + 3];
-                    if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f)
-                        continue; /* ReLU inputs are often zero */
-                    const float *wk = w + (size_t)k * out;
-                    axpy4(zi, wk, wk + out, wk + 2 * (size_t)out, wk + 3 * (size_t)out, a0, a1, a2,
-                          a3, na);
-                }
-                for (; k < k1; k++)
-                    if (xi[k] != 0.0f) axpy1(zi, w + (size_t)k * out, xi[k], na);
-            }
-        }
+        h->gemm->fwd(z, out, a_in, in, w, out, n, na, in);
         if (l + 1 < h->n_layers) {
             size_t cnt = (size_t)n * out;
             for (size_t j = 0; j < cnt; j++)
@@ -325,8 +268,10 @@ static double forward(struct ecl_head *h, const float *x, const int32_t *y, uint
 }
 
 /* Backward pass after forward(): fills gw/gb (active part) including the L2 term, returns the
- * L2 penalty 0.5 * l2 * sum(w^2) over the regularised, active parameters. */
-static double backward(struct ecl_head *h, const float *x, const int32_t *y, uint32_t n) {
+ * L2 penalty 0.5 * l2 * sum(w^2) over the regularised, active parameters. With u0, the first
+ * layer's weights take the step u0 as their gradient is computed (gw[0] is not filled). */
+static double backward(struct ecl_head *h, const float *x, const int32_t *y, uint32_t n,
+                       struct ecl_head_upd *u0) {
     const uint32_t last = h->n_layers - 1;
     const float inv_n = 1.0f / (float)n;
     double pen = 0.0;
@@ -354,55 +299,29 @@ static double backward(struct ecl_head *h, const float *x, const int32_t *y, uin
             for (uint32_t o = 0; o < na; o++)
                 gb[o] += di[o];
         }
-        for (uint32_t k0 = 0; k0 < in; k0 += KB) {
-            uint32_t k1 = k0 + KB < in ? k0 + KB : in;
-            for (uint32_t k = k0; k < k1; k++)
-                memset(gw + (size_t)k * out, 0, na * sizeof(float));
-            uint32_t i = 0;
-            for (; i + 4 <= n; i += 4) { /* four samples per pass over the G tile */
-                const float *x0 = a_in + (size_t)i * in, *x1 = x0 + in, *x2 = x1 + in,
-                            *x3 = x2 + in;
-                const float *d0 = d + (size_t)i * out, *d1 = d0 + out, *d2 = d1 + out,
-                            *d3 = d2 + out;
-                for (uint32_t k = k0; k < k1; k++) {
-                    const float a0 = x0[k], a1 = x1[k], a2 = x2[k], a3 = x3[k];
-                    if (a0 == 0.0f && a1 == 0.0f && a2 == 0.0f && a3 == 0.0f) continue;
-                    axpy4(gw + (size_t)k * out, d0, d1, d2, d3, a0, a1, a2, a3, na);
+        if (l == 0 && u0) {
+            /* fused gradient + step; the reference table needs gw as scratch */
+            u0->l2 = h->p.l2;
+            h->gemm->wgrad(h->gemm == &ecl_head_gemm_ref ? gw : NULL, out, a_in, in, d, out, n, na,
+                           in, u0);
+            if (h->p.l2 > 0.0f && h->p.l2_bias) {
+                const float *b = h->b[l];
+                double s = 0.0;
+                for (uint32_t o = 0; o < na; o++) {
+                    gb[o] += h->p.l2 * b[o];
+                    s += (double)b[o] * b[o];
                 }
+                pen += 0.5 * (double)h->p.l2 * (u0->pen + s);
+            } else {
+                pen += 0.5 * (double)h->p.l2 * u0->pen;
             }
-            for (; i < n; i++) {
-                const float *xi = a_in + (size_t)i * in;
-                const float *di = d + (size_t)i * out;
-                for (uint32_t k = k0; k < k1; k++)
-                    if (xi[k] != 0.0f) axpy1(gw + (size_t)k * out, di, xi[k], na);
-            }
+            continue;
         }
+        h->gemm->wgrad(gw, out, a_in, in, d, out, n, na, in, NULL);
         if (l > 0) {
             /* delta for the layer below: (W d) * relu'(a_in). */
             float *dn = h->delta[(last - l + 1) & 1u];
-            for (uint32_t i = 0; i < n; i++) {
-                const float *xi = a_in + (size_t)i * in;
-                const float *di = d + (size_t)i * out;
-                float *dni = dn + (size_t)i * in;
-                for (uint32_t k = 0; k < in; k++) {
-                    if (xi[k] <= 0.0f) {
-                        dni[k] = 0.0f;
-                        continue;
-                    }
-                    const float *wk = w + (size_t)k * out;
-                    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-                    uint32_t o = 0;
-                    for (; o + 4 <= na; o += 4) {
-                        s0 += wk[o] * di[o];
-                        s1 += wk[o + 1] * di[o + 1];
-                        s2 += wk[o + 2] * di[o + 2];
-                        s3 += wk[o + 3] * di[o + 3];
-                    }
-                    for (; o < na; o++)
-                        s0 += wk[o] * di[o];
-                    dni[k] = (s0 + s1) + (s2 + s3);
-                }
-            }
+            h->gemm->dgrad(dn, in, a_in, in, d, out, w, out, n, na, in);
             d = dn;
         }
         if (h->p.l2 > 0.0f) {
@@ -446,132 +365,76 @@ enum ecl_status ecl_head_loss_grad(struct ecl_head *h, const float *x, const int
     enum ecl_status st = check_batch(h, x, y, n);
     if (st != ECL_OK) return st;
     double ce = forward(h, x, y, n);
-    double pen = backward(h, x, y, n);
+    double pen = backward(h, x, y, n, NULL);
     if (loss) *loss = (float)(ce / n + pen);
     return ECL_OK;
 }
 
-/* Lane-wise sqrt of a v8f. GCC's vector extensions have no sqrt, and with the default
- * -fmath-errno a scalar sqrtf loop is not vectorised, so use the ISA's IEEE (correctly
- * rounded, hence identical to sqrtf) vector square root where there is one. */
-#ifdef HAVE_V8
-#if defined(__SSE__)
-#include <xmmintrin.h>
-static inline void v8_sqrt(v8f *x) {
-    __m128 lo, hi;
-    memcpy(&lo, x, sizeof lo);
-    memcpy(&hi, (const char *)x + sizeof lo, sizeof hi);
-    lo = _mm_sqrt_ps(lo);
-    hi = _mm_sqrt_ps(hi);
-    memcpy(x, &lo, sizeof lo);
-    memcpy((char *)x + sizeof lo, &hi, sizeof hi);
-}
-#elif defined(__aarch64__)
-#include <arm_neon.h>
-static inline void v8_sqrt(v8f *x) {
-    float32x4_t lo, hi;
-    memcpy(&lo, x, sizeof lo);
-    memcpy(&hi, (const char *)x + sizeof lo, sizeof hi);
-    lo = vsqrtq_f32(lo);
-    hi = vsqrtq_f32(hi);
-    memcpy(x, &lo, sizeof lo);
-    memcpy((char *)x + sizeof lo, &hi, sizeof hi);
-}
-#else
-static inline void v8_sqrt(v8f *x) {
-    for (int i = 0; i < 8; i++)
-        (*x)[i] = sqrtf((*x)[i]);
-}
-#endif
-#endif
-
-/* One optimiser update of `count` contiguous parameters. The vector paths do exactly the
- * scalar operations in the same order (no reassociation, no contraction), so results are
- * bit-identical to the plain-C loops that also handle the tails. */
-static void update(const struct ecl_head *h, float *restrict w, const float *restrict g,
-                   float *restrict m, float *restrict v, uint32_t count, float lr_t, float eps_t) {
+/* The constants of the next optimiser step (advances the step counter). */
+static struct ecl_head_upd next_step(struct ecl_head *h) {
     const struct ecl_head_params *p = &h->p;
-    uint32_t j = 0;
-    if (p->optimizer == ECL_OPT_ADAM) {
-        const float b1 = p->beta1, b2 = p->beta2, c1 = 1.0f - b1, c2 = 1.0f - b2;
-#ifdef HAVE_V8
-        for (; j + 8 <= count; j += 8) {
-            const v8f gj = V8_LOAD(g + j);
-            const v8f mj = b1 * V8_LOAD(m + j) + c1 * gj;
-            const v8f vj = b2 * V8_LOAD(v + j) + c2 * gj * gj;
-            V8_STORE(m + j, mj);
-            V8_STORE(v + j, vj);
-            v8f sj = vj;
-            v8_sqrt(&sj);
-            V8_STORE(w + j, V8_LOAD(w + j) - lr_t * mj / (sj + eps_t));
-        }
-#endif
-        for (; j < count; j++) {
-            float gj = g[j];
-            m[j] = b1 * m[j] + c1 * gj;
-            v[j] = b2 * v[j] + c2 * gj * gj;
-            w[j] -= lr_t * m[j] / (sqrtf(v[j]) + eps_t);
-        }
-    } else if (m) {
-        const float mu = p->momentum;
-#ifdef HAVE_V8
-        for (; j + 8 <= count; j += 8) {
-            const v8f mj = mu * V8_LOAD(m + j) + V8_LOAD(g + j);
-            V8_STORE(m + j, mj);
-            V8_STORE(w + j, V8_LOAD(w + j) - lr_t * mj);
-        }
-#endif
-        for (; j < count; j++) {
-            m[j] = mu * m[j] + g[j];
-            w[j] -= lr_t * m[j];
-        }
-    } else {
-#ifdef HAVE_V8
-        for (; j + 8 <= count; j += 8)
-            V8_STORE(w + j, V8_LOAD(w + j) - lr_t * V8_LOAD(g + j));
-#endif
-        for (; j < count; j++)
-            w[j] -= lr_t * g[j];
-    }
-}
-
-static void step(struct ecl_head *h) {
-    float lr_t = h->lr, eps_t = h->p.eps;
+    struct ecl_head_upd u;
+    memset(&u, 0, sizeof u);
+    u.kind = p->optimizer == ECL_OPT_ADAM ? ECL_UPD_ADAM
+             : p->momentum != 0.0f        ? ECL_UPD_MOMENTUM
+                                          : ECL_UPD_SGD;
+    u.lr_t = h->lr;
+    u.eps_t = p->eps;
+    u.b1 = p->beta1;
+    u.b2 = p->beta2;
+    u.c1 = 1.0f - p->beta1;
+    u.c2 = 1.0f - p->beta2;
+    u.mu = p->momentum;
     h->step++;
-    if (h->p.optimizer == ECL_OPT_ADAM) {
+    if (p->optimizer == ECL_OPT_ADAM) {
         /* Bias correction folded into the step size: lr * mhat / (sqrt(vhat) + eps) ==
          * lr_t * m / (sqrt(v) + eps_t) with the factors below. */
         double t = (double)h->step;
-        double c1 = 1.0 - pow((double)h->p.beta1, t), c2 = 1.0 - pow((double)h->p.beta2, t);
-        lr_t = (float)((double)h->lr * sqrt(c2) / c1);
-        eps_t = (float)((double)h->p.eps * sqrt(c2));
+        double c1 = 1.0 - pow((double)p->beta1, t), c2 = 1.0 - pow((double)p->beta2, t);
+        u.lr_t = (float)((double)h->lr * sqrt(c2) / c1);
+        u.eps_t = (float)((double)p->eps * sqrt(c2));
     }
+    return u;
+}
+
+/* The step on every active parameter from gw/gb, except layer 0's weights when skip_w0. */
+static void step(struct ecl_head *h, const struct ecl_head_upd *u, int skip_w0) {
     for (uint32_t l = 0; l < h->n_layers; l++) {
         const uint32_t in = h->in[l], out = h->out[l], na = n_active(h, l);
-        if (na == out) {
+        if (l == 0 && skip_w0) {
+        } else if (na == out) {
             size_t cnt = (size_t)in * out;
             /* Chunked so count fits uint32 even for huge layers. */
             for (size_t j0 = 0; j0 < cnt; j0 += 1u << 30) {
                 uint32_t c = (uint32_t)(cnt - j0 < (1u << 30) ? cnt - j0 : (1u << 30));
-                update(h, h->w[l] + j0, h->gw[l] + j0, h->mw[l] ? h->mw[l] + j0 : NULL,
-                       h->vw[l] ? h->vw[l] + j0 : NULL, c, lr_t, eps_t);
+                ecl_head_update_(u, h->w[l] + j0, h->gw[l] + j0, h->mw[l] ? h->mw[l] + j0 : NULL,
+                                 h->vw[l] ? h->vw[l] + j0 : NULL, c);
             }
         } else {
             for (uint32_t k = 0; k < in; k++) {
                 size_t o0 = (size_t)k * out;
-                update(h, h->w[l] + o0, h->gw[l] + o0, h->mw[l] ? h->mw[l] + o0 : NULL,
-                       h->vw[l] ? h->vw[l] + o0 : NULL, na, lr_t, eps_t);
+                ecl_head_update_(u, h->w[l] + o0, h->gw[l] + o0, h->mw[l] ? h->mw[l] + o0 : NULL,
+                                 h->vw[l] ? h->vw[l] + o0 : NULL, na);
             }
         }
-        update(h, h->b[l], h->gb[l], h->mb[l], h->vb[l], na, lr_t, eps_t);
+        ecl_head_update_(u, h->b[l], h->gb[l], h->mb[l], h->vb[l], na);
     }
 }
 
 enum ecl_status ecl_head_train_batch(struct ecl_head *h, const float *x, const int32_t *y,
                                      uint32_t n, float *loss) {
-    enum ecl_status st = ecl_head_loss_grad(h, x, y, n, loss);
+    enum ecl_status st = check_batch(h, x, y, n);
     if (st != ECL_OK) return st;
-    step(h);
+    double ce = forward(h, x, y, n);
+    struct ecl_head_upd u = next_step(h);
+    struct ecl_head_upd u0 = u;
+    u0.w = h->w[0];
+    u0.m = h->mw[0];
+    u0.v = h->vw[0];
+    u0.ld = h->out[0];
+    double pen = backward(h, x, y, n, &u0);
+    if (loss) *loss = (float)(ce / n + pen);
+    step(h, &u, 1);
     return ECL_OK;
 }
 
@@ -581,6 +444,12 @@ enum ecl_status ecl_head_predict(struct ecl_head *h, const float *x, float *prob
     forward(h, x, NULL, 1);
     memcpy(probs, h->act[h->n_layers - 1], h->n_classes * sizeof(float));
     return ECL_OK;
+}
+
+const char *ecl_head_use_reference_(struct ecl_head *h) {
+    const char *was = h->gemm->name;
+    h->gemm = &ecl_head_gemm_ref;
+    return was;
 }
 
 const float *ecl_head_forward1_(struct ecl_head *h, const float *x) {

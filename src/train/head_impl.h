@@ -12,6 +12,8 @@
 
 #include "edgecl/head.h"
 
+struct ecl_head_gemm;
+
 #define ECL_HEAD_MAX_LAYERS (ECL_HEAD_MAX_HIDDEN + 1)
 
 struct ecl_head {
@@ -26,8 +28,9 @@ struct ecl_head {
     float *gw[ECL_HEAD_MAX_LAYERS], *gb[ECL_HEAD_MAX_LAYERS];
     float *mw[ECL_HEAD_MAX_LAYERS], *mb[ECL_HEAD_MAX_LAYERS]; /* momentum / Adam m, or NULL */
     float *vw[ECL_HEAD_MAX_LAYERS], *vb[ECL_HEAD_MAX_LAYERS]; /* Adam v, or NULL */
-    float *act[ECL_HEAD_MAX_LAYERS]; /* max_batch x out[l]; last = softmax probabilities */
-    float *delta[2];                 /* max_batch x width_max, backprop ping-pong */
+    float *act[ECL_HEAD_MAX_LAYERS];  /* max_batch x out[l]; last = softmax probabilities */
+    float *delta[2];                  /* max_batch x width_max, backprop ping-pong */
+    const struct ecl_head_gemm *gemm; /* products + update (head_gemm.h), chosen at init */
 };
 
 /* Whether the optimiser keeps first / second moment buffers. */
@@ -41,5 +44,9 @@ static inline int ecl_head_has_v(const struct ecl_head_params *p) {
 /* Forward pass of one sample (n_classes > 0); returns the n_classes probabilities, which stay
  * valid until the next call on h. */
 const float *ecl_head_forward1_(struct ecl_head *h, const float *x);
+
+/* Switches h to the plain-C reference products (tests compare it with the optimised ones);
+ * returns the name of the table h used before ("ref", "avx512", ...). */
+const char *ecl_head_use_reference_(struct ecl_head *h);
 
 #endif
