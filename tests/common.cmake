@@ -19,3 +19,9 @@ target_include_directories(ecl_test_tflite_builder PUBLIC ${CMAKE_SOURCE_DIR}/te
 add_library(ecl_test_op_runner STATIC ${CMAKE_SOURCE_DIR}/tests/op_runner.c)
 target_include_directories(ecl_test_op_runner PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(ecl_test_op_runner PUBLIC ecl_test_tflite_builder edgecl m)
+
+# Scheduling: a fresh build directory (as in CI) has no ctest timing data, so `ctest -j` starts
+# tests in definition order and a long test defined late ends the run alone. The longest tests
+# carry a COST (about their seconds in CI) next to their definition, so they start first:
+# aarch64_suite, concurrent_learn, convert_selfcheck, demo_e2e, cli_export_tflite,
+# test_tflite_reference. Timing-sensitive tests (test_slowloris) get none on purpose.

@@ -36,6 +36,6 @@ if(ECL_DEMO_MHD_FOUND)
       COMMAND ${ECL_NODE} ${CMAKE_SOURCE_DIR}/tests/e2e/demo_e2e.mjs
               --edgecl $<TARGET_FILE:edgecl_cli> --out ${CMAKE_BINARY_DIR}/demo_e2e
               --docs-png ${CMAKE_SOURCE_DIR}/docs/demo.png)
-    set_tests_properties(demo_e2e PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+    set_tests_properties(demo_e2e PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 COST 55)
   endif()
 endif()

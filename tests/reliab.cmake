@@ -59,7 +59,7 @@ set_tests_properties(fsync_order PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77 LABEL
 # 50 repetitions with --wait (all must be kept) and without (losers exit 3, nothing lost).
 add_test(NAME concurrent_learn
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reliab/concurrent_learn.sh $<TARGET_FILE:edgecl_cli>)
-set_tests_properties(concurrent_learn PROPERTIES TIMEOUT 300 LABELS reliab)
+set_tests_properties(concurrent_learn PROPERTIES TIMEOUT 300 LABELS reliab COST 90)
 ecl_reliab_test(test_state_lock ${CMAKE_SOURCE_DIR}/tests/reliab/test_state_lock.c)
 
 # Issue 13: slow-client flood against the demo server (200 sockets, a byte per second, three
