@@ -64,24 +64,55 @@ stale() { # $1: model file; stale if missing or older than any converter source
   [[ ! -s "$1" ]] && return 0
   [[ -n "$(find tools/convert -name '*.mjs' -newer "$1" -print -quit)" ]]
 }
+# The conversions are independent single-threaded Node runs (the int8 ONNX export reads the int8
+# .tflite, so it follows that one in the same job): they run at the same time, and on 2 cores
+# the int8 chain is the whole wait instead of the sum of all. Each job's output goes to
+# models/.convert-NAME.log, shown when it has finished; any failure stops setup.
+conv_pids=() conv_names=()
+convert() { # $1: name for messages; rest: the command
+  local name=$1
+  shift
+  "$@" >"models/.convert-$name.log" 2>&1 &
+  conv_pids+=($!)
+  conv_names+=("$name")
+}
 if stale models/mobilenet_v2.tflite; then
   say "converting pretrained MobileNetV2 (nsfwjs@4.4.0) -> models/mobilenet_v2.tflite"
-  node tools/convert/nsfwjs2tflite.mjs --out models/mobilenet_v2.tflite
+  convert float node tools/convert/nsfwjs2tflite.mjs --out models/mobilenet_v2.tflite
 fi
-if stale models/mobilenet_v2_int8.tflite; then
-  say "converting the int8 variant -> models/mobilenet_v2_int8.tflite"
-  node tools/convert/nsfwjs2tflite.mjs --int8 --calib tests/data/calib \
-    --out models/mobilenet_v2_int8.tflite
+int8_tflite=0 int8_onnx=0
+stale models/mobilenet_v2_int8.tflite && int8_tflite=1
+if ((int8_tflite)) || stale models/mobilenet_v2_int8.onnx ||
+  [[ models/mobilenet_v2_int8.tflite -nt models/mobilenet_v2_int8.onnx ]]; then
+  int8_onnx=1
 fi
+((int8_tflite)) && say "converting the int8 variant -> models/mobilenet_v2_int8.tflite"
+((int8_onnx)) && say "exporting the int8 network to QDQ ONNX -> models/mobilenet_v2_int8.onnx (for bench_backbone)"
+int8_chain() { # $1 $2: 1 to make the int8 .tflite, then the int8 ONNX from it
+  if (($1)); then
+    node tools/convert/nsfwjs2tflite.mjs --int8 --calib tests/data/calib \
+      --out models/mobilenet_v2_int8.tflite || return 1
+  fi
+  if (($2)); then
+    node tools/convert/onnx_int8_export.mjs --model models/mobilenet_v2_int8.tflite \
+      --out models/mobilenet_v2_int8.onnx || return 1
+  fi
+}
+((int8_tflite || int8_onnx)) && convert int8 int8_chain "$int8_tflite" "$int8_onnx"
 if stale models/mobilenet_v2.onnx; then # the same network for bench_backbone's ONNX Runtime
   say "exporting the same network to ONNX -> models/mobilenet_v2.onnx (for bench_backbone)"
-  node tools/convert/onnx_export.mjs --out models/mobilenet_v2.onnx
+  convert onnx node tools/convert/onnx_export.mjs --out models/mobilenet_v2.onnx
 fi
-if stale models/mobilenet_v2_int8.onnx || [[ models/mobilenet_v2_int8.tflite -nt models/mobilenet_v2_int8.onnx ]]; then
-  say "exporting the int8 network to QDQ ONNX -> models/mobilenet_v2_int8.onnx (for bench_backbone)"
-  node tools/convert/onnx_int8_export.mjs --model models/mobilenet_v2_int8.tflite \
-    --out models/mobilenet_v2_int8.onnx
-fi
+conv_fail=0
+for i in "${!conv_pids[@]}"; do
+  name=${conv_names[$i]}
+  rc=0
+  wait "${conv_pids[$i]}" || rc=$?
+  cat "models/.convert-$name.log" >&2
+  ((rc == 0)) || { echo "setup.sh: model conversion '$name' failed (exit $rc)" >&2; conv_fail=1; }
+  rm -f "models/.convert-$name.log"
+done
+((conv_fail == 0)) || exit 1
 
 # ---------------------------------------------------------------- build
 say "building (build/)"

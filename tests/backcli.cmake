@@ -5,9 +5,8 @@ add_executable(backcli_featcheck ${CMAKE_SOURCE_DIR}/tests/backcli/featcheck.c)
 target_link_libraries(backcli_featcheck PRIVATE edgecl_tools edgecl_port edgecl m)
 
 # mkmodel writes small .tflite files (unknown op, unusual output size) with the test builder.
-add_executable(backcli_mkmodel ${CMAKE_SOURCE_DIR}/tests/backcli/mkmodel.c
-                               ${CMAKE_SOURCE_DIR}/tests/tflite_builder.c)
-target_include_directories(backcli_mkmodel PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+add_executable(backcli_mkmodel ${CMAKE_SOURCE_DIR}/tests/backcli/mkmodel.c)
+target_link_libraries(backcli_mkmodel PRIVATE ecl_test_tflite_builder)
 
 set(ECL_BACKCLI_MODEL ${CMAKE_SOURCE_DIR}/models/mobilenet_v2.tflite)
 foreach(t backcli_help backcli_extract backcli_classify backcli_errors)

@@ -27,7 +27,8 @@ target_link_libraries(export_inputs PRIVATE edgecl_tools)
 add_test(NAME cli_export_tflite COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/export_tflite.sh
                                         $<TARGET_FILE:edgecl_cli> ${CMAKE_SOURCE_DIR}
                                         $<TARGET_FILE:export_inputs>)
-set_tests_properties(cli_export_tflite PROPERTIES LABELS "cli;chromium" TIMEOUT 600 SKIP_RETURN_CODE 77)
+set_tests_properties(cli_export_tflite PROPERTIES LABELS "cli;chromium" TIMEOUT 600 SKIP_RETURN_CODE 77
+                     COST 55)
 # Issue 12: classes by name, few-shot defaults, image input (need the default backbone; 77 = skip)
 foreach(t cli_names cli_fewshot cli_images cli_classify)
   add_test(NAME ${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli/${t}.sh $<TARGET_FILE:edgecl_cli>)

@@ -11,5 +11,5 @@ if(ECL_NODE)
   add_test(NAME convert_selfcheck
            COMMAND bash ${CMAKE_SOURCE_DIR}/tools/convert/selfcheck.sh ${ECL_NODE})
   set_tests_properties(convert_selfcheck PROPERTIES SKIP_RETURN_CODE 77 LABELS "golden;no-asan"
-                       TIMEOUT 300)
+                       TIMEOUT 300 COST 60)
 endif()

@@ -59,35 +59,21 @@ set_tests_properties(fsync_order PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77 LABEL
 # 50 repetitions with --wait (all must be kept) and without (losers exit 3, nothing lost).
 add_test(NAME concurrent_learn
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reliab/concurrent_learn.sh $<TARGET_FILE:edgecl_cli>)
-set_tests_properties(concurrent_learn PROPERTIES TIMEOUT 300 LABELS reliab)
+set_tests_properties(concurrent_learn PROPERTIES TIMEOUT 300 LABELS reliab COST 90)
 ecl_reliab_test(test_state_lock ${CMAKE_SOURCE_DIR}/tests/reliab/test_state_lock.c)
 
 # Issue 13: slow-client flood against the demo server (200 sockets, a byte per second, three
-# floods of 6 s; loopback only). Needs the demo server's sources (tests/demo.cmake).
-if(TARGET test_serve)
-  ecl_reliab_test(test_slowloris ${CMAKE_SOURCE_DIR}/tests/reliab/test_slowloris.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_export.c)
-  target_include_directories(test_slowloris PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl
-                             ${CMAKE_SOURCE_DIR}/tests/demo)
-  target_link_libraries(test_slowloris PRIVATE edgecl_tools edgecl_web_assets
-                        PkgConfig::ECL_DEMO_MHD Threads::Threads)
+# floods of 6 s; loopback only). Needs the demo server's sources (ecl_test_serve, tests/demo.cmake).
+if(TARGET ecl_test_serve)
+  ecl_reliab_test(test_slowloris ${CMAKE_SOURCE_DIR}/tests/reliab/test_slowloris.c)
+  target_include_directories(test_slowloris PRIVATE ${CMAKE_SOURCE_DIR}/tests/demo)
+  target_link_libraries(test_slowloris PRIVATE ecl_test_serve Threads::Threads)
   set_tests_properties(test_slowloris PROPERTIES TIMEOUT 120)
 
   # The demo server's state: one server per state file, pending samples survive kill -9.
-  ecl_reliab_test(test_serve_persist ${CMAKE_SOURCE_DIR}/tests/reliab/test_serve_persist.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_app.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_http.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_guard.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_journal.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_persist.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_json.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_web.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_state.c
-    ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_samples.c ${CMAKE_SOURCE_DIR}/tools/edgecl/serve_export.c)
-  target_include_directories(test_serve_persist PRIVATE ${CMAKE_SOURCE_DIR}/tools/edgecl
-                             ${CMAKE_SOURCE_DIR}/tests/demo)
-  target_link_libraries(test_serve_persist PRIVATE edgecl_tools edgecl_web_assets
-                        PkgConfig::ECL_DEMO_MHD Threads::Threads JPEG::JPEG)
+  ecl_reliab_test(test_serve_persist ${CMAKE_SOURCE_DIR}/tests/reliab/test_serve_persist.c)
+  target_include_directories(test_serve_persist PRIVATE ${CMAKE_SOURCE_DIR}/tests/demo)
+  target_link_libraries(test_serve_persist PRIVATE ecl_test_serve Threads::Threads JPEG::JPEG)
 endif()
 
 # Issue 13: learn never writes a state it cannot read back (magnitude limit, divergence).

@@ -12,14 +12,12 @@ add_executable(tflref_make_inputs ${CMAKE_SOURCE_DIR}/tools/tflite_ref/make_inpu
 target_link_libraries(tflref_make_inputs PRIVATE edgecl_tools edgecl_port edgecl m)
 
 ecl_add_test(test_tflite_reference ${CMAKE_SOURCE_DIR}/tests/tflref/test_tflite_reference.c)
-set_tests_properties(test_tflite_reference PROPERTIES LABELS "tflref")
+set_tests_properties(test_tflite_reference PROPERTIES LABELS "tflref" COST 45)
 
 # Dev-only: the single-op models of the comparison (tests/data/tflite_ref/ops).
-add_executable(tflref_make_op_models ${CMAKE_SOURCE_DIR}/tests/tflref/make_op_models.c
-               ${CMAKE_SOURCE_DIR}/tests/tflite_builder.c)
-target_include_directories(tflref_make_op_models PRIVATE ${CMAKE_SOURCE_DIR}/src
-                           ${CMAKE_SOURCE_DIR}/tests)
-target_link_libraries(tflref_make_op_models PRIVATE m)
+add_executable(tflref_make_op_models ${CMAKE_SOURCE_DIR}/tests/tflref/make_op_models.c)
+target_include_directories(tflref_make_op_models PRIVATE ${CMAKE_SOURCE_DIR}/src)
+target_link_libraries(tflref_make_op_models PRIVATE ecl_test_tflite_builder m)
 
 # Live: TFLite (headless chromium) reruns the single-op cases and must reproduce the committed
 # goldens. Skipped without chromium/node/npm packages; about 20 s.

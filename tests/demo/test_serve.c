@@ -22,6 +22,7 @@
 #include "edgecl/learner.h"
 
 #include "stub_fx.h"
+#include "test_http.h"
 #include "test_jpeg.h"
 
 static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid", NULL};
@@ -55,82 +56,6 @@ static unsigned char *make_corrupt_jpeg(unsigned long *len) {
     j[cut + 1] = 0xD9;
     *len = cut + 2;
     return j;
-}
-
-static int connect_to(int port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_true(fd >= 0);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
-}
-
-static void send_all(int fd, const void *p, size_t n) {
-    const char *c = p;
-    while (n) {
-        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
-        if (k <= 0) return; /* server may close early (413) */
-        c += k;
-        n -= (size_t)k;
-    }
-}
-
-static char last_headers[4096]; /* of the last response read_resp() read */
-
-/* Reads the whole response; returns the status code, body in *body (malloc'd). */
-static int read_resp(int fd, char **body) {
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 1 >= cap) buf = realloc(buf, cap *= 2);
-        ssize_t k = recv(fd, buf + len, cap - len - 1, 0);
-        if (k <= 0) break;
-        len += (size_t)k;
-    }
-    buf[len] = 0;
-    close(fd);
-    int code = 0;
-    if (sscanf(buf, "HTTP/1.%*d %d", &code) != 1) code = -1;
-    char *b = strstr(buf, "\r\n\r\n");
-    size_t hl = b ? (size_t)(b - buf) : len;
-    if (hl >= sizeof last_headers) hl = sizeof last_headers - 1;
-    memcpy(last_headers, buf, hl);
-    last_headers[hl] = 0;
-    *body = strdup(b ? b + 4 : "");
-    free(buf);
-    return code;
-}
-
-/* One request with the given Host header (NULL: "127.0.0.1:port"; "": none, as HTTP/1.0). */
-static int http_host(int port, const char *host, const char *method, const char *path,
-                     const char *ctype, const void *body, size_t len, char **resp) {
-    int fd = connect_to(port);
-    char hdr[1024], hosthdr[300];
-    if (!host)
-        snprintf(hosthdr, sizeof hosthdr, "HTTP/1.1\r\nHost: 127.0.0.1:%d", port);
-    else if (!host[0])
-        snprintf(hosthdr, sizeof hosthdr, "HTTP/1.0");
-    else
-        snprintf(hosthdr, sizeof hosthdr, "HTTP/1.1\r\nHost: %s", host);
-    int n = snprintf(hdr, sizeof hdr, "%s %s %s\r\nConnection: close\r\n", method, path, hosthdr);
-    if (ctype) n += snprintf(hdr + n, sizeof hdr - (size_t)n, "Content-Type: %s\r\n", ctype);
-    if (body || !strcmp(method, "POST"))
-        n += snprintf(hdr + n, sizeof hdr - (size_t)n, "Content-Length: %zu\r\n", len);
-    n += snprintf(hdr + n, sizeof hdr - (size_t)n, "\r\n");
-    send_all(fd, hdr, (size_t)n);
-    if (len) send_all(fd, body, len);
-    char *tmp;
-    int code = read_resp(fd, resp ? resp : &tmp);
-    if (!resp) free(tmp);
-    return code;
-}
-
-static int http(int port, const char *method, const char *path, const char *ctype, const void *body,
-                size_t len, char **resp) {
-    return http_host(port, NULL, method, path, ctype, body, len, resp);
 }
 
 static int post_json(int port, const char *path, const char *json, char **resp) {
@@ -355,7 +280,7 @@ static void expect(int port, int want, const char *method, const char *path, con
  * after the body passes 2 MB: answer 413 and close, or (where MHD cannot queue a response
  * mid-body) close at once. Before that fix it read and discarded the body forever. */
 static void endless_chunked(int port, const char *path) {
-    int fd = connect_to(port);
+    int fd = http_connect(port);
     struct timeval tv = {5, 0};
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -364,7 +289,7 @@ static void endless_chunked(int port, const char *path) {
                      "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: image/jpeg\r\n"
                      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
                      path, port);
-    send_all(fd, hdr, (size_t)n);
+    http_send_all(fd, hdr, (size_t)n);
     static char chunk[8 + 65536 + 2];
     memcpy(chunk, "10000\r\n", 7);
     memcpy(chunk + 7 + 65536, "\r\n", 2);
@@ -381,7 +306,7 @@ static void endless_chunked(int port, const char *path) {
         sent += 65536;
     }
     char *resp;
-    int code = read_resp(fd, &resp);
+    int code = http_read(fd, &resp, NULL);
     if (getenv("TEST_SERVE_VERBOSE"))
         fprintf(stderr, "endless chunked %s: stopped after %zu bytes, response %d %s\n", path, sent,
                 code, resp);
@@ -487,15 +412,15 @@ static void test_bad_input(void **unused) {
     /* routes and methods */
     expect(port, 404, "GET", "/api/nope", NULL, NULL, 0, NULL);
     expect(port, 405, "GET", "/api/train", NULL, NULL, 0, NULL);
-    assert_non_null(strstr(last_headers, "\r\nAllow: POST"));
+    assert_non_null(strstr(http_last_headers, "\r\nAllow: POST"));
     expect(port, 405, "GET", "/api/classes/0/samples", NULL, NULL, 0, NULL);
-    assert_non_null(strstr(last_headers, "\r\nAllow: POST"));
+    assert_non_null(strstr(http_last_headers, "\r\nAllow: POST"));
     expect(port, 405, "POST", "/api/state", NULL, NULL, 0, NULL);
-    assert_non_null(strstr(last_headers, "\r\nAllow: GET"));
+    assert_non_null(strstr(http_last_headers, "\r\nAllow: GET"));
     expect(port, 405, "DELETE", "/index.html", NULL, NULL, 0, NULL);
-    assert_non_null(strstr(last_headers, "\r\nAllow: GET, HEAD"));
+    assert_non_null(strstr(http_last_headers, "\r\nAllow: GET, HEAD"));
     expect(port, 404, "GET", "/api/nope", NULL, NULL, 0, NULL);
-    assert_null(strstr(last_headers, "Allow:"));
+    assert_null(strstr(http_last_headers, "Allow:"));
     expect(port, 404, "GET", "/../../etc/passwd", NULL, NULL, 0, NULL);
     expect(port, 404, "GET", "/.hidden", NULL, NULL, 0, NULL);
     expect(port, 200, "GET", "/", NULL, NULL, 0, "<html");
@@ -511,37 +436,37 @@ static void test_bad_input(void **unused) {
     endless_chunked(port, "/api/predict");
     /* truncated body: the client promises 5000 bytes, sends 100 and hangs up */
     for (int k = 0; k < 3; k++) {
-        int fd = connect_to(port);
+        int fd = http_connect(port);
         char hdr[256];
         int n = snprintf(hdr, sizeof hdr,
                          "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\n"
                          "Content-Length: 5000\r\n\r\n",
                          S);
-        send_all(fd, hdr, (size_t)n);
-        send_all(fd, j, 100);
+        http_send_all(fd, hdr, (size_t)n);
+        http_send_all(fd, j, 100);
         close(fd);
     }
     /* garbage request line */
     {
-        int fd = connect_to(port);
-        send_all(fd, "\x01\x02 nonsense\r\n\r\n", 15);
+        int fd = http_connect(port);
+        http_send_all(fd, "\x01\x02 nonsense\r\n\r\n", 15);
         char *resp;
-        int code = read_resp(fd, &resp);
+        int code = http_read(fd, &resp, NULL);
         assert_true(code == 400 || code == -1);
         free(resp);
     }
     /* cross-site request from a browser page elsewhere */
     {
-        int fd = connect_to(port);
+        int fd = http_connect(port);
         char hdr[256];
         int n = snprintf(hdr, sizeof hdr,
                          "POST /api/reset HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
                          "Origin: http://evil.example\r\nContent-Length: 0\r\n"
                          "Connection: close\r\n\r\n",
                          port);
-        send_all(fd, hdr, (size_t)n);
+        http_send_all(fd, hdr, (size_t)n);
         char *resp;
-        assert_int_equal(read_resp(fd, &resp), 403);
+        assert_int_equal(http_read(fd, &resp, NULL), 403);
         free(resp);
     }
     /* still alive and the class is still there */
@@ -650,7 +575,7 @@ static void test_connection_limit(void **unused) {
     int port = serve_port(s);
     int fds[12];
     for (int i = 0; i < 12; i++)
-        fds[i] = connect_to(port); /* idle; extra ones get dropped */
+        fds[i] = http_connect(port); /* idle; extra ones get dropped */
     for (int i = 0; i < 12; i++)
         close(fds[i]);
     char *resp = NULL;
@@ -735,7 +660,7 @@ static void test_export(void **unused) {
     expect(port, 404, "GET", "/api/export/replay/model", NULL, NULL, 0, "[/labels]");
     expect(port, 404, "GET", "/api/exports", NULL, NULL, 0, "no such API endpoint");
     expect(port, 405, "POST", "/api/export/replay", "application/json", "{}", 2, "use GET");
-    assert_non_null(strstr(last_headers, "Allow: GET"));
+    assert_non_null(strstr(http_last_headers, "Allow: GET"));
 
     assert_int_equal(post_json(port, "/api/classes", "{\"name\":\"red\"}", &resp), 200);
     free(resp);
@@ -750,9 +675,10 @@ static void test_export(void **unused) {
            "backbone (stub colour grid) cannot be exported");
     assert_int_equal(http(port, "GET", "/api/export/naive/labels", NULL, NULL, 0, &resp), 200);
     assert_string_equal(resp, "red\nblue\n");
-    assert_non_null(strstr(
-        last_headers, "Content-Disposition: attachment; filename=\"edgecl-naive.labels.txt\""));
-    assert_non_null(strstr(last_headers, "Content-Type: text/plain"));
+    assert_non_null(
+        strstr(http_last_headers,
+               "Content-Disposition: attachment; filename=\"edgecl-naive.labels.txt\""));
+    assert_non_null(strstr(http_last_headers, "Content-Type: text/plain"));
     free(resp);
     serve_stop(s);
 
@@ -779,13 +705,13 @@ static void test_export(void **unused) {
                  kind);
         assert_int_equal(http(port, "GET", path, NULL, NULL, 0, &resp), 200);
         assert_string_equal(resp, want);
-        assert_non_null(strstr(last_headers, cd));
-        assert_non_null(strstr(last_headers, "Content-Type: application/octet-stream"));
+        assert_non_null(strstr(http_last_headers, cd));
+        assert_non_null(strstr(http_last_headers, "Content-Type: application/octet-stream"));
         free(resp);
     }
     /* JSON answers carry no Content-Disposition */
     assert_int_equal(http(port, "GET", "/api/state", NULL, NULL, 0, &resp), 200);
-    assert_null(strstr(last_headers, "Content-Disposition"));
+    assert_null(strstr(http_last_headers, "Content-Disposition"));
     free(resp);
     serve_stop(s);
 

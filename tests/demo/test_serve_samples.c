@@ -23,6 +23,7 @@
 #include "../../tools/edgecl/serve_app.h"
 
 #include "stub_fx.h"
+#include "test_http.h"
 #include "test_jpeg.h"
 
 static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid", NULL};
@@ -33,60 +34,15 @@ static unsigned char *make_jpeg(int r, int g, int b, unsigned seed, unsigned lon
     return test_jpeg(64, 48, 20, 85, r, g, b, seed, len);
 }
 
-/* One request; returns the status, the body (malloc'd, NUL-terminated, may hold NULs) and its
- * length. */
-static int http(int port, const char *method, const char *path, const char *ctype, const void *body,
-                size_t len, char **resp, size_t *rlen) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    char hdr[512];
-    int n = snprintf(hdr, sizeof hdr,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
-                     "Content-Length: %zu\r\n",
-                     method, path, port, len);
-    if (ctype) n += snprintf(hdr + n, sizeof hdr - (size_t)n, "Content-Type: %s\r\n", ctype);
-    n += snprintf(hdr + n, sizeof hdr - (size_t)n, "\r\n");
-    send(fd, hdr, (size_t)n, MSG_NOSIGNAL);
-    if (len) send(fd, body, len, MSG_NOSIGNAL);
-    size_t cap = 1 << 16, got = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (got + 1 >= cap) buf = realloc(buf, cap *= 2);
-        ssize_t k = recv(fd, buf + got, cap - got - 1, 0);
-        if (k <= 0) break;
-        got += (size_t)k;
-    }
-    close(fd);
-    buf[got] = 0;
-    int code = -1;
-    sscanf(buf, "HTTP/1.%*d %d", &code);
-    char *b = strstr(buf, "\r\n\r\n");
-    size_t off = b ? (size_t)(b - buf) + 4 : got;
-    char *out = malloc(got - off + 1);
-    memcpy(out, buf + off, got - off + 1);
-    if (rlen) *rlen = got - off;
-    free(buf);
-    if (resp)
-        *resp = out;
-    else
-        free(out);
-    return code;
-}
-
 static int get(int port, const char *path, char **resp) {
-    return http(port, "GET", path, NULL, NULL, 0, resp, NULL);
+    return http(port, "GET", path, NULL, NULL, 0, resp);
 }
 
 static void add_class(int port, const char *name) {
     char body[64], *resp;
     snprintf(body, sizeof body, "{\"name\":\"%s\"}", name);
     assert_int_equal(
-        http(port, "POST", "/api/classes", "application/json", body, strlen(body), &resp, NULL),
-        200);
+        http(port, "POST", "/api/classes", "application/json", body, strlen(body), &resp), 200);
     free(resp);
 }
 
@@ -96,14 +52,14 @@ static void teach(int port, int id, int r, int g, int b, int n) {
     for (int i = 0; i < n; i++) {
         unsigned long len;
         unsigned char *j = make_jpeg(r, g, b, (unsigned)(id * 1000 + i + 1), &len);
-        assert_int_equal(http(port, "POST", path, "image/jpeg", j, len, NULL, NULL), 200);
+        assert_int_equal(http(port, "POST", path, "image/jpeg", j, len, NULL), 200);
         free(j);
     }
 }
 
 static void train(int port) {
     char *resp;
-    assert_int_equal(http(port, "POST", "/api/train", NULL, NULL, 0, &resp, NULL), 200);
+    assert_int_equal(http(port, "POST", "/api/train", NULL, NULL, 0, &resp), 200);
     assert_non_null(strstr(resp, "\"saved\":true"));
     free(resp);
 }
@@ -114,7 +70,7 @@ static int predict(int port, const char *learner, int r, int g, int b, int *unkn
     unsigned long len;
     unsigned char *j = make_jpeg(r, g, b, 4242, &len);
     char *resp, key[32];
-    assert_int_equal(http(port, "POST", "/api/predict", "image/jpeg", j, len, &resp, NULL), 200);
+    assert_int_equal(http(port, "POST", "/api/predict", "image/jpeg", j, len, &resp), 200);
     free(j);
     snprintf(key, sizeof key, "\"%s\":{", learner);
     char *p = strstr(resp, key);
@@ -192,7 +148,7 @@ static void test_samples_thumbs_delete_restart(void **unused) {
     int rid = first_sample(port, 0);
     assert_true(rid >= 0);
     snprintf(path, sizeof path, "/api/samples/%d/thumb", rid);
-    assert_int_equal(http(port, "GET", path, NULL, NULL, 0, &resp, &len), 200);
+    assert_int_equal(http_len(port, "GET", path, NULL, NULL, 0, &resp, &len), 200);
     assert_int_equal(len, 54 + 32 * 32 * 3);
     assert_memory_equal(resp, "BM", 2);
     for (int px = 0; px < 32 * 32; px += 97) { /* BGR */
@@ -201,7 +157,7 @@ static void test_samples_thumbs_delete_restart(void **unused) {
     }
     free(resp);
     assert_int_equal(get(port, "/api/samples/999999/thumb", NULL), 404);
-    assert_int_equal(http(port, "POST", path, NULL, NULL, 0, NULL, NULL), 405);
+    assert_int_equal(http(port, "POST", path, NULL, NULL, 0, NULL), 405);
 
     assert_int_equal(predict(port, "replay", 220, 30, 30, NULL), 0);
     int unk = -1;
@@ -217,7 +173,7 @@ static void test_samples_thumbs_delete_restart(void **unused) {
     assert_int_equal(unk, 1);
 
     /* delete class red: the others move down, both learners are retrained without it */
-    assert_int_equal(http(port, "DELETE", "/api/classes/0", NULL, NULL, 0, &resp, NULL), 200);
+    assert_int_equal(http(port, "DELETE", "/api/classes/0", NULL, NULL, 0, &resp), 200);
     assert_non_null(strstr(resp, "\"retrained\":true"));
     assert_non_null(strstr(resp, "\"saved\":true"));
     assert_null(strstr(resp, "\"red\""));
@@ -230,10 +186,10 @@ static void test_samples_thumbs_delete_restart(void **unused) {
     /* delete one blue sample, and a pending green one (no retraining for that) */
     int bid = first_sample(port, 1);
     snprintf(path, sizeof path, "/api/samples/%d", bid);
-    assert_int_equal(http(port, "DELETE", path, NULL, NULL, 0, &resp, NULL), 200);
+    assert_int_equal(http(port, "DELETE", path, NULL, NULL, 0, &resp), 200);
     assert_non_null(strstr(resp, "\"retrained\":true"));
     free(resp);
-    assert_int_equal(http(port, "DELETE", path, NULL, NULL, 0, NULL, NULL), 404);
+    assert_int_equal(http(port, "DELETE", path, NULL, NULL, 0, NULL), 404);
     teach(port, 0, 30, 210, 40, 1);
     assert_int_equal(get(port, "/api/samples", &resp), 200);
     assert_int_equal(count(resp, "\"id\":"), 12);
@@ -244,11 +200,11 @@ static void test_samples_thumbs_delete_restart(void **unused) {
     int pid = atoi(pend + 6);
     free(resp);
     snprintf(path, sizeof path, "/api/samples/%d", pid);
-    assert_int_equal(http(port, "DELETE", path, NULL, NULL, 0, &resp, NULL), 200);
+    assert_int_equal(http(port, "DELETE", path, NULL, NULL, 0, &resp), 200);
     assert_non_null(strstr(resp, "\"retrained\":false"));
     free(resp);
-    assert_int_equal(http(port, "DELETE", "/api/classes/7", NULL, NULL, 0, NULL, NULL), 404);
-    assert_int_equal(http(port, "GET", "/api/classes/0", NULL, NULL, 0, NULL, NULL), 405);
+    assert_int_equal(http(port, "DELETE", "/api/classes/7", NULL, NULL, 0, NULL), 404);
+    assert_int_equal(http(port, "GET", "/api/classes/0", NULL, NULL, 0, NULL), 405);
     teach(port, 1, 30, 40, 220, 1); /* pending at the restart: kept by the journal */
     serve_stop(s);
 
@@ -269,7 +225,7 @@ static void test_samples_thumbs_delete_restart(void **unused) {
         pb--;
     snprintf(path, sizeof path, "/api/samples/%d/thumb", atoi(pb + 6));
     free(resp);
-    assert_int_equal(http(port, "GET", path, NULL, NULL, 0, &resp, &len), 200);
+    assert_int_equal(http_len(port, "GET", path, NULL, NULL, 0, &resp, &len), 200);
     assert_int_equal(len, 54 + 32 * 32 * 3);
     const unsigned char *px = (const unsigned char *)resp + 54 + 16 * 96 + 16 * 3; /* BGR */
     assert_true(px[0] > 170 && px[1] < 90 && px[2] < 80);
@@ -327,7 +283,7 @@ static void test_cli_state_served(void **unused) {
     assert_int_equal(predict(port, "replay", 230, 140, 20, NULL), 0);
     assert_int_equal(predict(port, "replay", 120, 30, 160, NULL), 1);
     /* it cannot unlearn what it learned elsewhere: refused, nothing changes */
-    assert_int_equal(http(port, "DELETE", "/api/classes/0", NULL, NULL, 0, &resp, NULL), 409);
+    assert_int_equal(http(port, "DELETE", "/api/classes/0", NULL, NULL, 0, &resp), 409);
     assert_non_null(strstr(resp, "edgecl learn"));
     free(resp);
     /* a class added in the demo */

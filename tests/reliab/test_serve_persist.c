@@ -33,6 +33,7 @@
 #include "edgecl/port.h"
 #include "serve_app.h"
 #include "stub_fx.h"
+#include "test_http.h"
 #include "test_jpeg.h"
 
 static const struct serve_extractor FX = {NULL, DIM, stub_extract, "stub colour grid", NULL};
@@ -41,38 +42,6 @@ static char dir[256], state[512];
 /* A 32x24 JPEG of one colour with sensor noise (seed). */
 static unsigned char *make_jpeg(int r, int g, int b, unsigned seed, unsigned long *len) {
     return test_jpeg(32, 24, 10, 0, r, g, b, seed, len);
-}
-
-static int http(int port, const char *method, const char *path, const char *ctype, const void *body,
-                size_t len, char **resp) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    char hdr[512];
-    int n = snprintf(hdr, sizeof hdr,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
-                     "Content-Length: %zu\r\n",
-                     method, path, port, len);
-    if (ctype) n += snprintf(hdr + n, sizeof hdr - (size_t)n, "Content-Type: %s\r\n", ctype);
-    n += snprintf(hdr + n, sizeof hdr - (size_t)n, "\r\n");
-    assert_int_equal(send(fd, hdr, (size_t)n, MSG_NOSIGNAL), n);
-    if (len) assert_int_equal(send(fd, body, len, MSG_NOSIGNAL), (ssize_t)len);
-    size_t cap = 1 << 16, got = 0;
-    char *buf = malloc(cap);
-    ssize_t k;
-    while ((k = recv(fd, buf + got, cap - got - 1, 0)) > 0)
-        got += (size_t)k;
-    buf[got] = 0;
-    close(fd);
-    int code = -1;
-    sscanf(buf, "HTTP/1.%*d %d", &code);
-    char *b = strstr(buf, "\r\n\r\n");
-    *resp = strdup(b ? b + 4 : "");
-    free(buf);
-    return code;
 }
 
 static void post_ok(int port, const char *path, const char *ctype, const void *body, size_t len) {
