@@ -30,7 +30,6 @@
 #include "edgecl/model.h"
 #include "edgecl/port.h"
 #include "fe.h"
-#include "pool.h"
 #include "xnn_peer.h"
 
 #ifndef ECL_SOURCE_DIR
@@ -53,7 +52,7 @@ struct opts {
 struct runner {
     struct ecl_interp *it;
     void *arena;
-    struct bench_pool pool; /* started only while edgecl is timed: it spins while alive */
+    struct ecl_pool *pool; /* the library's pool (edgecl/port.h), as the tools use it */
     int threads;
     struct xnn_peer *x;
     const void *input;
@@ -89,12 +88,15 @@ static int edgecl_open(struct runner *r, const struct ecl_model *m, int32_t cut,
     memset(r, 0, sizeof *r);
     r->threads = threads;
     r->input = input, r->in_bytes = bytes;
-    r->pool.n = threads; /* threads start in runner_begin */
     struct ecl_interp_opts o = ecl_interp_default_opts();
     if (threads > 1) {
-        o.parallel_for = bench_pool_parallel_for;
-        o.pf_user = &r->pool;
-        o.n_threads = threads;
+        if (ecl_pool_create(threads, &r->pool) != ECL_OK) {
+            fprintf(stderr, "bench_models: edgecl: cannot start %d threads\n", threads);
+            return -1;
+        }
+        o.parallel_for = ecl_pool_parallel_for;
+        o.pf_user = r->pool;
+        o.n_threads = ecl_pool_threads(r->pool);
     }
     size_t need = 0;
     if (ecl_interp_mem_size(m, cut, &o, &need, err, sizeof err) != ECL_OK ||
@@ -102,7 +104,8 @@ static int edgecl_open(struct runner *r, const struct ecl_model *m, int32_t cut,
         ecl_interp_init(m, cut, &o, r->arena, need, &r->it, err, sizeof err) != ECL_OK) {
         fprintf(stderr, "bench_models: edgecl: %s\n", r->arena ? err : "out of memory");
         free(r->arena);
-        r->arena = NULL;
+        ecl_pool_destroy(r->pool);
+        r->arena = NULL, r->pool = NULL;
         return -1;
     }
     return 0;
@@ -121,14 +124,6 @@ static int xnn_open(struct runner *r, const struct ecl_model *m, int threads, co
     return 0;
 }
 
-static void runner_begin(struct runner *r) {
-    if (r->it && r->threads > 1) bench_pool_start(&r->pool, r->threads);
-}
-
-static void runner_end(struct runner *r) {
-    if (r->it && r->threads > 1) bench_pool_stop(&r->pool);
-}
-
 static int runner_invoke(struct runner *r) {
     if (r->x) return xnn_peer_run(r->x, r->input, r->in_bytes) == ECL_OK ? 0 : -1;
     if (ecl_interp_set_input(r->it, 0, r->input, r->in_bytes) != ECL_OK) return -1;
@@ -138,6 +133,7 @@ static int runner_invoke(struct runner *r) {
 static void runner_close(struct runner *r) {
     if (r->x) xnn_peer_destroy(r->x);
     free(r->arena);
+    ecl_pool_destroy(r->pool);
     memset(r, 0, sizeof *r);
 }
 
@@ -155,17 +151,15 @@ struct timing {
 /* k invocations after `warmup` untimed ones; -1 on failure. */
 static int runner_time(struct runner *r, int k, int warmup, struct timing *t) {
     double ms[MAX_RUNS], cpu[MAX_RUNS];
-    runner_begin(r);
     for (int i = 0; i < warmup; i++)
-        if (runner_invoke(r)) return runner_end(r), -1;
+        if (runner_invoke(r)) return -1;
     for (int i = 0; i < k; i++) {
         double c0 = thread_cpu_ms();
         uint64_t t0 = ecl_port_now_ns();
-        if (runner_invoke(r)) return runner_end(r), -1;
+        if (runner_invoke(r)) return -1;
         ms[i] = (double)(ecl_port_now_ns() - t0) * 1e-6;
         cpu[i] = thread_cpu_ms() - c0;
     }
-    runner_end(r);
     t->med = median(ms, k);
     t->min = ms[0];
     t->cpu = median(cpu, k);

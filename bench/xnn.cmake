@@ -6,8 +6,7 @@ find_path(PTHREADPOOL_INCLUDE_DIR pthreadpool.h)
 find_library(XNNPACK_LIBRARY XNNPACK)
 find_library(PTHREADPOOL_LIBRARY pthreadpool)
 if(XNNPACK_INCLUDE_DIR AND PTHREADPOOL_INCLUDE_DIR AND XNNPACK_LIBRARY AND PTHREADPOOL_LIBRARY)
-  add_executable(bench_models ${CMAKE_SOURCE_DIR}/bench/models.c ${CMAKE_SOURCE_DIR}/bench/xnn_peer.c
-                              ${CMAKE_SOURCE_DIR}/bench/pool.c)
+  add_executable(bench_models ${CMAKE_SOURCE_DIR}/bench/models.c ${CMAKE_SOURCE_DIR}/bench/xnn_peer.c)
   target_include_directories(bench_models PRIVATE ${CMAKE_SOURCE_DIR}/src ${XNNPACK_INCLUDE_DIR}
                                                   ${PTHREADPOOL_INCLUDE_DIR})
   target_link_libraries(bench_models PRIVATE edgecl_tools edgecl_port edgecl ${XNNPACK_LIBRARY}
