@@ -376,8 +376,8 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
     j.nblk = (os.c + 15) / 16;
     j.corr = (int32_t *)(void *)(j.wp + (size_t)j.nblk * j.G * 64);
     j.npix = os.n * os.h * os.w;
-    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
-                      p->rounding);
+    j.vec = rqz_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
+                       p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
     j.contig = ws.h == 1 && ws.w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                p->pad_left == 0 && is.h == os.h && is.w == os.w && j.K == j.Kp;
