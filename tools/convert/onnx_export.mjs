@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNsfwjsModel, buildGraph } from './keras_graph.mjs';
-import { Graph, DT_INT64 } from './onnx_proto.mjs';
+import { Graph, DT_INT64, SAME_PADS } from './onnx_proto.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -27,11 +27,6 @@ const root = path.resolve(here, '../..');
 // OHWI, depthwise 1HWC, FC [out,in]. ONNX wants NCHW / OIHW; we transpose the weights and keep
 // the activations NCHW inside the graph. A 4-D output gets a final Transpose back to NHWC
 // (unless --nchw-output) so that it is element-for-element comparable with the .tflite cut.
-const SAME_PADS = (inH, inW, kh, kw, sh, sw) => {
-    const oh = Math.ceil(inH / sh), ow = Math.ceil(inW / sw);
-    const ph = Math.max((oh - 1) * sh + kh - inH, 0), pw = Math.max((ow - 1) * sw + kw - inW, 0);
-    return [ph >> 1, pw >> 1, ph - (ph >> 1), pw - (pw >> 1)]; // top, left, bottom, right
-};
 
 function irToOnnx(ir, { nhwcOutput = true } = {}) {
     const g = new Graph();

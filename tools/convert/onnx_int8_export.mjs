@@ -33,16 +33,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTflite } from './tflite_reader.mjs';
-import { Graph, DT_INT8, DT_INT32, DT_UINT8 } from './onnx_proto.mjs';
+import { Graph, DT_INT8, DT_INT32, DT_UINT8, SAME_PADS } from './onnx_proto.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 
-const SAME_PADS = (inH, inW, kh, kw, sh, sw) => {
-    const oh = Math.ceil(inH / sh), ow = Math.ceil(inW / sw);
-    const ph = Math.max((oh - 1) * sh + kh - inH, 0), pw = Math.max((ow - 1) * sw + kw - inW, 0);
-    return [ph >> 1, pw >> 1, ph - (ph >> 1), pw - (pw >> 1)]; // top, left, bottom, right
-};
 const ACT_RANGE = { NONE: null, RELU: [0, Infinity], RELU6: [0, 6] };
 
 function quantOf(t, what) {

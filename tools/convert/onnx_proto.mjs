@@ -79,6 +79,13 @@ function attr(name, v) {
 
 // Graph builder: nodes + initializers, serialised by model(). Integer attribute values are
 // written as INT, others as FLOAT, arrays as INTS.
+// TFLite's SAME padding of a conv with input H x W, kernel kh x kw, strides sh, sw as ONNX pads.
+export const SAME_PADS = (inH, inW, kh, kw, sh, sw) => {
+    const oh = Math.ceil(inH / sh), ow = Math.ceil(inW / sw);
+    const ph = Math.max((oh - 1) * sh + kh - inH, 0), pw = Math.max((ow - 1) * sw + kw - inW, 0);
+    return [ph >> 1, pw >> 1, ph - (ph >> 1), pw - (pw >> 1)]; // top, left, bottom, right
+};
+
 export class Graph {
     constructor() { this.nodes = []; this.inits = []; this.names = new Set(); }
     init(name, dims, data, dtype) {
