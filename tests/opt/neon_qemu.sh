@@ -19,7 +19,8 @@ out="$tmp/test_kernels_opt"
 $cc -std=c11 -O2 -march=armv8.2-a+dotprod -I"$src/src" -I"$src/include" \
     -c "$src/src/kernels/opt/arm/neon_dot.c" -o "$tmp/neon_dot.o" || {
     echo "FAIL: cross-compile neon_dot.c"; exit 1; }
-$cc -std=c11 -O2 -static -I"$src/src" -I"$src/include" -I"$src/tests/opt/cmocka_shim" \
+$cc -std=c11 -O2 -static -DECL_TEST_ARM_TABLES -I"$src/src" -I"$src/include" \
+    -I"$src/tests/opt/cmocka_shim" \
     "$src/tests/test_kernels_opt.c" "$src/src/kernels/opt/opt_install.c" \
     "$src/src/kernels/opt/arm/neon_kernels.c" "$src/src/kernels/opt/arm/neon_i8.c" \
     "$tmp/neon_dot.o" "$src"/src/kernels/ref/*.c "$src"/src/core/*.c \
