@@ -23,6 +23,7 @@ $cc -std=c11 -O2 -static -DECL_TEST_ARM_TABLES -I"$src/src" -I"$src/include" \
     -I"$src/tests/opt/cmocka_shim" \
     "$src/tests/test_kernels_opt.c" "$src/src/kernels/opt/opt_install.c" \
     "$src/src/kernels/opt/arm/neon_kernels.c" "$src/src/kernels/opt/arm/neon_i8.c" \
+    "$src/src/kernels/opt/arm/neon_dw_i8.c" \
     "$tmp/neon_dot.o" "$src"/src/kernels/ref/*.c "$src"/src/core/*.c \
     -lm -lpthread -o "$out" || { echo "FAIL: cross-compile"; exit 1; }
 fail=0

@@ -140,7 +140,9 @@ void ecl_neon_add_f32(const struct ecl_kctx *kc, const struct ecl_binary_params 
  * ecl_neondot_* with SDOT (arm/neon_dot.c, installed when ecl_opt_have_dotprod()), ecl_neon_*
  * with widening multiplies (arm/neon_i8.c, the fallback). conv2d_i8 needs the scratch its
  * *_scratch function asks for (packed weights), else it calls the reference; so do shapes it does
- * not handle (dilation, grouped conv, non-1x1 K > 4608). DEPTHWISE_CONV_2D stays the reference. */
+ * not handle (dilation, grouped conv, non-1x1 K > 4608). int8 DEPTHWISE_CONV_2D: ecl_neon_dwconv_i8
+ * (arm/neon_dw_i8.c, widening multiply-accumulate, both tables; depth_multiplier != 1 and dilation
+ * go to the reference). */
 void ecl_neondot_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                            const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                            struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
@@ -159,6 +161,10 @@ size_t ecl_neon_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_sh
 void ecl_neon_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p, const int8_t *in,
                     int32_t batch, int32_t in_dim, const int8_t *w, const int32_t *bias,
                     int8_t *out, int32_t out_dim);
+void ecl_neon_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                        const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                        struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                        struct ecl_shape4 os);
 /* 1 on AArch64 Linux when the kernel reports the dot-product extension (HWCAP_ASIMDDP). */
 int ecl_opt_have_dotprod(void);
 

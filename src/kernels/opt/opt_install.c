@@ -119,6 +119,7 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
     k->conv2d_i8 = ecl_neon_conv2d_i8;
     k->conv2d_i8_scratch = ecl_neon_conv2d_i8_scratch;
     k->fc_i8 = ecl_neon_fc_i8;
+    k->dwconv_i8 = ecl_neon_dwconv_i8; /* both tables: SDOT does not fit depthwise */
     if (ecl_opt_have_dotprod()) {
         k->name = "neondot";
         k->conv2d_i8 = ecl_neondot_conv2d_i8;

@@ -70,6 +70,15 @@ struct ni8_conv {
     int npix, K, K16, direct, vec_ok;
 };
 
+/* sum_k x over a zero-padded row of K16 bytes. */
+static inline int32_t ni8_sum(const int8_t *x, int K16) {
+    int32x4_t s = vdupq_n_s32(0);
+    const int8x16_t ones = vdupq_n_s8(1);
+    for (int k = 0; k < K16; k += 16)
+        s = NI8_DOT(s, vld1q_s8(x + k), ones);
+    return vaddvq_s32(s);
+}
+
 static void ni8_pack(struct ni8_conv *j, const int8_t *w, const int32_t *bias, void *scratch) {
     const struct ecl_conv_params *p = j->p;
     int cout = j->os.c, K = j->K, K16 = j->K16;
@@ -85,9 +94,7 @@ static void ni8_pack(struct ni8_conv *j, const int8_t *w, const int32_t *bias, v
         }
         memcpy(d, w + o * (size_t)K, (size_t)K);
         memset(d + K, 0, (size_t)(K16 - K));
-        uint32_t sw = 0;
-        for (int k = 0; k < K; k++)
-            sw += (uint32_t)(int32_t)d[k];
+        uint32_t sw = (uint32_t)ni8_sum(d, K16); /* the padding is zeros */
         uint32_t c = bias ? (uint32_t)bias[o] : 0u;
         c -= (uint32_t)p->in_zp * sw;
         c += (uint32_t)K * (uint32_t)p->in_zp * (uint32_t)p->w_zp;
@@ -122,15 +129,6 @@ static inline const int8_t *ni8_pix(const struct ni8_conv *j, int q) {
                        j->is.c;
 }
 
-/* sum_k x over a zero-padded row of K16 bytes. */
-static inline int32_t ni8_sum(const int8_t *x, int K16) {
-    int32x4_t s = vdupq_n_s32(0);
-    const int8x16_t ones = vdupq_n_s8(1);
-    for (int k = 0; k < K16; k += 16)
-        s = NI8_DOT(s, vld1q_s8(x + k), ones);
-    return vaddvq_s32(s);
-}
-
 /* Per-lane (mult, shift) of the 4 channels [o0, o0+4) (lanes past n repeat channel o0; one pair
  * for all when per_tensor). */
 static inline void ni8_params4(const int32_t *mult, const int32_t *shift, int o0, int n,
@@ -141,12 +139,12 @@ static inline void ni8_params4(const int32_t *mult, const int32_t *shift, int o0
     }
 }
 
-/* Requantises 4 accumulators and stores the first n as int8. */
-static inline void ni8_out4(int32_t zp, int32_t lo, int32_t hi, int vec_ok, const int32_t m[4],
-                            const int32_t s[4], int32x4_t v, int8_t *dst, int n) {
-    if (vec_ok) {
-        struct rqn r = rqn_from(vld1q_s32(m), vld1q_s32(s), zp, lo, hi);
-        v = rqn_out(v, &r);
+/* Requantises 4 accumulators (with rq, else lane by lane with m, s) and stores the first n. */
+static inline void ni8_out4(const struct rqn *rq, int32_t zp, int32_t lo, int32_t hi,
+                            const int32_t m[4], const int32_t s[4], int32x4_t v, int8_t *dst,
+                            int n) {
+    if (rq) {
+        v = rqn_out(v, rq);
     } else {
         v = rqn_out_scalar(v, m, s, zp, lo, hi);
     }
@@ -206,10 +204,16 @@ static void ni8_conv_tiles(void *ctx, int begin, int end) {
             int nr = cout - oc < 4 ? cout - oc : 4;
             int32_t m[4], s[4];
             ni8_params4(p->out_mult, p->out_shift, oc, nr, 0, m, s);
+            struct rqn rq =
+                rqn_from(vld1q_s32(m), vld1q_s32(s), p->out_zp, p->act_min_q, p->act_max_q);
+            /* reduced with constant indices: acc stays in registers */
+            int32x4_t sums[NI8_MR] = {ni8_hsum4(acc[0][0], acc[0][1], acc[0][2], acc[0][3]),
+                                      ni8_hsum4(acc[1][0], acc[1][1], acc[1][2], acc[1][3]),
+                                      ni8_hsum4(acc[2][0], acc[2][1], acc[2][2], acc[2][3]),
+                                      ni8_hsum4(acc[3][0], acc[3][1], acc[3][2], acc[3][3])};
             for (int r = 0; r < mr; r++) {
-                int32x4_t v = ni8_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
-                v = vsubq_s32(vaddq_s32(v, ct), vdupq_n_s32(zx[r]));
-                ni8_out4(p->out_zp, p->act_min_q, p->act_max_q, j->vec_ok, m, s, v,
+                int32x4_t v = vsubq_s32(vaddq_s32(sums[r], ct), vdupq_n_s32(zx[r]));
+                ni8_out4(j->vec_ok ? &rq : NULL, p->out_zp, p->act_min_q, p->act_max_q, m, s, v,
                          j->out + (size_t)(q0 + r) * cout + oc, nr);
             }
         }
@@ -260,6 +264,8 @@ static void ni8_fc_rows(void *ctx, int begin, int end) {
         }
         int32_t m[4], sh[4];
         ni8_params4(p->out_mult, p->out_shift, o0, nr, !p->per_channel, m, sh);
+        struct rqn rq =
+            rqn_from(vld1q_s32(m), vld1q_s32(sh), p->out_zp, p->act_min_q, p->act_max_q);
         int32x4_t bconst = vdupq_n_s32(0); /* bias - in_zp*sum w + K*in_zp*w_zp, 4 rows */
         for (int b = 0; b < j->batch; b++) {
             const int8_t *x = j->in + (size_t)b * K;
@@ -307,7 +313,7 @@ static void ni8_fc_rows(void *ctx, int begin, int end) {
             if (p->w_zp)
                 v = vsubq_s32(v,
                               vdupq_n_s32((int32_t)((uint32_t)p->w_zp * (uint32_t)vaddvq_s32(sx))));
-            ni8_out4(p->out_zp, p->act_min_q, p->act_max_q, j->vec_ok, m, sh, v,
+            ni8_out4(j->vec_ok ? &rq : NULL, p->out_zp, p->act_min_q, p->act_max_q, m, sh, v,
                      j->out + (size_t)b * j->out_dim + o0, nr);
         }
     }

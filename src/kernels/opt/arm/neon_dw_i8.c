@@ -1,0 +1,112 @@
+/* int8 DEPTHWISE_CONV_2D for AArch64 (plain NEON, installed with or without the dot-product
+ * extension: SDOT sums 4 neighbouring bytes, while a depthwise channel never sums across
+ * channels, so it would need the taps transposed first). Bit-exact with the reference: 8 channels
+ * per step, x - in_zp and w - w_zp widened to int16 (both within [-255, 255]), multiplied and
+ * accumulated into int32 (SMLAL, SMLAL2: each product within 255^2, exact), requantised by
+ * q_neon.h; a channel tail of fewer than 8 takes the scalar formula. Taps outside the image are
+ * skipped, as in the reference. depth_multiplier != 1 and dilation go to the reference. Threads
+ * split output rows. */
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#include "kernels/opt/arm/q_neon.h"
+#include "kernels/opt/opt.h"
+
+struct dw_job {
+    const struct ecl_conv_params *p;
+    const int8_t *in, *w;
+    const int32_t *bias;
+    int8_t *out;
+    struct ecl_shape4 is, ws, os;
+    int vec_ok;
+};
+
+/* Channels [c, c+8) of output pixel (y, x) of image n. */
+static inline void dw_8(const struct dw_job *j, const int8_t *inb, int y, int x, int c,
+                        int8_t *dst) {
+    const struct ecl_conv_params *p = j->p;
+    struct ecl_shape4 is = j->is, ws = j->ws;
+    const int C = is.c;
+    const int16x8_t izp = vdupq_n_s16((int16_t)p->in_zp), wzp = vdupq_n_s16((int16_t)p->w_zp);
+    int32x4_t a0 = j->bias ? vld1q_s32(j->bias + c) : vdupq_n_s32(0);
+    int32x4_t a1 = j->bias ? vld1q_s32(j->bias + c + 4) : vdupq_n_s32(0);
+    for (int ky = 0; ky < ws.h; ky++) {
+        int iy = y * p->stride_h - p->pad_top + ky;
+        if (iy < 0 || iy >= is.h) continue;
+        for (int kx = 0; kx < ws.w; kx++) {
+            int ix = x * p->stride_w - p->pad_left + kx;
+            if (ix < 0 || ix >= is.w) continue;
+            int16x8_t xv =
+                vsubq_s16(vmovl_s8(vld1_s8(inb + ((size_t)iy * is.w + ix) * C + c)), izp);
+            int16x8_t wv =
+                vsubq_s16(vmovl_s8(vld1_s8(j->w + ((size_t)ky * ws.w + kx) * C + c)), wzp);
+            a0 = vmlal_s16(a0, vget_low_s16(xv), vget_low_s16(wv));
+            a1 = vmlal_high_s16(a1, xv, wv);
+        }
+    }
+    const int32_t *m = p->out_mult + c, *s = p->out_shift + c;
+    if (j->vec_ok) {
+        struct rqn r0 = rqn_from(vld1q_s32(m), vld1q_s32(s), p->out_zp, p->act_min_q, p->act_max_q);
+        struct rqn r1 =
+            rqn_from(vld1q_s32(m + 4), vld1q_s32(s + 4), p->out_zp, p->act_min_q, p->act_max_q);
+        a0 = rqn_out(a0, &r0);
+        a1 = rqn_out(a1, &r1);
+    } else {
+        a0 = rqn_out_scalar(a0, m, s, p->out_zp, p->act_min_q, p->act_max_q);
+        a1 = rqn_out_scalar(a1, m + 4, s + 4, p->out_zp, p->act_min_q, p->act_max_q);
+    }
+    vst1_s8(dst, vmovn_s16(vcombine_s16(vmovn_s32(a0), vmovn_s32(a1))));
+}
+
+/* One channel, the reference formula. */
+static inline int8_t dw_1(const struct dw_job *j, const int8_t *inb, int y, int x, int c) {
+    const struct ecl_conv_params *p = j->p;
+    struct ecl_shape4 is = j->is, ws = j->ws;
+    uint32_t acc = j->bias ? (uint32_t)j->bias[c] : 0u;
+    for (int ky = 0; ky < ws.h; ky++) {
+        int iy = y * p->stride_h - p->pad_top + ky;
+        if (iy < 0 || iy >= is.h) continue;
+        for (int kx = 0; kx < ws.w; kx++) {
+            int ix = x * p->stride_w - p->pad_left + kx;
+            if (ix < 0 || ix >= is.w) continue;
+            int32_t iv = inb[((size_t)iy * is.w + ix) * is.c + c];
+            int32_t wv = j->w[((size_t)ky * ws.w + kx) * ws.c + c];
+            acc += (uint32_t)((iv - p->in_zp) * (wv - p->w_zp));
+        }
+    }
+    return (int8_t)ecl_requant_out((int32_t)acc, p->out_mult[c], p->out_shift[c], p->out_zp,
+                                   p->act_min_q, p->act_max_q);
+}
+
+static void dw_rows(void *ctx, int begin, int end) {
+    const struct dw_job *j = ctx;
+    struct ecl_shape4 is = j->is, os = j->os;
+    const int C = os.c;
+    for (int r = begin; r < end; r++) {
+        int n = r / os.h, y = r % os.h;
+        const int8_t *inb = j->in + (size_t)n * is.h * is.w * C;
+        int8_t *ob = j->out + ((size_t)n * os.h + y) * os.w * C;
+        for (int x = 0; x < os.w; x++) {
+            int c = 0;
+            for (; c + 8 <= C; c += 8)
+                dw_8(j, inb, y, x, c, ob + (size_t)x * C + c);
+            for (; c < C; c++)
+                ob[(size_t)x * C + c] = dw_1(j, inb, y, x, c);
+        }
+    }
+}
+
+void ecl_neon_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                        const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                        struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                        struct ecl_shape4 os) {
+    int dm = p->depth_multiplier > 0 ? p->depth_multiplier : 1;
+    if (dm != 1 || is.c != os.c || ws.c != os.c || p->dil_h != 1 || p->dil_w != 1 ||
+        p->in_zp < -128 || p->in_zp > 127 || p->w_zp < -128 || p->w_zp > 127) {
+        ecl_ref_dwconv_i8(kc, p, in, is, w, ws, bias, out, os);
+        return;
+    }
+    struct dw_job j = {p, in, w, bias, out, is, ws, os, 0};
+    j.vec_ok = rqn_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q);
+    ecl_kctx_run(kc, os.n * os.h, dw_rows, &j);
+}
+#endif
