@@ -155,6 +155,28 @@ static inline int32x4_t ni8_hsum4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4
     return vpaddq_s32(vpaddq_s32(a, b), vpaddq_s32(c, d));
 }
 
+/* Requantises and stores the 4 channels [oc, oc+4) of the tile's first mr pixels (accumulators
+ * s0..s3, one per pixel; the rows unrolled so that nothing is indexed at run time). */
+static void ni8_conv_out(const struct ni8_conv *j, int q0, int mr, int oc, int32x4_t s0,
+                         int32x4_t s1, int32x4_t s2, int32x4_t s3) {
+    const struct ecl_conv_params *p = j->p;
+    const int cout = j->os.c, nr = cout - oc < 4 ? cout - oc : 4;
+    int32_t m[4], s[4];
+    ni8_params4(p->out_mult, p->out_shift, oc, nr, 0, m, s);
+    int8_t *o = j->out + (size_t)q0 * cout + oc;
+    if (j->vec_ok) {
+        struct rqn rq = rqn_from(vld1q_s32(m), vld1q_s32(s), p->out_zp, p->act_min_q, p->act_max_q);
+        rqn_store(o, rqn_out(s0, &rq), nr);
+        if (mr > 1) rqn_store(o + cout, rqn_out(s1, &rq), nr);
+        if (mr > 2) rqn_store(o + 2 * (size_t)cout, rqn_out(s2, &rq), nr);
+        if (mr > 3) rqn_store(o + 3 * (size_t)cout, rqn_out(s3, &rq), nr);
+        return;
+    }
+    int32x4_t v[4] = {s0, s1, s2, s3};
+    for (int r = 0; r < mr; r++)
+        ni8_out4(NULL, p->out_zp, p->act_min_q, p->act_max_q, m, s, v[r], o + (size_t)r * cout, nr);
+}
+
 static void ni8_conv_tiles(void *ctx, int begin, int end) {
     const struct ni8_conv *j = ctx;
     const struct ecl_conv_params *p = j->p;
@@ -201,21 +223,15 @@ static void ni8_conv_tiles(void *ctx, int begin, int end) {
 #undef NI8_ROW
             }
             int32x4_t ct = vld1q_s32(j->cterm + oc);
-            int nr = cout - oc < 4 ? cout - oc : 4;
-            int32_t m[4], s[4];
-            ni8_params4(p->out_mult, p->out_shift, oc, nr, 0, m, s);
-            struct rqn rq =
-                rqn_from(vld1q_s32(m), vld1q_s32(s), p->out_zp, p->act_min_q, p->act_max_q);
-            /* reduced with constant indices: acc stays in registers */
-            int32x4_t sums[NI8_MR] = {ni8_hsum4(acc[0][0], acc[0][1], acc[0][2], acc[0][3]),
-                                      ni8_hsum4(acc[1][0], acc[1][1], acc[1][2], acc[1][3]),
-                                      ni8_hsum4(acc[2][0], acc[2][1], acc[2][2], acc[2][3]),
-                                      ni8_hsum4(acc[3][0], acc[3][1], acc[3][2], acc[3][3])};
-            for (int r = 0; r < mr; r++) {
-                int32x4_t v = vsubq_s32(vaddq_s32(sums[r], ct), vdupq_n_s32(zx[r]));
-                ni8_out4(j->vec_ok ? &rq : NULL, p->out_zp, p->act_min_q, p->act_max_q, m, s, v,
-                         j->out + (size_t)(q0 + r) * cout + oc, nr);
-            }
+            int32x4_t s0 = ni8_hsum4(acc[0][0], acc[0][1], acc[0][2], acc[0][3]);
+            int32x4_t s1 = ni8_hsum4(acc[1][0], acc[1][1], acc[1][2], acc[1][3]);
+            int32x4_t s2 = ni8_hsum4(acc[2][0], acc[2][1], acc[2][2], acc[2][3]);
+            int32x4_t s3 = ni8_hsum4(acc[3][0], acc[3][1], acc[3][2], acc[3][3]);
+            s0 = vsubq_s32(vaddq_s32(s0, ct), vdupq_n_s32(zx[0]));
+            s1 = vsubq_s32(vaddq_s32(s1, ct), vdupq_n_s32(zx[1]));
+            s2 = vsubq_s32(vaddq_s32(s2, ct), vdupq_n_s32(zx[2]));
+            s3 = vsubq_s32(vaddq_s32(s3, ct), vdupq_n_s32(zx[3]));
+            ni8_conv_out(j, q0, mr, oc, s0, s1, s2, s3);
         }
     }
 }
