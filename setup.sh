@@ -32,7 +32,7 @@ PKGS=(build-essential cmake pkg-config clang-format git libcmocka-dev libpng-dev
       dataset-fashion-mnist openssl ca-certificates python3 python3-numpy curl
       gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
       qemu-system-arm
-      strace)
+      strace libxnnpack-dev libpthreadpool-dev)
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do
@@ -76,6 +76,11 @@ fi
 if stale models/mobilenet_v2.onnx; then # the same network for bench_backbone's ONNX Runtime
   say "exporting the same network to ONNX -> models/mobilenet_v2.onnx (for bench_backbone)"
   node tools/convert/onnx_export.mjs --out models/mobilenet_v2.onnx
+fi
+if stale models/mobilenet_v2_int8.onnx || [[ models/mobilenet_v2_int8.tflite -nt models/mobilenet_v2_int8.onnx ]]; then
+  say "exporting the int8 network to QDQ ONNX -> models/mobilenet_v2_int8.onnx (for bench_backbone)"
+  node tools/convert/onnx_int8_export.mjs --model models/mobilenet_v2_int8.tflite \
+    --out models/mobilenet_v2_int8.onnx
 fi
 
 # ---------------------------------------------------------------- build

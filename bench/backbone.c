@@ -12,7 +12,8 @@
  * 16-wide AVX-512 ones when the CPU/OS has AVX-512F, so the FMA units, not latency, are the
  * limit; "% of peak" is of the wider one) times the number of cores; arena bytes; then it
  * runs bench/ort_bench.mjs (ONNX Runtime 1.30, CPU EP, 1 and 2 intra-op threads) on the same
- * input and prints ORT's latency, the ratio edgecl/ORT and how far ORT's output is from ours.
+ * input and prints ORT's latency, the ratio edgecl/ORT and how far ORT's output is from ours
+ * (bench/ort_peer.c; an int8 model's peer is its QDQ export, models/mobilenet_v2_int8.onnx).
  *
  * Threads: a small spinning pool (the 2nd thread busy-waits while the benchmark runs, so a
  * parallel_for costs well under a microsecond to start) that hands out chunks of the range
@@ -35,6 +36,7 @@
 #include "edgecl/model.h"
 #include "edgecl/port.h"
 #include "kernels/kernels.h" /* --layers: the kernels alone, outside the interpreter */
+#include "ort_peer.h"
 #if defined(__x86_64__)
 #include "kernels/opt/opt.h" /* ecl_opt_have_avx512() */
 #endif
@@ -424,20 +426,22 @@ static void layers_report(double peak1) {
 }
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: bench_backbone [--model FILE.tflite] [--cut TENSOR] [--runs N] [--ref-runs N]\n"
-            "                      [--warmup N] [--onnx FILE.onnx] [--no-ort] [--layers] "
-            "[--layers-int8]\n"
-            "  Median latency of one image through the backbone: reference kernels (1 thread),\n"
-            "  optimised kernels (1 and 2 threads), GFLOP/s vs the measured FMA peak, arena\n"
-            "  bytes, and ONNX Runtime (node bench/ort_bench.mjs) on the same input.\n"
-            "  defaults: --model models/mobilenet_v2.tflite --runs 30 --ref-runs 3 --warmup 3\n"
-            "            --onnx models/mobilenet_v2.onnx (made by tools/convert/onnx_export.mjs;\n"
-            "            with --cut, export the same cut: onnx_export.mjs --until LAYER)\n"
-            "  --layers: also time each MobileNetV2 conv layer shape alone (optimised kernels)\n"
-            "  --layers-int8: the same with the int8 kernels (%% of peak: of the float FMA peak)\n"
-            "  int8 model: --model models/mobilenet_v2_int8.tflite --no-ort (float input,\n"
-            "            quantised inside; ORT has no int8 export of it)\n");
+    fprintf(
+        f, "usage: bench_backbone [--model FILE.tflite] [--cut TENSOR] [--runs N] [--ref-runs N]\n"
+           "                      [--warmup N] [--onnx FILE.onnx] [--no-ort] [--layers] "
+           "[--layers-int8]\n"
+           "  Median latency of one image through the backbone: reference kernels (1 thread),\n"
+           "  optimised kernels (1 and 2 threads), GFLOP/s vs the measured FMA peak, arena\n"
+           "  bytes, and ONNX Runtime (node bench/ort_bench.mjs) on the same input.\n"
+           "  defaults: --model models/mobilenet_v2.tflite --runs 30 --ref-runs 3 --warmup 3\n"
+           "            --onnx models/mobilenet_v2.onnx (made by tools/convert/onnx_export.mjs;\n"
+           "            with --cut, export the same cut: onnx_export.mjs --until LAYER)\n"
+           "  --layers: also time each MobileNetV2 conv layer shape alone (optimised kernels)\n"
+           "  --layers-int8: the same with the int8 kernels (%% of peak: of the float FMA peak)\n"
+           "  int8 model: --model models/mobilenet_v2_int8.tflite (float input, quantised\n"
+           "            inside); its ORT peer defaults to models/mobilenet_v2_int8.onnx (the same\n"
+           "            int8 graph as QDQ ONNX: tools/convert/onnx_int8_export.mjs), outputs\n"
+           "            compared in output LSBs\n");
 }
 
 static int parse_pos(const char *s, int *v) {
@@ -452,7 +456,7 @@ int main(int argc, char **argv) {
     const char *model_path = ECL_SOURCE_DIR "/models/mobilenet_v2.tflite";
     const char *onnx_path = ECL_SOURCE_DIR "/models/mobilenet_v2.onnx";
     const char *cut_name = NULL;
-    int runs = 30, ref_runs = 3, warmup = 3, ort = 1, layers = 0;
+    int runs = 30, ref_runs = 3, warmup = 3, ort = 1, layers = 0, onnx_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has = i + 1 < argc;
@@ -469,6 +473,7 @@ int main(int argc, char **argv) {
             model_path = argv[++i];
         } else if (!strcmp(a, "--onnx") && has) {
             onnx_path = argv[++i];
+            onnx_given = 1;
         } else if (!strcmp(a, "--cut") && has) {
             cut_name = argv[++i];
         } else if (!strcmp(a, "--runs") && has) {
@@ -532,13 +537,22 @@ int main(int argc, char **argv) {
     int32_t in_dims[4], out_dims[4];
     ecl_interp_input_dims(it, in_dims);
     ecl_interp_output_dims(it, out_dims);
+    /* An int8/uint8 model: ORT's peer is the QDQ export (onnx_int8_export.mjs), and outputs are
+     * compared in LSBs of the quantised output. */
+    struct ecl_tensor_info iti, oti;
+    float out_scale = 0;
+    if (ecl_interp_output_info(it, 0, &oti) == ECL_OK && oti.n_scales > 0 &&
+        (oti.type == ECL_DT_INT8 || oti.type == ECL_DT_UINT8))
+        out_scale = oti.scale;
+    if (!onnx_given && ecl_interp_input_info(it, 0, &iti) == ECL_OK &&
+        (iti.type == ECL_DT_INT8 || iti.type == ECL_DT_UINT8))
+        onnx_path = ECL_SOURCE_DIR "/models/mobilenet_v2_int8.onnx";
     size_t n_in = ecl_interp_input_count(it), n_out = ecl_interp_output_count(it);
     free(arena);
 
     float *input = malloc(n_in * sizeof(float));
     float *out_ref = malloc(n_out * sizeof(float)), *out_opt = malloc(n_out * sizeof(float));
-    float *out_ort = malloc(n_out * sizeof(float));
-    if (!input || !out_ref || !out_opt || !out_ort) {
+    if (!input || !out_ref || !out_opt) {
         fprintf(stderr, "bench_backbone: out of memory\n");
         return 1;
     }
@@ -616,84 +630,24 @@ int main(int argc, char **argv) {
 
     int rc = (ok_ref && ok1 && ok2) ? 0 : 1;
     if (ort) {
-        /* ORT takes NCHW: transpose our NHWC input. */
-        char in_path[] = "/tmp/ecl_bench_in_XXXXXX", out_path[] = "/tmp/ecl_bench_out_XXXXXX";
-        int fi = mkstemp(in_path), fo = mkstemp(out_path);
-        int H = in_dims[1], W = in_dims[2], C = in_dims[3];
-        float *nchw = malloc(n_in * sizeof(float));
-        FILE *f = fi >= 0 ? fdopen(fi, "wb") : NULL;
-        if (!f || fo < 0 || !nchw) {
-            fprintf(stderr, "bench_backbone: cannot create temp files for ORT\n");
-            free(nchw);
-            return 1;
-        }
-        for (int c = 0; c < C; c++)
-            for (int y = 0; y < H; y++)
-                for (int x = 0; x < W; x++)
-                    nchw[((size_t)c * H + y) * W + x] = input[((size_t)y * W + x) * C + c];
-        fwrite(nchw, sizeof(float), n_in, f);
-        fclose(f);
-        close(fo);
-        free(nchw);
-        char cmd[2048];
-        snprintf(cmd, sizeof cmd,
-                 "node '%s/bench/ort_bench.mjs' --model '%s' --threads 1,2 --runs %d --warmup %d "
-                 "--input '%s' --dump-output '%s'",
-                 ECL_SOURCE_DIR, onnx_path, runs, warmup > 0 ? warmup : 1, in_path, out_path);
-        FILE *p = popen(cmd, "r");
-        double ort_ms[3] = {0}, ort_min[3] = {0}, ort_cpu[3] = {0};
-        char line[256];
-        while (p && fgets(line, sizeof line, p)) {
-            int t;
-            double med;
-            double mn = 0, cpu = 0;
-            if (sscanf(line, "ort threads=%d median_ms=%lf min_ms=%lf cpu_ms=%lf", &t, &med, &mn,
-                       &cpu) >= 2 &&
-                t >= 1 && t <= 2)
-                ort_ms[t] = med, ort_min[t] = mn, ort_cpu[t] = cpu;
-        }
-        int prc = p ? pclose(p) : -1;
-        if (prc != 0 || ort_ms[1] <= 0) {
-            printf("ORT     failed (%s; needs node, scripts/fetch-npm.sh onnxruntime-node "
-                   "onnxruntime-common, and %s)\n",
-                   p ? "ort_bench.mjs exited with an error" : "cannot start node", onnx_path);
-            rc = 1;
-        } else {
-            printf("\n%-26s %10s %10s %10s %10s %12s\n", "onnxruntime 1.30 (CPU)", "median ms",
-                   "min ms", "cpu ms", "GFLOP/s", "edgecl/ORT");
-            for (int t = 1; t <= 2; t++) {
-                struct run_result *r = t == 1 ? &r1 : &r2;
-                double gf = 2 * macs / (ort_ms[t] * 1e-3) * 1e-9;
-                printf("ORT, %d thread%s %13s %10.2f %10.2f %10.2f %10.1f %11.2fx\n", t,
-                       t > 1 ? "s" : " ", "", ort_ms[t], ort_min[t], ort_cpu[t], gf,
-                       (t == 1 ? ok1 : ok2) ? r->median_ms / ort_ms[t] : 0);
-            }
-            if (ok1 && ort_min[1] > 0)
-                printf("edgecl/ORT, 1 thread: %.2fx by median, %.2fx by min, %.2fx by CPU time\n",
-                       r1.median_ms / ort_ms[1], r1.min_ms / ort_min[1],
-                       ort_cpu[1] > 0 ? r1.cpu_ms / ort_cpu[1] : 0);
-            FILE *g = fopen(out_path, "rb");
-            size_t got = g ? fread(out_ort, sizeof(float), n_out, g) : 0;
-            if (g) fclose(g);
-            if (got == n_out && ok1) {
-                double d = 0, mv = 0;
-                for (size_t i = 0; i < n_out; i++) {
-                    double e = fabs((double)out_ort[i] - out_opt[i]);
-                    if (e > d) d = e;
-                    if (fabs(out_opt[i]) > mv) mv = fabs(out_opt[i]);
-                }
-                printf("ORT vs edgecl output: max |diff| %.3g (max |value| %.3g)%s\n", d, mv,
-                       d <= 1e-3 * (1 + mv) ? "  OK" : "  MISMATCH");
-                if (d > 1e-3 * (1 + mv)) rc = 1;
-            } else {
-                printf("ORT output: %zu floats, expected %zu (is the .onnx the same cut?)\n", got,
-                       n_out);
-                rc = 1;
-            }
-        }
-        unlink(in_path);
-        unlink(out_path);
+        struct ort_peer_args pa = {
+            .onnx_path = onnx_path,
+            .label = out_scale > 0 ? "int8" : "float32",
+            .runs = runs,
+            .warmup = warmup,
+            .input = input,
+            .h = in_dims[1],
+            .w = in_dims[2],
+            .c = in_dims[3],
+            .ecl_out = out_opt,
+            .n_out = n_out,
+            .ecl_median_ms = {0, ok1 ? r1.median_ms : 0, ok2 ? r2.median_ms : 0},
+            .ecl_min_ms1 = r1.min_ms,
+            .ecl_cpu_ms1 = r1.cpu_ms,
+            .macs = macs,
+            .out_scale = out_scale};
+        if (ort_peer_run(&pa)) rc = 1;
     }
-    free(input), free(out_ref), free(out_opt), free(out_ort), free(buf);
+    free(input), free(out_ref), free(out_opt), free(buf);
     return rc;
 }

@@ -1,5 +1,5 @@
 # bench_backbone: edgecl reference vs optimised kernels vs ONNX Runtime (bench/ort_bench.mjs).
-add_executable(bench_backbone ${CMAKE_SOURCE_DIR}/bench/backbone.c)
+add_executable(bench_backbone ${CMAKE_SOURCE_DIR}/bench/backbone.c ${CMAKE_SOURCE_DIR}/bench/ort_peer.c)
 target_link_libraries(bench_backbone PRIVATE edgecl_port edgecl Threads::Threads m)
 target_compile_definitions(bench_backbone PRIVATE ECL_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 target_include_directories(bench_backbone PRIVATE ${CMAKE_SOURCE_DIR}/src)

@@ -3,6 +3,7 @@
 //
 //   node bench/ort_bench.mjs [--model models/mobilenet_v2.onnx] [--threads 1,2] [--runs 30]
 //                            [--warmup 5] [--input FILE.f32] [--dump-output FILE.f32]
+//                            [--save-optimized FILE.onnx] [--profile FILE.tsv]
 //
 // Prints one machine-readable line per thread count on stdout:
 //   ort threads=1 median_ms=12.345 min_ms=12.000 cpu_ms=12.300 runs=30
@@ -10,10 +11,16 @@
 // meaningful for threads=1 only)
 // Session options: graphOptimizationLevel 'all', intraOpNumThreads = N, interOpNumThreads 1,
 // sequential execution. The input is deterministic pseudo-random in [0,1) unless --input gives
-// raw little-endian float32 NCHW data; --dump-output writes the first thread count's output.
+// raw little-endian float32 NCHW data; --dump-output writes the first thread count's output;
+// --save-optimized writes the graph ORT runs after its optimisations (e.g. to see that an int8
+// QDQ model became QLinearConv/QLinearAdd/QGemm nodes; NCHWc/NHWC layouts are this CPU's);
+// --profile turns on ORT's profiler for the first thread count (its timings then include the
+// profiler's cost) and writes per node: name, op, min and median kernel microseconds over the
+// timed runs, as tab-separated lines (the per-layer side of a comparison with edgecl).
 // Uses onnxruntime-node@1.30.0 from third_party/npm (scripts/fetch-npm.sh onnxruntime-node
 // onnxruntime-common); its native libonnxruntime.so ships inside that package.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Module, { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -25,12 +32,13 @@ function usage(code) {
     (code ? process.stderr : process.stdout).write(
         'usage: node bench/ort_bench.mjs [--model FILE.onnx] [--threads 1,2] [--runs N] [--warmup N]\n' +
         '                                [--input FILE.f32] [--dump-output FILE.f32]\n' +
+        '                                [--save-optimized FILE.onnx] [--profile FILE.tsv]\n' +
         '  Median ONNX Runtime (CPU EP, graph optimisation "all") latency per thread count.\n');
     process.exit(code);
 }
 
 let model = path.join(root, 'models/mobilenet_v2.onnx'), threads = [1, 2], runs = 30, warmup = 5;
-let inputFile = null, dumpFile = null;
+let inputFile = null, dumpFile = null, optFile = null, profFile = null;
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
     const a = args[i], v = args[i + 1];
@@ -42,6 +50,8 @@ for (let i = 0; i < args.length; i++) {
     else if (a === '--warmup') { warmup = Number(v); i++; }
     else if (a === '--input') { inputFile = v; i++; }
     else if (a === '--dump-output') { dumpFile = v; i++; }
+    else if (a === '--save-optimized') { optFile = v; i++; }
+    else if (a === '--profile') { profFile = v; i++; }
     else { process.stderr.write(`ort_bench: unknown argument '${a}'\n`); usage(2); }
 }
 if (!threads.every((t) => Number.isInteger(t) && t > 0) || !(runs > 0) || !(warmup >= 0)) {
@@ -65,12 +75,41 @@ const ort = createRequire(import.meta.url)(path.join(npmDir, 'onnxruntime-node')
 const median = (a) => { const s = [...a].sort((x, y) => x - y); const n = s.length;
     return n % 2 ? s[n >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]); };
 
+// ORT's profile (a JSON trace, removed after reading) -> per-node min/median over the timed runs.
+function writeProfile(sess, skipRuns) {
+    const trace = sess.endProfiling();
+    const file = typeof trace === 'string' && fs.existsSync(trace) ? trace
+        : fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`ort_bench_${process.pid}`))
+            .map((f) => path.join(os.tmpdir(), f))[0];
+    if (!file) throw new Error('--profile: ORT wrote no profile');
+    const nodes = new Map();
+    for (const e of JSON.parse(fs.readFileSync(file, 'utf8'))) {
+        if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+        const name = e.name.slice(0, -'_kernel_time'.length);
+        if (!nodes.has(name)) nodes.set(name, { op: e.args && e.args.op_name, us: [] });
+        nodes.get(name).us.push(e.dur);
+    }
+    fs.unlinkSync(file);
+    let out = 'node\top\tmin_us\tmedian_us\n', sumMin = 0, sumMed = 0;
+    for (const [name, { op, us }] of nodes) {
+        const timed = us.length > skipRuns ? us.slice(skipRuns) : us;
+        const mn = Math.min(...timed), md = median(timed);
+        sumMin += mn; sumMed += md;
+        out += `${name}\t${op}\t${mn}\t${md}\n`;
+    }
+    out += `total\t-\t${sumMin}\t${sumMed}\n`;
+    fs.writeFileSync(profFile, out);
+}
+
 let dumped = false;
 try {
     for (const t of threads) {
         const sess = await ort.InferenceSession.create(model, {
             graphOptimizationLevel: 'all', intraOpNumThreads: t, interOpNumThreads: 1,
             executionMode: 'sequential', executionProviders: ['cpu'],
+            ...(optFile && t === threads[0] ? { optimizedModelFilePath: optFile } : {}),
+            ...(profFile && t === threads[0] ? { enableProfiling: true,
+                profileFilePrefix: path.join(os.tmpdir(), `ort_bench_${process.pid}`) } : {}),
         });
         const inName = sess.inputNames[0];
         const meta = sess.inputMetadata ? sess.inputMetadata[0] : null;
@@ -110,6 +149,7 @@ try {
         }
         console.log(`ort threads=${t} median_ms=${median(ms).toFixed(3)} min_ms=${Math.min(...ms).toFixed(3)} ` +
                     `cpu_ms=${median(cpu).toFixed(3)} runs=${runs}`);
+        if (profFile && t === threads[0]) writeProfile(sess, warmup);
         await sess.release();
     }
 } catch (e) {

@@ -70,6 +70,7 @@ static enum ecl_status run_once(const uint8_t *file, size_t len, struct opr_t *i
     o.force_ref = force_ref;
     o.no_fold = (flags & OPR_NO_FOLD) != 0;
     o.hybrid = flags & OPR_HYBRID_DEQUANT ? ECL_HYBRID_DEQUANT : ECL_HYBRID_TFLITE;
+    o.arith = flags & OPR_ARITH_REFERENCE ? ECL_ARITH_REFERENCE : ECL_ARITH_RUNTIME;
     size_t need;
     if ((st = ecl_interp_mem_size(&m, -1, &o, &need, err, errlen))) return st;
     void *arena = malloc(need);

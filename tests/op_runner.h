@@ -33,7 +33,7 @@ struct opr_t {
     size_t bytes;
 };
 
-enum { OPR_REF_ONLY = 1, OPR_NO_FOLD = 2, OPR_HYBRID_DEQUANT = 4 };
+enum { OPR_REF_ONLY = 1, OPR_NO_FOLD = 2, OPR_HYBRID_DEQUANT = 4, OPR_ARITH_REFERENCE = 8 };
 
 struct opr_t opr_tensor(int type, int ndims, const int32_t *dims, const void *data, int is_const);
 struct opr_t opr_f32(int ndims, const int32_t *dims, const float *data);

@@ -15,3 +15,12 @@ endif()
 add_test(NAME kernels_opt_neon_qemu
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/opt/neon_qemu.sh ${CMAKE_SOURCE_DIR})
 set_tests_properties(kernels_opt_neon_qemu PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+
+# The int8 model's ONNX Runtime peer (tools/convert/onnx_int8_export.mjs): ORT fuses the QDQ graph
+# into int8 kernels, and its features/logits/scores stay within a few LSBs of edgecl's int8 model
+# on the test images, same top-1 (skipped without node, onnxruntime-node or the int8 model).
+# (edgecl_cli is defined later, in tools/edgecl.cmake: the generator expression resolves it.)
+add_test(NAME ort_int8_export
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/opt/ort_int8.sh $<TARGET_FILE:edgecl_cli>
+                 ${CMAKE_SOURCE_DIR})
+set_tests_properties(ort_int8_export PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

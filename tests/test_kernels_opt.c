@@ -461,6 +461,8 @@ static void q_params(struct ecl_conv_params *p, int oc, int K, int32_t *mult, in
     }
     p->out_mult = mult;
     p->out_shift = shift;
+    /* both roundings of enum ecl_rounding (int8 CONV_2D runs single, the rest double) */
+    p->rounding = rnd() % 2 ? ECL_ROUND_SINGLE : ECL_ROUND_DOUBLE;
 }
 
 static int q_conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, int sh, int sw,
@@ -503,8 +505,9 @@ static int q_conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, in
     }
     if (diff)
         fprintf(stderr,
-                "conv_i8 n%d %dx%dx%d -> %d k%dx%d s%dx%d pad %d,%d dil%d mode%d: %d/%zu differ\n",
-                n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, dil, mode, diff, no);
+                "conv_i8 n%d %dx%dx%d -> %d k%dx%d s%dx%d pad %d,%d dil%d mode%d round%d: %d/%zu "
+                "differ\n",
+                n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, dil, mode, (int)p.rounding, diff, no);
     q_outputs += no;
     q_saturated += sat;
     free(scratch), free(mult), free(shift), free(b), free(in), free(w), free(r), free(o);
@@ -582,6 +585,7 @@ static void test_fc_i8_body(void) {
         p.in_zp = cp.in_zp, p.w_zp = cp.w_zp, p.out_zp = cp.out_zp;
         p.act_min_q = cp.act_min_q, p.act_max_q = cp.act_max_q;
         p.out_mult = mult, p.out_shift = shift, p.per_channel = it % 4 != 0;
+        p.rounding = cp.rounding;
         for (int c = 0; c < out_dim; c++)
             b[c] = rint_(-20000, 20000);
         int8_t *in = rbuf_i8((size_t)batch * in_dim, -128, 127);
@@ -721,8 +725,9 @@ static void test_requant_i8(void **state) {
     for (int i = 0; i < P; i++)
         in[i] = (int8_t)(i - 32);
     struct ecl_shape4 is = {1, 8, 8, 1}, ws = {C, 1, 1, 1}, os = {1, 8, 8, C};
-    for (int zp = -128; zp <= 127; zp += 85) {
-        p.in_zp = zp, p.out_zp = -zp / 2;
+    for (int zp = -128; zp <= 127 + 256; zp += 85) {
+        p.rounding = zp > 127 ? ECL_ROUND_SINGLE : ECL_ROUND_DOUBLE; /* each zp in both modes */
+        p.in_zp = zp > 127 ? zp - 256 : zp, p.out_zp = -p.in_zp / 2;
         size_t need = opt.conv2d_i8_scratch ? opt.conv2d_i8_scratch(&p, is, ws, os, 1) : 0;
         void *scratch = need ? aligned_alloc(64, (need + 63) & ~(size_t)63) : NULL;
         struct ecl_kctx kc0 = {0}, kc = {0};
@@ -733,6 +738,65 @@ static void test_requant_i8(void **state) {
         free(scratch);
     }
 }
+
+/* ecl_requant_single() against ruy's formula evaluated in 128 bits, (x*m + 2^(k-1)) >> k with
+ * k = 31 - shift, saturated to int32: exact ties of both signs (m = 2^30, odd multiples of
+ * halves), random values, every shift in [-31, 31], and the extremes of x. */
+static void test_requant_single(void **state) {
+    static const int32_t xs[] = {0, 1, -1, 2, -2, 3, -3, 5, -5, INT32_MAX, INT32_MIN, 1 << 30};
+    long checked = 0, ties_differ = 0;
+    for (int shift = -31; shift <= 31; shift++)
+        for (int it = 0; it < 400; it++) {
+            int32_t m = it % 4 == 0 ? (1 << 30) : (int32_t)((1u << 30) + rnd() % (1u << 30));
+            int32_t x = it < 12 ? xs[it] : (int32_t)rnd() >> (rnd() % 31);
+            int k = 31 - shift;
+            __int128 pr = (__int128)x * m, want;
+            want = k >= 1 ? (pr + ((__int128)1 << (k - 1))) >> k : pr * ((__int128)1 << -k);
+            if (want > INT32_MAX) want = INT32_MAX;
+            if (want < INT32_MIN) want = INT32_MIN;
+            assert_int_equal(ecl_requant_single(x, m, shift), (int32_t)want);
+            assert_int_equal(ecl_requant_r(x, m, shift, ECL_ROUND_SINGLE), (int32_t)want);
+            if (shift <= 0 && ecl_requant(x, m, shift) != (int32_t)want) ties_differ++;
+            checked++;
+        }
+    /* the two roundings really differ on these inputs (negative ties, double-rounding cases) */
+    assert_true(ties_differ > 0);
+    fprintf(stderr, "requant_single: %ld values, %ld where double rounding differs\n", checked,
+            ties_differ);
+}
+
+#if defined(__aarch64__) || defined(__ARM_NEON)
+#include "kernels/opt/arm/q_neon.h"
+/* The NEON requantisation helper every NEON int8 kernel uses (q_neon.h) against
+ * ecl_requant_r(), both roundings, every shift it accepts, ties and extreme accumulators. */
+static void test_requant_neon(void **state) {
+    static const int32_t xs[] = {0, 1, -1, 3, -3, INT32_MAX, INT32_MIN, 1 << 30, -(1 << 30)};
+    long checked = 0;
+    for (int rounding = 0; rounding < 2; rounding++)
+        for (int it = 0; it < 20000; it++) {
+            int32_t m[4], sh[4], x[4], got[4];
+            for (int l = 0; l < 4; l++) {
+                m[l] = rnd() % 4 == 0 ? (1 << 30) : (int32_t)((1u << 30) + rnd() % (1u << 30));
+                sh[l] = rint_(-31, rounding == ECL_ROUND_SINGLE ? 0 : 31);
+                x[l] = it < 9 ? xs[it] : (int32_t)rnd() >> (rnd() % 31);
+            }
+            assert_true(rqn_vec_ok(m, sh, 4, rounding));
+            struct rqn r = rqn_load(m, sh, rounding);
+            vst1q_s32(got, rqn_raw(vld1q_s32(x), &r));
+            for (int l = 0; l < 4; l++) {
+                if (got[l] != ecl_requant_r(x[l], m[l], sh[l], rounding))
+                    fprintf(stderr, "neon requant x %d m %d shift %d rounding %d: %d, want %d\n",
+                            x[l], m[l], sh[l], rounding, got[l],
+                            ecl_requant_r(x[l], m[l], sh[l], rounding));
+                assert_true(got[l] == ecl_requant_r(x[l], m[l], sh[l], rounding));
+                checked++;
+            }
+        }
+    int32_t one = 1 << 30, lsh = 1;
+    assert_true(!rqn_vec_ok(&one, &lsh, 1, ECL_ROUND_SINGLE)); /* single: right shifts only */
+    fprintf(stderr, "requant_neon: %ld lanes\n", checked);
+}
+#endif
 
 /* ---- the float conv/depthwise tests per table ---- */
 static void run_with(struct ecl_kernels t, void (*body)(void)) {
@@ -938,6 +1002,10 @@ int main(void) {
         cmocka_unit_test(test_conv_i8),
         cmocka_unit_test(test_dwconv_i8),
         cmocka_unit_test(test_requant_i8),
+        cmocka_unit_test(test_requant_single),
+#if defined(__aarch64__) || defined(__ARM_NEON)
+        cmocka_unit_test(test_requant_neon),
+#endif
         cmocka_unit_test(test_fc_i8),
         cmocka_unit_test(test_conv_i8_avx2),
         cmocka_unit_test(test_conv_i8_ends_avx2),

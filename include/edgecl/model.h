@@ -148,7 +148,21 @@ struct ecl_interp_opts {
     int no_fold;   /* 1: run every PAD as written (default 0: a PAD read only by a VALID
                     * conv/depthwise conv is folded into that conv's padding; same results) */
     int hybrid;    /* ECL_HYBRID_TFLITE (default) or ECL_HYBRID_DEQUANT, see below */
+    int arith;     /* ECL_ARITH_RUNTIME (default) or ECL_ARITH_REFERENCE, see below */
 };
+
+/* Integer arithmetic of the ops where TFLite's runtime and its reference kernels differ:
+ * ECL_ARITH_RUNTIME: as TFLite's interpreter runs a model (its optimised kernels): int8
+ *   CONV_2D and FULLY_CONNECTED requantise with ruy's single rounding, (acc*m + 2^(k-1)) >> k;
+ *   int8/uint8 MEAN over H,W with keep_dims is its optimised Mean (the sum of raw values
+ *   requantised by s_in/(n*s_out) plus a rounded zero-point bias). Outputs identical to TFLite.
+ * ECL_ARITH_REFERENCE: as TFLite's reference kernels (and TFLite Micro's): every requantisation
+ *   rounds twice (SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT) and MEAN is
+ *   QuantizedMeanOrSum. Results differ from ECL_ARITH_RUNTIME by 1 LSB on a few outputs per
+ *   layer, which can add up over a network (docs/models.md).
+ *     struct ecl_interp_opts o = ecl_interp_default_opts();
+ *     o.arith = ECL_ARITH_REFERENCE;      // e.g. to compare with a TFLite Micro target */
+enum { ECL_ARITH_RUNTIME = 0, ECL_ARITH_REFERENCE = 1 };
 
 /* Dynamic-range ("hybrid") ops: int8 constant weights, float activations.
  * ECL_HYBRID_TFLITE: as TFLite's hybrid kernels: the float input is quantised to int8 per batch

@@ -26,10 +26,16 @@
  * Accumulation is exact in int32:
  *   acc[o] = bias[o] + sum (in_q - in_zp) * (w_q - w_zp)
  *   out_q  = clamp(out_zp + requant(acc[o], mult[o], shift[o]), act_min_q, act_max_q)
- * requant(x, m, s) = x * m * 2^(s-31) with TFLite's rounding: shift left by max(s,0), then
- * SaturatingRoundingDoublingHighMul (round half away from zero), then RoundingDivideByPOT by
- * max(-s,0) (round half away from zero). See ecl_requant() below; mult/shift come from
- * ecl_quantize_multiplier(real_multiplier) with real = in_scale*w_scale[o]/out_scale.
+ * requant(x, m, s) = x * m * 2^(s-31), rounded as the params' `rounding` says (enum
+ * ecl_rounding, chosen by the op at prepare; 0 = ECL_ROUND_DOUBLE):
+ *   ECL_ROUND_DOUBLE (TFLite's reference kernels; gemmlowp): shift left by max(s,0), then
+ *     SaturatingRoundingDoublingHighMul (round half away from zero), then RoundingDivideByPOT
+ *     by max(-s,0) (round half away from zero): ecl_requant();
+ *   ECL_ROUND_SINGLE (per-channel int8 gemm path: single rounding as TFLite's runtime does,
+ *     through ruy): (x * m + 2^(k-1)) >> k with k = 31 - s, one rounding, halves up:
+ *     ecl_requant_single().
+ * mult/shift come from ecl_quantize_multiplier(real_multiplier) with
+ * real = in_scale*w_scale[o]/out_scale.
  *
  * Threads: kernels may split work with kc->parallel_for (NULL = run serially). Scratch:
  * kc->scratch/scratch_bytes is a per-call area of at least the size the kernel's *_scratch
@@ -77,6 +83,15 @@ static inline void ecl_kctx_run(const struct ecl_kctx *kc, int n, ecl_task_fn fn
         fn(ctx, 0, n);
 }
 
+/* How an int8 kernel rounds its requantisation (see the comment at the top). TFLite's
+ * optimised kernels, which its runtime runs, use ECL_ROUND_SINGLE for per-channel int8
+ * CONV_2D (ruy) and ECL_ROUND_DOUBLE everywhere else (its reference kernels use DOUBLE
+ * throughout). */
+enum ecl_rounding {
+    ECL_ROUND_DOUBLE = 0,
+    ECL_ROUND_SINGLE = 1,
+};
+
 /* Convolution / depthwise convolution parameters (fused activation included). */
 struct ecl_conv_params {
     int32_t stride_h, stride_w;
@@ -90,6 +105,7 @@ struct ecl_conv_params {
     int32_t act_min_q, act_max_q; /* within [-128, 127] */
     const int32_t *out_mult;      /* per output channel */
     const int32_t *out_shift;     /* per output channel */
+    int32_t rounding;             /* enum ecl_rounding (0: double) */
 };
 
 /* FULLY_CONNECTED: out[b,o] = act(bias[o] + sum_i in[b,i] * w[o,i]). */
@@ -101,6 +117,7 @@ struct ecl_fc_params {
     const int32_t *out_mult; /* per output row (length 1 => per-tensor: set per_channel = 0) */
     const int32_t *out_shift;
     int per_channel;
+    int32_t rounding; /* enum ecl_rounding (0: double) */
 };
 
 /* Pooling (AVERAGE_POOL_2D / MAX_POOL_2D). Average divides by the number of in-image taps
@@ -335,13 +352,39 @@ static inline int32_t ecl_requant(int32_t x, int32_t mult, int32_t shift) {
     if (xl < INT32_MIN) xl = INT32_MIN;
     return ecl_rdbpot(ecl_srdhm((int32_t)xl, mult), right);
 }
+/* ruy's MultiplyByQuantizedMultiplier: (x * mult + 2^(k-1)) >> k, k = 31 - shift (one
+ * rounding, halves towards +infinity), saturated to int32. ruy requires mult >= 0 and shift in
+ * [-31, 7]; outside that (hostile scales) the same formula is evaluated without overflow:
+ * k >= 63 gives 0 (|x * mult| < 2^62), k <= 0 a left shift, saturated. */
+static inline int32_t ecl_requant_single(int32_t x, int32_t mult, int32_t shift) {
+    int64_t k = 31 - (int64_t)shift, p = (int64_t)x * (int64_t)mult, r;
+    if (k >= 63) return 0;
+    if (k >= 1) {
+        r = (p >> k) + ((p >> (k - 1)) & 1); /* = (p + 2^(k-1)) >> k without overflow */
+    } else {
+        if (p == 0) return 0;
+        if (k < -31 || (p > 0 ? p > (INT32_MAX >> -k) : p < (INT32_MIN >> -k)))
+            return p > 0 ? INT32_MAX : INT32_MIN;
+        r = p * ((int64_t)1 << -k);
+    }
+    return r > INT32_MAX ? INT32_MAX : (r < INT32_MIN ? INT32_MIN : (int32_t)r);
+}
+/* requant(x, mult, shift) with the given enum ecl_rounding. */
+static inline int32_t ecl_requant_r(int32_t x, int32_t mult, int32_t shift, int32_t rounding) {
+    return rounding == ECL_ROUND_SINGLE ? ecl_requant_single(x, mult, shift)
+                                        : ecl_requant(x, mult, shift);
+}
 /* clamp(zp + requant(x, mult, shift), lo, hi), the last step of every int8 kernel. The sum is
  * formed in int64: with a huge multiplier (hostile or degenerate scales) requant() saturates
  * near INT32_MAX and adding the zero point in int32 would overflow (undefined behaviour). */
+static inline int32_t ecl_requant_out_r(int32_t x, int32_t mult, int32_t shift, int32_t zp,
+                                        int32_t lo, int32_t hi, int32_t rounding) {
+    int64_t v = (int64_t)ecl_requant_r(x, mult, shift, rounding) + zp;
+    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
 static inline int32_t ecl_requant_out(int32_t x, int32_t mult, int32_t shift, int32_t zp,
                                       int32_t lo, int32_t hi) {
-    int64_t v = (int64_t)ecl_requant(x, mult, shift) + zp;
-    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+    return ecl_requant_out_r(x, mult, shift, zp, lo, hi, ECL_ROUND_DOUBLE);
 }
 
 #ifdef __cplusplus

@@ -202,6 +202,7 @@ struct ecl_interp_opts ecl_interp_default_opts(void) {
     memset(&o, 0, sizeof o);
     o.n_threads = 1;
     o.hybrid = ECL_HYBRID_TFLITE;
+    o.arith = ECL_ARITH_RUNTIME;
     return o;
 }
 

@@ -41,6 +41,19 @@ if command -v node >/dev/null && [[ -f "$src/third_party/npm/onnxruntime-node/pa
     echo "$out" | tail -6
     check "ORT runs and its output matches edgecl's" '[[ $rc -eq 0 && "$out" == *"ORT vs edgecl output"*OK* ]]'
     rm -f "$onnx" "$onnx.x"
+    # the int8 model against its QDQ export: outputs compared in LSBs
+    int8="$src/models/mobilenet_v2_int8.tflite"
+    if [[ -f "$int8" ]]; then
+        node "$src/tools/convert/onnx_int8_export.mjs" --model "$int8" --out "$onnx" 2>/dev/null; rc=$?
+        check "onnx_int8_export.mjs writes a model" '[[ $rc -eq 0 && -s "$onnx" ]]'
+        out="$("$bin" --model "$int8" --onnx "$onnx" --runs 2 --ref-runs 1 --warmup 1 2>/dev/null)"; rc=$?
+        echo "$out" | tail -5
+        check "ORT int8 runs beside edgecl int8, output within the LSB bound" \
+            '[[ $rc -eq 0 && "$out" == *"ORT, 1 thread"* && "$out" == *"LSB of the quantised output"*OK* ]]'
+        rm -f "$onnx"
+    else
+        echo "skip ORT int8 check: $int8 not generated"
+    fi
 else
     echo "skip ORT check: node or third_party/npm/{onnxruntime-node,onnxruntime-common,nsfwjs} missing"
 fi

@@ -26,8 +26,17 @@ struct p {
     int stride, valid, dil; /* stride, 1 = VALID padding, dilation */
     int dm, act, pc;        /* depth multiplier, fused activation, per-channel weights */
     int zp_in, zp_out;      /* zero points of the input and output */
-    int op, bshape;         /* op for the shared builders; broadcast shape variant */
+    int op, bshape;         /* op for the shared builders; broadcast shape variant (conv, dw,
+                             * FC: 1 = TIES, MEAN: 1 = output scale 0.81 x input's) */
 };
+
+/* bshape of a CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED row: power-of-two scales (input
+ * 2^-6, filter 2^-6 or 2^-7 per channel, output 2^-5), so each requantisation multiplier is
+ * exactly 2^-7 or 2^-8 (m = 2^30) and many accumulators are exact ties or one below a tie:
+ * where TFLite's single rounding (ruy) and double rounding (its reference kernels) part. With
+ * FULLY_CONNECTED it also makes the input 4-D (1 x h x 1 x c), so TFLite's builtin kernel runs
+ * (tools/tflite_ref/README.md). */
+enum { TIES = 1 };
 
 static uint32_t rng = 12345u;
 static uint32_t rnd(void) {
@@ -118,6 +127,7 @@ static int weights_t(struct tb *b, const struct p *p, int nd, const int32_t *d, 
     int nq = p->pc ? nch : 1;
     for (int i = 0; i < nch; i++) {
         sc[i] = p->pc ? 0.004f + 0.002f * (float)(i % 5) : 0.005f;
+        if (p->bshape == TIES) sc[i] = ldexpf(1.0f, p->pc ? -6 - i % 2 : -6);
         zp[i] =
             p->type == TB_U8 ? (p->zp_in == 255 ? 255 : 120) : 0; /* uint8 weights: asymmetric */
     }
@@ -163,7 +173,7 @@ static float in_scale(const struct p *p) {
 
 static void build_conv(struct tb *b, const struct p *p, int depthwise) {
     int32_t di[4] = {1, p->h, p->w, p->c};
-    float s = in_scale(p);
+    float s = p->bshape == TIES ? 1.0f / 64 : in_scale(p);
     int x = input_t(b, "x", p->type, 4, di, s, p->zp_in);
     int ch = depthwise ? p->c * p->dm : p->oc, bias;
     int32_t dw[4] = {depthwise ? 1 : ch, p->k, p->k, depthwise ? ch : p->c};
@@ -172,6 +182,7 @@ static void build_conv(struct tb *b, const struct p *p, int depthwise) {
     int ow = out_side(p->w, p->k, p->stride, p->valid, p->dil);
     int32_t dout[4] = {1, oh, ow, ch};
     float os = s * 0.005f * sqrtf((float)(p->k * p->k * (depthwise ? 1 : p->c))) * 40.0f;
+    if (p->bshape == TIES) os = 1.0f / 32;
     int y = act_t(b, "y", p->type, 4, dout, os, p->zp_out);
     if (depthwise) {
         struct tb_opt o[] = {{0, 1, p->valid}, {1, 4, p->stride}, {2, 4, p->stride}, {3, 4, p->dm},
@@ -194,15 +205,17 @@ static void b_dw(struct tb *b, const struct p *p) {
 }
 
 static void b_fc(struct tb *b, const struct p *p) {
-    int32_t di[2] = {p->h, p->c};
-    float s = in_scale(p);
-    int x = input_t(b, "x", p->type, 2, di, s, p->zp_in), bias;
+    int32_t di[4] = {p->h, p->c, 0, 0}, di4[4] = {1, p->h, 1, p->c};
+    int ties = p->bshape == TIES;
+    float s = ties ? 1.0f / 64 : in_scale(p);
+    int x = input_t(b, "x", p->type, ties ? 4 : 2, ties ? di4 : di, s, p->zp_in), bias;
     int32_t dw[2] = {p->oc, p->c};
     struct p q = *p;
     q.pc = 0; /* FULLY_CONNECTED: per-tensor weights */
     int w = weights_t(b, &q, 2, dw, 0, s, &bias);
     int32_t dout[2] = {p->h, p->oc};
-    int y = act_t(b, "y", p->type, 2, dout, s * 0.005f * sqrtf((float)p->c) * 40.0f, p->zp_out);
+    float os = ties ? 1.0f / 32 : s * 0.005f * sqrtf((float)p->c) * 40.0f;
+    int y = act_t(b, "y", p->type, 2, dout, os, p->zp_out);
     struct tb_opt o[] = {{0, 1, p->act}};
     tb_op(b, ECL_OP_FULLY_CONNECTED, 3, (int[]){x, w, bias}, y, ECL_BO_FullyConnectedOptions, o, 1);
     tb_io(b, x, y);
@@ -277,7 +290,7 @@ static void b_mean(struct tb *b, const struct p *p) {
     axes[0] = 1;
     axes[1] = 2;
     int ax = tb_tensor(b, "axes", TB_I32, 1, da, axes, 2 * sizeof(int32_t));
-    int y = act_t(b, "y", p->type, 4, dout, s * 0.5f, p->zp_out);
+    int y = act_t(b, "y", p->type, 4, dout, s * (p->bshape ? 0.81f : 0.5f), p->zp_out);
     struct tb_opt o[] = {{0, 1, 1}}; /* keep_dims */
     tb_op(b, ECL_OP_MEAN, 2, (int[]){x, ax}, y, ECL_BO_ReducerOptions, o, 1);
     tb_io(b, x, y);
@@ -344,6 +357,10 @@ static const struct row {
     {"conv_i8_pc_3x3_s1_same", b_conv, {I, 9, 7, 3, 5, 3, 1, 0, 1, 1, NONE, 1, -5, 3, 0, 0}},
     {"conv_i8_pc_3x3_s2_valid", b_conv, {I, 10, 9, 4, 6, 3, 2, 1, 1, 1, RELU6, 1, -128, 127, 0, 0}},
     {"conv_i8_pc_dil2", b_conv, {I, 11, 9, 3, 4, 3, 1, 0, 2, 1, NONE, 1, 127, -128, 0, 0}},
+    {"conv_i8_pc_3x3_many", b_conv, {I, 16, 16, 8, 48, 3, 1, 0, 1, 1, NONE, 1, -10, 5, 0, 0}},
+    {"conv_i8_pc_1x1_ties", b_conv, {I, 16, 16, 2, 64, 1, 1, 0, 1, 1, NONE, 1, -3, 0, 0, TIES}},
+    {"conv_i8_pt_1x1_ties", b_conv, {I, 16, 16, 2, 64, 1, 1, 0, 1, 1, NONE, 0, -3, 0, 0, TIES}},
+    {"conv_u8_1x1_ties", b_conv, {U, 16, 16, 2, 64, 1, 1, 0, 1, 1, NONE, 0, 128, 128, 0, TIES}},
     {"conv_hybrid_pc_3x3_s2", b_conv, {F, 9, 7, 8, 6, 3, 2, 0, 1, 1, RELU6, 1, 0, 0, HYBRID, 0}},
     {"conv_hybrid_pt_1x1", b_conv, {F, 7, 7, 16, 12, 1, 1, 0, 1, 1, NONE, 0, 0, 0, HYBRID, 0}},
     {"dw_f32_3x3_s1_same", b_dw, {F, 9, 7, 4, 0, 3, 1, 0, 1, 1, NONE, 0, 0, 0, 0, 0}},
@@ -355,10 +372,14 @@ static const struct row {
     {"dw_i8_pc_3x3_s1_same", b_dw, {I, 9, 7, 4, 0, 3, 1, 0, 1, 1, NONE, 1, 0, -3, 0, 0}},
     {"dw_i8_pc_s2_valid_dm2", b_dw, {I, 10, 9, 3, 0, 3, 2, 1, 1, 2, RELU6, 1, -128, 127, 0, 0}},
     {"dw_i8_pc_dil2", b_dw, {I, 11, 9, 4, 0, 3, 1, 0, 2, 1, NONE, 1, 127, -128, 0, 0}},
+    {"dw_i8_pc_1x1_ties", b_dw, {I, 16, 16, 32, 0, 1, 1, 0, 1, 1, NONE, 1, -3, 0, 0, TIES}},
+    {"dw_i8_pc_3x3_many", b_dw, {I, 16, 16, 48, 0, 3, 1, 0, 1, 1, RELU6, 1, 7, -128, 0, 0}},
     {"fc_f32", b_fc, {F, 3, 1, 37, 11, 0, 0, 0, 0, 0, NONE, 0, 0, 0, 0, 0}},
     {"fc_hybrid", b_fc, {F, 3, 1, 37, 11, 0, 0, 0, 0, 0, NONE, 0, 0, 0, HYBRID, 0}},
     {"fc_u8_relu", b_fc, {U, 3, 1, 37, 11, 0, 0, 0, 0, 0, RELU, 0, 128, 0, 0, 0}},
     {"fc_i8", b_fc, {I, 3, 1, 37, 11, 0, 0, 0, 0, 0, NONE, 0, -128, 5, 0, 0}},
+    {"fc_i8_4d_ties", b_fc, {I, 64, 1, 2, 48, 0, 0, 0, 0, 0, NONE, 0, -3, 0, 0, TIES}},
+    {"fc_u8_4d_ties", b_fc, {U, 64, 1, 2, 48, 0, 0, 0, 0, 0, NONE, 0, 128, 128, 0, TIES}},
     {"avgpool_f32_3x3_s2_same",
      b_pool,
      {F, 9, 7, 3, 0, 3, 2, 0, 1, 1, NONE, 0, 0, 0, ECL_OP_AVERAGE_POOL_2D, 0}},
@@ -414,6 +435,10 @@ static const struct row {
     {"mean_f32", b_mean, {F, 7, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
     {"mean_u8", b_mean, {U, 7, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 128, 100, 0, 0}},
     {"mean_i8", b_mean, {I, 7, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, -128, 10, 0, 0}},
+    {"mean_u8_7x7x64", b_mean, {U, 7, 7, 64, 0, 0, 0, 0, 0, 0, 0, 0, 128, 100, 0, 1}},
+    {"mean_i8_7x7x64", b_mean, {I, 7, 7, 64, 0, 0, 0, 0, 0, 0, 0, 0, -128, -128, 0, 1}},
+    {"mean_i8_7x7x64_zp", b_mean, {I, 7, 7, 64, 0, 0, 0, 0, 0, 0, 0, 0, 5, -20, 0, 1}},
+    {"add_i8_many", b_bin, {I, 8, 8, 32, 0, 0, 0, 0, 0, 0, NONE, 0, -128, 3, ECL_OP_ADD, 0}},
     {"concat_f32", b_concat, {F, 3, 5, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
     {"concat_u8_requant", b_concat, {U, 3, 5, 3, 4, 0, 0, 0, 0, 0, 0, 0, 128, 0, 0, 0}},
     {"concat_i8", b_concat, {I, 3, 5, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0}},

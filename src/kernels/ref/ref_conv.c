@@ -80,8 +80,8 @@ static void conv_i8_rows(void *ctx, int begin, int end) {
                             acc += ((int32_t)ip[ic] - p->in_zp) * ((int32_t)wp[ic] - p->w_zp);
                     }
                 }
-                o[oc] = (int8_t)ecl_requant_out(acc, p->out_mult[oc], p->out_shift[oc], p->out_zp,
-                                                p->act_min_q, p->act_max_q);
+                o[oc] = (int8_t)ecl_requant_out_r(acc, p->out_mult[oc], p->out_shift[oc], p->out_zp,
+                                                  p->act_min_q, p->act_max_q, p->rounding);
             }
         }
     }
@@ -157,8 +157,8 @@ static void dw_i8_rows(void *ctx, int begin, int end) {
                                ((int32_t)w[((size_t)ky * ws.w + kx) * ws.c + oc] - p->w_zp);
                     }
                 }
-                o[oc] = (int8_t)ecl_requant_out(acc, p->out_mult[oc], p->out_shift[oc], p->out_zp,
-                                                p->act_min_q, p->act_max_q);
+                o[oc] = (int8_t)ecl_requant_out_r(acc, p->out_mult[oc], p->out_shift[oc], p->out_zp,
+                                                  p->act_min_q, p->act_max_q, p->rounding);
             }
         }
     }
@@ -194,7 +194,8 @@ void ecl_ref_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p, con
             for (int32_t i = 0; i < in_dim; i++)
                 acc += ((int32_t)x[i] - p->in_zp) * ((int32_t)wr[i] - p->w_zp);
             int k = p->per_channel ? o : 0;
-            out[(size_t)b * out_dim + o] = (int8_t)ecl_requant_out(
-                acc, p->out_mult[k], p->out_shift[k], p->out_zp, p->act_min_q, p->act_max_q);
+            out[(size_t)b * out_dim + o] =
+                (int8_t)ecl_requant_out_r(acc, p->out_mult[k], p->out_shift[k], p->out_zp,
+                                          p->act_min_q, p->act_max_q, p->rounding);
         }
 }

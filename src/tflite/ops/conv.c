@@ -199,6 +199,11 @@ static enum ecl_status prep_int8(struct ecl_prep *p, struct ecl_conv_data *d, in
     if (st != ECL_OK) return st;
     d->p.out_mult = mu;
     d->p.out_shift = sh;
+    /* TFLite's runtime runs an int8 CONV_2D as a per-channel gemm, which ruy requantises with
+     * a single rounding; its uint8 CONV_2D (per-tensor, gemmlowp) and every DEPTHWISE_CONV_2D
+     * round twice, as its reference kernels do (docs/models.md) */
+    int runtime = ecl_prep_opts(p)->arith != ECL_ARITH_REFERENCE;
+    d->p.rounding = runtime && !dw && !w->lowered ? ECL_ROUND_SINGLE : ECL_ROUND_DOUBLE;
     if (!dw && ecl_prep_kernels(p)->conv2d_i8_scratch)
         ecl_prep_scratch(p, ecl_prep_kernels(p)->conv2d_i8_scratch(&d->p, d->is, d->ws, d->os,
                                                                    ecl_prep_opts(p)->n_threads));

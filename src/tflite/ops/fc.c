@@ -65,6 +65,10 @@ static enum ecl_status prep_q(struct ecl_prep *p, struct ecl_fc_data *d, int act
         }
     d->p.out_mult = mu;
     d->p.out_shift = sh;
+    /* TFLite's runtime runs int8 FULLY_CONNECTED through ruy (single rounding), uint8 through
+     * gemmlowp (double), as for CONV_2D (single-op goldens fc_i8_4d_ties, fc_u8_4d_ties) */
+    int runtime = ecl_prep_opts(p)->arith != ECL_ARITH_REFERENCE;
+    d->p.rounding = runtime && !w->lowered ? ECL_ROUND_SINGLE : ECL_ROUND_DOUBLE;
     p->eval = fc_i8;
     return ECL_OK;
 }

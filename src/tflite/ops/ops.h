@@ -145,6 +145,7 @@ struct ecl_reduce_data {
     int32_t mult, shift, in_zp, out_zp;
     int32_t axis;
     int64_t count;
+    int32_t bias, raw_off; /* MEAN over H,W kept: TFLite's optimised formulas (reduce.c) */
 };
 
 struct ecl_arg_data {

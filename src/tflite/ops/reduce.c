@@ -3,8 +3,10 @@
  * is the same), and ARG_MAX / ARG_MIN (one axis, int32 or int64 output).
  * float32: sums in input order, then MEAN divides by the count (TFLite's reference).
  * int8 MEAN/SUM: TFLite's QuantizedMeanOrSum: the int32 sum of (q - z_in) requantised by
- * s_in / s_out, MEAN folding 1/count into the multiplier with its shift trick; MAX/MIN compare
- * raw values (equal quantisation). int32/int64: exact. */
+ * s_in / s_out, MEAN folding 1/count into the multiplier with its shift trick; except MEAN over
+ * H,W of a 4-D tensor with keep_dims, which TFLite's runtime computes with its optimised Mean
+ * (mean_hw_q below; ECL_ARITH_REFERENCE keeps QuantizedMeanOrSum). MAX/MIN compare raw values
+ * (equal quantisation). int32/int64: exact. */
 #include "tflite/ops/ops.h"
 
 /* Output offset of each input element: strides of the output per input dim, 0 if reduced. */
@@ -136,6 +138,43 @@ static enum ecl_status red_i8(const struct ecl_exec *x, const struct ecl_node *n
     return ECL_OK;
 }
 
+/* int8/uint8 MEAN over H and W of a 4-D tensor with keep_dims, as TFLite's runtime computes it
+ * (optimized_ops::Mean / optimized_integer_ops::Mean, not its reference QuantizedMeanOrSum):
+ * the sum of the raw stored values (uint8 ones for a lowered uint8 tensor: raw_off 128)
+ * requantised by s_in / (count * s_out), plus bias = out_zp - (int)(in_zp * s_in / s_out)
+ * (zero points of the stored type, the product and quotient in float, truncated), clamped to
+ * the type's range. */
+static enum ecl_status mean_hw_q(const struct ecl_exec *x, const struct ecl_node *n) {
+    const struct ecl_reduce_data *d = n->data;
+    const int8_t *a = ecl_in(x, n, 0)->data;
+    int8_t *y = ecl_out(x, n, 0)->data;
+    struct ecl_shape4 is = d->is;
+    size_t hw = (size_t)is.h * (size_t)is.w;
+    for (int32_t b = 0; b < is.n; b++)
+        for (int32_t c = 0; c < is.c; c++) {
+            const int8_t *p = a + (size_t)b * hw * (size_t)is.c + (size_t)c;
+            int32_t s = 0;
+            for (size_t i = 0; i < hw; i++)
+                s += p[i * (size_t)is.c] + d->raw_off;
+            int64_t v = (int64_t)ecl_requant(s, d->mult, d->shift) + d->bias - d->raw_off;
+            y[(size_t)b * (size_t)is.c + (size_t)c] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+        }
+    return ECL_OK;
+}
+
+static void prep_mean_hw_q(struct ecl_prep *p, struct ecl_reduce_data *d) {
+    struct ecl_tensor *in = p->in[0], *out = p->out[0];
+    int32_t off = in->lowered ? 128 : 0; /* the kernel TFLite runs sees the uint8 values */
+    float q = (float)(in->zp + off) * in->scale / out->scale;
+    q = q > 0 ? q + 0.5f : q - 0.5f;
+    d->is = ecl_tensor_shape4(in);
+    d->raw_off = off;
+    d->bias = out->zp + off - (int32_t)q;
+    float real = in->scale / ((float)d->count * out->scale);
+    ecl_quantize_multiplier((double)real, &d->mult, &d->shift);
+    p->eval = mean_hw_q;
+}
+
 /* Reduced axes from the constant axis tensor; negative axes count from the end. */
 static enum ecl_status read_axes(struct ecl_prep *p, struct ecl_reduce_data *d) {
     struct ecl_tensor *in = p->in[0], *ax = p->in[1];
@@ -195,6 +234,13 @@ enum ecl_status ecl_prep_reduce(struct ecl_prep *p) {
         return ECL_OK;
     }
     if (d->count > (1 << 23)) return ecl_prep_fail(p, ECL_ERANGE, "reduction too large");
+    if (code == ECL_OP_MEAN && in->ndims == 4 && d->mask == 6u && d->count > 0 &&
+        ecl_opt_u8(p, 0, 0) && ecl_prep_opts(p)->arith != ECL_ARITH_REFERENCE &&
+        in->lowered == out->lowered &&
+        fabsf(256.0f * in->scale / out->scale) < 1e9f) { /* the bias fits int32 */
+        prep_mean_hw_q(p, d);
+        return ECL_OK;
+    }
     d->in_zp = in->zp;
     d->out_zp = out->zp;
     ecl_quantize_multiplier((double)in->scale / (double)out->scale, &d->mult, &d->shift);

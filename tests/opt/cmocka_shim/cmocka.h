@@ -13,6 +13,7 @@
         }                                                                                          \
     } while (0)
 #define assert_non_null(p) assert_true((p) != NULL)
+#define assert_int_equal(a, b) assert_true((long long)(a) == (long long)(b))
 #define assert_ptr_equal(a, b) assert_true((const void *)(a) == (const void *)(b))
 #define assert_string_equal(a, b) assert_true(strcmp(a, b) == 0)
 #define assert_memory_equal(a, b, n) assert_true(memcmp(a, b, n) == 0)

@@ -36,9 +36,8 @@ static void dw_row8(const struct dw_job *j, const int8_t *inb, int y, int c, int
     const int32x4_t b0 = j->bias ? vld1q_s32(j->bias + c) : vdupq_n_s32(0);
     const int32x4_t b1 = j->bias ? vld1q_s32(j->bias + c + 4) : vdupq_n_s32(0);
     const int32_t *m = p->out_mult + c, *s = p->out_shift + c;
-    struct rqn r0 = rqn_from(vld1q_s32(m), vld1q_s32(s), p->out_zp, p->act_min_q, p->act_max_q);
-    struct rqn r1 =
-        rqn_from(vld1q_s32(m + 4), vld1q_s32(s + 4), p->out_zp, p->act_min_q, p->act_max_q);
+    struct rqn r0 = rqn_load(m, s, p->rounding), r1 = rqn_load(m + 4, s + 4, p->rounding);
+    struct rqo ro = rqo_make(p->out_zp, p->act_min_q, p->act_max_q);
     int ky0 = p->pad_top - y * p->stride_h, ky1 = is.h + p->pad_top - y * p->stride_h;
     if (ky0 < 0) ky0 = 0;
     if (ky1 > ws.h) ky1 = ws.h;
@@ -79,11 +78,12 @@ static void dw_row8(const struct dw_job *j, const int8_t *inb, int y, int c, int
             }
         }
         if (j->vec_ok) {
-            a0 = rqn_out(a0, &r0);
-            a1 = rqn_out(a1, &r1);
+            a0 = rqo_requant(a0, &r0, &ro);
+            a1 = rqo_requant(a1, &r1, &ro);
         } else {
-            a0 = rqn_out_scalar(a0, m, s, p->out_zp, p->act_min_q, p->act_max_q);
-            a1 = rqn_out_scalar(a1, m + 4, s + 4, p->out_zp, p->act_min_q, p->act_max_q);
+            a0 = rqo_requant_scalar(a0, m, s, p->out_zp, p->act_min_q, p->act_max_q, p->rounding);
+            a1 = rqo_requant_scalar(a1, m + 4, s + 4, p->out_zp, p->act_min_q, p->act_max_q,
+                                    p->rounding);
         }
         vst1_s8(ob + (size_t)x * C + c, vmovn_s16(vcombine_s16(vmovn_s32(a0), vmovn_s32(a1))));
     }
@@ -105,8 +105,8 @@ static inline int8_t dw_1(const struct dw_job *j, const int8_t *inb, int y, int 
             acc += (uint32_t)((iv - p->in_zp) * (wv - p->w_zp));
         }
     }
-    return (int8_t)ecl_requant_out((int32_t)acc, p->out_mult[c], p->out_shift[c], p->out_zp,
-                                   p->act_min_q, p->act_max_q);
+    return (int8_t)ecl_requant_out_r((int32_t)acc, p->out_mult[c], p->out_shift[c], p->out_zp,
+                                     p->act_min_q, p->act_max_q, p->rounding);
 }
 
 static void dw_rows(void *ctx, int begin, int end) {
@@ -137,7 +137,8 @@ void ecl_neon_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
         return;
     }
     struct dw_job j = {p, in, w, bias, out, is, ws, os, 0};
-    j.vec_ok = rqn_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q);
+    j.vec_ok = rqn_vec_ok(p->out_mult, p->out_shift, os.c, p->rounding) &&
+               rqo_ok(p->out_zp, p->act_min_q, p->act_max_q);
     ecl_kctx_run(kc, os.n * os.h, dw_rows, &j);
 }
 #endif

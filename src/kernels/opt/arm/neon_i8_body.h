@@ -139,16 +139,16 @@ static inline void ni8_params4(const int32_t *mult, const int32_t *shift, int o0
     }
 }
 
-/* Requantises 4 accumulators (with rq, else lane by lane with m, s) and stores the first n. */
-static inline void ni8_out4(const struct rqn *rq, int32_t zp, int32_t lo, int32_t hi,
-                            const int32_t m[4], const int32_t s[4], int32x4_t v, int8_t *dst,
-                            int n) {
-    if (rq) {
-        v = rqn_out(v, rq);
-    } else {
-        v = rqn_out_scalar(v, m, s, zp, lo, hi);
-    }
-    rqn_store(dst, v, n);
+/* Requantises 4 accumulators (with rq and o, else lane by lane with m, s) and stores the first n.
+ */
+static inline void ni8_out4(const struct rqn *rq, const struct rqo *o, int32_t zp, int32_t lo,
+                            int32_t hi, int32_t rounding, const int32_t m[4], const int32_t s[4],
+                            int32x4_t v, int8_t *dst, int n) {
+    if (rq)
+        v = rqo_requant(v, rq, o);
+    else
+        v = rqo_requant_scalar(v, m, s, zp, lo, hi, rounding);
+    rqo_store(dst, v, n);
 }
 
 static inline int32x4_t ni8_hsum4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
@@ -165,16 +165,18 @@ static void ni8_conv_out(const struct ni8_conv *j, int q0, int mr, int oc, int32
     ni8_params4(p->out_mult, p->out_shift, oc, nr, 0, m, s);
     int8_t *o = j->out + (size_t)q0 * cout + oc;
     if (j->vec_ok) {
-        struct rqn rq = rqn_from(vld1q_s32(m), vld1q_s32(s), p->out_zp, p->act_min_q, p->act_max_q);
-        rqn_store(o, rqn_out(s0, &rq), nr);
-        if (mr > 1) rqn_store(o + cout, rqn_out(s1, &rq), nr);
-        if (mr > 2) rqn_store(o + 2 * (size_t)cout, rqn_out(s2, &rq), nr);
-        if (mr > 3) rqn_store(o + 3 * (size_t)cout, rqn_out(s3, &rq), nr);
+        struct rqn rq = rqn_load(m, s, p->rounding);
+        struct rqo ro = rqo_make(p->out_zp, p->act_min_q, p->act_max_q);
+        rqo_store(o, rqo_requant(s0, &rq, &ro), nr);
+        if (mr > 1) rqo_store(o + cout, rqo_requant(s1, &rq, &ro), nr);
+        if (mr > 2) rqo_store(o + 2 * (size_t)cout, rqo_requant(s2, &rq, &ro), nr);
+        if (mr > 3) rqo_store(o + 3 * (size_t)cout, rqo_requant(s3, &rq, &ro), nr);
         return;
     }
     int32x4_t v[4] = {s0, s1, s2, s3};
     for (int r = 0; r < mr; r++)
-        ni8_out4(NULL, p->out_zp, p->act_min_q, p->act_max_q, m, s, v[r], o + (size_t)r * cout, nr);
+        ni8_out4(NULL, NULL, p->out_zp, p->act_min_q, p->act_max_q, p->rounding, m, s, v[r],
+                 o + (size_t)r * cout, nr);
 }
 
 static void ni8_conv_tiles(void *ctx, int begin, int end) {
@@ -250,7 +252,8 @@ void NI8_FN(conv2d_i8)(const struct ecl_kctx *kc, const struct ecl_conv_params *
     j.K = ws.h * ws.w * ws.c;
     j.K16 = ni8_k16(j.K);
     j.direct = ni8_direct(p, ws);
-    j.vec_ok = rqn_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q);
+    j.vec_ok = rqn_vec_ok(p->out_mult, p->out_shift, os.c, p->rounding) &&
+               rqo_ok(p->out_zp, p->act_min_q, p->act_max_q);
     ni8_pack(&j, w, bias, kc->scratch);
     ecl_kctx_run(kc, (j.npix + NI8_MR - 1) / NI8_MR, ni8_conv_tiles, &j);
 }
@@ -280,8 +283,8 @@ static void ni8_fc_rows(void *ctx, int begin, int end) {
         }
         int32_t m[4], sh[4];
         ni8_params4(p->out_mult, p->out_shift, o0, nr, !p->per_channel, m, sh);
-        struct rqn rq =
-            rqn_from(vld1q_s32(m), vld1q_s32(sh), p->out_zp, p->act_min_q, p->act_max_q);
+        struct rqn rq = rqn_load(m, sh, p->rounding);
+        struct rqo ro = rqo_make(p->out_zp, p->act_min_q, p->act_max_q);
         int32x4_t bconst = vdupq_n_s32(0); /* bias - in_zp*sum w + K*in_zp*w_zp, 4 rows */
         for (int b = 0; b < j->batch; b++) {
             const int8_t *x = j->in + (size_t)b * K;
@@ -329,8 +332,8 @@ static void ni8_fc_rows(void *ctx, int begin, int end) {
             if (p->w_zp)
                 v = vsubq_s32(v,
                               vdupq_n_s32((int32_t)((uint32_t)p->w_zp * (uint32_t)vaddvq_s32(sx))));
-            ni8_out4(j->vec_ok ? &rq : NULL, p->out_zp, p->act_min_q, p->act_max_q, m, sh, v,
-                     j->out + (size_t)b * j->out_dim + o0, nr);
+            ni8_out4(j->vec_ok ? &rq : NULL, &ro, p->out_zp, p->act_min_q, p->act_max_q,
+                     p->rounding, m, sh, v, j->out + (size_t)b * j->out_dim + o0, nr);
         }
     }
 }
@@ -343,8 +346,8 @@ void NI8_FN(fc_i8)(const struct ecl_kctx *kc, const struct ecl_fc_params *p, con
         return;
     }
     struct ni8_fc j = {p, in, w, bias, out, batch, in_dim, out_dim, 0};
-    j.vec_ok = rqn_ok(p->out_mult, p->out_shift, p->per_channel ? out_dim : 1, p->out_zp,
-                      p->act_min_q, p->act_max_q);
+    j.vec_ok = rqn_vec_ok(p->out_mult, p->out_shift, p->per_channel ? out_dim : 1, p->rounding) &&
+               rqo_ok(p->out_zp, p->act_min_q, p->act_max_q);
     int blocks = (out_dim + 3) / 4;
     if ((long)out_dim * in_dim * batch < 65536)
         ni8_fc_rows(&j, 0, blocks);

@@ -1,24 +1,14 @@
-/* src/kernels/opt/arm/q_neon.h - 4-lane int8 requantisation shared by the AArch64 int8 kernels
- * (neon_i8.c, neon_dot.c through neon_i8_body.h): ecl_requant_out() on an int32x4_t of
- * accumulators with per-lane (mult, shift), and the argument why it is bit-exact.
+/* src/kernels/opt/arm/q_neon.h - int8 requantisation for the NEON int8 kernels: 4 lanes of
+ * ecl_requant_r() (src/kernels/kernels.h) in both roundings of enum ecl_rounding, so every NEON
+ * int8 kernel follows the op's rounding through this one helper:
  *
- *   left shift:  vqshlq_s32 by max(shift, 0) saturates exactly like the scalar clamp of
- *                x * 2^left to int32.
- *   SRDHM:       vqrdmulhq_s32(x, m) = floor((x*m + 2^30) / 2^31), saturated. ecl_srdhm() adds
- *                2^30 (x*m >= 0) or 1 - 2^30 (x*m < 0) and truncates toward zero; for x*m = -v < 0
- *                that is -floor((v - 1 + 2^30) / 2^31) = -ceil((v - 2^30) / 2^31)
- *                = floor((x*m + 2^30) / 2^31): the same integer. Both saturate only for
- *                INT32_MIN * INT32_MIN, to INT32_MAX.
- *   RDBPOT(e):   vrshlq_s32 by -e is floor((x + 2^(e-1)) / 2^e) (rounds halves up); ecl_rdbpot()
- *                rounds halves away from zero. Subtracting 1 from negative x first (the fix-up
- *                TFLite's NEON code uses; (x & -e) >> 31 is -1 exactly when x < 0 and e > 0)
- *                gives floor((x - 1 + 2^(e-1)) / 2^e) = q + (r > 2^(e-1)) with x = q*2^e + r,
- *                which is ecl_rdbpot's "remainder > threshold" for x < 0. x = INT32_MIN: the
- *                saturating add keeps it, and it is a multiple of 2^e (e <= 31), so both agree.
- *   output:      vqaddq_s32 with zp in [-128, 127] then clamp to [lo, hi] within [-128, 127]:
- *                a saturated sum lies beyond the bound on its side, as the int64 sum would.
- * Valid under rqn_ok() (shifts in [-31, 31], zero point and bounds in int8); other parameters
- * take the scalar function itself. */
+ *     if (rqn_vec_ok(p->out_mult + c, p->out_shift + c, 4, p->rounding)) {
+ *         struct rqn r = rqn_load(p->out_mult + c, p->out_shift + c, p->rounding);
+ *         int32x4_t v = rqn_raw(acc, &r);      // then + zero point, clamp, narrow
+ *     }                                         // else ecl_requant_out_r() per lane
+ *
+ * Bit-exact with ecl_requant_r() on the domain rqn_vec_ok() accepts (checked under qemu by
+ * tests/test_kernels_opt.c, test_requant_neon); other parameters take the scalar function. */
 #ifndef EDGECL_Q_NEON_H
 #define EDGECL_Q_NEON_H
 
@@ -27,59 +17,95 @@
 #include <string.h>
 #include "kernels/kernels.h"
 
-static inline int rqn_ok(const int32_t *mult, const int32_t *shift, int n, int32_t zp, int32_t lo,
-                         int32_t hi) {
-    if (zp < -128 || zp > 127 || lo < -128 || hi > 127 || lo > hi) return 0;
+/* Double rounding: every shift in [-31, 31]; single rounding: right shifts only (shift <= 0).
+ * mult never INT32_MIN (ecl_quantize_multiplier gives [2^30, 2^31) or 0). */
+static inline int rqn_vec_ok(const int32_t *mult, const int32_t *shift, int n, int32_t rounding) {
+    int32_t max_shift = rounding == ECL_ROUND_SINGLE ? 0 : 31;
     for (int i = 0; i < n; i++)
-        if (shift[i] > 31 || shift[i] < -31) return 0;
-    (void)mult;
+        if (mult[i] == INT32_MIN || shift[i] > max_shift || shift[i] < -31) return 0;
     return 1;
 }
 
 struct rqn {
-    int32x4_t mult, lsh, rsh; /* rsh = min(shift, 0): a right shift as a negative vrshl count */
-    int32x4_t zp, lo, hi;
+    int32x4_t mult, lsh, nrsh; /* left shift max(s,0); minus the right shift, min(s,0) */
+    uint32x4_t kz;             /* single rounding: lanes without right shift */
+    int single;
 };
 
-static inline struct rqn rqn_from(int32x4_t mult, int32x4_t shift, int32_t zp, int32_t lo,
-                                  int32_t hi) {
+static inline struct rqn rqn_load(const int32_t *mult, const int32_t *shift, int32_t rounding) {
     struct rqn r;
-    const int32x4_t z = vdupq_n_s32(0);
-    r.mult = mult;
-    r.lsh = vmaxq_s32(shift, z);
-    r.rsh = vminq_s32(shift, z);
-    r.zp = vdupq_n_s32(zp);
-    r.lo = vdupq_n_s32(lo);
-    r.hi = vdupq_n_s32(hi);
+    int32x4_t s = vld1q_s32(shift), z = vdupq_n_s32(0);
+    r.mult = vld1q_s32(mult);
+    r.lsh = vmaxq_s32(s, z);
+    r.nrsh = vminq_s32(s, z);
+    r.kz = vceqq_s32(r.nrsh, z);
+    r.single = rounding == ECL_ROUND_SINGLE;
     return r;
 }
 
-/* clamp(zp + requant(x, mult, shift), lo, hi) on 4 lanes (see above). */
-static inline int32x4_t rqn_out(int32x4_t x, const struct rqn *r) {
-    x = vqshlq_s32(x, r->lsh);
-    x = vqrdmulhq_s32(x, r->mult);
-    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, r->rsh), 31));
-    x = vrshlq_s32(x, r->rsh);
-    x = vqaddq_s32(x, r->zp);
-    return vminq_s32(vmaxq_s32(x, r->lo), r->hi);
+/* Why these equal ecl_requant_r():
+ * - double: vqshlq saturates the left shift as ecl_requant() clamps it; vqrdmulhq is
+ *   SaturatingRoundingDoublingHighMul (floor((a*m + 2^30) / 2^31), both signs, no saturation
+ *   since m != INT32_MIN); RoundingDivideByPOT by e = -nrsh as gemmlowp does it on NEON:
+ *   subtract 1 from negative values when e > 0 (the sign bit of x & -e), then vrshlq, which
+ *   rounds half up exactly (x = INT32_MIN saturates the subtraction but divides exactly).
+ * - single, k = -nrsh: k = 0 is (P + 2^30) >> 31 = vqrdmulhq (P = x*m); k >= 1 is
+ *   (P + 2^(30+k)) >> (31+k) = (g + 2^(k-1)) >> k with g = P >> 31 = vqdmulhq (the added
+ *   2^(30+k) is a multiple of 2^31), and vrshlq by -k computes that without overflow. */
+static inline int32x4_t rqn_raw(int32x4_t x, const struct rqn *r) {
+    if (r->single) {
+        int32x4_t h = vqrdmulhq_s32(x, r->mult);
+        int32x4_t q = vrshlq_s32(vqdmulhq_s32(x, r->mult), r->nrsh);
+        return vbslq_s32(r->kz, h, q);
+    }
+    int32x4_t h = vqrdmulhq_s32(vqshlq_s32(x, r->lsh), r->mult);
+    int32x4_t fix = vshrq_n_s32(vandq_s32(h, r->nrsh), 31);
+    return vrshlq_s32(vqaddq_s32(h, fix), r->nrsh);
 }
 
-/* The scalar path for parameters outside rqn_ok(): lane by lane through ecl_requant_out(). */
-static inline int32x4_t rqn_out_scalar(int32x4_t x, const int32_t mult[4], const int32_t shift[4],
-                                       int32_t zp, int32_t lo, int32_t hi) {
+/* ---- output stage of the int8 kernels (arm/neon_i8_body.h, arm/neon_dw_i8.c) ----
+ * clamp(zp + v, lo, hi) as ecl_requant_out_r() finishes: vqaddq_s32 saturates, and with zp, lo
+ * and hi within int8 (rqo_ok) a saturated sum lies beyond the bound on its side, as the int64 sum
+ * would; then the 4 lanes are narrowed to bytes. */
+struct rqo {
+    int32x4_t zp, lo, hi;
+};
+
+static inline int rqo_ok(int32_t zp, int32_t lo, int32_t hi) {
+    return zp >= -128 && zp <= 127 && lo >= -128 && hi <= 127 && lo <= hi;
+}
+
+static inline struct rqo rqo_make(int32_t zp, int32_t lo, int32_t hi) {
+    struct rqo o = {vdupq_n_s32(zp), vdupq_n_s32(lo), vdupq_n_s32(hi)};
+    return o;
+}
+
+static inline int32x4_t rqo_apply(int32x4_t v, const struct rqo *o) {
+    return vminq_s32(vmaxq_s32(vqaddq_s32(v, o->zp), o->lo), o->hi);
+}
+
+/* rqn_raw() then the output stage: what the kernels do with 4 accumulators. */
+static inline int32x4_t rqo_requant(int32x4_t x, const struct rqn *r, const struct rqo *o) {
+    return rqo_apply(rqn_raw(x, r), o);
+}
+
+/* The same lane by lane through ecl_requant_out_r(), for parameters outside rqn_vec_ok() or
+ * rqo_ok(). */
+static inline int32x4_t rqo_requant_scalar(int32x4_t x, const int32_t m[4], const int32_t s[4],
+                                           int32_t zp, int32_t lo, int32_t hi, int32_t rounding) {
     int32_t v[4];
     vst1q_s32(v, x);
     for (int i = 0; i < 4; i++)
-        v[i] = ecl_requant_out(v[i], mult[i], shift[i], zp, lo, hi);
+        v[i] = ecl_requant_out_r(v[i], m[i], s[i], zp, lo, hi, rounding);
     return vld1q_s32(v);
 }
 
-/* Stores the first n (1..4) lanes, already within int8, as bytes. */
-static inline void rqn_store(int8_t *dst, int32x4_t v, int n) {
+/* Stores the first n (1..4) lanes, already within int8, as bytes (dst need not be aligned). */
+static inline void rqo_store(int8_t *dst, int32x4_t v, int n) {
     int8x8_t b = vmovn_s16(vcombine_s16(vmovn_s32(v), vdup_n_s16(0)));
     if (n == 4) {
         int32_t w = vget_lane_s32(vreinterpret_s32_s8(b), 0);
-        memcpy(dst, &w, 4); /* dst need not be 4-byte aligned */
+        memcpy(dst, &w, 4);
     } else {
         int8_t t[8];
         vst1_s8(t, b);

@@ -1,8 +1,8 @@
 /* AVX2 int8 CONV_2D, DEPTHWISE_CONV_2D and ADD (compiled with -mavx2 -mfma; installed only after
  * a runtime CPU check, see opt_install.c). Bit-exact with the reference kernels: the same int32
  * accumulators (integer sums are exact in any order, wrap-around included) and the same
- * requantisation, vectorised in q_avx2.h with the argument why it equals ecl_requant_out() on
- * every input it is used for (other parameters take the scalar function itself).
+ * requantisation, vectorised in q_avx2.h with the argument why it equals ecl_requant_out_r(,
+ * p->rounding) on every input it is used for (other parameters take the scalar function itself).
  *
  * CONV_2D (any kernel size, stride, dilation, padding): each call first widens the OHWI weights
  * to int16 and packs them into the kernel scratch (conv2d_i8_scratch asks for
@@ -253,7 +253,8 @@ static void qconv_tiles(void *ctx, int begin, int end) {
                     b0 = _mm256_loadu_si256((const __m256i *)bp);
                     b1 = _mm256_loadu_si256((const __m256i *)(bp + 8));
                 }
-                const struct rqv r0 = rq_load(mp, sp), r1 = rq_load(mp + 8, sp + 8);
+                const struct rqv r0 = rq_load(mp, sp, p->rounding),
+                                 r1 = rq_load(mp + 8, sp + 8, p->rounding);
                 for (int r = 0; r < mr; r++) {
                     __m256i v0 = rq_raw(_mm256_add_epi32(acc[r][0], b0), &r0, j->lsh);
                     __m256i v1 = rq_raw(_mm256_add_epi32(acc[r][1], b1), &r1, j->lsh);
@@ -272,9 +273,10 @@ static void qconv_tiles(void *ctx, int begin, int end) {
                     _mm256_store_si256((__m256i *)tmp, acc[r][0]);
                     _mm256_store_si256((__m256i *)(tmp + 8), acc[r][1]);
                     for (int q = 0; q < nc; q++)
-                        ob[(size_t)r * Cout + q] = (int8_t)ecl_requant_out(
+                        ob[(size_t)r * Cout + q] = (int8_t)ecl_requant_out_r(
                             tmp[q] + (j->bias ? j->bias[o + q] : 0), p->out_mult[o + q],
-                            p->out_shift[o + q], p->out_zp, p->act_min_q, p->act_max_q);
+                            p->out_shift[o + q], p->out_zp, p->act_min_q, p->act_max_q,
+                            p->rounding);
                 }
             }
         }
@@ -295,7 +297,8 @@ void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
     j.K2 = (j.K + 1) / 2;
     j.nblk = (os.c + 15) / 16;
     j.npix = os.n * os.h * os.w;
-    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q);
+    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
+                      p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
     ecl_kctx_run(kc, j.nblk, qconv_pack, &j);
     ecl_kctx_run(kc, (j.npix + Q_MR - 1) / Q_MR, qconv_tiles, &j);
@@ -327,8 +330,8 @@ static inline int8_t qdw_scalar(const struct qdw_job *j, const int8_t *inb, int 
                    ((int32_t)j->w[((size_t)ky * ws.w + kx) * ws.c + c] - p->w_zp);
         }
     }
-    return (int8_t)ecl_requant_out(acc, p->out_mult[c], p->out_shift[c], p->out_zp, p->act_min_q,
-                                   p->act_max_q);
+    return (int8_t)ecl_requant_out_r(acc, p->out_mult[c], p->out_shift[c], p->out_zp, p->act_min_q,
+                                     p->act_max_q, p->rounding);
 }
 
 /* 3x3 depthwise, 16 channels c..c+15, output rows [begin, end): pairs of taps interleaved as
@@ -381,8 +384,8 @@ static void qdw_block16(const struct qdw_job *j, int c, int begin, int end, int 
     __m256i m1 = _mm256_loadu_si256((const __m256i *)(p->out_mult + c + 8));
     __m256i s0 = _mm256_loadu_si256((const __m256i *)(p->out_shift + c));
     __m256i s1 = _mm256_loadu_si256((const __m256i *)(p->out_shift + c + 8));
-    const struct rqv rlo = rq_from(PERM_LO(m0, m1), PERM_LO(s0, s1));
-    const struct rqv rhi = rq_from(PERM_HI(m0, m1), PERM_HI(s0, s1));
+    const struct rqv rlo = rq_from(PERM_LO(m0, m1), PERM_LO(s0, s1), p->rounding);
+    const struct rqv rhi = rq_from(PERM_HI(m0, m1), PERM_HI(s0, s1), p->rounding);
 #undef PERM_LO
 #undef PERM_HI
 #define PAIR(q, x0, x1)                                                                            \
@@ -461,7 +464,7 @@ static void qdw_rows(void *ctx, int begin, int end) {
                 wv[t] = _mm256_sub_epi32(ld8_i32(j->w + (size_t)t * C + c), wzp32);
                 wsum = _mm256_add_epi32(wsum, wv[t]);
             }
-            const struct rqv rq = rq_load(p->out_mult + c, p->out_shift + c);
+            const struct rqv rq = rq_load(p->out_mult + c, p->out_shift + c, p->rounding);
             const __m256i badj = _mm256_sub_epi32(b, _mm256_mullo_epi32(zpi, wsum));
             for (int x = 0; x < os.w; x++) {
                 int ix0 = x * sw - p->pad_left;
@@ -518,7 +521,8 @@ void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
         return;
     }
     struct qdw_job j = {p, in, w, bias, out, is, ws, os, 0, 0};
-    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q);
+    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
+                      p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
     ecl_kctx_run(kc, os.n * os.h, qdw_rows, &j);
 }
@@ -559,7 +563,9 @@ static void qadd_chunks(void *ctx, int begin, int end) {
         for (int k = 0; k < 8; k++)
             am[k] = p->a_mult, as[k] = p->a_shift, bm[k] = p->b_mult, bsh[k] = p->b_shift,
             om[k] = p->out_mult, osh[k] = p->out_shift;
-        const struct rqv ra = rq_load(am, as), rb = rq_load(bm, bsh), ro = rq_load(om, osh);
+        const struct rqv ra = rq_load(am, as, ECL_ROUND_DOUBLE),
+                         rb = rq_load(bm, bsh, ECL_ROUND_DOUBLE),
+                         ro = rq_load(om, osh, ECL_ROUND_DOUBLE);
         const __m256i azp = _mm256_set1_epi32(p->a_zp), bzp = _mm256_set1_epi32(p->b_zp);
         const __m128i ls = _mm_cvtsi32_si128(p->left_shift);
         const struct rqo ro2 = rqo_make2(p->out_zp, p->act_min_q, p->act_max_q);
@@ -586,8 +592,9 @@ void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *
     }
     j.vec = p->left_shift >= 0 && p->left_shift <= 20 && p->a_zp >= -128 && p->a_zp <= 127 &&
             p->b_zp >= -128 && p->b_zp <= 127 && p->a_shift <= 1 && p->b_shift <= 1 &&
-            rq_vec_ok(&p->a_mult, &p->a_shift, 1, 0, -128, 127) &&
-            rq_vec_ok(&p->b_mult, &p->b_shift, 1, 0, -128, 127) &&
-            rq_vec_ok(&p->out_mult, &p->out_shift, 1, p->out_zp, p->act_min_q, p->act_max_q);
+            rq_vec_ok(&p->a_mult, &p->a_shift, 1, 0, -128, 127, ECL_ROUND_DOUBLE) &&
+            rq_vec_ok(&p->b_mult, &p->b_shift, 1, 0, -128, 127, ECL_ROUND_DOUBLE) &&
+            rq_vec_ok(&p->out_mult, &p->out_shift, 1, p->out_zp, p->act_min_q, p->act_max_q,
+                      ECL_ROUND_DOUBLE);
     ecl_kctx_run(kc, (int)chunks, qadd_chunks, &j);
 }

@@ -27,7 +27,7 @@
  * FULLY_CONNECTED: 4 output rows at a time, dot products along in_dim (64 bytes per vpdpbusd)
  * of u = x ^ 0x80 with the weight rows and of a vector of ones with the weight rows (sum w),
  * reduced horizontally, corrected as above (K = in_dim, tails masked to 0 on both sides) and
- * requantised with ecl_requant_out() itself.
+ * requantised with ecl_requant_out_r(, p->rounding) itself.
  *
  * Shapes the conv path does not take (grouped conv, K' > V_MAX_K, an input zero point outside
  * int8, |w_zp| > 255) go to the AVX2 kernel; scratch then asks for what that one needs.
@@ -280,7 +280,7 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
             /* lanes past Cout: any valid multiplier, not stored */
             struct rqz rq =
                 rqz_from(_mm512_mask_loadu_epi32(_mm512_set1_epi32(1 << 30), m, p->out_mult + o),
-                         _mm512_maskz_loadu_epi32(m, p->out_shift + o));
+                         _mm512_maskz_loadu_epi32(m, p->out_shift + o), p->rounding);
             for (int r = 0; r < mr; r++) {
                 __m512i v = _mm512_add_epi32(acc[r][b], corr);
                 if (p->w_zp) v = _mm512_sub_epi32(v, zsu[r]);
@@ -294,9 +294,9 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
                 if (p->w_zp) v = _mm512_sub_epi32(v, zsu[r]);
                 _mm512_store_si512(tmp, v);
                 for (int q = 0; q < nc; q++)
-                    ob[(size_t)r * Cout + q] =
-                        (int8_t)ecl_requant_out(tmp[q], p->out_mult[o + q], p->out_shift[o + q],
-                                                p->out_zp, p->act_min_q, p->act_max_q);
+                    ob[(size_t)r * Cout + q] = (int8_t)ecl_requant_out_r(
+                        tmp[q], p->out_mult[o + q], p->out_shift[o + q], p->out_zp, p->act_min_q,
+                        p->act_max_q, p->rounding);
             }
         }
     }
@@ -362,7 +362,8 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
     j.nblk = (os.c + 15) / 16;
     j.corr = (int32_t *)(void *)(j.wp + (size_t)j.nblk * j.G * 64);
     j.npix = os.n * os.h * os.w;
-    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q);
+    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
+                      p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
     j.contig = ws.h == 1 && ws.w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                p->pad_left == 0 && is.h == os.h && is.w == os.w && j.K == j.Kp;
@@ -437,8 +438,8 @@ static void vfc_rows(void *ctx, int begin, int end) {
                                (uint32_t)K * c * zw;
                 int k = p->per_channel ? o + r : 0;
                 j->out[(size_t)b * j->out_dim + o + r] =
-                    (int8_t)ecl_requant_out((int32_t)acc, p->out_mult[k], p->out_shift[k],
-                                            p->out_zp, p->act_min_q, p->act_max_q);
+                    (int8_t)ecl_requant_out_r((int32_t)acc, p->out_mult[k], p->out_shift[k],
+                                              p->out_zp, p->act_min_q, p->act_max_q, p->rounding);
             }
         }
     }

@@ -84,8 +84,8 @@ static void vdw_block32(const struct vdw_job *j, int c, int begin, int end) {
     __m512i mu1 = _mm512_mask_loadu_epi32(one30, m1, p->out_mult + c + 16);
     __m512i s0 = _mm512_maskz_loadu_epi32(m0, p->out_shift + c);
     __m512i s1 = _mm512_maskz_loadu_epi32(m1, p->out_shift + c + 16);
-    const struct rqz rlo = rqz_from(perm_lo(mu0, mu1), perm_lo(s0, s1));
-    const struct rqz rhi = rqz_from(perm_hi(mu0, mu1), perm_hi(s0, s1));
+    const struct rqz rlo = rqz_from(perm_lo(mu0, mu1), perm_lo(s0, s1), p->rounding);
+    const struct rqz rhi = rqz_from(perm_hi(mu0, mu1), perm_hi(s0, s1), p->rounding);
     const __m512i zp16 = _mm512_set1_epi16((int16_t)p->out_zp);
     const __m256i lo8 = _mm256_set1_epi8((char)p->act_min_q),
                   hi8 = _mm256_set1_epi8((char)p->act_max_q);
@@ -151,7 +151,8 @@ void ecl_avx512_vnni_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_
     if (dm != 1 || is.c != os.c || ws.c != os.c || is.n != os.n || p->dil_h != 1 || p->dil_w != 1 ||
         ws.h != 3 || ws.w != 3 || p->stride_h < 1 || p->stride_w < 1 || p->in_zp < -128 ||
         p->in_zp > 127 || p->w_zp < -128 || p->w_zp > 127 || os.c <= 0 ||
-        !rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q)) {
+        !rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
+                   p->rounding)) {
         ecl_avx2_dwconv_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }

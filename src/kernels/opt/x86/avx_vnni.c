@@ -193,7 +193,8 @@ static void vconv_store(const struct vconv_job *j, __m256i acc[V_MR][2], int blk
             }
             mp = mt, sp = st;
         }
-        const struct rqv r0 = rq_load(mp, sp), r1 = rq_load(mp + 8, sp + 8);
+        const struct rqv r0 = rq_load(mp, sp, p->rounding),
+                         r1 = rq_load(mp + 8, sp + 8, p->rounding);
         for (int r = 0; r < mr; r++) {
             __m256i zs = _mm256_set1_epi32((int32_t)((uint32_t)p->w_zp * (uint32_t)su[r]));
             __m256i v0 = _mm256_sub_epi32(_mm256_add_epi32(acc[r][0], c0), zs);
@@ -217,8 +218,8 @@ static void vconv_store(const struct vconv_job *j, __m256i acc[V_MR][2], int blk
                                _mm256_sub_epi32(_mm256_add_epi32(acc[r][1], c1), zs));
             for (int q = 0; q < nc; q++)
                 ob[(size_t)r * Cout + q] =
-                    (int8_t)ecl_requant_out(tmp[q], p->out_mult[o + q], p->out_shift[o + q],
-                                            p->out_zp, p->act_min_q, p->act_max_q);
+                    (int8_t)ecl_requant_out_r(tmp[q], p->out_mult[o + q], p->out_shift[o + q],
+                                              p->out_zp, p->act_min_q, p->act_max_q, p->rounding);
         }
     }
 }
@@ -265,7 +266,8 @@ void ecl_avxvnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_para
     j.nblk = (os.c + 15) / 16 * 2; /* 8-channel blocks, an even number */
     j.corr = (int32_t *)(void *)(j.wp + (size_t)j.nblk * j.G * 32);
     j.npix = os.n * os.h * os.w;
-    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q);
+    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
+                      p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
     ecl_kctx_run(kc, j.nblk, vconv_pack, &j);
     ecl_kctx_run(kc, (j.npix + V_MR - 1) / V_MR, vconv_tiles, &j);

@@ -1,5 +1,6 @@
 /* src/kernels/opt/x86/q_avx2.h - vector int8 requantisation shared by the x86 int8 kernels
- * (avx2_int8.c, avx512_vnni.c; needs -mavx2): 8 lanes of ecl_requant() and the saturating
+ * (avx2_int8.c, avx512_vnni.c; needs -mavx2): 8 lanes of ecl_requant_r() (both roundings of
+ * enum ecl_rounding, carried in struct rqv) and the saturating
  * int32 -> int8 store, each with the argument why it equals ecl_requant_out() on every input it
  * is used for (rq_vec_ok(); other parameters take the scalar function itself). */
 #ifndef EDGECL_Q_AVX2_H
@@ -14,10 +15,11 @@
  * parameters) takes the scalar function itself. TFLite's int8 zero points and activation
  * bounds are always in that domain. */
 static inline int rq_vec_ok(const int32_t *mult, const int32_t *shift, int n, int32_t zp,
-                            int32_t lo, int32_t hi) {
+                            int32_t lo, int32_t hi, int32_t rounding) {
     if (zp < -128 || zp > 127 || lo < -128 || hi > 127 || lo > hi) return 0;
+    int32_t max_shift = rounding == ECL_ROUND_SINGLE ? 0 : 31; /* single: right shifts only */
     for (int i = 0; i < n; i++)
-        if (mult[i] == INT32_MIN || shift[i] > 31 || shift[i] < -31) return 0;
+        if (mult[i] == INT32_MIN || shift[i] > max_shift || shift[i] < -31) return 0;
     return 1;
 }
 
@@ -29,11 +31,14 @@ static inline int any_left_shift(const int32_t *shift, int n) {
 
 struct rqv {
     __m256i mult, mult_odd, lsh, rsh, rmask, rthr;
+    __m256i km1, kz; /* single rounding: max(rsh - 1, 0), lanes with rsh == 0 */
+    int single;      /* ECL_ROUND_SINGLE */
 };
 
-static inline struct rqv rq_from(__m256i mult, __m256i s) {
+static inline struct rqv rq_from(__m256i mult, __m256i s, int32_t rounding) {
     struct rqv r;
     __m256i z = _mm256_setzero_si256();
+    r.single = rounding == ECL_ROUND_SINGLE;
     r.mult = mult;
     r.mult_odd = _mm256_srli_epi64(r.mult, 32);
     r.lsh = _mm256_max_epi32(s, z);
@@ -41,15 +46,37 @@ static inline struct rqv rq_from(__m256i mult, __m256i s) {
     r.rmask =
         _mm256_sub_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), r.rsh), _mm256_set1_epi32(1));
     r.rthr = _mm256_srli_epi32(r.rmask, 1);
+    r.km1 = _mm256_max_epi32(_mm256_sub_epi32(r.rsh, _mm256_set1_epi32(1)), z);
+    r.kz = _mm256_cmpeq_epi32(r.rsh, z);
     return r;
 }
 
-static inline struct rqv rq_load(const int32_t *mult, const int32_t *shift) {
+static inline struct rqv rq_load(const int32_t *mult, const int32_t *shift, int32_t rounding) {
     return rq_from(_mm256_loadu_si256((const __m256i *)mult),
-                   _mm256_loadu_si256((const __m256i *)shift));
+                   _mm256_loadu_si256((const __m256i *)shift), rounding);
 }
 
-/* 8 lanes of ecl_requant(x, mult, shift), given rq_vec_ok() (lsh: some shift > 0):
+/* 8 lanes of ecl_requant_single(x, mult, shift), given rq_vec_ok() with ECL_ROUND_SINGLE
+ * (shift = -k, k in [0, 31]). With P = x*m (exact in 64 bits, |P| < 2^62):
+ *   k = 0:  (P + 2^30) >> 31, the h of rq_raw() below (step 2);
+ *   k >= 1: (P + 2^(30+k)) >> (31+k) = (g + 2^(k-1)) >> k with g = P >> 31 (the added 2^(30+k)
+ *           is a multiple of 2^31, so the low 31 bits of P cannot carry), and that is
+ *           (g >> k) + bit k-1 of g, which cannot overflow. g and h are bits 31..62 of P and of
+ *           P + 2^30, taken as in rq_raw(). */
+static inline __m256i rq_single(__m256i x, const struct rqv *r) {
+    const __m256i half = _mm256_set1_epi64x(1ll << 30), one = _mm256_set1_epi32(1);
+    __m256i pe = _mm256_mul_epi32(x, r->mult);
+    __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), r->mult_odd);
+    __m256i g = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
+    __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(_mm256_add_epi64(pe, half), 31),
+                                   _mm256_slli_epi64(_mm256_add_epi64(po, half), 1), 0xAA);
+    __m256i q = _mm256_add_epi32(_mm256_srav_epi32(g, r->rsh),
+                                 _mm256_and_si256(_mm256_srav_epi32(g, r->km1), one));
+    return _mm256_blendv_epi8(q, h, r->kz);
+}
+
+/* 8 lanes of ecl_requant_r(x, mult, shift, rounding): ECL_ROUND_SINGLE is rq_single() above;
+ * ECL_ROUND_DOUBLE, ecl_requant(x, mult, shift), given rq_vec_ok() (lsh: some shift > 0):
  * 1. x * 2^lsh saturated to int32: the shift is exact iff shifting back gives x.
  * 2. SaturatingRoundingDoublingHighMul(a, m) = trunc((a*m + nudge) / 2^31) with nudge 2^30
  *    (a*m >= 0) or 1 - 2^30 (a*m < 0); both cases equal floor((a*m + 2^30) / 2^31) (for a*m < 0
@@ -58,6 +85,7 @@ static inline struct rqv rq_load(const int32_t *mult, const int32_t *shift) {
  *    _mm256_mul_epi32 directly, odd lanes after a 32-bit shift.
  * 3. RoundingDivideByPOT as in kernels.h, lane-wise (rsh <= 31). */
 static inline __m256i rq_raw(__m256i x, const struct rqv *r, int lsh) {
+    if (r->single) return rq_single(x, r); /* its shifts are <= 0 */
     if (lsh) {
         __m256i xs = _mm256_sllv_epi32(x, r->lsh);
         __m256i ok = _mm256_cmpeq_epi32(_mm256_srav_epi32(xs, r->lsh), x);
