@@ -30,7 +30,7 @@ for d in core tflite tflite/ops kernels/ref kernels/opt train replay learn state
     lib+=("$src"/src/$d/*.c)
 done
 $cc -std=c11 -O2 -static -DECL_SOURCE_DIR="\"$src\"" -I"$src/src" -I"$src/include" \
-    "$src/bench/backbone.c" "${lib[@]}" "$src/src/kernels/opt/arm/neon_kernels.c" \
+    "$src/bench/backbone.c" "$src/bench/ort_peer.c" "${lib[@]}" "$src/src/kernels/opt/arm/neon_kernels.c" \
     "$src/src/kernels/opt/arm/neon_i8.c" "$src/src/kernels/opt/arm/neon_dw_i8.c" \
     "$tmp/neon_dot.o" -lm -lpthread -o "$tmp/bench_backbone" || exit 1
 rc=0
