@@ -15,7 +15,9 @@
  * (or, for AVX-512, the OS's XCR0) lacks it. Likewise the int8 CONV_2D / FULLY_CONNECTED tests
  * (bit-exact) run on the AVX2, AVX512-VNNI and AVX-VNNI kernels (test_*_avx2, test_*_vnni,
  * test_conv_i8*_avxvnni), with zero
- * points at the ends of their ranges too (test_conv_i8_ends_*). */
+ * points at the ends of their ranges too (test_conv_i8_ends_*). On AArch64 the same int8 bodies
+ * run on the SDOT kernels (test_*_neondot; SKIPPED when the core, e.g. qemu -cpu cortex-a57, has
+ * no dot-product extension) and on the plain NEON ones (test_*_neon). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,8 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernels/kernels.h"
-#if defined(__x86_64__)
-#include "kernels/opt/opt.h" /* the AVX2 and AVX-512 entry points, tested one by one */
+#if defined(__x86_64__) || defined(__aarch64__)
+#include "kernels/opt/opt.h" /* the AVX2/AVX-512 and NEON/SDOT entry points, tested one by one */
 #endif
 
 #define TOL 1e-5
@@ -900,18 +902,60 @@ ISA_Q_TEST(test_dwconv_i8_vnni, test_dwconv_i8_body, 1)
 ISA_Q_TEST(test_conv_i8_avxvnni, test_conv_i8_body, 2)
 ISA_Q_TEST(test_conv_i8_ends_avxvnni, test_conv_i8_ends_body, 2)
 
+/* AArch64: the int8 CONV_2D / FULLY_CONNECTED kernels with SDOT (dot 1) or without (dot 0).
+ * These run in the focused test kernels_opt_neon_qemu (tests/opt/neon_qemu.sh builds with
+ * ECL_TEST_ARM_TABLES, under qemu -cpu max and -cpu cortex-a57), and only for the table that is
+ * not the installed one (that one is tested by test_conv_i8 etc.); the cross-built unit suite
+ * (aarch64_suite) leaves them out to keep its time. */
+static const char *arm_q_table(int dot, struct ecl_kernels *t) {
+#if defined(__aarch64__) && defined(ECL_TEST_ARM_TABLES)
+    if (dot && !ecl_opt_have_dotprod()) return "no dot-product extension (HWCAP_ASIMDDP)";
+    if (!strcmp(opt.name, dot ? "neondot" : "neon"))
+        return "the installed table, tested by the tests without suffix";
+    *t = ecl_kernels_ref();
+    t->name = dot ? "neondot" : "neon";
+    t->conv2d_i8 = dot ? ecl_neondot_conv2d_i8 : ecl_neon_conv2d_i8;
+    t->conv2d_i8_scratch = dot ? ecl_neondot_conv2d_i8_scratch : ecl_neon_conv2d_i8_scratch;
+    t->fc_i8 = dot ? ecl_neondot_fc_i8 : ecl_neon_fc_i8;
+    return NULL;
+#elif defined(__aarch64__)
+    (void)dot, (void)t;
+    return "run by kernels_opt_neon_qemu (tests/opt/neon_qemu.sh)";
+#else
+    (void)dot, (void)t;
+    return "not AArch64";
+#endif
+}
+#define ARM_Q_TEST(fn, body, dot)                                                                  \
+    static void fn(void **state) {                                                                 \
+        struct ecl_kernels t;                                                                      \
+        const char *why = arm_q_table(dot, &t);                                                    \
+        if (why) {                                                                                 \
+            fprintf(stderr, "%s: %s, SKIPPED\n", #fn, why);                                        \
+            skip();                                                                                \
+        }                                                                                          \
+        run_with(t, body);                                                                         \
+    }
+ARM_Q_TEST(test_conv_i8_neondot, test_conv_i8_body, 1)
+ARM_Q_TEST(test_conv_i8_ends_neondot, test_conv_i8_ends_body, 1)
+ARM_Q_TEST(test_fc_i8_neondot, test_fc_i8_body, 1)
+ARM_Q_TEST(test_conv_i8_neon, test_conv_i8_body, 0)
+ARM_Q_TEST(test_conv_i8_ends_neon, test_conv_i8_ends_body, 0)
+ARM_Q_TEST(test_fc_i8_neon, test_fc_i8_body, 0)
+
 /* The table: install leaves what it does not implement untouched. */
 static void test_install(void **state) {
     struct ecl_kernels ref = ecl_kernels_ref(), k = ref;
     ecl_kernels_opt_install(&k);
     if (!strcmp(k.name, "avx2") || !strcmp(k.name, "avxvnni") ||
-        !strncmp(k.name, "avx512", 6)) { /* int8: x86 only so far */
+        !strncmp(k.name, "avx512", 6)) { /* int8 on x86 */
         assert_true((const void *)k.conv2d_i8 != (const void *)ref.conv2d_i8);
         assert_true((const void *)k.dwconv_i8 != (const void *)ref.dwconv_i8);
-    } else {
+    } else if (strncmp(k.name, "neon", 4) != 0) {
         assert_ptr_equal(k.conv2d_i8, ref.conv2d_i8);
     }
-    if (strcmp(k.name, "avx512vnni") != 0) assert_ptr_equal(k.fc_i8, ref.fc_i8);
+    if (strcmp(k.name, "avx512vnni") != 0 && strncmp(k.name, "neon", 4) != 0)
+        assert_ptr_equal(k.fc_i8, ref.fc_i8);
     assert_ptr_equal(k.softmax_f32, ref.softmax_f32);
     assert_ptr_equal(k.maxpool_f32, ref.maxpool_f32);
     assert_non_null(k.name);
@@ -929,6 +973,16 @@ static void test_install(void **state) {
         assert_ptr_equal(k.conv2d_f32, ecl_avx512_conv2d_f32);
         assert_ptr_equal(k.dwconv_f32, ecl_avx512_dwconv_f32);
     }
+#endif
+#if defined(__aarch64__)
+    /* int8 CONV_2D / FULLY_CONNECTED: SDOT exactly when the core reports it; depthwise: NEON */
+    int dot = ecl_opt_have_dotprod();
+    assert_string_equal(k.name, dot ? "neondot" : "neon");
+    assert_ptr_equal(k.conv2d_i8, dot ? ecl_neondot_conv2d_i8 : ecl_neon_conv2d_i8);
+    assert_ptr_equal(k.conv2d_i8_scratch,
+                     dot ? ecl_neondot_conv2d_i8_scratch : ecl_neon_conv2d_i8_scratch);
+    assert_ptr_equal(k.fc_i8, dot ? ecl_neondot_fc_i8 : ecl_neon_fc_i8);
+    assert_ptr_equal(k.dwconv_i8, ecl_neon_dwconv_i8);
 #endif
     fprintf(stderr, "kernels: %s\n", k.name);
 }
@@ -962,6 +1016,12 @@ int main(void) {
         cmocka_unit_test(test_dwconv_i8_vnni),
         cmocka_unit_test(test_conv_i8_avxvnni),
         cmocka_unit_test(test_conv_i8_ends_avxvnni),
+        cmocka_unit_test(test_conv_i8_neondot),
+        cmocka_unit_test(test_conv_i8_ends_neondot),
+        cmocka_unit_test(test_fc_i8_neondot),
+        cmocka_unit_test(test_conv_i8_neon),
+        cmocka_unit_test(test_conv_i8_ends_neon),
+        cmocka_unit_test(test_fc_i8_neon),
         cmocka_unit_test(test_add_i8),
         cmocka_unit_test(test_conv_1x1_avx2),
         cmocka_unit_test(test_conv_kxk_avx2),

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # NEON kernels vs reference on AArch64, without ARM hardware: cross-compile
-# tests/test_kernels_opt.c (with a tiny cmocka stand-in) and run it under qemu-user.
+# tests/test_kernels_opt.c (with a tiny cmocka stand-in) and run it under qemu-user twice:
+#   -cpu max         the core has the dot-product extension: the SDOT int8 kernels are installed
+#                    ("kernels: neondot") and tested, and the plain NEON ones explicitly too;
+#   -cpu cortex-a57  Armv8.0, no dot product: the plain NEON int8 kernels are installed
+#                    ("kernels: neon"), the SDOT tests report SKIPPED (never run: they would SIGILL).
+# neon_dot.c alone is compiled with -march=armv8.2-a+dotprod, as in the library build.
 # Skipped (77) unless gcc-aarch64-linux-gnu and qemu-user are installed.
 set -u
 src="$1"
@@ -8,12 +13,26 @@ cc=aarch64-linux-gnu-gcc
 if ! command -v $cc >/dev/null || ! command -v qemu-aarch64 >/dev/null; then
     echo "SKIP: needs $cc (gcc-aarch64-linux-gnu) and qemu-aarch64 (qemu-user)"; exit 77
 fi
-out="$(mktemp)"
-trap 'rm -f "$out"' EXIT
-$cc -std=c11 -O2 -static -I"$src/src" -I"$src/include" -I"$src/tests/opt/cmocka_shim" \
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+out="$tmp/test_kernels_opt"
+$cc -std=c11 -O2 -march=armv8.2-a+dotprod -I"$src/src" -I"$src/include" \
+    -c "$src/src/kernels/opt/arm/neon_dot.c" -o "$tmp/neon_dot.o" || {
+    echo "FAIL: cross-compile neon_dot.c"; exit 1; }
+$cc -std=c11 -O2 -static -DECL_TEST_ARM_TABLES -I"$src/src" -I"$src/include" \
+    -I"$src/tests/opt/cmocka_shim" \
     "$src/tests/test_kernels_opt.c" "$src/src/kernels/opt/opt_install.c" \
-    "$src/src/kernels/opt/arm/neon_kernels.c" "$src"/src/kernels/ref/*.c "$src"/src/core/*.c \
+    "$src/src/kernels/opt/arm/neon_kernels.c" "$src/src/kernels/opt/arm/neon_i8.c" \
+    "$src/src/kernels/opt/arm/neon_dw_i8.c" \
+    "$tmp/neon_dot.o" "$src"/src/kernels/ref/*.c "$src"/src/core/*.c \
     -lm -lpthread -o "$out" || { echo "FAIL: cross-compile"; exit 1; }
-log="$(qemu-aarch64 "$out" 2>&1)"; rc=$?
-echo "$log"
-[[ $rc -eq 0 && "$log" == *"kernels: neon"* && "$log" == *"ALL PASSED"* ]] || { echo FAIL; exit 1; }
+fail=0
+for cpu in max:neondot cortex-a57:neon; do
+    log="$(qemu-aarch64 -cpu "${cpu%%:*}" "$out" 2>&1)"; rc=$?
+    echo "== qemu-aarch64 -cpu ${cpu%%:*}"
+    echo "$log"
+    if [[ $rc -ne 0 || "$log" != *"kernels: ${cpu##*:}"$'\n'* || "$log" != *"ALL PASSED"* ]]; then
+        echo "FAIL (-cpu ${cpu%%:*})"; fail=1
+    fi
+done
+exit $fail

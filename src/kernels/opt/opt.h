@@ -1,5 +1,6 @@
 /* src/kernels/opt/opt.h - optimised float32 kernels (AVX2+FMA on x86-64, with AVX-512F float
- * CONV_2D / DEPTHWISE_CONV_2D where the CPU and OS support it; NEON on AArch64) and
+ * CONV_2D / DEPTHWISE_CONV_2D where the CPU and OS support it; NEON on AArch64, with int8
+ * CONV_2D / FULLY_CONNECTED using SDOT where the core has it: arm/neon_dot.c) and
  * int8 CONV_2D / DEPTHWISE_CONV_2D / ADD (AVX2, bit-exact with the reference; see
  * x86/avx2_int8.c and docs/performance.md "int8"), with AVX512-VNNI int8 CONV_2D,
  * FULLY_CONNECTED and 3x3 DEPTHWISE_CONV_2D where the CPU has it (x86/avx512_vnni*.c).
@@ -134,6 +135,38 @@ void ecl_neon_fc_f32(const struct ecl_kctx *kc, const struct ecl_fc_params *p, c
 void ecl_neon_add_f32(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const float *a,
                       struct ecl_shape4 as, const float *b, struct ecl_shape4 bs, float *out,
                       struct ecl_shape4 os);
+
+/* AArch64 int8 CONV_2D / FULLY_CONNECTED (arm/neon_i8_body.h; bit-exact with the reference):
+ * ecl_neondot_* with SDOT (arm/neon_dot.c, installed when ecl_opt_have_dotprod()), ecl_neon_*
+ * with widening multiplies (arm/neon_i8.c, the fallback). conv2d_i8 needs the scratch its
+ * *_scratch function asks for (packed weights), else it calls the reference; so do shapes it does
+ * not handle (dilation, grouped conv, non-1x1 K > 4608). int8 DEPTHWISE_CONV_2D: ecl_neon_dwconv_i8
+ * (arm/neon_dw_i8.c, widening multiply-accumulate, both tables; depth_multiplier != 1 and dilation
+ * go to the reference). */
+void ecl_neondot_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                           const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                           struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                           struct ecl_shape4 os);
+size_t ecl_neondot_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                     struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+void ecl_neondot_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p, const int8_t *in,
+                       int32_t batch, int32_t in_dim, const int8_t *w, const int32_t *bias,
+                       int8_t *out, int32_t out_dim);
+void ecl_neon_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                        const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                        struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                        struct ecl_shape4 os);
+size_t ecl_neon_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                  struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+void ecl_neon_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p, const int8_t *in,
+                    int32_t batch, int32_t in_dim, const int8_t *w, const int32_t *bias,
+                    int8_t *out, int32_t out_dim);
+void ecl_neon_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
+                        const int8_t *in, struct ecl_shape4 is, const int8_t *w,
+                        struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
+                        struct ecl_shape4 os);
+/* 1 on AArch64 Linux when the kernel reports the dot-product extension (HWCAP_ASIMDDP). */
+int ecl_opt_have_dotprod(void);
 
 /* Shapes equal (no broadcasting) - the only case the optimised ADD handles itself. */
 static inline int ecl_opt_same_shape(struct ecl_shape4 a, struct ecl_shape4 b) {

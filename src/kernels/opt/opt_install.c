@@ -11,6 +11,12 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <cpuid.h>
 #endif
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20) /* <asm/hwcap.h>: Advanced SIMD dot product (SDOT/UDOT) */
+#endif
+#endif
 
 int ecl_opt_have_avx512(void) {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -50,6 +56,14 @@ int ecl_opt_have_avx_vnni(void) {
     return (a >> 4) & 1u; /* EAX: AVX-VNNI (4) */
 #else
     return 0;
+#endif
+}
+
+int ecl_opt_have_dotprod(void) {
+#if defined(__aarch64__) && defined(__linux__)
+    return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#else
+    return 0; /* other AArch64 systems: the plain NEON int8 kernels */
 #endif
 }
 
@@ -100,5 +114,17 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
     k->dwconv_f32 = ecl_neon_dwconv_f32;
     k->fc_f32 = ecl_neon_fc_f32;
     k->add_f32 = ecl_neon_add_f32;
+    /* int8 CONV_2D / FULLY_CONNECTED: SDOT when the core has the dot-product extension (Armv8.2+
+     * cores of phones and boards: Cortex-A55/A75/A76 and later), else widening multiplies. */
+    k->conv2d_i8 = ecl_neon_conv2d_i8;
+    k->conv2d_i8_scratch = ecl_neon_conv2d_i8_scratch;
+    k->fc_i8 = ecl_neon_fc_i8;
+    k->dwconv_i8 = ecl_neon_dwconv_i8; /* both tables: SDOT does not fit depthwise */
+    if (ecl_opt_have_dotprod()) {
+        k->name = "neondot";
+        k->conv2d_i8 = ecl_neondot_conv2d_i8;
+        k->conv2d_i8_scratch = ecl_neondot_conv2d_i8_scratch;
+        k->fc_i8 = ecl_neondot_fc_i8;
+    }
 #endif
 }

@@ -14,6 +14,7 @@
 
 #include <arm_neon.h>
 #include <stdint.h>
+#include <string.h>
 #include "kernels/kernels.h"
 
 /* Double rounding: every shift in [-31, 31]; single rounding: right shifts only (shift <= 0).
@@ -60,6 +61,57 @@ static inline int32x4_t rqn_raw(int32x4_t x, const struct rqn *r) {
     int32x4_t h = vqrdmulhq_s32(vqshlq_s32(x, r->lsh), r->mult);
     int32x4_t fix = vshrq_n_s32(vandq_s32(h, r->nrsh), 31);
     return vrshlq_s32(vqaddq_s32(h, fix), r->nrsh);
+}
+
+/* ---- output stage of the int8 kernels (arm/neon_i8_body.h, arm/neon_dw_i8.c) ----
+ * clamp(zp + v, lo, hi) as ecl_requant_out_r() finishes: vqaddq_s32 saturates, and with zp, lo
+ * and hi within int8 (rqo_ok) a saturated sum lies beyond the bound on its side, as the int64 sum
+ * would; then the 4 lanes are narrowed to bytes. */
+struct rqo {
+    int32x4_t zp, lo, hi;
+};
+
+static inline int rqo_ok(int32_t zp, int32_t lo, int32_t hi) {
+    return zp >= -128 && zp <= 127 && lo >= -128 && hi <= 127 && lo <= hi;
+}
+
+static inline struct rqo rqo_make(int32_t zp, int32_t lo, int32_t hi) {
+    struct rqo o = {vdupq_n_s32(zp), vdupq_n_s32(lo), vdupq_n_s32(hi)};
+    return o;
+}
+
+static inline int32x4_t rqo_apply(int32x4_t v, const struct rqo *o) {
+    return vminq_s32(vmaxq_s32(vqaddq_s32(v, o->zp), o->lo), o->hi);
+}
+
+/* rqn_raw() then the output stage: what the kernels do with 4 accumulators. */
+static inline int32x4_t rqo_requant(int32x4_t x, const struct rqn *r, const struct rqo *o) {
+    return rqo_apply(rqn_raw(x, r), o);
+}
+
+/* The same lane by lane through ecl_requant_out_r(), for parameters outside rqn_vec_ok() or
+ * rqo_ok(). */
+static inline int32x4_t rqo_requant_scalar(int32x4_t x, const int32_t m[4], const int32_t s[4],
+                                           int32_t zp, int32_t lo, int32_t hi, int32_t rounding) {
+    int32_t v[4];
+    vst1q_s32(v, x);
+    for (int i = 0; i < 4; i++)
+        v[i] = ecl_requant_out_r(v[i], m[i], s[i], zp, lo, hi, rounding);
+    return vld1q_s32(v);
+}
+
+/* Stores the first n (1..4) lanes, already within int8, as bytes (dst need not be aligned). */
+static inline void rqo_store(int8_t *dst, int32x4_t v, int n) {
+    int8x8_t b = vmovn_s16(vcombine_s16(vmovn_s32(v), vdup_n_s16(0)));
+    if (n == 4) {
+        int32_t w = vget_lane_s32(vreinterpret_s32_s8(b), 0);
+        memcpy(dst, &w, 4);
+    } else {
+        int8_t t[8];
+        vst1_s8(t, b);
+        for (int i = 0; i < n; i++)
+            dst[i] = t[i];
+    }
 }
 
 #endif
