@@ -95,10 +95,12 @@ enum ecl_rounding {
 /* Summation order of the reference float CONV_2D (the optimised kernels keep their own):
  *   ECL_F32_SEQ: act(bias + sum over k), k = (ky, kx, ic) in order;
  *   ECL_F32_EIGEN: as TFLite's runtime (im2col + cpu_backend_gemm on Eigen's gebp kernel, no
- *     FMA on wasm): over the first K - K % 8 terms, even k into one accumulator and odd k into
- *     another, their sum, then the last K % 8 terms in order, then + bias, then the clamp
- *     (k counts padded positions too). Bit-identical to tfjs-tflite's builtin CONV_2D on the
- *     measured models (K = 27 and 32; Eigen's cache blocking of larger K is not modelled). */
+ *     FMA on wasm), the gemm's columns being the output pixels (n, y, x) in order: in the
+ *     columns of full groups of 4, over the first K - K % 8 terms, even k into one accumulator
+ *     and odd k into another, their sum, then the last K % 8 terms in order; in the last
+ *     pixels % 4 columns, all K terms in order; then + bias, then the clamp (k counts padded
+ *     positions too). Bit-identical to tfjs-tflite's builtin CONV_2D on the measured cases
+ *     (K 27, 32; docs/models.md); Eigen's cache blocking of a large K is not modelled. */
 enum ecl_f32_order {
     ECL_F32_SEQ = 0,
     ECL_F32_EIGEN = 1,

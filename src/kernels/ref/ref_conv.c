@@ -50,10 +50,16 @@ static void dot_range(const struct conv_job *j, int n, int y, int x, int oc, int
     }
 }
 
-/* ECL_F32_EIGEN (kernels.h): Eigen's gebp order, without the bias. */
+/* ECL_F32_EIGEN (kernels.h): Eigen's gebp order, without the bias; the last pixels % 4
+ * columns of the gemm are summed in plain order. */
 static float dot_eigen(const struct conv_job *j, int n, int y, int x, int oc) {
     int k = j->ws.h * j->ws.w * j->is.c, peeled = k - k % 8;
     float even = 0.0f, odd = 0.0f;
+    long cols = (long)j->os.n * j->os.h * j->os.w, col = ((long)n * j->os.h + y) * j->os.w + x;
+    if (col >= cols - cols % 4) {
+        dot_range(j, n, y, x, oc, 0, k, &even, NULL);
+        return even;
+    }
     dot_range(j, n, y, x, oc, 0, peeled, &even, &odd);
     even += odd;
     dot_range(j, n, y, x, oc, peeled, k, &even, NULL);
