@@ -160,6 +160,9 @@ struct ecl_interp_opts {
  *   rounds twice (SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT) and MEAN is
  *   QuantizedMeanOrSum. Results differ from ECL_ARITH_RUNTIME by 1 LSB on a few outputs per
  *   layer, which can add up over a network (docs/models.md).
+ * Float CONV_2D on the reference kernels (force_ref) follows the same choice: RUNTIME sums in
+ * the order of TFLite's runtime (Eigen's gemm), bit-identical to it on the measured models;
+ * REFERENCE sums bias + terms in order. The optimised kernels keep their own order.
  *     struct ecl_interp_opts o = ecl_interp_default_opts();
  *     o.arith = ECL_ARITH_REFERENCE;      // e.g. to compare with a TFLite Micro target */
 enum { ECL_ARITH_RUNTIME = 0, ECL_ARITH_REFERENCE = 1 };

@@ -92,6 +92,20 @@ enum ecl_rounding {
     ECL_ROUND_SINGLE = 1,
 };
 
+/* Summation order of the reference float CONV_2D (the optimised kernels keep their own):
+ *   ECL_F32_SEQ: act(bias + sum over k), k = (ky, kx, ic) in order;
+ *   ECL_F32_EIGEN: as TFLite's runtime (im2col + cpu_backend_gemm on Eigen's gebp kernel, no
+ *     FMA on wasm), the gemm's columns being the output pixels (n, y, x) in order: in the
+ *     columns of full groups of 4, over the first K - K % 8 terms, even k into one accumulator
+ *     and odd k into another, their sum, then the last K % 8 terms in order; in the last
+ *     pixels % 4 columns, all K terms in order; then + bias, then the clamp (k counts padded
+ *     positions too). Bit-identical to tfjs-tflite's builtin CONV_2D on the measured cases
+ *     (K 27, 32; docs/models.md); Eigen's cache blocking of a large K is not modelled. */
+enum ecl_f32_order {
+    ECL_F32_SEQ = 0,
+    ECL_F32_EIGEN = 1,
+};
+
 /* The generic work split, for ops that have no better one of their own: an NHWC output is
  * cut into items of one output row (n, y) each (or one pixel tile: "rows" are whatever the
  * kernel walks); when there are few rows (7x7 maps, a global pool's single row) and they do not
@@ -173,6 +187,7 @@ struct ecl_conv_params {
     const int32_t *out_mult;      /* per output channel */
     const int32_t *out_shift;     /* per output channel */
     int32_t rounding;             /* enum ecl_rounding (0: double) */
+    int32_t f32_order;            /* float CONV_2D: enum ecl_f32_order (reference kernel only) */
 };
 
 /* FULLY_CONNECTED: out[b,o] = act(bias[o] + sum_i in[b,i] * w[o,i]). */

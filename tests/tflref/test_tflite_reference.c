@@ -45,11 +45,14 @@ static const struct {
  * (golden.txt says "kernels xnnpack" there: tl_head_optimizer, fc_*, softmax_f32). Every
  * model not listed below is held to the issue's bar (>= 99.9 % identical, <= 1 LSB; 1e-4
  * relative); the listed ones to their measured bound (and TFLite's top-1), figures printed:
- *   - tl_mobilenet_v2_hybrid_bottleneck: its hybrid ops alone match TFLite exactly
- *     (conv_hybrid_*, fc_hybrid), but the model is chaotic under that arithmetic: its first
- *     three (float) convolutions differ by <= 1.3e-6 relative (summation order), and the first
- *     hybrid CONV_2D, which quantises its input per batch, turns that into 4.5e-2; scaling the
- *     input by 1 + 1e-6 moves 14 % of edgecl's own outputs by > 0.05 (docs/backbone.md).
+ *   - tl_mobilenet_v2_hybrid_bottleneck, optimised kernels only: its hybrid ops alone match
+ *     TFLite exactly (conv_hybrid_*, fc_hybrid), but the model is chaotic under that
+ *     arithmetic: the optimised float convolutions before them sum in another order (<= 1.3e-6
+ *     relative), and the first hybrid CONV_2D, which quantises its input per batch, turns that
+ *     into 4.5e-2; scaling the input by 1 + 1e-6 moves 14 % of edgecl's own outputs by > 0.05
+ *     (docs/backbone.md). The reference kernels sum float CONV_2D in the runtime's (Eigen's)
+ *     order under ECL_ARITH_RUNTIME (src/kernels/kernels.h, ECL_F32_EIGEN) and depthwise as it
+ *     does (bias first), so they reproduce TFLite's output (error 0) and keep the strict bar.
  * (tf2_mobilenet_v2_1.0_224_ptq and mean_u8 were listed here until edgecl computed what the
  * runtime's optimised kernels compute: int8 CONV_2D with ruy's single rounding, MEAN over H,W as
  * its optimised Mean; docs/models.md.) */
@@ -58,10 +61,11 @@ static const struct tol {
     double min_pct;  /* quantised: at least this % identical */
     int64_t max_lsb; /* quantised: at most this far off */
     double max_rel;  /* float: max |diff| / max |ref|, and the L2's relative error */
+    int opt_only;    /* 1: the reference kernels keep the strict bar */
 } runtime_drift[] = {
-    {"tl_mobilenet_v2_hybrid_bottleneck.tflite", 0, 0, 0.3},
+    {"tl_mobilenet_v2_hybrid_bottleneck.tflite", 0, 0, 0.3, 1},
 };
-static const struct tol strict = {"", 99.9, 1, 1e-4};
+static const struct tol strict = {"", 99.9, 1, 1e-4, 0};
 
 /* Single-op cases edgecl cannot run yet (found by this comparison): TFLite runs them. The test
  * expects the interpreter's message to name the gap; remove a row once the op is there.
@@ -352,9 +356,10 @@ static const char *not_ref(const char *model) {
     return NULL;
 }
 
-static const struct tol *tol_of(const char *model) {
+static const struct tol *tol_of(const char *model, int force_ref) {
     for (size_t i = 0; i < sizeof runtime_drift / sizeof runtime_drift[0]; i++)
-        if (!strcmp(runtime_drift[i].model, model)) return &runtime_drift[i];
+        if (!strcmp(runtime_drift[i].model, model) && !(force_ref && runtime_drift[i].opt_only))
+            return &runtime_drift[i];
     return &strict;
 }
 
@@ -409,7 +414,7 @@ static int run_model(const char *model, int force_ref) {
         st = ecl_interp_init(&m, -1, &io, arena, need, &it, err, sizeof err);
     }
     const char *pend = pending_op(model), *gap = op_gap(model);
-    const struct tol *tol = tol_of(model);
+    const struct tol *tol = tol_of(model, force_ref);
     if (st != ECL_OK && gap && strstr(err, gap)) {
         printf("tflref: %-52s KNOWN GAP: %s\n", model, err);
         free(arena);

@@ -20,6 +20,52 @@ struct conv_job {
     struct ecl_split sp; /* output rows, cut into channel slices on small maps (kernels.h) */
 };
 
+/* Terms k in [k0, k1) of one output's dot product (k = (ky * KW + kx) * C + ic, padded
+ * positions counted but adding nothing), added in order: to *even / *odd by k's parity when
+ * odd is given, else all to *even. */
+static void dot_range(const struct conv_job *j, int n, int y, int x, int oc, int k0, int k1,
+                      float *even, float *odd) {
+    const struct ecl_conv_params *p = j->p;
+    const float *in = j->in, *w = j->w;
+    struct ecl_shape4 is = j->is, ws = j->ws;
+    for (int ky = 0; ky < ws.h; ky++) {
+        int iy = y * p->stride_h - p->pad_top + ky * p->dil_h;
+        if (iy < 0 || iy >= is.h) continue;
+        for (int kx = 0; kx < ws.w; kx++) {
+            int ix = x * p->stride_w - p->pad_left + kx * p->dil_w;
+            int base = (ky * ws.w + kx) * is.c;
+            if (ix < 0 || ix >= is.w || base >= k1 || base + is.c <= k0) continue;
+            const float *ip = in + (((size_t)n * is.h + iy) * is.w + ix) * is.c;
+            const float *wp = w + (((size_t)oc * ws.h + ky) * ws.w + kx) * ws.c;
+            for (int ic = 0; ic < is.c; ic++) {
+                int k = base + ic;
+                if (k < k0 || k >= k1) continue;
+                float t = ip[ic] * wp[ic];
+                if (odd && (k & 1))
+                    *odd += t;
+                else
+                    *even += t;
+            }
+        }
+    }
+}
+
+/* ECL_F32_EIGEN (kernels.h): Eigen's gebp order, without the bias; the last pixels % 4
+ * columns of the gemm are summed in plain order. */
+static float dot_eigen(const struct conv_job *j, int n, int y, int x, int oc) {
+    int k = j->ws.h * j->ws.w * j->is.c, peeled = k - k % 8;
+    float even = 0.0f, odd = 0.0f;
+    long cols = (long)j->os.n * j->os.h * j->os.w, col = ((long)n * j->os.h + y) * j->os.w + x;
+    if (col >= cols - cols % 4) {
+        dot_range(j, n, y, x, oc, 0, k, &even, NULL);
+        return even;
+    }
+    dot_range(j, n, y, x, oc, 0, peeled, &even, &odd);
+    even += odd;
+    dot_range(j, n, y, x, oc, peeled, k, &even, NULL);
+    return even;
+}
+
 static void conv_f32_rows(void *ctx, int begin, int end) {
     const struct conv_job *j = ctx;
     const struct ecl_conv_params *p = j->p;
@@ -33,17 +79,23 @@ static void conv_f32_rows(void *ctx, int begin, int end) {
         for (int x = 0; x < os.w; x++) {
             float *o = out + (((size_t)n * os.h + y) * os.w + x) * os.c;
             for (int oc = c0; oc < c1; oc++) {
-                float acc = bias ? bias[oc] : 0.0f;
-                for (int ky = 0; ky < ws.h; ky++) {
-                    int iy = y * p->stride_h - p->pad_top + ky * p->dil_h;
-                    if (iy < 0 || iy >= is.h) continue;
-                    for (int kx = 0; kx < ws.w; kx++) {
-                        int ix = x * p->stride_w - p->pad_left + kx * p->dil_w;
-                        if (ix < 0 || ix >= is.w) continue;
-                        const float *ip = in + (((size_t)n * is.h + iy) * is.w + ix) * is.c;
-                        const float *wp = w + (((size_t)oc * ws.h + ky) * ws.w + kx) * ws.c;
-                        for (int ic = 0; ic < is.c; ic++)
-                            acc += ip[ic] * wp[ic];
+                float acc;
+                if (p->f32_order == ECL_F32_EIGEN) {
+                    acc = dot_eigen(j, n, y, x, oc);
+                    if (bias) acc += bias[oc];
+                } else {
+                    acc = bias ? bias[oc] : 0.0f;
+                    for (int ky = 0; ky < ws.h; ky++) {
+                        int iy = y * p->stride_h - p->pad_top + ky * p->dil_h;
+                        if (iy < 0 || iy >= is.h) continue;
+                        for (int kx = 0; kx < ws.w; kx++) {
+                            int ix = x * p->stride_w - p->pad_left + kx * p->dil_w;
+                            if (ix < 0 || ix >= is.w) continue;
+                            const float *ip = in + (((size_t)n * is.h + iy) * is.w + ix) * is.c;
+                            const float *wp = w + (((size_t)oc * ws.h + ky) * ws.w + kx) * ws.c;
+                            for (int ic = 0; ic < is.c; ic++)
+                                acc += ip[ic] * wp[ic];
+                        }
                     }
                 }
                 o[oc] = clampf(acc, p->act_min, p->act_max);

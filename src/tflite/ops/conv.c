@@ -135,6 +135,10 @@ static enum ecl_status prep_float(struct ecl_prep *p, struct ecl_conv_data *d, i
     if (!ecl_act_f32(act, &d->p.act_min, &d->p.act_max))
         return ecl_prep_fail(p, ECL_EUNSUPPORTED, "unsupported fused activation");
     if (w->type == ECL_DT_FLOAT32) {
+        /* the reference float CONV_2D sums as TFLite's runtime does (kernels.h); its
+         * DEPTHWISE_CONV_2D already does (bias first, then ky, kx in order) */
+        d->p.f32_order =
+            ecl_prep_opts(p)->arith != ECL_ARITH_REFERENCE ? ECL_F32_EIGEN : ECL_F32_SEQ;
         p->eval = dw ? dw_f32 : conv_f32;
         if (!dw && ecl_prep_kernels(p)->conv2d_f32_scratch)
             ecl_prep_scratch(p, ecl_prep_kernels(p)->conv2d_f32_scratch(
