@@ -63,6 +63,9 @@ struct ecl_build {
     size_t scratch;
     int32_t n_inputs, n_outputs;
     int32_t *inputs, *outputs; /* graph inputs the outputs need; requested outputs */
+    /* 1: float CONV_2D / DEPTHWISE_CONV_2D run the reference kernels, which sum in TFLite's
+     * runtime order (ecl_pass_hybrid: a model with hybrid ops under TFLite's arithmetic) */
+    int f32_exact;
 };
 
 /* graph.c */

@@ -165,6 +165,8 @@ void *ecl_prep_alloc(struct ecl_prep *p, size_t bytes);
 void ecl_prep_scratch(struct ecl_prep *p, size_t bytes);
 const struct ecl_kernels *ecl_prep_kernels(const struct ecl_prep *p);
 const struct ecl_interp_opts *ecl_prep_opts(const struct ecl_prep *p);
+/* 1: this model's float convolutions must run the reference kernels (ecl_pass_hybrid). */
+int ecl_prep_f32_exact(const struct ecl_prep *p);
 /* "<OP> at operator <i>: <what>", returns st. More text may follow via ecl_prep_msg(). */
 enum ecl_status ecl_prep_fail(struct ecl_prep *p, enum ecl_status st, const char *what);
 struct msg *ecl_prep_msg(struct ecl_prep *p);

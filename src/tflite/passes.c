@@ -114,9 +114,13 @@ void ecl_pass_fold_pads(struct ecl_build *b) {
     }
 }
 
-/* Hybrid ops in ECL_HYBRID_DEQUANT mode: their constant int8 weights become float32. */
+/* Hybrid ops. ECL_HYBRID_DEQUANT: their constant int8 weights become float32. ECL_HYBRID_TFLITE
+ * with ECL_ARITH_RUNTIME: such a model amplifies the last bit of a float result (a hybrid op
+ * quantises its float input per batch, so one ulp can move an input by one step), and only the
+ * reference float convolutions sum in TFLite's runtime order (kernels.h, ecl_f32_order): the
+ * float CONV_2D and DEPTHWISE_CONV_2D of that model run them (b->f32_exact), which makes its
+ * output TFLite's, bit for bit (docs/models.md). */
 void ecl_pass_hybrid(struct ecl_build *b) {
-    if (b->o.hybrid != ECL_HYBRID_DEQUANT) return;
     const struct ecl_model *m = b->m;
     struct fb_buf fb = {m->buf, m->len};
     struct tfl_op op;
@@ -130,9 +134,13 @@ void ecl_pass_hybrid(struct ecl_build *b) {
         int32_t x = ecl_graph_op_input(b, (int32_t)i, &op, 0), wt = fb_vec_i32(&fb, &op.inputs, 1);
         if (x < 0 || wt < 0 || !ecl_tfl_read_tensor(m, x, &in) || !ecl_tfl_read_tensor(m, wt, &w))
             continue;
-        if (in.info.type == ECL_DT_FLOAT32 && w.info.is_const && w.info.type == ECL_DT_INT8 &&
-            w.info.n_scales >= 1)
+        if (in.info.type != ECL_DT_FLOAT32 || !w.info.is_const || w.info.type != ECL_DT_INT8 ||
+            w.info.n_scales < 1)
+            continue;
+        if (b->o.hybrid == ECL_HYBRID_DEQUANT)
             b->pl->flag[wt] |= TF_HYBRID_DQ;
+        else if (b->o.arith != ECL_ARITH_REFERENCE)
+            b->f32_exact = 1;
     }
 }
 

@@ -27,6 +27,10 @@ const struct ecl_interp_opts *ecl_prep_opts(const struct ecl_prep *p) {
     return &p->b->o;
 }
 
+int ecl_prep_f32_exact(const struct ecl_prep *p) {
+    return p->b->f32_exact;
+}
+
 struct msg *ecl_prep_msg(struct ecl_prep *p) {
     return p->b->e;
 }

@@ -21,6 +21,24 @@ static enum ecl_status dw_f32(const struct ecl_exec *x, const struct ecl_node *n
     return ECL_OK;
 }
 
+/* The reference float kernels whatever the table holds (a model with hybrid ops, see
+ * ecl_pass_hybrid): they sum in TFLite's runtime order. */
+static enum ecl_status conv_f32_exact(const struct ecl_exec *x, const struct ecl_node *n) {
+    const struct ecl_conv_data *d = n->data;
+    const struct ecl_tensor *b = n->n_in > 2 ? ecl_in(x, n, 2) : NULL;
+    ecl_ref_conv2d_f32(x->kc, &d->p, ecl_in(x, n, 0)->data, d->is, ecl_in(x, n, 1)->data, d->ws,
+                       b ? b->data : NULL, ecl_out(x, n, 0)->data, d->os);
+    return ECL_OK;
+}
+
+static enum ecl_status dw_f32_exact(const struct ecl_exec *x, const struct ecl_node *n) {
+    const struct ecl_conv_data *d = n->data;
+    const struct ecl_tensor *b = n->n_in > 2 ? ecl_in(x, n, 2) : NULL;
+    ecl_ref_dwconv_f32(x->kc, &d->p, ecl_in(x, n, 0)->data, d->is, ecl_in(x, n, 1)->data, d->ws,
+                       b ? b->data : NULL, ecl_out(x, n, 0)->data, d->os);
+    return ECL_OK;
+}
+
 static enum ecl_status conv_i8(const struct ecl_exec *x, const struct ecl_node *n) {
     const struct ecl_conv_data *d = n->data;
     const struct ecl_tensor *b = n->n_in > 2 ? ecl_in(x, n, 2) : NULL;
@@ -139,6 +157,11 @@ static enum ecl_status prep_float(struct ecl_prep *p, struct ecl_conv_data *d, i
          * DEPTHWISE_CONV_2D already does (bias first, then ky, kx in order) */
         d->p.f32_order =
             ecl_prep_opts(p)->arith != ECL_ARITH_REFERENCE ? ECL_F32_EIGEN : ECL_F32_SEQ;
+        if (ecl_prep_f32_exact(p)) {
+            p->eval =
+                dw ? dw_f32_exact : conv_f32_exact; /* the reference kernels need no scratch */
+            return ECL_OK;
+        }
         p->eval = dw ? dw_f32 : conv_f32;
         if (!dw && ecl_prep_kernels(p)->conv2d_f32_scratch)
             ecl_prep_scratch(p, ecl_prep_kernels(p)->conv2d_f32_scratch(
