@@ -900,6 +900,50 @@ ISA_Q_TEST(test_dwconv_i8_vnni, test_dwconv_i8_body, 1)
 ISA_Q_TEST(test_conv_i8_avxvnni, test_conv_i8_body, 2)
 ISA_Q_TEST(test_conv_i8_ends_avxvnni, test_conv_i8_ends_body, 2)
 
+/* QUANTIZE float -> int8 against the reference loop: random values, exact ties (x / scale =
+ * k + 0.5 with a power-of-two scale), values next to the ties, +-0, +-inf, NaN, huge values,
+ * |x / scale| around 2^23, saturation at both ends, zero points at the ends, lengths with tails
+ * (not a multiple of 32), threads. */
+static void test_quantize_i8(void **state) {
+    if (!have_opt) skip();
+    static const float special[] = {0.0f,         -0.0f,       0.5f,       -0.5f,       1.5f,
+                                    -1.5f,        2.5f,        -2.5f,      127.5f,      -128.5f,
+                                    1e30f,        -1e30f,      INFINITY,   -INFINITY,   NAN,
+                                    8388607.5f,   -8388607.5f, 8388608.0f, 16777215.0f, 0.49999997f,
+                                    -0.49999997f, 3.4e38f};
+    const size_t ns = sizeof special / sizeof special[0];
+    for (int it = 0; it < 40; it++) {
+        size_t n = it == 0 ? 224 * 224 * 3 : (size_t)rint_(1, 5000);
+        float scale = it % 4 == 0 ? 0.5f : it % 4 == 1 ? 1.0f / 64 : 0.001f + rnd() / 4294967296.0f;
+        int32_t zp = it % 5 == 0 ? -128 : it % 5 == 1 ? 127 : rint_(-128, 127);
+        float *x = malloc(n * sizeof *x);
+        int8_t *r = malloc(n), *o = malloc(n);
+        assert_non_null(x), assert_non_null(r), assert_non_null(o);
+        for (size_t i = 0; i < n; i++) {
+            int k = rint_(-400, 400);
+            switch (rnd() % 4) {
+            case 0: /* a tie: (k + 0.5) * scale, exact for power-of-two scales */
+                x[i] = ((float)k + 0.5f) * scale;
+                break;
+            case 1: /* next to a tie */
+                x[i] = nextafterf(((float)k + 0.5f) * scale, rnd() % 2 ? INFINITY : -INFINITY);
+                break;
+            case 2:
+                x[i] = special[rnd() % ns] * (rnd() % 2 ? scale : 1.0f);
+                break;
+            default:
+                x[i] = ((float)rnd() / 4294967296.0f - 0.5f) * 300.0f * scale;
+            }
+        }
+        struct ecl_kctx kc = kctx(it % 3);
+        ecl_ref_quantize_f32_i8(x, r, n, scale, zp);
+        memset(o, 0x5a, n);
+        opt.quantize_f32_i8(&kc, x, o, n, scale, zp);
+        assert_memory_equal(r, o, n);
+        free(x), free(r), free(o);
+    }
+}
+
 /* The table: install leaves what it does not implement untouched. */
 static void test_install(void **state) {
     struct ecl_kernels ref = ecl_kernels_ref(), k = ref;
@@ -963,6 +1007,7 @@ int main(void) {
         cmocka_unit_test(test_conv_i8_avxvnni),
         cmocka_unit_test(test_conv_i8_ends_avxvnni),
         cmocka_unit_test(test_add_i8),
+        cmocka_unit_test(test_quantize_i8),
         cmocka_unit_test(test_conv_1x1_avx2),
         cmocka_unit_test(test_conv_kxk_avx2),
         cmocka_unit_test(test_dwconv_avx2),

@@ -251,6 +251,11 @@ typedef void (*ecl_mean_hw_f32_fn)(const struct ecl_kctx *kc, const float *in, s
 typedef void (*ecl_softmax_f32_fn)(const float *in, float *out, int32_t outer, int32_t depth,
                                    float beta);
 
+/* QUANTIZE float -> int8 over n values: q = clamp(round_half_away(x / scale) + zp, -128, 127)
+ * (split between kc's threads in ecl_split_elem_len chunks; kc may be NULL: serial). */
+typedef void (*ecl_quantize_f32_i8_fn)(const struct ecl_kctx *kc, const float *in, int8_t *out,
+                                       size_t n, float scale, int32_t zp);
+
 struct ecl_kernels {
     const char *name; /* "ref", "avx2", "neon", ... for reports */
     ecl_conv_f32_fn conv2d_f32;
@@ -273,6 +278,7 @@ struct ecl_kernels {
     ecl_softmax_f32_fn softmax_f32;
     ecl_unary_f32_fn hard_swish_f32;
     ecl_unary_f32_fn logistic_f32;
+    ecl_quantize_f32_i8_fn quantize_f32_i8;
 };
 
 /* The reference table (every entry set). */

@@ -73,6 +73,9 @@ void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
 void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const int8_t *a,
                      struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs, int8_t *out,
                      struct ecl_shape4 os);
+/* QUANTIZE float -> int8, bit-exact with ecl_ref_quantize_f32_i8 (x86/avx2_quant.c). */
+void ecl_avx2_quantize_f32_i8(const struct ecl_kctx *kc, const float *in, int8_t *out, size_t n,
+                              float scale, int32_t zp);
 
 /* AVX-512F float CONV_2D / DEPTHWISE_CONV_2D (x86/avx512_conv.c; installed only when the CPU
  * and OS support AVX-512F; shapes they do not handle go to the AVX2 kernels). */

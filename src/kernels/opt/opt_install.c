@@ -69,6 +69,7 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
         k->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
         k->dwconv_i8 = ecl_avx2_dwconv_i8;
         k->add_i8 = ecl_avx2_add_i8;
+        k->quantize_f32_i8 = ecl_avx2_quantize_f32_i8;
         if (ecl_opt_have_avx_vnni()) {
             /* int8 CONV_2D with 256-bit vpdpbusd (replaced below when AVX512-VNNI is there) */
             k->name = "avxvnni";
