@@ -501,11 +501,30 @@ static int q_conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, in
         diff += r[i] != o[i];
         sat += r[i] == p.act_min_q || r[i] == p.act_max_q;
     }
+    /* weights packed once beforehand (the interpreter does it at plan time): the kernel must
+     * read them, not w (garbage now) nor the scratch (none) */
+    size_t pb = opt.conv2d_i8_prepack_bytes ? opt.conv2d_i8_prepack_bytes(&p, is, ws, os) : 0;
+    if (pb) {
+        void *packed = aligned_alloc(64, (pb + 63) & ~(size_t)63);
+        assert_non_null(packed);
+        memset(packed, 0x5a, pb);
+        opt.conv2d_i8_prepack(&p, is, w, ws, use_bias ? b : NULL, os, packed);
+        int8_t *w2 = rbuf_i8(ecl_shape4_count(ws), -128, 127);
+        struct ecl_kctx kc2 = kctx(mode);
+        p.w_packed = packed;
+        memset(o, 0, no);
+        opt.conv2d_i8(&kc2, &p, in, is, w2, ws, use_bias ? b : NULL, o, os);
+        p.w_packed = NULL;
+        for (size_t i = 0; i < no; i++)
+            diff += r[i] != o[i];
+        free(packed), free(w2);
+    }
     if (diff)
         fprintf(stderr,
                 "conv_i8 n%d %dx%dx%d -> %d k%dx%d s%dx%d pad %d,%d dil%d mode%d round%d: %d/%zu "
-                "differ\n",
-                n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, dil, mode, (int)p.rounding, diff, no);
+                "differ (prepacked %d)\n",
+                n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, dil, mode, (int)p.rounding, diff, no,
+                pb != 0);
     q_outputs += no;
     q_saturated += sat;
     free(scratch), free(mult), free(shift), free(b), free(in), free(w), free(r), free(o);
@@ -866,6 +885,8 @@ static int x86_q_table(int vnni, struct ecl_kernels *t) {
     if (vnni == 1) {
         t->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
         t->conv2d_i8_scratch = ecl_avx512_vnni_conv2d_i8_scratch;
+        t->conv2d_i8_prepack_bytes = ecl_avx512_vnni_conv2d_i8_prepack_bytes;
+        t->conv2d_i8_prepack = ecl_avx512_vnni_conv2d_i8_prepack;
         t->fc_i8 = ecl_avx512_vnni_fc_i8;
         t->dwconv_i8 = ecl_avx512_vnni_dwconv_i8;
     } else if (vnni == 2) {

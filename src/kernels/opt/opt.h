@@ -121,6 +121,13 @@ void ecl_avx512_vnni_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_
                                const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                                struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
                                struct ecl_shape4 os);
+/* Plan-time packing of the weights for ecl_avx512_vnni_conv2d_i8 (kernels.h: prepack). */
+size_t ecl_avx512_vnni_conv2d_i8_prepack_bytes(const struct ecl_conv_params *p,
+                                               struct ecl_shape4 is, struct ecl_shape4 ws,
+                                               struct ecl_shape4 os);
+void ecl_avx512_vnni_conv2d_i8_prepack(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                       const int8_t *w, struct ecl_shape4 ws, const int32_t *bias,
+                                       struct ecl_shape4 os, void *dst);
 void ecl_avx512_vnni_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
                            const int8_t *in, int32_t batch, int32_t in_dim, const int8_t *w,
                            const int32_t *bias, int8_t *out, int32_t out_dim);

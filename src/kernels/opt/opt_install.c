@@ -88,6 +88,8 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
                 k->name = "avx512vnni";
                 k->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
                 k->conv2d_i8_scratch = ecl_avx512_vnni_conv2d_i8_scratch;
+                k->conv2d_i8_prepack_bytes = ecl_avx512_vnni_conv2d_i8_prepack_bytes;
+                k->conv2d_i8_prepack = ecl_avx512_vnni_conv2d_i8_prepack;
                 k->fc_i8 = ecl_avx512_vnni_fc_i8;
                 k->dwconv_i8 = ecl_avx512_vnni_dwconv_i8;
             }
