@@ -881,6 +881,8 @@ static int x86_q_table(int vnni, struct ecl_kernels *t) {
     t->name = vnni == 1 ? "avx512vnni" : vnni == 2 ? "avxvnni" : "avx2";
     t->conv2d_i8 = ecl_avx2_conv2d_i8;
     t->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
+    t->conv2d_i8_prepack_bytes = ecl_avx2_conv2d_i8_prepack_bytes;
+    t->conv2d_i8_prepack = ecl_avx2_conv2d_i8_prepack;
     t->dwconv_i8 = ecl_avx2_dwconv_i8;
     if (vnni == 1) {
         t->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
@@ -892,6 +894,8 @@ static int x86_q_table(int vnni, struct ecl_kernels *t) {
     } else if (vnni == 2) {
         t->conv2d_i8 = ecl_avxvnni_conv2d_i8;
         t->conv2d_i8_scratch = ecl_avxvnni_conv2d_i8_scratch;
+        t->conv2d_i8_prepack_bytes = 0;
+        t->conv2d_i8_prepack = 0;
     }
     return 1;
 #else

@@ -64,6 +64,12 @@ void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
                         const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                         struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
                         struct ecl_shape4 os);
+/* Plan-time packing of the weights for ecl_avx2_conv2d_i8 (kernels.h: prepack). */
+size_t ecl_avx2_conv2d_i8_prepack_bytes(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                        struct ecl_shape4 ws, struct ecl_shape4 os);
+void ecl_avx2_conv2d_i8_prepack(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                const int8_t *w, struct ecl_shape4 ws, const int32_t *bias,
+                                struct ecl_shape4 os, void *dst);
 size_t ecl_avx2_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
                                   struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
 void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,

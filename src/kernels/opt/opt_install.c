@@ -67,6 +67,8 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
         k->mean_hw_f32 = ecl_avx2_mean_hw_f32;
         k->conv2d_i8 = ecl_avx2_conv2d_i8;
         k->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
+        k->conv2d_i8_prepack_bytes = ecl_avx2_conv2d_i8_prepack_bytes;
+        k->conv2d_i8_prepack = ecl_avx2_conv2d_i8_prepack;
         k->dwconv_i8 = ecl_avx2_dwconv_i8;
         k->add_i8 = ecl_avx2_add_i8;
         k->quantize_f32_i8 = ecl_avx2_quantize_f32_i8;
@@ -75,6 +77,8 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
             k->name = "avxvnni";
             k->conv2d_i8 = ecl_avxvnni_conv2d_i8;
             k->conv2d_i8_scratch = ecl_avxvnni_conv2d_i8_scratch;
+            k->conv2d_i8_prepack_bytes = 0; /* packs per call (its own layout) */
+            k->conv2d_i8_prepack = 0;
         }
         if (ecl_opt_have_avx512()) {
             /* float CONV_2D / DEPTHWISE_CONV_2D with 16-wide vectors; the rest stays AVX2 */
