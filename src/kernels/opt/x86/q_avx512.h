@@ -47,13 +47,13 @@ static inline __m512i rqz_single(__m512i x, const struct rqz *r) {
 }
 
 static inline __m512i rqz_raw(__m512i x, const struct rqz *r, int lsh) {
-    if (r->single) return rqz_single(x, r); /* its shifts are <= 0 */
     if (lsh) {
         __m512i xs = _mm512_sllv_epi32(x, r->lsh);
         __mmask16 ok = _mm512_cmpeq_epi32_mask(_mm512_srav_epi32(xs, r->lsh), x);
         __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(x, 31), _mm512_set1_epi32(INT32_MAX));
         x = _mm512_mask_blend_epi32(ok, sat, xs);
     }
+    if (r->single) return rqz_single(x, r); /* left shifts: see rq_single() in q_avx2.h */
     const __m512i half = _mm512_set1_epi64(1ll << 30);
     __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), half);
     __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd), half);
