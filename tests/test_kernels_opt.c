@@ -719,6 +719,14 @@ static void test_add_i8(void **state) {
         ecl_ref_add_i8(&kc0, &p, a, os, b, bs, r, os);
         opt.add_i8(&kc, &p, a, os, b, bs, o, os);
         assert_memory_equal(r, o, n);
+#if defined(__x86_64__)
+        /* the AVX2 kernel too when the AVX-512 one is installed over it */
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            memset(o, 0, n);
+            ecl_avx2_add_i8(&kc, &p, a, os, b, bs, o, os);
+            assert_memory_equal(r, o, n);
+        }
+#endif
         free(a), free(b), free(r), free(o);
     }
 }

@@ -83,6 +83,12 @@ void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *
 void ecl_avx2_quantize_f32_i8(const struct ecl_kctx *kc, const float *in, int8_t *out, size_t n,
                               float scale, int32_t zp);
 
+/* int8 ADD with 16 lanes (x86/avx512_add.c; AVX-512F/BW/VL); what it does not take goes to
+ * ecl_avx2_add_i8. Bit-exact with the reference. */
+void ecl_avx512_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p,
+                       const int8_t *a, struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs,
+                       int8_t *out, struct ecl_shape4 os);
+
 /* AVX-512F float CONV_2D / DEPTHWISE_CONV_2D (x86/avx512_conv.c; installed only when the CPU
  * and OS support AVX-512F; shapes they do not handle go to the AVX2 kernels). */
 void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
