@@ -503,11 +503,30 @@ static int q_conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, in
         diff += r[i] != o[i];
         sat += r[i] == p.act_min_q || r[i] == p.act_max_q;
     }
+    /* weights packed once beforehand (the interpreter does it at plan time): the kernel must
+     * read them, not w (garbage now) nor the scratch (none) */
+    size_t pb = opt.conv2d_i8_prepack_bytes ? opt.conv2d_i8_prepack_bytes(&p, is, ws, os) : 0;
+    if (pb) {
+        void *packed = aligned_alloc(64, (pb + 63) & ~(size_t)63);
+        assert_non_null(packed);
+        memset(packed, 0x5a, pb);
+        opt.conv2d_i8_prepack(&p, is, w, ws, use_bias ? b : NULL, os, packed);
+        int8_t *w2 = rbuf_i8(ecl_shape4_count(ws), -128, 127);
+        struct ecl_kctx kc2 = kctx(mode);
+        p.w_packed = packed;
+        memset(o, 0, no);
+        opt.conv2d_i8(&kc2, &p, in, is, w2, ws, use_bias ? b : NULL, o, os);
+        p.w_packed = NULL;
+        for (size_t i = 0; i < no; i++)
+            diff += r[i] != o[i];
+        free(packed), free(w2);
+    }
     if (diff)
         fprintf(stderr,
                 "conv_i8 n%d %dx%dx%d -> %d k%dx%d s%dx%d pad %d,%d dil%d mode%d round%d: %d/%zu "
-                "differ\n",
-                n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, dil, mode, (int)p.rounding, diff, no);
+                "differ (prepacked %d)\n",
+                n, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, dil, mode, (int)p.rounding, diff, no,
+                pb != 0);
     q_outputs += no;
     q_saturated += sat;
     free(scratch), free(mult), free(shift), free(b), free(in), free(w), free(r), free(o);
@@ -702,6 +721,14 @@ static void test_add_i8(void **state) {
         ecl_ref_add_i8(&kc0, &p, a, os, b, bs, r, os);
         opt.add_i8(&kc, &p, a, os, b, bs, o, os);
         assert_memory_equal(r, o, n);
+#if defined(__x86_64__)
+        /* the AVX2 kernel too when the AVX-512 one is installed over it */
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            memset(o, 0, n);
+            ecl_avx2_add_i8(&kc, &p, a, os, b, bs, o, os);
+            assert_memory_equal(r, o, n);
+        }
+#endif
         free(a), free(b), free(r), free(o);
     }
 }
@@ -864,15 +891,21 @@ static int x86_q_table(int vnni, struct ecl_kernels *t) {
     t->name = vnni == 1 ? "avx512vnni" : vnni == 2 ? "avxvnni" : "avx2";
     t->conv2d_i8 = ecl_avx2_conv2d_i8;
     t->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
+    t->conv2d_i8_prepack_bytes = ecl_avx2_conv2d_i8_prepack_bytes;
+    t->conv2d_i8_prepack = ecl_avx2_conv2d_i8_prepack;
     t->dwconv_i8 = ecl_avx2_dwconv_i8;
     if (vnni == 1) {
         t->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
         t->conv2d_i8_scratch = ecl_avx512_vnni_conv2d_i8_scratch;
+        t->conv2d_i8_prepack_bytes = ecl_avx512_vnni_conv2d_i8_prepack_bytes;
+        t->conv2d_i8_prepack = ecl_avx512_vnni_conv2d_i8_prepack;
         t->fc_i8 = ecl_avx512_vnni_fc_i8;
         t->dwconv_i8 = ecl_avx512_vnni_dwconv_i8;
     } else if (vnni == 2) {
         t->conv2d_i8 = ecl_avxvnni_conv2d_i8;
         t->conv2d_i8_scratch = ecl_avxvnni_conv2d_i8_scratch;
+        t->conv2d_i8_prepack_bytes = 0;
+        t->conv2d_i8_prepack = 0;
     }
     return 1;
 #else
@@ -942,6 +975,52 @@ ARM_Q_TEST(test_fc_i8_neondot, test_fc_i8_body, 1)
 ARM_Q_TEST(test_conv_i8_neon, test_conv_i8_body, 0)
 ARM_Q_TEST(test_conv_i8_ends_neon, test_conv_i8_ends_body, 0)
 ARM_Q_TEST(test_fc_i8_neon, test_fc_i8_body, 0)
+
+/* QUANTIZE float -> int8 against the reference loop: random values, exact ties (x / scale =
+ * k + 0.5 with a power-of-two scale), values next to the ties, +-0, +-inf, NaN, huge values,
+ * |x / scale| around 2^23, saturation at both ends, zero points at the ends, lengths with tails
+ * (not a multiple of 32), threads. */
+static void test_quantize_i8(void **state) {
+    if (!have_opt) skip();
+    static const float special[] = {0.0f,         -0.0f,       0.5f,       -0.5f,       1.5f,
+                                    -1.5f,        2.5f,        -2.5f,      127.5f,      -128.5f,
+                                    1e30f,        -1e30f,      INFINITY,   -INFINITY,   NAN,
+                                    8388607.5f,   -8388607.5f, 8388608.0f, 16777215.0f, 0.49999997f,
+                                    -0.49999997f, 3.4e38f};
+    const size_t ns = sizeof special / sizeof special[0];
+    for (int it = 0; it < 40; it++) {
+        size_t n = it == 0 ? 224 * 224 * 3 : (size_t)rint_(1, 5000);
+        float scale = it % 4 == 0 ? 0.5f : it % 4 == 1 ? 1.0f / 64 : 0.001f + rnd() / 4294967296.0f;
+        int32_t zp = it % 5 == 0 ? -128 : it % 5 == 1 ? 127 : rint_(-128, 127);
+        float *x = malloc(n * sizeof *x);
+        int8_t *r = malloc(n), *o = malloc(n);
+        assert_non_null(x);
+        assert_non_null(r);
+        assert_non_null(o);
+        for (size_t i = 0; i < n; i++) {
+            int k = rint_(-400, 400);
+            switch (rnd() % 4) {
+            case 0: /* a tie: (k + 0.5) * scale, exact for power-of-two scales */
+                x[i] = ((float)k + 0.5f) * scale;
+                break;
+            case 1: /* next to a tie */
+                x[i] = nextafterf(((float)k + 0.5f) * scale, rnd() % 2 ? INFINITY : -INFINITY);
+                break;
+            case 2:
+                x[i] = special[rnd() % ns] * (rnd() % 2 ? scale : 1.0f);
+                break;
+            default:
+                x[i] = ((float)rnd() / 4294967296.0f - 0.5f) * 300.0f * scale;
+            }
+        }
+        struct ecl_kctx kc = kctx(it % 3);
+        ecl_ref_quantize_f32_i8(x, r, n, scale, zp);
+        memset(o, 0x5a, n);
+        opt.quantize_f32_i8(&kc, x, o, n, scale, zp);
+        assert_memory_equal(r, o, n);
+        free(x), free(r), free(o);
+    }
+}
 
 /* The table: install leaves what it does not implement untouched. */
 static void test_install(void **state) {
@@ -1023,6 +1102,7 @@ int main(void) {
         cmocka_unit_test(test_conv_i8_ends_neon),
         cmocka_unit_test(test_fc_i8_neon),
         cmocka_unit_test(test_add_i8),
+        cmocka_unit_test(test_quantize_i8),
         cmocka_unit_test(test_conv_1x1_avx2),
         cmocka_unit_test(test_conv_kxk_avx2),
         cmocka_unit_test(test_dwconv_avx2),

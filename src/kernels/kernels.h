@@ -188,6 +188,10 @@ struct ecl_conv_params {
     const int32_t *out_shift;     /* per output channel */
     int32_t rounding;             /* enum ecl_rounding (0: double) */
     int32_t f32_order;            /* float CONV_2D: enum ecl_f32_order (reference kernel only) */
+    /* int8 CONV_2D: the weights as the table's conv2d_i8_prepack packed them at plan time (into
+     * conv2d_i8_prepack_bytes persistent bytes), for this w, bias and these params; NULL: the
+     * kernel packs per call (or needs no packing). Other kernels ignore it. */
+    const void *w_packed;
 };
 
 /* FULLY_CONNECTED: out[b,o] = act(bias[o] + sum_i in[b,i] * w[o,i]). */
@@ -238,6 +242,15 @@ typedef void (*ecl_conv_i8_fn)(const struct ecl_kctx *kc, const struct ecl_conv_
 /* Scratch bytes a conv kernel needs for these shapes (NULL pointer in the table = 0). */
 typedef size_t (*ecl_conv_scratch_fn)(const struct ecl_conv_params *p, struct ecl_shape4 is,
                                       struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+/* Optional plan-time weight packing of an int8 CONV_2D kernel (NULL pointers in the table: none).
+ * prepack_bytes: persistent bytes it wants for these params and shapes (0: no prepacking);
+ * prepack: fills dst (64-byte aligned, that long) from the constant w and bias. The caller then
+ * sets p->w_packed = dst and keeps w, bias and the params unchanged. */
+typedef size_t (*ecl_conv_prepack_bytes_fn)(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                            struct ecl_shape4 ws, struct ecl_shape4 os);
+typedef void (*ecl_conv_i8_prepack_fn)(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                       const int8_t *w, struct ecl_shape4 ws, const int32_t *bias,
+                                       struct ecl_shape4 os, void *dst);
 typedef void (*ecl_fc_f32_fn)(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
                               const float *in, int32_t batch, int32_t in_dim, const float *w,
                               const float *bias, float *out, int32_t out_dim);
@@ -266,12 +279,19 @@ typedef void (*ecl_mean_hw_f32_fn)(const struct ecl_kctx *kc, const float *in, s
 typedef void (*ecl_softmax_f32_fn)(const float *in, float *out, int32_t outer, int32_t depth,
                                    float beta);
 
+/* QUANTIZE float -> int8 over n values: q = clamp(round_half_away(x / scale) + zp, -128, 127)
+ * (split between kc's threads in ecl_split_elem_len chunks; kc may be NULL: serial). */
+typedef void (*ecl_quantize_f32_i8_fn)(const struct ecl_kctx *kc, const float *in, int8_t *out,
+                                       size_t n, float scale, int32_t zp);
+
 struct ecl_kernels {
     const char *name; /* "ref", "avx2", "neon", ... for reports */
     ecl_conv_f32_fn conv2d_f32;
     ecl_conv_scratch_fn conv2d_f32_scratch;
     ecl_conv_i8_fn conv2d_i8;
     ecl_conv_scratch_fn conv2d_i8_scratch;
+    ecl_conv_prepack_bytes_fn conv2d_i8_prepack_bytes; /* may be NULL */
+    ecl_conv_i8_prepack_fn conv2d_i8_prepack;          /* may be NULL */
     ecl_conv_f32_fn dwconv_f32;
     ecl_conv_i8_fn dwconv_i8;
     ecl_fc_f32_fn fc_f32;
@@ -288,6 +308,7 @@ struct ecl_kernels {
     ecl_softmax_f32_fn softmax_f32;
     ecl_unary_f32_fn hard_swish_f32;
     ecl_unary_f32_fn logistic_f32;
+    ecl_quantize_f32_i8_fn quantize_f32_i8;
 };
 
 /* The reference table (every entry set). */

@@ -377,8 +377,8 @@ enum ecl_status ecl_interp_run(struct ecl_interp *it, const float *input, float 
             else
                 ecl_kctx_run(&it->kc, items, copy_task, &j);
         } else if (in->type == ECL_DT_INT8) {
-            ecl_ref_quantize_f32_i8_kc(&it->kc, input, in->data, in->count,
-                                       in->scale > 0 ? in->scale : 1.0f, in->zp);
+            it->k.quantize_f32_i8(&it->kc, input, in->data, in->count,
+                                  in->scale > 0 ? in->scale : 1.0f, in->zp);
         } else {
             return ECL_EUNSUPPORTED;
         }

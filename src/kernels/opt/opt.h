@@ -65,6 +65,12 @@ void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
                         const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                         struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
                         struct ecl_shape4 os);
+/* Plan-time packing of the weights for ecl_avx2_conv2d_i8 (kernels.h: prepack). */
+size_t ecl_avx2_conv2d_i8_prepack_bytes(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                        struct ecl_shape4 ws, struct ecl_shape4 os);
+void ecl_avx2_conv2d_i8_prepack(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                const int8_t *w, struct ecl_shape4 ws, const int32_t *bias,
+                                struct ecl_shape4 os, void *dst);
 size_t ecl_avx2_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
                                   struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
 void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
@@ -74,6 +80,15 @@ void ecl_avx2_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_params 
 void ecl_avx2_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p, const int8_t *a,
                      struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs, int8_t *out,
                      struct ecl_shape4 os);
+/* QUANTIZE float -> int8, bit-exact with ecl_ref_quantize_f32_i8 (x86/avx2_quant.c). */
+void ecl_avx2_quantize_f32_i8(const struct ecl_kctx *kc, const float *in, int8_t *out, size_t n,
+                              float scale, int32_t zp);
+
+/* int8 ADD with 16 lanes (x86/avx512_add.c; AVX-512F/BW/VL); what it does not take goes to
+ * ecl_avx2_add_i8. Bit-exact with the reference. */
+void ecl_avx512_add_i8(const struct ecl_kctx *kc, const struct ecl_binary_params *p,
+                       const int8_t *a, struct ecl_shape4 as, const int8_t *b, struct ecl_shape4 bs,
+                       int8_t *out, struct ecl_shape4 os);
 
 /* AVX-512F float CONV_2D / DEPTHWISE_CONV_2D (x86/avx512_conv.c; installed only when the CPU
  * and OS support AVX-512F; shapes they do not handle go to the AVX2 kernels). */
@@ -119,6 +134,13 @@ void ecl_avx512_vnni_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_
                                const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                                struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
                                struct ecl_shape4 os);
+/* Plan-time packing of the weights for ecl_avx512_vnni_conv2d_i8 (kernels.h: prepack). */
+size_t ecl_avx512_vnni_conv2d_i8_prepack_bytes(const struct ecl_conv_params *p,
+                                               struct ecl_shape4 is, struct ecl_shape4 ws,
+                                               struct ecl_shape4 os);
+void ecl_avx512_vnni_conv2d_i8_prepack(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                       const int8_t *w, struct ecl_shape4 ws, const int32_t *bias,
+                                       struct ecl_shape4 os, void *dst);
 void ecl_avx512_vnni_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
                            const int8_t *in, int32_t batch, int32_t in_dim, const int8_t *w,
                            const int32_t *bias, int8_t *out, int32_t out_dim);

@@ -81,26 +81,34 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
         k->mean_hw_f32 = ecl_avx2_mean_hw_f32;
         k->conv2d_i8 = ecl_avx2_conv2d_i8;
         k->conv2d_i8_scratch = ecl_avx2_conv2d_i8_scratch;
+        k->conv2d_i8_prepack_bytes = ecl_avx2_conv2d_i8_prepack_bytes;
+        k->conv2d_i8_prepack = ecl_avx2_conv2d_i8_prepack;
         k->dwconv_i8 = ecl_avx2_dwconv_i8;
         k->add_i8 = ecl_avx2_add_i8;
+        k->quantize_f32_i8 = ecl_avx2_quantize_f32_i8;
         if (ecl_opt_have_avx_vnni()) {
             /* int8 CONV_2D with 256-bit vpdpbusd (replaced below when AVX512-VNNI is there) */
             k->name = "avxvnni";
             k->conv2d_i8 = ecl_avxvnni_conv2d_i8;
             k->conv2d_i8_scratch = ecl_avxvnni_conv2d_i8_scratch;
+            k->conv2d_i8_prepack_bytes = 0; /* packs per call (its own layout) */
+            k->conv2d_i8_prepack = 0;
         }
         if (ecl_opt_have_avx512()) {
-            /* float CONV_2D / DEPTHWISE_CONV_2D with 16-wide vectors; the rest stays AVX2 */
+            /* float CONV_2D / DEPTHWISE_CONV_2D and int8 ADD with 16-wide vectors; the rest stays
+             * AVX2 */
             k->name = "avx512";
             k->conv2d_f32 = ecl_avx512_conv2d_f32;
             k->conv2d_f32_scratch = ecl_avx512_conv2d_f32_scratch;
             k->dwconv_f32 = ecl_avx512_dwconv_f32;
+            k->add_i8 = ecl_avx512_add_i8;
             if (ecl_opt_have_avx512_vnni()) {
-                /* int8 CONV_2D / FULLY_CONNECTED (vpdpbusd), 3x3 depthwise (vpdpwssd); ADD stays
-                 * AVX2 */
+                /* int8 CONV_2D / FULLY_CONNECTED (vpdpbusd), 3x3 depthwise (vpdpwssd) */
                 k->name = "avx512vnni";
                 k->conv2d_i8 = ecl_avx512_vnni_conv2d_i8;
                 k->conv2d_i8_scratch = ecl_avx512_vnni_conv2d_i8_scratch;
+                k->conv2d_i8_prepack_bytes = ecl_avx512_vnni_conv2d_i8_prepack_bytes;
+                k->conv2d_i8_prepack = ecl_avx512_vnni_conv2d_i8_prepack;
                 k->fc_i8 = ecl_avx512_vnni_fc_i8;
                 k->dwconv_i8 = ecl_avx512_vnni_dwconv_i8;
             }

@@ -33,6 +33,7 @@ struct ecl_kernels ecl_kernels_ref(void) {
         .softmax_f32 = ecl_ref_softmax_f32,
         .hard_swish_f32 = ecl_ref_hard_swish_f32,
         .logistic_f32 = ecl_ref_logistic_f32,
+        .quantize_f32_i8 = ecl_ref_quantize_f32_i8_kc,
     };
     return k;
 }

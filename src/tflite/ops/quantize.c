@@ -7,8 +7,7 @@
 
 static enum ecl_status quant_f32(const struct ecl_exec *x, const struct ecl_node *n) {
     const struct ecl_tensor *out = ecl_out(x, n, 0);
-    ecl_ref_quantize_f32_i8_kc(x->kc, ecl_in(x, n, 0)->data, out->data, out->count, out->scale,
-                               out->zp);
+    x->k->quantize_f32_i8(x->kc, ecl_in(x, n, 0)->data, out->data, out->count, out->scale, out->zp);
     return ECL_OK;
 }
 

@@ -15,7 +15,8 @@
  * 6 broadcasts of an activation pair and 12 _mm256_madd_epi16 (|in - zp| <= 255, |w| <= 128:
  * each pair sum is exact). The accumulators are channel-contiguous, so bias, requantisation and
  * the int8 store follow straight from registers. Packing costs Cout*K per call (vectorised as
- * 8x8 int32 transposes); a plan-time packing hook would remove it (docs/performance.md).
+ * 8x8 int32 transposes), unless the interpreter had it done once at plan time
+ * (conv2d_i8_prepack: the kernel then reads p->w_packed).
  *
  * DEPTHWISE_CONV_2D (depth_multiplier 1, dilation 1, up to 7x7): 3x3 kernels take 16 channels
  * at a time with two taps per _mm256_madd_epi16 (qdw_block16); other sizes and channel rests
@@ -296,25 +297,49 @@ static void qconv_tiles(void *ctx, int begin, int end) {
     }
 }
 
+static struct qconv_job qconv_setup(const struct ecl_conv_params *p, const int8_t *in,
+                                    const int8_t *w, const int32_t *bias, int8_t *out,
+                                    struct ecl_shape4 is, struct ecl_shape4 ws,
+                                    struct ecl_shape4 os, int16_t *wp) {
+    struct qconv_job j = {p, in, w, bias, out, is, ws, os, wp, 0, 0, 0, 0, 0, 0, {0, 1, 0, 1}};
+    j.K = ws.h * ws.w * ws.c;
+    j.K2 = (j.K + 1) / 2;
+    j.nblk = (os.c + 15) / 16;
+    j.npix = os.n * os.h * os.w;
+    return j;
+}
+
+/* Plan-time packing (kernels.h): the int16 panels qconv_pack writes into the scratch per call,
+ * once, into persistent memory; the kernel then reads them from p->w_packed. */
+size_t ecl_avx2_conv2d_i8_prepack_bytes(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                        struct ecl_shape4 ws, struct ecl_shape4 os) {
+    return qconv_fast_ok(p, is, ws, os) ? qconv_pack_bytes(ws) : 0;
+}
+
+void ecl_avx2_conv2d_i8_prepack(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                const int8_t *w, struct ecl_shape4 ws, const int32_t *bias,
+                                struct ecl_shape4 os, void *dst) {
+    if (!dst || !qconv_fast_ok(p, is, ws, os)) return;
+    struct qconv_job j = qconv_setup(p, NULL, w, bias, NULL, is, ws, os, dst);
+    qconv_pack(&j, 0, j.nblk);
+}
+
 void ecl_avx2_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                         const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                         struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
                         struct ecl_shape4 os) {
     size_t need = qconv_fast_ok(p, is, ws, os) ? qconv_pack_bytes(ws) : 0;
-    if (!need || !kc || !kc->scratch || kc->scratch_bytes < need) {
+    if (!need || (!p->w_packed && (!kc || !kc->scratch || kc->scratch_bytes < need))) {
         ecl_ref_conv2d_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct qconv_job j = {p,           in, w, bias, out, is, ws, os,
-                          kc->scratch, 0,  0, 0,    0,   0,  0,  {0, 1, 0, 1}};
-    j.K = ws.h * ws.w * ws.c;
-    j.K2 = (j.K + 1) / 2;
-    j.nblk = (os.c + 15) / 16;
-    j.npix = os.n * os.h * os.w;
+    struct qconv_job j =
+        qconv_setup(p, in, w, bias, out, is, ws, os,
+                    p->w_packed ? (int16_t *)(uintptr_t)p->w_packed : (int16_t *)kc->scratch);
     j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
                       p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
-    ecl_kctx_run(kc, j.nblk, qconv_pack, &j);
+    if (!p->w_packed) ecl_kctx_run(kc, j.nblk, qconv_pack, &j);
     j.sp = ecl_split_plan(kc, (j.npix + Q_MR - 1) / Q_MR, j.nblk, 1);
     ecl_kctx_run(kc, ecl_split_items(&j.sp), qconv_tiles, &j);
 }

@@ -15,7 +15,8 @@
  * from the tile's accumulators.
  *
  * CONV_2D (any kernel size, stride, dilation, padding): each call packs the OHWI weights into
- * the kernel scratch (ecl_avx512_vnni_conv2d_i8_scratch: roundup(Cout,16) * (K' + 4) bytes) as
+ * the kernel scratch (ecl_avx512_vnni_conv2d_i8_scratch: roundup(Cout,16) * (K' + 4) bytes),
+ * unless the interpreter had them packed once at plan time (conv2d_i8_prepack, p->w_packed), as
  * blocks of 16 output channels x groups of 4 k, one 64-byte vector per (block, group):
  * wp[(blk * G + g) * 64 + ch * 4 + e] = w[16 blk + ch][4 g + e], followed by the folded
  * per-channel constants. Per tile of 6 output pixels the receptive fields are gathered as u8
@@ -355,6 +356,36 @@ static void vconv_tiles(void *ctx, int begin, int end) {
     }
 }
 
+static struct vconv_job vconv_setup(const struct ecl_conv_params *p, const int8_t *in,
+                                    const int8_t *w, const int32_t *bias, int8_t *out,
+                                    struct ecl_shape4 is, struct ecl_shape4 ws,
+                                    struct ecl_shape4 os, int8_t *wp) {
+    struct vconv_job j = {p, in, w, bias, out, is, ws, os, wp,          0,
+                          0, 0,  0, 0,    0,   0,  0,  0,  {0, 1, 0, 1}};
+    j.K = ws.h * ws.w * ws.c;
+    j.G = (j.K + 3) / 4;
+    j.Kp = 4 * j.G;
+    j.nblk = (os.c + 15) / 16;
+    j.corr = (int32_t *)(void *)(j.wp + (size_t)j.nblk * j.G * 64);
+    return j;
+}
+
+/* Plan-time packing (kernels.h): the same bytes vconv_pack writes into the scratch per call,
+ * once, into persistent memory; the kernel then reads them from p->w_packed. */
+size_t ecl_avx512_vnni_conv2d_i8_prepack_bytes(const struct ecl_conv_params *p,
+                                               struct ecl_shape4 is, struct ecl_shape4 ws,
+                                               struct ecl_shape4 os) {
+    return vconv_ok(p, is, ws, os) ? vconv_bytes(ws) : 0;
+}
+
+void ecl_avx512_vnni_conv2d_i8_prepack(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                       const int8_t *w, struct ecl_shape4 ws, const int32_t *bias,
+                                       struct ecl_shape4 os, void *dst) {
+    if (!dst || !vconv_ok(p, is, ws, os)) return;
+    struct vconv_job j = vconv_setup(p, NULL, w, bias, NULL, is, ws, os, dst);
+    vconv_pack(&j, 0, j.nblk);
+}
+
 void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                                const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                                struct ecl_shape4 ws, const int32_t *bias, int8_t *out,
@@ -364,24 +395,19 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
         return;
     }
     size_t need = vconv_bytes(ws);
-    if (!kc || !kc->scratch || kc->scratch_bytes < need) {
+    int8_t *wp = p->w_packed ? (int8_t *)(uintptr_t)p->w_packed : kc ? kc->scratch : NULL;
+    if (!p->w_packed && (!kc || !kc->scratch || kc->scratch_bytes < need)) {
         ecl_ref_conv2d_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct vconv_job j = {p, in, w, bias, out, is, ws, os, kc->scratch, 0,
-                          0, 0,  0, 0,    0,   0,  0,  0,  {0, 1, 0, 1}};
-    j.K = ws.h * ws.w * ws.c;
-    j.G = (j.K + 3) / 4;
-    j.Kp = 4 * j.G;
-    j.nblk = (os.c + 15) / 16;
-    j.corr = (int32_t *)(void *)(j.wp + (size_t)j.nblk * j.G * 64);
+    struct vconv_job j = vconv_setup(p, in, w, bias, out, is, ws, os, wp);
     j.npix = os.n * os.h * os.w;
-    j.vec = rqz_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
-                       p->rounding);
+    j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
+                      p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
     j.contig = ws.h == 1 && ws.w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                p->pad_left == 0 && is.h == os.h && is.w == os.w && j.K == j.Kp;
-    ecl_kctx_run(kc, j.nblk, vconv_pack, &j);
+    if (!p->w_packed) ecl_kctx_run(kc, j.nblk, vconv_pack, &j);
     j.sp = ecl_split_plan(kc, (j.npix + V_MR - 1) / V_MR, j.nblk, 1);
     ecl_kctx_run(kc, ecl_split_items(&j.sp), vconv_tiles, &j);
 }

@@ -17,9 +17,15 @@
 static inline int rq_vec_ok(const int32_t *mult, const int32_t *shift, int n, int32_t zp,
                             int32_t lo, int32_t hi, int32_t rounding) {
     if (zp < -128 || zp > 127 || lo < -128 || hi > 127 || lo > hi) return 0;
-    int32_t max_shift = rounding == ECL_ROUND_SINGLE ? 0 : 31; /* single: right shifts only */
-    for (int i = 0; i < n; i++)
-        if (mult[i] == INT32_MIN || shift[i] > max_shift || shift[i] < -31) return 0;
+    int single = rounding == ECL_ROUND_SINGLE;
+    for (int i = 0; i < n; i++) {
+        if (mult[i] == INT32_MIN || shift[i] > 31 || shift[i] < -31) return 0;
+        /* single rounding with a left shift: see rq_single(); ecl_quantize_multiplier() gives
+         * |mult| >= 2^30 (or 0) and shifts far below 31 */
+        if (single && shift[i] > 0 &&
+            (shift[i] > 30 || (mult[i] != 0 && mult[i] > -(1 << 30) && mult[i] < (1 << 30))))
+            return 0;
+    }
     return 1;
 }
 
@@ -63,6 +69,15 @@ static inline struct rqv rq_load(const int32_t *mult, const int32_t *shift, int3
  *           is a multiple of 2^31, so the low 31 bits of P cannot carry), and that is
  *           (g >> k) + bit k-1 of g, which cannot overflow. g and h are bits 31..62 of P and of
  *           P + 2^30, taken as in rq_raw(). */
+/* Left shifts (shift = s in [1, 30], k = 31 - s in [1, 30]): rq_raw() first shifts x left by s
+ * with saturation (its step 1) and this function then runs with rsh = 0 (k = 0 above):
+ *   - when x * 2^s fits int32 (x' = x * 2^s exact): (x*m + 2^(k-1)) >> k
+ *     = (x*m*2^s + 2^(k-1+s)) >> (k+s) = (x'*m + 2^30) >> 31 = h, which fits int32 as
+ *     |x'*m| < 2^62, so it is ecl_requant_single() exactly;
+ *   - otherwise |x| >= 2^(31-s) and, with |m| >= 2^30 (rq_vec_ok), both the exact value
+ *     x*m / 2^k and h from x' = +-(2^31 - 1) are at least 2^30 - 1 in magnitude, with the sign
+ *     of x*m: after + zp both clamp to the same end of [lo, hi] (zp, lo, hi within int8). m = 0
+ *     gives 0 on both sides. */
 static inline __m256i rq_single(__m256i x, const struct rqv *r) {
     const __m256i half = _mm256_set1_epi64x(1ll << 30), one = _mm256_set1_epi32(1);
     __m256i pe = _mm256_mul_epi32(x, r->mult);
@@ -85,13 +100,13 @@ static inline __m256i rq_single(__m256i x, const struct rqv *r) {
  *    _mm256_mul_epi32 directly, odd lanes after a 32-bit shift.
  * 3. RoundingDivideByPOT as in kernels.h, lane-wise (rsh <= 31). */
 static inline __m256i rq_raw(__m256i x, const struct rqv *r, int lsh) {
-    if (r->single) return rq_single(x, r); /* its shifts are <= 0 */
     if (lsh) {
         __m256i xs = _mm256_sllv_epi32(x, r->lsh);
         __m256i ok = _mm256_cmpeq_epi32(_mm256_srav_epi32(xs, r->lsh), x);
         __m256i sat = _mm256_xor_si256(_mm256_srai_epi32(x, 31), _mm256_set1_epi32(INT32_MAX));
         x = _mm256_blendv_epi8(sat, xs, ok);
     }
+    if (r->single) return rq_single(x, r); /* left shifts: see rq_single() */
     const __m256i half = _mm256_set1_epi64x(1ll << 30);
     __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, r->mult), half);
     __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), r->mult_odd), half);
