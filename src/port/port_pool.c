@@ -12,9 +12,13 @@
  * machine at load 8 before this rule).
  *
  * The job word packs a generation (high 32 bits), a "closed" bit and the number of workers
- * that joined the job. A worker joins only an open job of a new generation (CAS); the caller
- * hands out chunks through an atomic counter, takes chunks itself, closes the job when the
- * range is exhausted and then waits only for the workers that joined. A worker that was
+ * that joined the job. A worker joins only an open job of a new generation (CAS). The chunks
+ * are dealt out in contiguous parts, one per thread (the caller is thread 0): each thread takes
+ * its own part's chunks in order through that part's counter, then steals from the other
+ * parts. So thread t computes the same rows of every operator of one shape, and the rows the
+ * next operator reads are mostly still in that core's cache (chunks handed out round-robin from
+ * one counter moved rows between the cores at every operator). The caller closes the job when
+ * the range is exhausted and then waits only for the workers that joined. A worker that was
  * preempted before it joined costs the caller nothing (a loaded machine).
  *
  * Lost wake-ups: a worker going to sleep counts itself in `sleepers` and re-checks the job word
@@ -44,8 +48,8 @@
  * on `st` are not disturbed by every chunk taken from `next`. */
 struct ecl_pool {
     _Alignas(64) _Atomic unsigned long long st; /* generation << 32 | closed | joined */
-    _Alignas(64) atomic_int next;               /* next chunk to hand out */
     _Alignas(64) int n;                         /* threads including the caller */
+    atomic_int ids;                             /* worker numbers handed out (1, 2, ...) */
     pthread_t th[POOL_MAX];
     atomic_int quit;
     atomic_int sleepers, waiting;
@@ -59,6 +63,11 @@ struct ecl_pool {
     void *ctx;
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_done;
+    /* thread t's part of the current job: chunks [next, end), on its own cache line */
+    struct {
+        _Alignas(64) atomic_int next;
+        int end;
+    } part[POOL_MAX];
 };
 
 static inline void cpu_relax(void) {
@@ -107,19 +116,23 @@ static void adapt_spin(struct ecl_pool *p) {
 }
 
 /* Chunk c of k covers [n*c/k, n*(c+1)/k): sizes differ by at most one item. */
-static void pool_work(struct ecl_pool *p) {
-    for (;;) {
-        int c = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
-        if (c >= p->chunks) break;
-        int b = (int)((int64_t)p->total * c / p->chunks),
-            e = (int)((int64_t)p->total * (c + 1) / p->chunks);
-        if (e > b) p->fn(p->ctx, b, e);
+static void pool_work(struct ecl_pool *p, int me) {
+    for (int k = 0; k < p->n; k++) {
+        int t = (me + k) % p->n; /* own part first, then the others' */
+        for (;;) {
+            int c = atomic_fetch_add_explicit(&p->part[t].next, 1, memory_order_relaxed);
+            if (c >= p->part[t].end) break;
+            int b = (int)((int64_t)p->total * c / p->chunks),
+                e = (int)((int64_t)p->total * (c + 1) / p->chunks);
+            if (e > b) p->fn(p->ctx, b, e);
+        }
     }
 }
 
 /* A worker: wait for an open job of a new generation (spin, then sleep), join it, work. */
 static void *pool_main(void *arg) {
     struct ecl_pool *p = arg;
+    int me = atomic_fetch_add(&p->ids, 1) + 1;
     unsigned long long seen = atomic_load(&p->st) >> 32;
     for (;;) {
         unsigned long long s = atomic_load(&p->st);
@@ -151,7 +164,7 @@ static void *pool_main(void *arg) {
         }
         if (!atomic_compare_exchange_weak(&p->st, &s, s + 1)) continue;
         seen = s >> 32;
-        pool_work(p);
+        pool_work(p, me);
         unsigned long long left = atomic_fetch_sub(&p->st, 1) - 1;
         if ((left & ST_JOINED) == 0 && atomic_load(&p->waiting)) {
             pthread_mutex_lock(&p->mu);
@@ -184,7 +197,11 @@ void ecl_pool_parallel_for(void *pool, int n, ecl_task_fn fn, void *ctx) {
      * one item): evens out late joiners without much atomic traffic; the kernels give items of
      * equal cost where they can (bench_backbone --split-profile models this schedule) */
     p->chunks = n < 4 * p->n ? n : 4 * p->n;
-    atomic_store(&p->next, 0);
+    for (int t = 0; t < p->n; t++) {
+        atomic_store_explicit(&p->part[t].next, (int)((int64_t)p->chunks * t / p->n),
+                              memory_order_relaxed);
+        p->part[t].end = (int)((int64_t)p->chunks * (t + 1) / p->n);
+    }
     unsigned long long g = (atomic_load(&p->st) >> 32) + 1;
     atomic_store(&p->st, (g & 0xffffffffull) << 32); /* open, nobody joined */
     if (atomic_load(&p->sleepers)) {
@@ -192,7 +209,7 @@ void ecl_pool_parallel_for(void *pool, int n, ecl_task_fn fn, void *ctx) {
         pthread_cond_broadcast(&p->cv_work);
         pthread_mutex_unlock(&p->mu);
     }
-    pool_work(p);
+    pool_work(p, 0);
     atomic_fetch_or(&p->st, ST_CLOSED);
     if (!(atomic_load(&p->st) & ST_JOINED)) return;
     /* wait for the workers that joined: spin (they are running), then sleep */
