@@ -394,6 +394,12 @@ void ecl_ref_quantize_f32_i8(const float *in, int8_t *out, size_t n, float scale
 /* The same, split between kc's threads in ECL_SPLIT_ELEMS blocks (kc may be NULL: serial). */
 void ecl_ref_quantize_f32_i8_kc(const struct ecl_kctx *kc, const float *in, int8_t *out, size_t n,
                                 float scale, int32_t zp);
+/* The same split over threads (ecl_split_elem_len chunks) around any serial quantiser with
+ * ecl_ref_quantize_f32_i8's signature: the optimised kernels reuse it with their own loop. */
+typedef void (*ecl_quantize_run_fn)(const float *in, int8_t *out, size_t n, float scale,
+                                    int32_t zp);
+void ecl_quantize_f32_i8_split(const struct ecl_kctx *kc, ecl_quantize_run_fn run, const float *in,
+                               int8_t *out, size_t n, float scale, int32_t zp);
 /* DEQUANTIZE int8 -> float: x = scale * (q - zp). */
 void ecl_ref_dequantize_i8_f32(const int8_t *in, float *out, size_t n, float scale, int32_t zp);
 /* int8 -> int8 requantisation (QUANTIZE with int8 input): out = out_zp + requant(in-in_zp). */

@@ -342,6 +342,7 @@ void ecl_ref_quantize_f32_i8(const float *in, int8_t *out, size_t n, float scale
 }
 
 struct quant_job {
+    ecl_quantize_run_fn run;
     const float *in;
     int8_t *out;
     size_t n, len;
@@ -353,17 +354,22 @@ static void quant_task(void *ctx, int begin, int end) {
     const struct quant_job *j = ctx;
     size_t b = (size_t)begin * j->len, e = (size_t)end * j->len;
     if (e > j->n) e = j->n;
-    ecl_ref_quantize_f32_i8(j->in + b, j->out + b, e - b, j->scale, j->zp);
+    j->run(j->in + b, j->out + b, e - b, j->scale, j->zp);
+}
+
+void ecl_quantize_f32_i8_split(const struct ecl_kctx *kc, ecl_quantize_run_fn run, const float *in,
+                               int8_t *out, size_t n, float scale, int32_t zp) {
+    struct quant_job j = {run, in, out, n, ecl_split_elem_len(kc, n), scale, zp};
+    int items = ecl_split_elem_items(n, j.len);
+    if (items < 0)
+        run(in, out, n, scale, zp);
+    else
+        ecl_kctx_run(kc, items, quant_task, &j);
 }
 
 void ecl_ref_quantize_f32_i8_kc(const struct ecl_kctx *kc, const float *in, int8_t *out, size_t n,
                                 float scale, int32_t zp) {
-    struct quant_job j = {in, out, n, ecl_split_elem_len(kc, n), scale, zp};
-    int items = ecl_split_elem_items(n, j.len);
-    if (items < 0)
-        ecl_ref_quantize_f32_i8(in, out, n, scale, zp);
-    else
-        ecl_kctx_run(kc, items, quant_task, &j);
+    ecl_quantize_f32_i8_split(kc, ecl_ref_quantize_f32_i8, in, out, n, scale, zp);
 }
 
 void ecl_ref_dequantize_i8_f32(const int8_t *in, float *out, size_t n, float scale, int32_t zp) {

@@ -53,27 +53,7 @@ static void quant_run(const float *in, int8_t *out, size_t n, float scale, int32
     if (i < n) ecl_ref_quantize_f32_i8(in + i, out + i, n - i, scale, zp);
 }
 
-struct quant_job {
-    const float *in;
-    int8_t *out;
-    size_t n, len;
-    float scale;
-    int32_t zp;
-};
-
-static void quant_task(void *ctx, int begin, int end) {
-    const struct quant_job *j = ctx;
-    size_t b = (size_t)begin * j->len, e = (size_t)end * j->len;
-    if (e > j->n) e = j->n;
-    quant_run(j->in + b, j->out + b, e - b, j->scale, j->zp);
-}
-
 void ecl_avx2_quantize_f32_i8(const struct ecl_kctx *kc, const float *in, int8_t *out, size_t n,
                               float scale, int32_t zp) {
-    struct quant_job j = {in, out, n, ecl_split_elem_len(kc, n), scale, zp};
-    int items = ecl_split_elem_items(n, j.len);
-    if (items < 0)
-        quant_run(in, out, n, scale, zp);
-    else
-        ecl_kctx_run(kc, items, quant_task, &j);
+    ecl_quantize_f32_i8_split(kc, quant_run, in, out, n, scale, zp);
 }
