@@ -795,33 +795,50 @@ static void test_requant_single(void **state) {
 #if defined(__aarch64__) || defined(__ARM_NEON)
 #include "kernels/opt/arm/q_neon.h"
 /* The NEON requantisation helper every NEON int8 kernel uses (q_neon.h) against
- * ecl_requant_r(), both roundings, every shift it accepts, ties and extreme accumulators. */
+ * ecl_requant_r(), both roundings, every shift it accepts, ties and extreme accumulators: the
+ * raw value, and the output stage (+ zp, clamp) the kernels apply. Single rounding with a left
+ * shift is exact through the output stage only when x * 2^shift saturates (q_neon.h). */
 static void test_requant_neon(void **state) {
     static const int32_t xs[] = {0, 1, -1, 3, -3, INT32_MAX, INT32_MIN, 1 << 30, -(1 << 30)};
-    long checked = 0;
+    long checked = 0, saturated = 0;
     for (int rounding = 0; rounding < 2; rounding++)
         for (int it = 0; it < 20000; it++) {
-            int32_t m[4], sh[4], x[4], got[4];
+            int32_t m[4], sh[4], x[4], got[4], out[4];
+            int32_t zp = rint_(-128, 127), lo = rint_(-128, 0), hi = rint_(lo, 127);
             for (int l = 0; l < 4; l++) {
                 m[l] = rnd() % 4 == 0 ? (1 << 30) : (int32_t)((1u << 30) + rnd() % (1u << 30));
-                sh[l] = rint_(-31, rounding == ECL_ROUND_SINGLE ? 0 : 31);
+                if (rnd() % 8 == 0) m[l] = -m[l];
+                sh[l] = rint_(-31, rounding == ECL_ROUND_SINGLE ? 30 : 31);
                 x[l] = it < 9 ? xs[it] : (int32_t)rnd() >> (rnd() % 31);
             }
             assert_true(rqn_vec_ok(m, sh, 4, rounding));
             struct rqn r = rqn_load(m, sh, rounding);
+            struct rqo o = rqo_make(zp, lo, hi);
             vst1q_s32(got, rqn_raw(vld1q_s32(x), &r));
+            vst1q_s32(out, rqo_requant(vld1q_s32(x), &r, &o));
             for (int l = 0; l < 4; l++) {
-                if (got[l] != ecl_requant_r(x[l], m[l], sh[l], rounding))
-                    fprintf(stderr, "neon requant x %d m %d shift %d rounding %d: %d, want %d\n",
-                            x[l], m[l], sh[l], rounding, got[l],
-                            ecl_requant_r(x[l], m[l], sh[l], rounding));
-                assert_true(got[l] == ecl_requant_r(x[l], m[l], sh[l], rounding));
+                int32_t want = ecl_requant_r(x[l], m[l], sh[l], rounding);
+                int32_t want_out = ecl_requant_out_r(x[l], m[l], sh[l], zp, lo, hi, rounding);
+                int sat =
+                    rounding == ECL_ROUND_SINGLE && sh[l] > 0 &&
+                    (int64_t)x[l] * ((int64_t)1 << sh[l]) != (int32_t)((uint32_t)x[l] << sh[l]);
+                saturated += sat;
+                if ((!sat && got[l] != want) || out[l] != want_out)
+                    fprintf(stderr,
+                            "neon requant x %d m %d shift %d rounding %d: %d (out %d), want %d "
+                            "(out %d)\n",
+                            x[l], m[l], sh[l], rounding, got[l], out[l], want, want_out);
+                if (!sat) assert_true(got[l] == want);
+                assert_true(out[l] == want_out);
                 checked++;
             }
         }
-    int32_t one = 1 << 30, lsh = 1;
-    assert_true(!rqn_vec_ok(&one, &lsh, 1, ECL_ROUND_SINGLE)); /* single: right shifts only */
-    fprintf(stderr, "requant_neon: %ld lanes\n", checked);
+    assert_true(saturated > 0);
+    int32_t small = (1 << 30) - 1, lsh = 1, big = 31;
+    assert_true(!rqn_vec_ok(&small, &lsh, 1, ECL_ROUND_SINGLE)); /* |m| < 2^30 with a left shift */
+    assert_true(!rqn_vec_ok(&small, &big, 1, ECL_ROUND_SINGLE));
+    fprintf(stderr, "requant_neon: %ld lanes, %ld with a saturating left shift\n", checked,
+            saturated);
 }
 #endif
 

@@ -7,8 +7,10 @@
  *         int32x4_t v = rqn_raw(acc, &r);      // then + zero point, clamp, narrow
  *     }                                         // else ecl_requant_out_r() per lane
  *
- * Bit-exact with ecl_requant_r() on the domain rqn_vec_ok() accepts (checked under qemu by
- * tests/test_kernels_opt.c, test_requant_neon); other parameters take the scalar function. */
+ * Bit-exact with ecl_requant_r() on the domain rqn_vec_ok() accepts, through the output stage
+ * (rqo_requant; the raw value too except for single rounding with a left shift and a
+ * saturating x, see rqn_raw), checked under qemu by tests/test_kernels_opt.c,
+ * test_requant_neon; other parameters take the scalar function. */
 #ifndef EDGECL_Q_NEON_H
 #define EDGECL_Q_NEON_H
 
@@ -17,19 +19,23 @@
 #include <string.h>
 #include "kernels/kernels.h"
 
-/* Double rounding: every shift in [-31, 31]; single rounding: right shifts only (shift <= 0).
- * mult never INT32_MIN (ecl_quantize_multiplier gives [2^30, 2^31) or 0). */
+/* Every shift in [-31, 31], mult never INT32_MIN (ecl_quantize_multiplier gives [2^30, 2^31)
+ * or 0); single rounding with a left shift: shift <= 30 and |mult| >= 2^30 or mult = 0 (see
+ * rqn_raw(): exact after the output stage). */
 static inline int rqn_vec_ok(const int32_t *mult, const int32_t *shift, int n, int32_t rounding) {
-    int32_t max_shift = rounding == ECL_ROUND_SINGLE ? 0 : 31;
-    for (int i = 0; i < n; i++)
-        if (mult[i] == INT32_MIN || shift[i] > max_shift || shift[i] < -31) return 0;
+    for (int i = 0; i < n; i++) {
+        if (mult[i] == INT32_MIN || shift[i] > 31 || shift[i] < -31) return 0;
+        if (rounding == ECL_ROUND_SINGLE && shift[i] > 0 &&
+            (shift[i] > 30 || (mult[i] != 0 && mult[i] > -(1 << 30) && mult[i] < (1 << 30))))
+            return 0;
+    }
     return 1;
 }
 
 struct rqn {
     int32x4_t mult, lsh, nrsh; /* left shift max(s,0); minus the right shift, min(s,0) */
     uint32x4_t kz;             /* single rounding: lanes without right shift */
-    int single;
+    int single, lsh_any;       /* lsh_any: some lane shifts left */
 };
 
 static inline struct rqn rqn_load(const int32_t *mult, const int32_t *shift, int32_t rounding) {
@@ -40,6 +46,7 @@ static inline struct rqn rqn_load(const int32_t *mult, const int32_t *shift, int
     r.nrsh = vminq_s32(s, z);
     r.kz = vceqq_s32(r.nrsh, z);
     r.single = rounding == ECL_ROUND_SINGLE;
+    r.lsh_any = vmaxvq_s32(r.lsh) > 0;
     return r;
 }
 
@@ -51,10 +58,16 @@ static inline struct rqn rqn_load(const int32_t *mult, const int32_t *shift, int
  *   rounds half up exactly (x = INT32_MIN saturates the subtraction but divides exactly).
  * - single, k = -nrsh: k = 0 is (P + 2^30) >> 31 = vqrdmulhq (P = x*m); k >= 1 is
  *   (P + 2^(30+k)) >> (31+k) = (g + 2^(k-1)) >> k with g = P >> 31 = vqdmulhq (the added
- *   2^(30+k) is a multiple of 2^31), and vrshlq by -k computes that without overflow. */
+ *   2^(30+k) is a multiple of 2^31), and vrshlq by -k computes that without overflow.
+ * - single with a left shift s in [1, 30] (k = 31 - s): x' = x * 2^s saturated (vqshlq), then
+ *   the k = 0 case on x'. When x * 2^s fits int32, (x'*m + 2^30) >> 31 = (x*m + 2^(k-1)) >> k
+ *   exactly. Otherwise |x| >= 2^(31-s), and with |m| >= 2^30 (rqn_vec_ok) both the exact value
+ *   x*m / 2^k and the result from x' = +-(2^31 - 1) have a magnitude >= 2^30 - 1 and the sign of
+ *   x*m: after + zp both clamp to the same end of [lo, hi] (rqo_ok), so the output stage is
+ *   exact, the raw value not (the argument of rq_single() in x86/q_avx2.h). */
 static inline int32x4_t rqn_raw(int32x4_t x, const struct rqn *r) {
     if (r->single) {
-        int32x4_t h = vqrdmulhq_s32(x, r->mult);
+        int32x4_t h = vqrdmulhq_s32(r->lsh_any ? vqshlq_s32(x, r->lsh) : x, r->mult);
         int32x4_t q = vrshlq_s32(vqdmulhq_s32(x, r->mult), r->nrsh);
         return vbslq_s32(r->kz, h, q);
     }
