@@ -81,14 +81,26 @@ static void sp_keep_min(struct sp *s) {
     if (s->tail < s->best_tail) s->best_tail = s->tail;
 }
 
-/* Makespan of the chunks handed out in order to whichever of T threads is free first. */
+/* Makespan of the chunks under the pool's schedule (port_pool.c): thread t owns the contiguous
+ * part [k*t/T, k*(t+1)/T) of the k chunks and takes its own in order; when its part is empty it
+ * steals the next chunk of part t+1, t+2, ... (each part's chunks go out front to back). The
+ * thread that is free first takes the next chunk. */
 static double sp_makespan(const struct sp_region *r, int T, double *work) {
     double free_at[SP_MAX_T] = {0}, w = 0, mk = 0;
-    for (int c = 0; c < r->n_chunks; c++) {
-        int best = 0;
+    int next[SP_MAX_T], end[SP_MAX_T];
+    for (int t = 0; t < T; t++) {
+        next[t] = (int)((int64_t)r->n_chunks * t / T);
+        end[t] = (int)((int64_t)r->n_chunks * (t + 1) / T);
+    }
+    for (int left = r->n_chunks; left > 0; left--) {
+        int me = 0;
         for (int k = 1; k < T; k++)
-            if (free_at[k] < free_at[best]) best = k;
-        free_at[best] += r->t[c];
+            if (free_at[k] < free_at[me]) me = k;
+        int part = me;
+        for (int k = 0; k < T && next[part] >= end[part]; k++)
+            part = (me + k + 1) % T;
+        const int c = next[part]++;
+        free_at[me] += r->t[c];
         w += r->t[c];
     }
     for (int k = 0; k < T; k++)

@@ -2,9 +2,10 @@
  * machine's load (bench_backbone --split-profile).
  *
  * The interpreter runs on one thread with a parallel_for that tells the kernels "T threads"
- * but runs every chunk itself, timing each with the thread's CPU clock (so preemption by other
- * processes does not count). From the chunk times it replays the pool's schedule (chunks of
- * max(1, n / 4T) items handed out in order to whichever thread is free first) and reports:
+ * but runs every chunk itself, timing each (the minimum over the runs, so preemption by other
+ * processes does not count). From the chunk times it replays the pool's schedule (min(n, 4T)
+ * chunks; thread t takes its own contiguous part of them first, then steals from the others'
+ * parts) and reports:
  * the CPU time outside parallel regions (the serial part), each region's makespan against its
  * ideal (work / T), and the speedup T threads would reach with a free start and join. */
 #ifndef BENCH_SPLIT_PROFILE_H
