@@ -144,7 +144,10 @@ struct ecl_interp_opts {
     int force_ref;                    /* 1: reference kernels only */
     ecl_parallel_for_fn parallel_for; /* NULL: single-threaded */
     void *pf_user;
-    int n_threads; /* threads behind parallel_for (work-split hint) */
+    int n_threads; /* threads behind parallel_for (work-split hint); 2 with a parallel_for
+                    * also places the activations so that each core rewrites only memory it
+                    * wrote itself (src/tflite/plan.c): the arena grows, up to 1.4x on the
+                    * models measured; ecl_interp_mem_size() reports it */
     int no_fold;   /* 1: run every PAD as written (default 0: a PAD read only by a VALID
                     * conv/depthwise conv is folded into that conv's padding; same results) */
     int hybrid;    /* ECL_HYBRID_TFLITE (default) or ECL_HYBRID_DEQUANT, see below */

@@ -45,6 +45,11 @@ struct ecl_plan {
     uint8_t cfold[ECL_MODEL_MAX_OPS]; /* constant op computed once at init */
     uint16_t fold[ECL_MODEL_MAX_OPS]; /* conv op -> 1 + index of the PAD folded into it */
     uint16_t order[ECL_MODEL_MAX_TENSORS];
+    /* two-thread placement (plan.c): the slot of each tensor; per slot, the largest tensor
+     * and the last run position of the tensor that holds it now */
+    uint16_t slot_of[ECL_MODEL_MAX_TENSORS];
+    uint32_t slot_max[ECL_MODEL_MAX_TENSORS];
+    int16_t slot_last[ECL_MODEL_MAX_TENSORS];
     int32_t outs[ECL_OP_MAX_IO]; /* the requested outputs */
     /* sizing pass stand-ins */
     struct ecl_tensor slot[2 * ECL_OP_MAX_IO];

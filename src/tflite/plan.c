@@ -3,7 +3,19 @@
  *
  * Lifetimes: an activation lives from the op that writes it (graph inputs: from the start) to
  * the last op that reads it; requested outputs live to the end. Tensors are placed greedily,
- * largest first, at the lowest offset that does not overlap a tensor alive at the same time. */
+ * largest first, at the lowest offset that does not overlap a tensor alive at the same time.
+ *
+ * Two threads (opts.n_threads == 2 with a parallel_for): the pool gives thread 0 the first half
+ * of every operator's rows and thread 1 the second half (port_pool.c), so thread 0 writes the
+ * first half of each output's bytes. With the greedy placement a later tensor reuses memory at
+ * an unrelated offset, and about half of its lines were last written by the other core: every
+ * such write first moves the line between the cores, which on this machine cost as much as
+ * reading it from memory (2 threads ran 1.2-1.4x faster than 1, and 1.7-1.8x with no reuse at
+ * all). So for two threads the tensors go into slots (the lowest slot whose tensor is dead, in
+ * the order they are produced), each slot as large as its largest tensor, and every tensor is
+ * centred in its slot: the memory below a slot's centre is then always written by thread 0 and
+ * the memory above it by thread 1. The arena grows (MobileNetV2 float: see
+ * docs/performance.md); results are the same bytes. */
 #include <string.h>
 #include "tflite/build.h"
 
@@ -131,6 +143,53 @@ enum ecl_status ecl_plan_check(struct ecl_build *b, int32_t *n_run) {
     return ECL_OK;
 }
 
+/* The two-thread placement (top of the file): pl->order holds the na placed tensors. */
+static enum ecl_status plan_centred(struct ecl_plan *pl, uint32_t na, size_t *act_bytes,
+                                    struct msg *e) {
+    for (uint32_t i = 1; i < na; i++) { /* insertion sort by producer position, stable */
+        uint16_t t = pl->order[i];
+        uint32_t j = i;
+        while (j > 0 && pl->first[pl->order[j - 1]] > pl->first[t]) {
+            pl->order[j] = pl->order[j - 1];
+            j--;
+        }
+        pl->order[j] = t;
+    }
+    uint32_t n_slots = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        uint16_t t = pl->order[i];
+        uint32_t s = 0;
+        while (s < n_slots && pl->slot_last[s] >= pl->first[t]) /* alive: inclusive ranges */
+            s++;
+        if (s == n_slots) pl->slot_max[n_slots++] = 0;
+        pl->slot_of[t] = (uint16_t)s;
+        pl->slot_last[s] = pl->last[t];
+        if (pl->size[t] > pl->slot_max[s]) pl->slot_max[s] = pl->size[t];
+    }
+    uint64_t base = 0;
+    for (uint32_t s = 0; s < n_slots; s++) { /* slot_max becomes the slot's base */
+        uint64_t size = pl->slot_max[s];
+        if (base + size > 0xffffffffu) {
+            ecl_msg_str(e, "activations too large");
+            return ECL_ERANGE;
+        }
+        pl->slot_max[s] = (uint32_t)base;
+        pl->slot_last[s] = 0;
+        base += size;
+    }
+    /* each tensor centred in its slot: base + (slot size - size) / 2, rounded down to
+     * ECL_ALIGN (sizes and bases are multiples of it, so the tensor stays inside) */
+    for (uint32_t i = 0; i < na; i++) {
+        uint16_t t = pl->order[i];
+        uint32_t s = pl->slot_of[t];
+        uint64_t end = s + 1 < n_slots ? pl->slot_max[s + 1] : base;
+        uint64_t room = end - pl->slot_max[s] - pl->size[t];
+        pl->off[t] = (uint32_t)(pl->slot_max[s] + (room / 2 & ~(uint64_t)(ECL_ALIGN - 1)));
+    }
+    *act_bytes = (size_t)base;
+    return ECL_OK;
+}
+
 enum ecl_status ecl_plan_arena(struct ecl_build *b, int32_t n_run, size_t *act_bytes,
                                size_t *act_sum) {
     const struct ecl_model *m = b->m;
@@ -169,6 +228,7 @@ enum ecl_status ecl_plan_arena(struct ecl_build *b, int32_t n_run, size_t *act_b
         }
         pl->order[j] = t;
     }
+    if (b->o.parallel_for && b->o.n_threads == 2) return plan_centred(pl, na, act_bytes, b->e);
     size_t top = 0;
     for (uint32_t i = 0; i < na; i++) {
         uint16_t t = pl->order[i];
