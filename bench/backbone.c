@@ -18,6 +18,7 @@
  * Threads: the library's pool (ecl_pool_create, edgecl/port.h), as the tools use it.
  * --split-profile T: how evenly one inference splits between T threads, from CPU times of one
  * thread (independent of the machine's load, see split_profile.h).
+ * --thread-profile [--exclusive]: 2 real threads vs 1 per parallel region (thread_profile.h).
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -36,6 +37,7 @@
 #include "edgecl/model.h"
 #include "edgecl/port.h"
 #include "split_profile.h"
+#include "thread_profile.h"
 #include "kernels/kernels.h" /* --layers: the kernels alone, outside the interpreter */
 #include "ort_peer.h"
 #if defined(__x86_64__)
@@ -354,7 +356,7 @@ static void usage(FILE *f) {
         f, "usage: bench_backbone [--model FILE.tflite] [--cut TENSOR] [--runs N] [--ref-runs N]\n"
            "                      [--warmup N] [--onnx FILE.onnx] [--no-ort] [--layers] "
            "[--layers-int8]\n"
-           "                      [--split-profile T]\n"
+           "                      [--split-profile T] [--thread-profile [--exclusive]]\n"
            "  Median latency of one image through the backbone: reference kernels (1 thread),\n"
            "  optimised kernels (1 and 2 threads), GFLOP/s vs the measured FMA peak, arena\n"
            "  bytes, and ONNX Runtime (node bench/ort_bench.mjs) on the same input.\n"
@@ -366,6 +368,9 @@ static void usage(FILE *f) {
            "  --split-profile T: only how evenly one inference splits between T threads: time\n"
            "            outside parallel regions, imbalance, modelled speedup (CPU times of one\n"
            "            thread: independent of the machine's load)\n"
+           "  --thread-profile: only 2 real threads vs 1 on the same split, per parallel\n"
+           "            region: where the second core loses (thread_profile.h); --exclusive:\n"
+           "            SCHED_FIFO and the pool's load rule off (two idle cores on a busy box)\n"
            "  int8 model: --model models/mobilenet_v2_int8.tflite (float input, quantised\n"
            "            inside); its ORT peer defaults to models/mobilenet_v2_int8.onnx (the same\n"
            "            int8 graph as QDQ ONNX: tools/convert/onnx_int8_export.mjs), outputs\n"
@@ -385,6 +390,7 @@ int main(int argc, char **argv) {
     const char *onnx_path = ECL_SOURCE_DIR "/models/mobilenet_v2.onnx";
     const char *cut_name = NULL;
     int runs = 30, ref_runs = 3, warmup = 3, ort = 1, layers = 0, onnx_given = 0, split_threads = 0;
+    int thread_prof = 0, exclusive = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has = i + 1 < argc;
@@ -406,6 +412,10 @@ int main(int argc, char **argv) {
             cut_name = argv[++i];
         } else if (!strcmp(a, "--split-profile") && has) {
             if (parse_pos(argv[++i], &split_threads) || split_threads < 2) goto bad;
+        } else if (!strcmp(a, "--thread-profile")) {
+            thread_prof = 1;
+        } else if (!strcmp(a, "--exclusive")) {
+            exclusive = 1;
         } else if (!strcmp(a, "--runs") && has) {
             if (parse_pos(argv[++i], &runs)) goto bad;
         } else if (!strcmp(a, "--ref-runs") && has) {
@@ -492,8 +502,9 @@ int main(int argc, char **argv) {
         input[i] = (float)(s >> 8) / 16777216.0f;
     }
 
-    if (split_threads) {
-        int rc = split_profile(&m, cut, split_threads, input, runs, stdout);
+    if (split_threads || thread_prof) {
+        int rc = split_threads ? split_profile(&m, cut, split_threads, input, runs, stdout)
+                               : thread_profile(&m, cut, input, runs, exclusive, stdout);
         free(input), free(out_ref), free(out_opt), free(buf);
         return rc ? 1 : 0;
     }

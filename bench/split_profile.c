@@ -109,7 +109,7 @@ static double sp_makespan(const struct sp_region *r, int T, double *work) {
     return mk;
 }
 
-static const char *fn_name(ecl_task_fn fn, char *buf, size_t len) {
+const char *sp_fn_name(ecl_task_fn fn, char *buf, size_t len) {
     Dl_info di;
     if (dladdr((void *)(uintptr_t)fn, &di) && di.dli_sname) return di.dli_sname;
     /* static functions: the offset in the executable, for `nm build/bench_backbone` */
@@ -161,7 +161,7 @@ static void sp_report(const struct sp *s, int T, int runs, FILE *out) {
         fprintf(out,
                 "    region %-3d %-20s n=%-5d chunks=%-3d work %7.1f us  imbalance %5.1f us  "
                 "serial before %5.1f us\n",
-                w, fn_name(r->fn, nb, sizeof nb), r->n, r->n_chunks, ww * 1e-3, lost * 1e-3,
+                w, sp_fn_name(r->fn, nb, sizeof nb), r->n, r->n_chunks, ww * 1e-3, lost * 1e-3,
                 r->gap * 1e-3);
     }
     fprintf(out, "  serial after the last region: %.1f us\n", s->best_tail * 1e-3);
@@ -193,7 +193,7 @@ static void sp_report(const struct sp *s, int T, int runs, FILE *out) {
         if (b < 0) break;
         char nb[32];
         fprintf(out, "    %-20s %3d regions  work %7.1f us (%4.1f %%)  imbalance %6.1f us\n",
-                fn_name(agg[b].fn, nb, sizeof nb), agg[b].regions, agg[b].work * 1e-3,
+                sp_fn_name(agg[b].fn, nb, sizeof nb), agg[b].regions, agg[b].work * 1e-3,
                 100.0 * agg[b].work / total, agg[b].lost * 1e-3);
         agg[b].regions = -agg[b].regions;
     }

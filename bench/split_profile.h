@@ -18,4 +18,8 @@
 int split_profile(const struct ecl_model *m, int32_t cut, int threads, const float *input, int runs,
                   FILE *out);
 
+/* The name of a task function (dladdr), or its offset in the executable for static ones (look
+ * it up with `nm`). Returns name or buf. */
+const char *sp_fn_name(ecl_task_fn fn, char *buf, size_t len);
+
 #endif

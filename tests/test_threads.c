@@ -3,7 +3,8 @@
  *
  * Pool: every item of [0, n) is processed exactly once, for many n and thread counts, with
  * spinning workers (on a busy machine the pool may run them on the caller alone) and with
- * workers that always sleep (ecl_pool_set_spin(pool, 0): always real threads).
+ * workers that always sleep (ecl_pool_set_spin(pool, 0): always real threads); with the load
+ * rule off (ecl_pool_set_adaptive(pool, 0)) the workers take part even on a busy machine.
  * Models: the float and int8 backbones (models/, made by the converter) and Google's uint8
  * MobileNetV2 (../shared/models/) run with the optimised kernels on 1, 2 and 3 threads give
  * identical bytes (the kernels split output rows / channels / pixel tiles, never a sum); so
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,42 @@ static void check_pool(int threads, unsigned long long spin_ns) {
     }
     ecl_pool_parallel_for(p, 0, mark, &c); /* nothing to do: returns */
     ecl_pool_destroy(p);
+}
+
+/* ecl_pool_set_adaptive(pool, 0): jobs always go to the workers too. Each chunk works ~20 us,
+ * so over 200 jobs a worker is scheduled even when other processes load the machine. */
+static pthread_t caller;
+static atomic_int by_worker;
+static void mark_slow(void *ctx, int b, int e) {
+    mark(ctx, b, e);
+    uint64_t t0 = ecl_port_now_ns();
+    while (ecl_port_now_ns() - t0 < 20000) {
+    }
+    if (!pthread_equal(pthread_self(), caller)) atomic_store(&by_worker, 1);
+}
+
+static void test_pool_fixed(void **state) {
+    (void)state;
+    struct ecl_pool *p = NULL;
+    assert_int_equal(ecl_pool_create(2, &p), ECL_OK);
+    ecl_pool_set_adaptive(p, 0);
+    caller = pthread_self();
+    atomic_store(&by_worker, 0);
+    static struct cover c;
+    for (int rep = 0; rep < 200 && !atomic_load(&by_worker); rep++) {
+        memset(&c, 0, sizeof c);
+        ecl_pool_parallel_for(p, 64, mark_slow, &c);
+        for (int i = 0; i < 64; i++)
+            assert_int_equal(atomic_load(&c.hits[i]), 1);
+    }
+    assert_true(atomic_load(&by_worker));
+    ecl_pool_set_adaptive(p, 1); /* back to the load rule: still covers the range */
+    memset(&c, 0, sizeof c);
+    ecl_pool_parallel_for(p, 64, mark, &c);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(atomic_load(&c.hits[i]), 1);
+    ecl_pool_destroy(p);
+    ecl_pool_set_adaptive(NULL, 0); /* NULL: no-op */
 }
 
 static void test_pool_covers_range(void **state) {
@@ -180,9 +218,9 @@ static void test_ref_kernels_threads(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pool_covers_range),   cmocka_unit_test(test_float_model_threads),
-        cmocka_unit_test(test_int8_model_threads),  cmocka_unit_test(test_uint8_model_threads),
-        cmocka_unit_test(test_ref_kernels_threads),
+        cmocka_unit_test(test_pool_covers_range),   cmocka_unit_test(test_pool_fixed),
+        cmocka_unit_test(test_float_model_threads), cmocka_unit_test(test_int8_model_threads),
+        cmocka_unit_test(test_uint8_model_threads), cmocka_unit_test(test_ref_kernels_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

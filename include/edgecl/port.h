@@ -49,6 +49,9 @@
  *   caller alone (waking a worker per operator would cost more than the operator).
  *   ecl_pool_set_spin(pool, ns) changes the budget; 0: workers always sleep at once and are
  *   woken for every job, whatever the load.
+ *   ecl_pool_set_adaptive(pool, 0): never fall back to the caller alone, whatever the load
+ *   (cores reserved for this process, e.g. real-time priority or isolated CPUs, which other
+ *   runnable threads do not take); 1 (the default): the rule above.
  *   ecl_port_cpu_count(): the cores this process may run on.
  *
  *     struct ecl_pool *pool;
@@ -116,6 +119,7 @@ void ecl_pool_parallel_for(void *pool, int n, ecl_task_fn fn,
                            void *ctx);             /* an ecl_parallel_for_fn */
 int ecl_pool_threads(const struct ecl_pool *pool); /* threads in all, caller included */
 void ecl_pool_set_spin(struct ecl_pool *pool, unsigned long long spin_ns);
+void ecl_pool_set_adaptive(struct ecl_pool *pool, int on);
 void ecl_pool_destroy(struct ecl_pool *pool); /* NULL: no-op */
 int ecl_port_cpu_count(void);
 

@@ -55,6 +55,7 @@ struct ecl_pool {
     atomic_int sleepers, waiting;
     _Atomic unsigned long long spin_ns; /* current spin budget */
     unsigned long long spin_max;
+    int fixed; /* ecl_pool_set_adaptive(p, 0): the load is not read */
     uint64_t load_checked;
     int busy;        /* more runnable threads than cores: jobs run on the caller alone */
     int over_before; /* the previous reading was over */
@@ -103,7 +104,7 @@ static int runnable_now(void) {
  * runnable thread (our spinning workers count as runnable, so n threads of ours on n idle cores
  * still spin). */
 static void adapt_spin(struct ecl_pool *p) {
-    if (!p->spin_max) return;
+    if (!p->spin_max || p->fixed) return;
     uint64_t now = ecl_port_now_ns();
     if (now - p->load_checked < LOAD_CHECK_NS) return;
     p->load_checked = now;
@@ -262,6 +263,15 @@ void ecl_pool_set_spin(struct ecl_pool *p, unsigned long long spin_ns) {
     p->spin_max = spin_ns;
     p->load_checked = 0;
     atomic_store(&p->spin_ns, spin_ns);
+}
+
+void ecl_pool_set_adaptive(struct ecl_pool *p, int on) {
+    if (!p) return;
+    p->fixed = !on;
+    p->busy = 0;
+    p->over_before = 0;
+    p->load_checked = 0;
+    atomic_store(&p->spin_ns, p->spin_max);
 }
 
 void ecl_pool_destroy(struct ecl_pool *p) {
