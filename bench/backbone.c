@@ -179,6 +179,8 @@ struct run_result {
     const char *kernels;
 };
 
+static int exclusive_run; /* --exclusive: SCHED_FIFO, the pools' load rule off */
+
 static int run_mode(const struct ecl_model *m, int32_t cut, int force_ref, int threads, int runs,
                     int warmup, const float *input, float *output, struct run_result *res,
                     const char *label) {
@@ -189,6 +191,7 @@ static int run_mode(const struct ecl_model *m, int32_t cut, int force_ref, int t
     if (threads > 1) {
         if (ecl_pool_create(threads, &pool) != ECL_OK) return -1;
         if (ecl_pool_threads(pool) < threads) fprintf(stderr, "warning: fewer threads started\n");
+        if (exclusive_run) ecl_pool_set_adaptive(pool, 0);
         o.parallel_for = ecl_pool_parallel_for;
         o.pf_user = pool;
         o.n_threads = ecl_pool_threads(pool);
@@ -369,8 +372,9 @@ static void usage(FILE *f) {
            "            outside parallel regions, imbalance, modelled speedup (CPU times of one\n"
            "            thread: independent of the machine's load)\n"
            "  --thread-profile: only 2 real threads vs 1 on the same split, per parallel\n"
-           "            region: where the second core loses (thread_profile.h); --exclusive:\n"
-           "            SCHED_FIFO and the pool's load rule off (two idle cores on a busy box)\n"
+           "            region: where the second core loses (thread_profile.h)\n"
+           "  --exclusive: SCHED_FIFO and the pool's load rule off, for every mode (two idle\n"
+           "            cores on a busy machine; ONNX Runtime inherits the priority)\n"
            "  int8 model: --model models/mobilenet_v2_int8.tflite (float input, quantised\n"
            "            inside); its ORT peer defaults to models/mobilenet_v2_int8.onnx (the same\n"
            "            int8 graph as QDQ ONNX: tools/convert/onnx_int8_export.mjs), outputs\n"
@@ -507,6 +511,14 @@ int main(int argc, char **argv) {
                                : thread_profile(&m, cut, input, runs, exclusive, stdout);
         free(input), free(out_ref), free(out_opt), free(buf);
         return rc ? 1 : 0;
+    }
+    if (exclusive) {
+        struct sched_param sp = {.sched_priority = 10};
+        exclusive_run = 1;
+        printf("exclusive SCHED_FIFO %s, the pool's load rule off\n",
+               sched_setscheduler(0, SCHED_FIFO, &sp) == 0
+                   ? "priority 10 (ONNX Runtime inherits it)"
+                   : "refused (needs root or CAP_SYS_NICE): other processes share the cores");
     }
     double macs = count_macs(&m, cut);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
