@@ -12,6 +12,10 @@ set -u
 B=${1:-build}
 K=${2:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# EXCLUSIVE=1: bench_backbone --exclusive (SCHED_FIFO, the pool's load rule off: two idle cores
+# even while other processes run; needs root)
+EXCL=""
+[ "${EXCLUSIVE:-0}" = 1 ] && EXCL="--exclusive"
 BENCH=$B/bench_backbone
 [ -x "$BENCH" ] || { echo "peer_table: no $BENCH (cmake --build $B --target bench_backbone)" >&2; exit 1; }
 load() { echo "load    $1: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"; }
@@ -30,7 +34,7 @@ declare -a f1 f2 fc i1 i2 ic r1 rc
 for k in $(seq "$K"); do
     for m in float int8; do
         if [ $m = float ]; then model=$ROOT/models/mobilenet_v2.tflite; else model=$ROOT/models/mobilenet_v2_int8.tflite; fi
-        out=$("$BENCH" --model "$model" --runs 40 --ref-runs 1 2>/dev/null)
+        out=$("$BENCH" --model "$model" --runs 40 --ref-runs 1 $EXCL 2>/dev/null)
         t1=$(field 's/^opt kernels, 1 thread *\([0-9.]*\).*/\1/p' "$out")
         c1=$(field 's/^opt kernels, 1 thread *[0-9.]* *[0-9.]* *\([0-9.]*\).*/\1/p' "$out")
         a=$(field 's/^edgecl\/ORT [a-z0-9]*, 1 thread: \([0-9.]*\)x by median.*/\1/p' "$out")
