@@ -66,6 +66,21 @@ static void json_header(FILE *f, const struct bcl_opts *o, const struct bcl_pool
     fprintf(f, "  \"accuracy_unit\": \"fraction of the full test set\",\n  \"results\": [\n");
 }
 
+/* [s_1, .., s_T]: s_b the statistic over the runs (at most 256) of the accuracy after batch b */
+static void json_acc_stat(FILE *f, const struct bcl_result *R, uint32_t runs, uint32_t T,
+                          double (*stat)(const double *v, uint32_t n)) {
+    uint32_t nr = runs < 256 ? runs : 256;
+    fprintf(f, "[");
+    for (uint32_t b = 0; b < T; b++) {
+        double v[256];
+        for (uint32_t r = 0; r < nr; r++)
+            v[r] = R->acc[(size_t)r * T + b];
+        fprintf(f, "%s", b ? ", " : "");
+        cli_json_num(f, stat(v, nr));
+    }
+    fprintf(f, "]");
+}
+
 /* One configuration's entry of "results" (without the separating comma). */
 static void json_result(FILE *f, const struct bcl_opts *o, const struct bcl_config *cfg,
                         const struct bcl_result *R, size_t arena, uint32_t T) {
@@ -88,25 +103,10 @@ static void json_result(FILE *f, const struct bcl_opts *o, const struct bcl_conf
                 p->replay.capacity, cli_policy_name(p->replay.policy),
                 cli_storage_name(p->replay.storage));
     }
-    fprintf(f, ",\n      \"acc\": [");
-    for (uint32_t b = 0; b < T; b++) {
-        double v[256], s = 0;
-        uint32_t nr = o->runs < 256 ? o->runs : 256;
-        for (uint32_t r = 0; r < nr; r++)
-            v[r] = R->acc[(size_t)r * T + b], s += v[r];
-        fprintf(f, "%s", b ? ", " : "");
-        cli_json_num(f, s / nr);
-    }
-    fprintf(f, "],\n      \"acc_std\": [");
-    for (uint32_t b = 0; b < T; b++) {
-        double v[256];
-        uint32_t nr = o->runs < 256 ? o->runs : 256;
-        for (uint32_t r = 0; r < nr; r++)
-            v[r] = R->acc[(size_t)r * T + b];
-        fprintf(f, "%s", b ? ", " : "");
-        cli_json_num(f, bcl_std(v, nr));
-    }
-    fprintf(f, "]");
+    fprintf(f, ",\n      \"acc\": ");
+    json_acc_stat(f, R, o->runs, T, bcl_mean);
+    fprintf(f, ",\n      \"acc_std\": ");
+    json_acc_stat(f, R, o->runs, T, bcl_std);
 #define SCALAR(key, arr)                                                                           \
     fprintf(f, ",\n      \"" key "\": "), cli_json_num(f, bcl_mean(R->arr, o->runs)),              \
         fprintf(f, ", \"" key "_std\": "), cli_json_num(f, bcl_std(R->arr, o->runs))
@@ -136,6 +136,7 @@ static void json_result(FILE *f, const struct bcl_opts *o, const struct bcl_conf
         }
         fprintf(f, "]}");
     }
+    fprintf(f, "\n      ]\n    }");
 }
 
 int bcl_json_write(const struct bcl_opts *o, const struct bcl_pool *P,
@@ -151,7 +152,7 @@ int bcl_json_write(const struct bcl_opts *o, const struct bcl_pool *P,
     json_header(f, o, P, sc0, arena, T);
     for (int c = 0; c < n_cfg; c++) {
         json_result(f, o, &cfg[c], &res[c], arena, T);
-        fprintf(f, "\n      ]\n    }%s\n", c + 1 < n_cfg ? "," : "");
+        fprintf(f, "%s\n", c + 1 < n_cfg ? "," : "");
     }
     fprintf(f, "  ]\n}\n");
     int bad = ferror(f);

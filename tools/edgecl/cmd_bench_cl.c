@@ -3,14 +3,17 @@
  * Pipeline: dataset -> (subset) -> backbone features at the cut layer, cached in a feature file
  * so a sweep over learners extracts once -> scenario batches (seeded per run) -> for each
  * learner configuration: observe batch by batch, test on the full test set after each batch.
+ * This file: usage, options, main flow; the stages are bench_cl_pool.c (features and cache),
+ * bench_cl_run.c (configurations, runs, metrics) and bench_cl_out.c (table, JSON, SVG).
  *
  * Metrics (R[b][g] = accuracy after batch b on the test samples of group g, where a group is
  * the batch that introduced the sample's class, or its domain; T batches):
  *   acc[b]      accuracy on the whole test set after batch b
  *   final_acc   acc[T-1];  avg_acc = mean_b acc[b]
- *   forgetting  mean over groups g first trained at b_g < T-1 of max_{b_g<=l<T-1} R[l][g] -
- * R[T-1][g] bwt         mean over the same groups of R[T-1][g] - R[b_g][g]   (Lopez-Paz & Ranzato
- * 2017) time        observe() wall time per training sample (joint: its retraining counted too)
+ *   forgetting  mean over groups g first trained at b_g < T-1 of
+ *               max_{b_g<=l<T-1} R[l][g] - R[T-1][g]
+ *   bwt         mean over the same groups of R[T-1][g] - R[b_g][g] (Lopez-Paz & Ranzato 2017)
+ *   time        observe() wall time per training sample (joint: its retraining counted too)
  *   memory      learner bytes (head + optimiser state + replay memory, ecl_learner_mem_size)
  *               + the backbone arena; joint also keeps every latent seen so far.
  * 'joint' is the cumulative upper bound. Two ways to compute it (--joint):
