@@ -163,6 +163,12 @@ static const struct opt_row OPTS[] = {
     FLAG("-q", quiet),
     FLAG("--quiet", quiet),
 };
+#undef FIELD
+#undef STR
+#undef FLAG
+#undef U32
+#undef LIST
+#undef CHOICE
 
 static int choice_find(const struct choice *t, const char *s, int *out) {
     for (; t->name; t++)
