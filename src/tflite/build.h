@@ -17,6 +17,7 @@
 #include "tflite/op.h"
 
 #define ECL_ALIGN 64u
+#define ECL_PLAN_SLOTS 256 /* two-thread placement: more tensors alive at once: greedy */
 
 /* Bump allocation in the caller's arena; base NULL: count only. */
 struct ecl_bump {
@@ -45,11 +46,10 @@ struct ecl_plan {
     uint8_t cfold[ECL_MODEL_MAX_OPS]; /* constant op computed once at init */
     uint16_t fold[ECL_MODEL_MAX_OPS]; /* conv op -> 1 + index of the PAD folded into it */
     uint16_t order[ECL_MODEL_MAX_TENSORS];
-    /* two-thread placement (plan.c): the slot of each tensor; per slot, the largest tensor
-     * and the last run position of the tensor that holds it now */
-    uint16_t slot_of[ECL_MODEL_MAX_TENSORS];
-    uint32_t slot_max[ECL_MODEL_MAX_TENSORS];
-    int16_t slot_last[ECL_MODEL_MAX_TENSORS];
+    /* two-thread placement (plan.c): per slot, the largest tensor, then the slot's base; the
+     * last run position of the tensor that holds it now */
+    uint32_t slot_max[ECL_PLAN_SLOTS];
+    int16_t slot_last[ECL_PLAN_SLOTS];
     int32_t outs[ECL_OP_MAX_IO]; /* the requested outputs */
     /* sizing pass stand-ins */
     struct ecl_tensor slot[2 * ECL_OP_MAX_IO];

@@ -143,51 +143,82 @@ enum ecl_status ecl_plan_check(struct ecl_build *b, int32_t *n_run) {
     return ECL_OK;
 }
 
-/* The two-thread placement (top of the file): pl->order holds the na placed tensors. */
-static enum ecl_status plan_centred(struct ecl_plan *pl, uint32_t na, size_t *act_bytes,
-                                    struct msg *e) {
-    for (uint32_t i = 1; i < na; i++) { /* insertion sort by producer position, stable */
+/* Insertion sort of pl->order[0..na), stable: by size descending (by_first 0) or by producer
+ * position (by_first 1). */
+static void order_sort(struct ecl_plan *pl, uint32_t na, int by_first) {
+    for (uint32_t i = 1; i < na; i++) {
         uint16_t t = pl->order[i];
         uint32_t j = i;
-        while (j > 0 && pl->first[pl->order[j - 1]] > pl->first[t]) {
+        while (j > 0 && (by_first ? pl->first[pl->order[j - 1]] > pl->first[t]
+                                  : pl->size[pl->order[j - 1]] < pl->size[t])) {
             pl->order[j] = pl->order[j - 1];
             j--;
         }
         pl->order[j] = t;
     }
+}
+
+/* The two-thread placement (top of the file) of the na tensors in pl->order. 1: placed;
+ * 0: more than ECL_PLAN_SLOTS tensors alive at once (place greedily instead); -1: too large. */
+static int plan_centred(struct ecl_plan *pl, uint32_t na, size_t *act_bytes) {
+    order_sort(pl, na, 1);
     uint32_t n_slots = 0;
-    for (uint32_t i = 0; i < na; i++) {
+    for (uint32_t i = 0; i < na; i++) { /* pl->off[t] holds the slot until the end */
         uint16_t t = pl->order[i];
         uint32_t s = 0;
         while (s < n_slots && pl->slot_last[s] >= pl->first[t]) /* alive: inclusive ranges */
             s++;
+        if (s == ECL_PLAN_SLOTS) return 0;
         if (s == n_slots) pl->slot_max[n_slots++] = 0;
-        pl->slot_of[t] = (uint16_t)s;
+        pl->off[t] = s;
         pl->slot_last[s] = pl->last[t];
         if (pl->size[t] > pl->slot_max[s]) pl->slot_max[s] = pl->size[t];
     }
     uint64_t base = 0;
     for (uint32_t s = 0; s < n_slots; s++) { /* slot_max becomes the slot's base */
         uint64_t size = pl->slot_max[s];
-        if (base + size > 0xffffffffu) {
-            ecl_msg_str(e, "activations too large");
-            return ECL_ERANGE;
-        }
+        if (base + size > 0xffffffffu) return -1;
         pl->slot_max[s] = (uint32_t)base;
-        pl->slot_last[s] = 0;
         base += size;
     }
     /* each tensor centred in its slot: base + (slot size - size) / 2, rounded down to
      * ECL_ALIGN (sizes and bases are multiples of it, so the tensor stays inside) */
     for (uint32_t i = 0; i < na; i++) {
         uint16_t t = pl->order[i];
-        uint32_t s = pl->slot_of[t];
+        uint32_t s = pl->off[t];
         uint64_t end = s + 1 < n_slots ? pl->slot_max[s + 1] : base;
         uint64_t room = end - pl->slot_max[s] - pl->size[t];
         pl->off[t] = (uint32_t)(pl->slot_max[s] + (room / 2 & ~(uint64_t)(ECL_ALIGN - 1)));
     }
     *act_bytes = (size_t)base;
-    return ECL_OK;
+    return 1;
+}
+
+/* Largest first, at the lowest offset that does not overlap a tensor alive at the same time.
+ * 0, or -1: too large. */
+static int plan_greedy(struct ecl_plan *pl, uint32_t na, size_t *act_bytes) {
+    order_sort(pl, na, 0);
+    size_t top = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        uint16_t t = pl->order[i];
+        uint64_t off = 0;
+        for (int moved = 1; moved;) {
+            moved = 0;
+            for (uint32_t j = 0; j < i; j++) {
+                uint16_t u = pl->order[j];
+                if (pl->first[u] > pl->last[t] || pl->first[t] > pl->last[u]) continue;
+                if (off < (uint64_t)pl->off[u] + pl->size[u] && pl->off[u] < off + pl->size[t]) {
+                    off = (uint64_t)pl->off[u] + pl->size[u];
+                    moved = 1;
+                }
+            }
+        }
+        if (off + pl->size[t] > 0xffffffffu) return -1;
+        pl->off[t] = (uint32_t)off;
+        if (off + pl->size[t] > top) top = (size_t)(off + pl->size[t]);
+    }
+    *act_bytes = top;
+    return 0;
 }
 
 enum ecl_status ecl_plan_arena(struct ecl_build *b, int32_t n_run, size_t *act_bytes,
@@ -219,39 +250,12 @@ enum ecl_status ecl_plan_arena(struct ecl_build *b, int32_t n_run, size_t *act_b
     uint32_t na = 0;
     for (uint32_t i = 0; i < m->n_tensors; i++)
         if (pl->size[i]) pl->order[na++] = (uint16_t)i;
-    for (uint32_t i = 1; i < na; i++) { /* insertion sort, size descending, stable */
-        uint16_t t = pl->order[i];
-        uint32_t j = i;
-        while (j > 0 && pl->size[pl->order[j - 1]] < pl->size[t]) {
-            pl->order[j] = pl->order[j - 1];
-            j--;
-        }
-        pl->order[j] = t;
+    int placed = b->o.parallel_for && b->o.n_threads == 2 ? plan_centred(pl, na, act_bytes) : 0;
+    if (placed == 0) placed = plan_greedy(pl, na, act_bytes);
+    if (placed < 0) {
+        ecl_msg_str(b->e, "activations too large");
+        return ECL_ERANGE;
     }
-    if (b->o.parallel_for && b->o.n_threads == 2) return plan_centred(pl, na, act_bytes, b->e);
-    size_t top = 0;
-    for (uint32_t i = 0; i < na; i++) {
-        uint16_t t = pl->order[i];
-        uint64_t off = 0;
-        for (int moved = 1; moved;) {
-            moved = 0;
-            for (uint32_t j = 0; j < i; j++) {
-                uint16_t u = pl->order[j];
-                if (pl->first[u] > pl->last[t] || pl->first[t] > pl->last[u]) continue;
-                if (off < (uint64_t)pl->off[u] + pl->size[u] && pl->off[u] < off + pl->size[t]) {
-                    off = (uint64_t)pl->off[u] + pl->size[u];
-                    moved = 1;
-                }
-            }
-        }
-        if (off + pl->size[t] > 0xffffffffu) {
-            ecl_msg_str(b->e, "activations too large");
-            return ECL_ERANGE;
-        }
-        pl->off[t] = (uint32_t)off;
-        if (off + pl->size[t] > top) top = (size_t)(off + pl->size[t]);
-    }
-    *act_bytes = top;
     *act_sum = sum;
     return ECL_OK;
 }
