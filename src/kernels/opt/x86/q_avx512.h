@@ -10,11 +10,12 @@
 
 /* 16 lanes of ecl_requant(x, mult, shift): the 8-lane rq_raw() of q_avx2.h (see the argument
  * there) with the blends on mask registers, and the "x < 0" of RoundingDivideByPOT's threshold
- * as the sign bit (h >> 31, logical). Valid under rq_vec_ok(). */
+ * as the sign bit (h >> 31, logical); single rounding in 64-bit lanes (rqz_single()). Valid
+ * under rq_vec_ok(). */
 struct rqz {
-    __m512i mult, mult_odd, lsh, rsh, rmask, rthr, km1;
-    __mmask16 kz; /* single rounding: lanes with rsh == 0 */
-    int single;   /* ECL_ROUND_SINGLE */
+    __m512i mult, mult_odd, lsh, rsh, rmask, rthr;
+    __m512i tot_e, tot_o, rnd_e, rnd_o; /* single rounding, even / odd lanes as int64 */
+    int single;                         /* ECL_ROUND_SINGLE */
 };
 
 static inline struct rqz rqz_from(__m512i mult, __m512i s, int32_t rounding) {
@@ -27,23 +28,38 @@ static inline struct rqz rqz_from(__m512i mult, __m512i s, int32_t rounding) {
     r.rsh = _mm512_max_epi32(_mm512_sub_epi32(z, s), z);
     r.rmask = _mm512_sub_epi32(_mm512_sllv_epi32(one, r.rsh), one);
     r.rthr = _mm512_srli_epi32(r.rmask, 1);
-    r.km1 = _mm512_max_epi32(_mm512_sub_epi32(r.rsh, one), z);
-    r.kz = _mm512_cmpeq_epi32_mask(r.rsh, z);
+    const __m512i t = _mm512_add_epi32(r.rsh, _mm512_set1_epi32(31)), one64 = _mm512_set1_epi64(1);
+    r.tot_e = _mm512_and_si512(t, _mm512_set1_epi64(0xffffffff));
+    r.tot_o = _mm512_srli_epi64(t, 32);
+    r.rnd_e = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.tot_e, one64));
+    r.rnd_o = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.tot_o, one64));
     return r;
 }
 
-/* 16 lanes of ecl_requant_single(): rq_single() of q_avx2.h (see the argument there). */
+/* The same from memory: n <= 16 channels of mult/shift (lanes past n: mult 2^30, shift 0). */
+static inline struct rqz rqz_load(const int32_t *mult, const int32_t *shift, int n,
+                                  int32_t rounding) {
+    const __mmask16 m = (__mmask16)_bzhi_u32(0xffffu, (unsigned)n);
+    return rqz_from(_mm512_mask_loadu_epi32(_mm512_set1_epi32(1 << 30), m, mult),
+                    _mm512_maskz_loadu_epi32(m, shift), rounding);
+}
+
+/* 16 lanes of ecl_requant_single(x, m, shift), given rq_vec_ok() with ECL_ROUND_SINGLE
+ * (shift = -k, k in [0, 31]; left shifts: rqz_raw() shifts x first, see rq_single() in
+ * q_avx2.h, then runs this with k = 0). It is the definition itself, (P + 2^(30+k)) >> (31+k)
+ * with P = x*m, evaluated in 64-bit lanes: even lanes of x and m by vpmuldq directly, odd lanes
+ * after a 32-bit shift, the rounding term added in 64 bits and the arithmetic shift by vpsravq
+ * (floor, as >> on int64). No step overflows: |P| <= 2^31 (2^31 - 1) < 2^62 (m != INT32_MIN)
+ * and 2^(30+k) <= 2^61, so the sum is within int64; the result is within int32 (|P + 2^(30+k)|
+ * / 2^(31+k) < 2^31), so the low 32 bits of each 64-bit lane are it (the reference's int32
+ * clamp never applies). The odd lanes' results move to the high halves with a 64-bit shift. */
 static inline __m512i rqz_single(__m512i x, const struct rqz *r) {
-    const __m512i half = _mm512_set1_epi64(1ll << 30), one = _mm512_set1_epi32(1);
-    __m512i pe = _mm512_mul_epi32(x, r->mult);
-    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd);
-    __m512i g =
-        _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
-    __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(_mm512_add_epi64(pe, half), 31),
-                                        _mm512_slli_epi64(_mm512_add_epi64(po, half), 1));
-    __m512i q = _mm512_add_epi32(_mm512_srav_epi32(g, r->rsh),
-                                 _mm512_and_si512(_mm512_srav_epi32(g, r->km1), one));
-    return _mm512_mask_blend_epi32(r->kz, q, h);
+    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), r->rnd_e);
+    __m512i po =
+        _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd), r->rnd_o);
+    pe = _mm512_srav_epi64(pe, r->tot_e);
+    po = _mm512_slli_epi64(_mm512_srav_epi64(po, r->tot_o), 32);
+    return _mm512_mask_blend_epi32(0xAAAA, pe, po);
 }
 
 static inline __m512i rqz_raw(__m512i x, const struct rqz *r, int lsh) {
@@ -70,6 +86,29 @@ static inline __m512i rqz_raw(__m512i x, const struct rqz *r, int lsh) {
 static inline __m128i rqz_pack(__m512i v, const struct rqo *o) {
     __m256i w = _mm256_adds_epi16(_mm512_cvtsepi32_epi16(v), o->zp16);
     return _mm_min_epi8(_mm_max_epi8(_mm256_cvtsepi16_epi8(w), o->lo8), o->hi8);
+}
+
+/* 64 outputs at once: clamp(v + zp, lo, hi) of 4 x 16 lanes as int8, in the order v0, v1, v2,
+ * v3. The packs and the + zp saturate as in rqz_pack() (same argument); vpackssdw/vpacksswb
+ * work within 128-bit lanes, so byte dword 4i + q of their result holds lanes 4q..4q+3 of v_i
+ * transposed: one vpermd puts it back. */
+struct rqo4 {
+    __m512i zp16, lo8, hi8, perm;
+};
+
+static inline struct rqo4 rqo4_make(int32_t zp, int32_t lo, int32_t hi) {
+    struct rqo4 o = {_mm512_set1_epi16((int16_t)zp), _mm512_set1_epi8((char)lo),
+                     _mm512_set1_epi8((char)hi),
+                     _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)};
+    return o;
+}
+
+static inline __m512i rqz_pack4(__m512i v0, __m512i v1, __m512i v2, __m512i v3,
+                                const struct rqo4 *o) {
+    __m512i a = _mm512_adds_epi16(_mm512_packs_epi32(v0, v1), o->zp16);
+    __m512i b = _mm512_adds_epi16(_mm512_packs_epi32(v2, v3), o->zp16);
+    __m512i c = _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(a, b), o->lo8), o->hi8);
+    return _mm512_permutexvar_epi32(o->perm, c);
 }
 
 #endif
