@@ -293,7 +293,7 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
  * full blocks) and the vector requantisation applies: per pixel 4 blocks (64 bytes) or 3 (48),
  * per 2 pixels 2 blocks (2 x 32), per 4 pixels 1 block (64 adjacent bytes when Cout = 16, else
  * 4 x 16); anything else goes through acc[][] to vconv_store(). */
-#define VQ(r, b) rqz_raw(c##r##b, rq + (b), lsh)
+#define VQ(r, b) rqz_mode(c##r##b, rq + (b), M)
 #define VZ(r)                                                                                      \
     do {                                                                                           \
         const __m512i zs_ = _mm512_set1_epi32((int32_t)((uint32_t)j->p->w_zp * (uint32_t)su[r]));  \
@@ -315,6 +315,37 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
 #define VPART(q_, r)                                                                               \
     _mm_storeu_si128((__m128i *)(ob + (size_t)(r)*Cout), _mm512_extracti32x4_epi32(q_, r % 4))
 
+#define VEPI(M_)                                                                                   \
+    do {                                                                                           \
+        const int M = M_;                                                                          \
+        if (NB >= 3) {                                                                             \
+            VPX(0);                                                                                \
+            VPX(1);                                                                                \
+            VPX(2);                                                                                \
+            VPX(3);                                                                                \
+            VPX(4);                                                                                \
+            VPX(5);                                                                                \
+        } else if (NB == 2) {                                                                      \
+            VPAIR(0, 1);                                                                           \
+            VPAIR(2, 3);                                                                           \
+            VPAIR(4, 5);                                                                           \
+        } else {                                                                                   \
+            const __m512i q0 = rqz_pack4(VQ(0, 0), VQ(1, 0), VQ(2, 0), VQ(3, 0), &j->ro);          \
+            const __m512i q1 = rqz_pack4(VQ(4, 0), VQ(5, 0), z, z, &j->ro);                        \
+            if (Cout == 16) {                                                                      \
+                _mm512_storeu_si512(ob, q0);                                                       \
+                _mm256_storeu_si256((__m256i *)(ob + 64), _mm512_castsi512_si256(q1));             \
+            } else {                                                                               \
+                VPART(q0, 0);                                                                      \
+                VPART(q0, 1);                                                                      \
+                VPART(q0, 2);                                                                      \
+                VPART(q0, 3);                                                                      \
+                VPART(q1, 4);                                                                      \
+                VPART(q1, 5);                                                                      \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
 static inline __attribute__((always_inline)) void vtile(const int NB, const struct vconv_job *j,
                                                         const uint8_t *A, int blk, int p0, int mr,
                                                         const int32_t *su) {
@@ -322,7 +353,7 @@ static inline __attribute__((always_inline)) void vtile(const int NB, const stru
     const size_t bs = (size_t)G * 64;
     const int8_t *w = j->wp + (size_t)blk * bs;
     const int32_t *corr = j->corr + (size_t)blk * 16;
-    const struct rqz *rq = j->rq + blk;
+    const struct rqz *restrict rq = j->rq + blk;
     const __m512i z = _mm512_setzero_si512();
     const __m512i k0 = _mm512_loadu_si512(corr), k1 = NB > 1 ? _mm512_loadu_si512(corr + 16) : z;
     const __m512i k2 = NB > 2 ? _mm512_loadu_si512(corr + 32) : z;
@@ -343,7 +374,8 @@ static inline __attribute__((always_inline)) void vtile(const int NB, const stru
         VSTEP(5);
     }
     if (mr == V_MR && (blk + NB) * 16 <= Cout && j->vec) {
-        int8_t *ob = j->out + (size_t)p0 * Cout + (size_t)blk * 16;
+        /* restrict: the stores do not touch rq[] (else it is reloaded after each) */
+        int8_t *restrict ob = j->out + (size_t)p0 * Cout + (size_t)blk * 16;
         if (j->p->w_zp) {
             VZ(0);
             VZ(1);
@@ -352,32 +384,12 @@ static inline __attribute__((always_inline)) void vtile(const int NB, const stru
             VZ(4);
             VZ(5);
         }
-        if (NB >= 3) {
-            VPX(0);
-            VPX(1);
-            VPX(2);
-            VPX(3);
-            VPX(4);
-            VPX(5);
-        } else if (NB == 2) {
-            VPAIR(0, 1);
-            VPAIR(2, 3);
-            VPAIR(4, 5);
-        } else {
-            const __m512i q0 = rqz_pack4(VQ(0, 0), VQ(1, 0), VQ(2, 0), VQ(3, 0), &j->ro);
-            const __m512i q1 = rqz_pack4(VQ(4, 0), VQ(5, 0), z, z, &j->ro);
-            if (Cout == 16) {
-                _mm512_storeu_si512(ob, q0);
-                _mm256_storeu_si256((__m256i *)(ob + 64), _mm512_castsi512_si256(q1));
-            } else {
-                VPART(q0, 0);
-                VPART(q0, 1);
-                VPART(q0, 2);
-                VPART(q0, 3);
-                VPART(q1, 4);
-                VPART(q1, 5);
-            }
-        }
+        if (lsh)
+            VEPI(RQZ_ANY);
+        else if (rq->single)
+            VEPI(RQZ_SINGLE);
+        else
+            VEPI(RQZ_DOUBLE);
         return;
     }
     __m512i acc[V_MR][4];
@@ -394,6 +406,7 @@ static inline __attribute__((always_inline)) void vtile(const int NB, const stru
 #undef VPX
 #undef VPAIR
 #undef VPART
+#undef VEPI
 
 static void vtile1(const struct vconv_job *j, const uint8_t *A, int blk, int p0, int mr,
                    const int32_t *su) {

@@ -62,14 +62,9 @@ static inline __m512i rqz_single(__m512i x, const struct rqz *r) {
     return _mm512_mask_blend_epi32(0xAAAA, pe, po);
 }
 
-static inline __m512i rqz_raw(__m512i x, const struct rqz *r, int lsh) {
-    if (lsh) {
-        __m512i xs = _mm512_sllv_epi32(x, r->lsh);
-        __mmask16 ok = _mm512_cmpeq_epi32_mask(_mm512_srav_epi32(xs, r->lsh), x);
-        __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(x, 31), _mm512_set1_epi32(INT32_MAX));
-        x = _mm512_mask_blend_epi32(ok, sat, xs);
-    }
-    if (r->single) return rqz_single(x, r); /* left shifts: see rq_single() in q_avx2.h */
+/* 16 lanes of ecl_requant(x, mult, shift) without the left shift: steps 2-3 of rq_raw() in
+ * q_avx2.h. */
+static inline __m512i rqz_double(__m512i x, const struct rqz *r) {
     const __m512i half = _mm512_set1_epi64(1ll << 30);
     __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), half);
     __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd), half);
@@ -79,6 +74,29 @@ static inline __m512i rqz_raw(__m512i x, const struct rqz *r, int lsh) {
     __m512i thr = _mm512_add_epi32(r->rthr, _mm512_srli_epi32(h, 31));
     __m512i q = _mm512_srav_epi32(h, r->rsh);
     return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
+}
+
+/* 16 lanes of ecl_requant_r(x, mult, shift, rounding); lsh: some shift > 0 (step 1 of rq_raw()
+ * in q_avx2.h, saturating). */
+static inline __m512i rqz_raw(__m512i x, const struct rqz *r, int lsh) {
+    if (lsh) {
+        __m512i xs = _mm512_sllv_epi32(x, r->lsh);
+        __mmask16 ok = _mm512_cmpeq_epi32_mask(_mm512_srav_epi32(xs, r->lsh), x);
+        __m512i sat = _mm512_xor_si512(_mm512_srai_epi32(x, 31), _mm512_set1_epi32(INT32_MAX));
+        x = _mm512_mask_blend_epi32(ok, sat, xs);
+    }
+    return r->single ? rqz_single(x, r) : rqz_double(x, r);
+}
+
+/* rqz_raw() with its branches decided by the caller, for code specialised on them: mode
+ * RQZ_SINGLE (single rounding, no shift > 0), RQZ_DOUBLE (double rounding, no shift > 0),
+ * anything else: rqz_raw(, , 1). */
+enum { RQZ_DOUBLE = 0, RQZ_SINGLE = 1, RQZ_ANY = 2 };
+static inline __attribute__((always_inline)) __m512i rqz_mode(__m512i x, const struct rqz *r,
+                                                              const int mode) {
+    return mode == RQZ_SINGLE   ? rqz_single(x, r)
+           : mode == RQZ_DOUBLE ? rqz_double(x, r)
+                                : rqz_raw(x, r, 1);
 }
 
 /* clamp(v + zp, lo, hi) as int8: vpmovsdw, vpaddsw, vpmovswb saturate like the packs of
