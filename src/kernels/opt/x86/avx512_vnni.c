@@ -1,4 +1,4 @@
-/* AVX512-VNNI int8 CONV_2D and FULLY_CONNECTED (compiled with -mavx512vnni and the AVX-512
+/* AVX512-VNNI int8 CONV_2D (compiled with -mavx512vnni and the AVX-512
  * flags; installed only when CPUID reports AVX512-VNNI besides AVX-512F/DQ/BW/VL and XCR0 the
  * ZMM state, see opt_install.c). Bit-exact with the reference kernels.
  *
@@ -15,20 +15,22 @@
  * from the tile's accumulators.
  *
  * CONV_2D (any kernel size, stride, dilation, padding): each call packs the OHWI weights into
- * the kernel scratch (ecl_avx512_vnni_conv2d_i8_scratch: roundup(Cout,16) * (K' + 4) bytes),
+ * the kernel scratch (ecl_avx512_vnni_conv2d_i8_scratch: roundup(Cout,16) * (K' + 4) bytes
+ * and one struct rqz per 16 channels),
  * unless the interpreter had them packed once at plan time (conv2d_i8_prepack, p->w_packed), as
  * blocks of 16 output channels x groups of 4 k, one 64-byte vector per (block, group):
  * wp[(blk * G + g) * 64 + ch * 4 + e] = w[16 blk + ch][4 g + e], followed by the folded
- * per-channel constants. Per tile of 6 output pixels the receptive fields are gathered as u8
- * rows on the stack (1x1: one contiguous copy per pixel; KxK: one per filter tap), then the
- * micro-kernel runs 6 pixels x up to 64 channels = 24 zmm accumulators: per group of 4 k, up to
- * 4 weight loads, 6 broadcasts of 4 activation bytes and 24 vpdpbusd. The accumulators are
- * channel-contiguous; requantisation is the AVX2 vector code of q_avx2.h widened to 16 lanes.
+ * per-channel constants and the requantisation constants. Per tile of 6 output pixels the receptive
+ * fields are gathered as u8 rows on the stack (1x1: one contiguous copy per pixel; KxK: one per
+ * filter tap), then the micro-kernel runs 6 pixels x up to 64 channels = 24 zmm accumulators, which
+ * start at the folded constants: per group of 4 k, up to 4 weight loads, 6 broadcasts of 4
+ * activation bytes and 24 vpdpbusd. The accumulators are channel-contiguous; requantisation
+ * (q_avx512.h) uses per-block constants computed at packing (struct rqz after the folded constants,
+ * 64-byte aligned), one code path per rounding, and packs 4 vectors to 64 int8 at a time, stored
+ * from the registers in whole tiles (the epilogue is most of the time when K is small: K/4 vpdpbusd
+ * per 16 outputs against ~12 instructions of requantisation and packing).
  *
- * FULLY_CONNECTED: 4 output rows at a time, dot products along in_dim (64 bytes per vpdpbusd)
- * of u = x ^ 0x80 with the weight rows and of a vector of ones with the weight rows (sum w),
- * reduced horizontally, corrected as above (K = in_dim, tails masked to 0 on both sides) and
- * requantised with ecl_requant_out_r(, p->rounding) itself.
+ * FULLY_CONNECTED: avx512_vnni_fc.c.
  *
  * Shapes the conv path does not take (grouped conv, K' > V_MAX_K, an input zero point outside
  * int8, |w_zp| > 255) go to the AVX2 kernel; scratch then asks for what that one needs.
@@ -526,90 +528,4 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
     if (!p->w_packed) ecl_kctx_run(kc, j.nblk, vconv_pack, &j);
     j.sp = ecl_split_plan(kc, (j.npix + V_MR - 1) / V_MR, j.nblk, 1);
     ecl_kctx_run(kc, ecl_split_items(&j.sp), vconv_tiles, &j);
-}
-
-/* ------------------------------------------------------------------ FULLY_CONNECTED */
-#define VFC_ROWS 32 /* output rows per task */
-
-struct vfc_job {
-    const struct ecl_fc_params *p;
-    const int8_t *in, *w;
-    const int32_t *bias;
-    int8_t *out;
-    int32_t batch, in_dim, out_dim;
-};
-
-static void vfc_rows(void *ctx, int begin, int end) {
-    const struct vfc_job *j = ctx;
-    const struct ecl_fc_params *p = j->p;
-    const int K = j->in_dim;
-    const uint32_t c = (uint32_t)(p->in_zp + 128), zw = (uint32_t)p->w_zp;
-    const __m512i x80 = _mm512_set1_epi8((char)0x80), ones = _mm512_set1_epi8(1);
-    const __mmask64 mt = _bzhi_u64(~0ull, (unsigned)(K % 64));
-    const int K64 = K - K % 64;
-    int o0 = begin * VFC_ROWS, o1 = end * VFC_ROWS < j->out_dim ? end * VFC_ROWS : j->out_dim;
-    for (int32_t b = 0; b < j->batch; b++) {
-        const int8_t *x = j->in + (size_t)b * K;
-        /* sum u over the K inputs */
-        __m512i s = _mm512_setzero_si512();
-        for (int i = 0; i < K64; i += 64)
-            s = _mm512_add_epi64(s,
-                                 _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(x + i), x80),
-                                                 _mm512_setzero_si512()));
-        if (K64 < K)
-            s = _mm512_add_epi64(
-                s, _mm512_sad_epu8(
-                       _mm512_maskz_mov_epi8(
-                           mt, _mm512_xor_si512(_mm512_maskz_loadu_epi8(mt, x + K64), x80)),
-                       _mm512_setzero_si512()));
-        const uint32_t su = (uint32_t)_mm512_reduce_add_epi64(s);
-        for (int o = o0; o < o1; o += 4) {
-            int nr = o1 - o < 4 ? o1 - o : 4;
-            const int8_t *wr[4];
-            for (int r = 0; r < 4; r++)
-                wr[r] = j->w + (size_t)(o + (r < nr ? r : 0)) * K;
-            __m512i d[4], sw[4];
-            for (int r = 0; r < 4; r++)
-                d[r] = sw[r] = _mm512_setzero_si512();
-            for (int i = 0; i < K64; i += 64) {
-                __m512i u = _mm512_xor_si512(_mm512_loadu_si512(x + i), x80);
-                for (int r = 0; r < 4; r++) {
-                    __m512i wv = _mm512_loadu_si512(wr[r] + i);
-                    d[r] = _mm512_dpbusd_epi32(d[r], u, wv);
-                    sw[r] = _mm512_dpbusd_epi32(sw[r], ones, wv);
-                }
-            }
-            if (K64 < K) {
-                __m512i u = _mm512_maskz_mov_epi8(
-                    mt, _mm512_xor_si512(_mm512_maskz_loadu_epi8(mt, x + K64), x80));
-                for (int r = 0; r < 4; r++) {
-                    __m512i wv = _mm512_maskz_loadu_epi8(mt, wr[r] + K64);
-                    d[r] = _mm512_dpbusd_epi32(d[r], u, wv);
-                    sw[r] = _mm512_dpbusd_epi32(sw[r], ones, wv);
-                }
-            }
-            for (int r = 0; r < nr; r++) {
-                uint32_t uw = (uint32_t)_mm512_reduce_add_epi32(d[r]);
-                uint32_t swr = (uint32_t)_mm512_reduce_add_epi32(sw[r]);
-                uint32_t acc = (j->bias ? (uint32_t)j->bias[o + r] : 0u) + uw - c * swr - zw * su +
-                               (uint32_t)K * c * zw;
-                int k = p->per_channel ? o + r : 0;
-                j->out[(size_t)b * j->out_dim + o + r] =
-                    (int8_t)ecl_requant_out_r((int32_t)acc, p->out_mult[k], p->out_shift[k],
-                                              p->out_zp, p->act_min_q, p->act_max_q, p->rounding);
-            }
-        }
-    }
-}
-
-void ecl_avx512_vnni_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
-                           const int8_t *in, int32_t batch, int32_t in_dim, const int8_t *w,
-                           const int32_t *bias, int8_t *out, int32_t out_dim) {
-    if (batch <= 0 || in_dim <= 0 || out_dim <= 0 || p->in_zp < -128 || p->in_zp > 127 ||
-        p->w_zp < -255 || p->w_zp > 255) {
-        ecl_ref_fc_i8(kc, p, in, batch, in_dim, w, bias, out, out_dim);
-        return;
-    }
-    struct vfc_job j = {p, in, w, bias, out, batch, in_dim, out_dim};
-    ecl_kctx_run(kc, (out_dim + VFC_ROWS - 1) / VFC_ROWS, vfc_rows, &j);
 }
