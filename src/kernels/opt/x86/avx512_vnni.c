@@ -57,6 +57,7 @@ struct vconv_job {
     struct rqz *rq; /* nblk requantisation constants (struct rqz, 64-byte aligned) */
     struct rqo4 ro;
     int K, G, Kp, nblk, npix, vec, lsh, contig;
+    int k1;              /* every shift <= -1 (rqz_*_k1) */
     struct ecl_split sp; /* items: pixel tiles, cut into 16-channel block slices on small maps */
 };
 
@@ -386,7 +387,11 @@ static inline __attribute__((always_inline)) void vtile(const int NB, const stru
             VZ(4);
             VZ(5);
         }
-        if (lsh)
+        if (j->k1 && rq->single)
+            VEPI(RQZ_SINGLE_K1);
+        else if (j->k1)
+            VEPI(RQZ_DOUBLE_K1);
+        else if (lsh)
             VEPI(RQZ_ANY);
         else if (rq->single)
             VEPI(RQZ_SINGLE);
@@ -523,6 +528,9 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
     j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
                       p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
+    j.k1 = 1;
+    for (int c = 0; c < os.c; c++)
+        j.k1 &= p->out_shift[c] <= -1;
     j.contig = ws.h == 1 && ws.w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                p->pad_left == 0 && is.h == os.h && is.w == os.w && j.K == j.Kp;
     if (!p->w_packed) ecl_kctx_run(kc, j.nblk, vconv_pack, &j);

@@ -15,6 +15,7 @@
 struct rqz {
     __m512i mult, mult_odd, lsh, rsh, rmask, rthr;
     __m512i tot_e, tot_o, rnd_e, rnd_o; /* single rounding, even / odd lanes as int64 */
+    __m512i dbl_e, dbl_o, ksh;          /* rqz_double_k1(): 2^30 + 2^(30+k) (int64), k - 1 */
     int single;                         /* ECL_ROUND_SINGLE */
 };
 
@@ -33,6 +34,9 @@ static inline struct rqz rqz_from(__m512i mult, __m512i s, int32_t rounding) {
     r.tot_o = _mm512_srli_epi64(t, 32);
     r.rnd_e = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.tot_e, one64));
     r.rnd_o = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.tot_o, one64));
+    r.dbl_e = _mm512_add_epi64(r.rnd_e, _mm512_set1_epi64(1ll << 30));
+    r.dbl_o = _mm512_add_epi64(r.rnd_o, _mm512_set1_epi64(1ll << 30));
+    r.ksh = _mm512_sub_epi32(r.rsh, one);
     return r;
 }
 
@@ -60,6 +64,42 @@ static inline __m512i rqz_single(__m512i x, const struct rqz *r) {
     pe = _mm512_srav_epi64(pe, r->tot_e);
     po = _mm512_slli_epi64(_mm512_srav_epi64(po, r->tot_o), 32);
     return _mm512_mask_blend_epi32(0xAAAA, pe, po);
+}
+
+/* When every lane has k >= 1 (shift <= -1, as in real models) both roundings end the same way:
+ * with Q the 64-bit sum below (|Q| < 2^63, see each), the result is floor(Q / 2^(31+k)) =
+ * floor(floor(Q / 2^32) / 2^(k-1)) (nested floors, positive divisors); floor(Q / 2^32) is the
+ * high 32 bits of Q (as int32: |Q| < 2^63 gives |Q / 2^32| < 2^31), gathered from the even
+ * lanes' and the odd lanes' products into one vector by vpermt2d, then one 32-bit arithmetic
+ * shift by k - 1 for all 16 lanes. */
+static inline __m512i rqz_hi_shift(__m512i qe, __m512i qo, const struct rqz *r) {
+    const __m512i hi = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+    return _mm512_srav_epi32(_mm512_permutex2var_epi32(qe, hi, qo), r->ksh);
+}
+
+/* rqz_single() for k >= 1: Q = P + 2^(30+k) (in range, see rqz_single()). */
+static inline __m512i rqz_single_k1(__m512i x, const struct rqz *r) {
+    __m512i qe = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), r->rnd_e);
+    __m512i qo =
+        _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd), r->rnd_o);
+    return rqz_hi_shift(qe, qo, r);
+}
+
+/* ecl_requant() for k >= 1 (no left shift): with h = SaturatingRoundingDoublingHighMul(x, m)
+ * = floor((P + 2^30) / 2^31) (rq_raw() in q_avx2.h, step 2) and RoundingDivideByPOT(h, k) =
+ * floor((h + 2^(k-1) - [h < 0]) / 2^k) (round half away from zero, for integer h), folding the
+ * inner floor (h + c = floor((P + 2^30 + c 2^31) / 2^31) for integer c):
+ *   result = floor(Q / 2^(31+k)),  Q = P + 2^30 + 2^(30+k) - [P < -2^30] 2^31,
+ * as h < 0 exactly when P + 2^30 < 0. |Q| < 2^62 + 2^61 + 2^31 < 2^63. */
+static inline __m512i rqz_double_k1(__m512i x, const struct rqz *r) {
+    const __m512i lim = _mm512_set1_epi64(-(1ll << 30)), c31 = _mm512_set1_epi64(1ll << 31);
+    __m512i pe = _mm512_mul_epi32(x, r->mult);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd);
+    __mmask8 ne = _mm512_cmplt_epi64_mask(pe, lim), no = _mm512_cmplt_epi64_mask(po, lim);
+    __m512i qe = _mm512_add_epi64(pe, r->dbl_e), qo = _mm512_add_epi64(po, r->dbl_o);
+    qe = _mm512_mask_sub_epi64(qe, ne, qe, c31);
+    qo = _mm512_mask_sub_epi64(qo, no, qo, c31);
+    return rqz_hi_shift(qe, qo, r);
 }
 
 /* 16 lanes of ecl_requant(x, mult, shift) without the left shift: steps 2-3 of rq_raw() in
@@ -90,13 +130,15 @@ static inline __m512i rqz_raw(__m512i x, const struct rqz *r, int lsh) {
 
 /* rqz_raw() with its branches decided by the caller, for code specialised on them: mode
  * RQZ_SINGLE (single rounding, no shift > 0), RQZ_DOUBLE (double rounding, no shift > 0),
- * anything else: rqz_raw(, , 1). */
-enum { RQZ_DOUBLE = 0, RQZ_SINGLE = 1, RQZ_ANY = 2 };
+ * RQZ_SINGLE_K1 / RQZ_DOUBLE_K1 (the same, every shift <= -1), anything else: rqz_raw(, , 1). */
+enum { RQZ_DOUBLE = 0, RQZ_SINGLE = 1, RQZ_ANY = 2, RQZ_SINGLE_K1 = 3, RQZ_DOUBLE_K1 = 4 };
 static inline __attribute__((always_inline)) __m512i rqz_mode(__m512i x, const struct rqz *r,
                                                               const int mode) {
-    return mode == RQZ_SINGLE   ? rqz_single(x, r)
-           : mode == RQZ_DOUBLE ? rqz_double(x, r)
-                                : rqz_raw(x, r, 1);
+    return mode == RQZ_SINGLE_K1   ? rqz_single_k1(x, r)
+           : mode == RQZ_DOUBLE_K1 ? rqz_double_k1(x, r)
+           : mode == RQZ_SINGLE    ? rqz_single(x, r)
+           : mode == RQZ_DOUBLE    ? rqz_double(x, r)
+                                   : rqz_raw(x, r, 1);
 }
 
 /* clamp(v + zp, lo, hi) as int8: vpmovsdw, vpaddsw, vpmovswb saturate like the packs of
