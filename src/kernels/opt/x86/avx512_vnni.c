@@ -292,10 +292,10 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
     }
 }
 
-/* Requantised and packed in registers (rqz_pack4) when the tile is whole (mr = V_MR pixels, NB
- * full blocks) and the vector requantisation applies: per pixel 4 blocks (64 bytes) or 3 (48),
- * per 2 pixels 2 blocks (2 x 32), per 4 pixels 1 block (64 adjacent bytes when Cout = 16, else
- * 4 x 16); anything else goes through acc[][] to vconv_store(). */
+/* Requantised and packed in registers (rqz_pack4) when the tile is whole (mr = V_MR pixels; the
+ * last block may be partial: masked stores) and the vector requantisation applies: per pixel 4
+ * blocks (64 bytes) or 3 (48), per 2 pixels 2 blocks (2 x 32), per 4 pixels 1 block (64 adjacent
+ * bytes when Cout = 16, else 4 x 16); anything else goes through acc[][] to vconv_store(). */
 #define VQ(r, b) rqz_mode(c##r##b, rq + (b), M)
 #define VZ(r)                                                                                      \
     do {                                                                                           \
@@ -307,16 +307,16 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
     } while (0)
 #define VPX(r) /* NB 3 or 4: one pixel */                                                          \
     _mm512_mask_storeu_epi8(                                                                       \
-        ob + (size_t)(r)*Cout, NB == 4 ? ~0ull : 0xffffffffffffull,                                \
+        ob + (size_t)(r)*Cout, m64,                                                                \
         rqz_pack4(VQ(r, 0), VQ(r, 1), VQ(r, 2), NB == 4 ? VQ(r, 3) : z, &j->ro))
 #define VPAIR(r, s) /* NB 2: two pixels */                                                         \
     do {                                                                                           \
         const __m512i q_ = rqz_pack4(VQ(r, 0), VQ(r, 1), VQ(s, 0), VQ(s, 1), &j->ro);              \
-        _mm256_storeu_si256((__m256i *)(ob + (size_t)(r)*Cout), _mm512_castsi512_si256(q_));       \
-        _mm256_storeu_si256((__m256i *)(ob + (size_t)(s)*Cout), _mm512_extracti64x4_epi64(q_, 1)); \
+        _mm256_mask_storeu_epi8(ob + (size_t)(r)*Cout, m32, _mm512_castsi512_si256(q_));           \
+        _mm256_mask_storeu_epi8(ob + (size_t)(s)*Cout, m32, _mm512_extracti64x4_epi64(q_, 1));     \
     } while (0)
 #define VPART(q_, r)                                                                               \
-    _mm_storeu_si128((__m128i *)(ob + (size_t)(r)*Cout), _mm512_extracti32x4_epi32(q_, r % 4))
+    _mm_mask_storeu_epi8(ob + (size_t)(r)*Cout, m16, _mm512_extracti32x4_epi32(q_, r % 4))
 
 #define VEPI(M_)                                                                                   \
     do {                                                                                           \
@@ -376,9 +376,15 @@ static inline __attribute__((always_inline)) void vtile(const int NB, const stru
         VSTEP(4);
         VSTEP(5);
     }
-    if (mr == V_MR && (blk + NB) * 16 <= Cout && j->vec) {
+    if (mr == V_MR && j->vec) {
         /* restrict: the stores do not touch rq[] (else it is reloaded after each) */
         int8_t *restrict ob = j->out + (size_t)p0 * Cout + (size_t)blk * 16;
+        /* bytes per pixel of these NB blocks: the last block of the layer may be partial (Cout %
+         * 16); never more than NB blocks (the next ones may be another thread's slice) */
+        const unsigned nbytes = (unsigned)(Cout - blk * 16 < NB * 16 ? Cout - blk * 16 : NB * 16);
+        const __mmask64 m64 = nbytes >= 64 ? ~0ull : _bzhi_u64(~0ull, nbytes);
+        const __mmask32 m32 = (__mmask32)m64;
+        const __mmask16 m16 = (__mmask16)m64;
         if (j->p->w_zp) {
             VZ(0);
             VZ(1);
