@@ -16,7 +16,7 @@
  *
  * CONV_2D (any kernel size, stride, dilation, padding): each call packs the OHWI weights into
  * the kernel scratch (ecl_avx512_vnni_conv2d_i8_scratch: roundup(Cout,16) * (K' + 4) bytes
- * and one struct rqz per 16 channels),
+ * and one struct rqk per 16 channels),
  * unless the interpreter had them packed once at plan time (conv2d_i8_prepack, p->w_packed), as
  * blocks of 16 output channels x groups of 4 k, one 64-byte vector per (block, group):
  * wp[(blk * G + g) * 64 + ch * 4 + e] = w[16 blk + ch][4 g + e], followed by the folded
@@ -25,10 +25,11 @@
  * filter tap), then the micro-kernel runs 6 pixels x up to 64 channels = 24 zmm accumulators, which
  * start at the folded constants: per group of 4 k, up to 4 weight loads, 6 broadcasts of 4
  * activation bytes and 24 vpdpbusd. The accumulators are channel-contiguous; requantisation
- * (q_avx512.h) uses per-block constants computed at packing (struct rqz after the folded constants,
- * 64-byte aligned), one code path per rounding, and packs 4 vectors to 64 int8 at a time, stored
- * from the registers in whole tiles (the epilogue is most of the time when K is small: K/4 vpdpbusd
- * per 16 outputs against ~12 instructions of requantisation and packing).
+ * (q_avx512.h) uses per-block constants computed at packing (struct rqk after the folded
+ * constants, 64-byte aligned; used when every shift is <= -1, as in real models, else the full
+ * constants are rebuilt per tile), one code path per rounding, and packs 4 vectors to 64 int8 at a
+ * time, stored from the registers in whole tiles (the epilogue is most of the time when K is small:
+ * K/4 vpdpbusd per 16 outputs against ~12 instructions of requantisation and packing).
  *
  * FULLY_CONNECTED: avx512_vnni_fc.c.
  *
@@ -54,7 +55,7 @@ struct vconv_job {
     struct ecl_shape4 is, ws, os;
     int8_t *wp;     /* packed weights: nblk * G * 64 bytes */
     int32_t *corr;  /* nblk * 16 folded constants */
-    struct rqz *rq; /* nblk requantisation constants (struct rqz, 64-byte aligned) */
+    struct rqk *rk; /* nblk requantisation constants for k >= 1 (64-byte aligned) */
     struct rqo4 ro;
     int K, G, Kp, nblk, npix, vec, lsh, contig;
     int k1;              /* every shift <= -1 (rqz_*_k1) */
@@ -72,7 +73,7 @@ static int vconv_ok(const struct ecl_conv_params *p, struct ecl_shape4 is, struc
 
 static size_t vconv_bytes(struct ecl_shape4 ws) {
     size_t Kp = ((size_t)ws.h * ws.w * ws.c + 3) / 4 * 4, nblk = ((size_t)ws.n + 15) / 16;
-    return nblk * 16 * (Kp + sizeof(int32_t)) + 63 + nblk * sizeof(struct rqz);
+    return nblk * 16 * (Kp + sizeof(int32_t)) + 63 + nblk * sizeof(struct rqk);
 }
 
 size_t ecl_avx512_vnni_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
@@ -142,8 +143,10 @@ static void vconv_pack(void *ctx, int begin, int end) {
             uint32_t b = j->bias ? (uint32_t)j->bias[o] : 0u;
             j->corr[o] = (int32_t)(b - c * s + (uint32_t)j->Kp * c * zw);
         }
-        j->rq[blk] = rqz_load(j->p->out_mult + o0, j->p->out_shift + o0,
-                              Cout - o0 < 16 ? Cout - o0 : 16, j->p->rounding);
+        const __mmask16 m = (__mmask16)_bzhi_u32(0xffffu, Cout - o0 < 16 ? Cout - o0 : 16);
+        j->rk[blk] =
+            rqk_from(_mm512_mask_loadu_epi32(_mm512_set1_epi32(1 << 30), m, j->p->out_mult + o0),
+                     _mm512_maskz_loadu_epi32(m, j->p->out_shift + o0), j->p->rounding);
     }
 }
 
@@ -230,8 +233,9 @@ static inline int32_t sum_u8(const uint8_t *a, int n) {
  * pixel, requantise, then 4 vectors at a time packed to int8 (rqz_pack4) and stored: one
  * (masked) 64-byte store where their destinations are adjacent (4 blocks of one pixel, or 4
  * pixels of a 16-channel output), else 4 (masked) 16-byte ones. */
-static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb, int blk, int p0,
-                        int mr, const int32_t *su) {
+static __attribute__((noinline)) void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4],
+                                                  int nb, int blk, int p0, int mr,
+                                                  const int32_t *su) {
     const struct ecl_conv_params *p = j->p;
     const int Cout = j->os.c;
     if (p->w_zp)
@@ -257,10 +261,18 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
     __m512i v[V_MR * 4 + 3];
     int8_t *dst[V_MR * 4 + 3];
     int nc[V_MR * 4 + 3], n = 0;
+    struct rqz rq[4];
+    for (int b = 0; b < nb; b++) {
+        const int o = (blk + b) * 16;
+        rq[b] =
+            rqz_load(p->out_mult + o, p->out_shift + o, Cout - o < 16 ? Cout - o : 16, p->rounding);
+    }
     for (int r = 0; r < mr; r++)
         for (int b = 0; b < nb; b++, n++) {
             const int o = (blk + b) * 16;
-            v[n] = rqz_raw(acc[r][b], &j->rq[blk + b], j->lsh);
+            v[n] = j->k1 ? (rq[b].single ? rqz_single_k1(acc[r][b], &rq[b])
+                                         : rqz_double_k1(acc[r][b], &rq[b]))
+                         : rqz_raw(acc[r][b], &rq[b], j->lsh);
             dst[n] = j->out + (size_t)(p0 + r) * Cout + o;
             nc[n] = Cout - o < 16 ? Cout - o : 16;
         }
@@ -293,10 +305,11 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
 }
 
 /* Requantised and packed in registers (rqz_pack4) when the tile is whole (mr = V_MR pixels; the
- * last block may be partial: masked stores) and the vector requantisation applies: per pixel 4
+ * last block may be partial: masked stores), the vector requantisation applies and every shift
+ * is <= -1 (rqk_single / rqk_double with the packed constants; real models): per pixel 4
  * blocks (64 bytes) or 3 (48), per 2 pixels 2 blocks (2 x 32), per 4 pixels 1 block (64 adjacent
  * bytes when Cout = 16, else 4 x 16); anything else goes through acc[][] to vconv_store(). */
-#define VQ(r, b) rqz_mode(c##r##b, rq + (b), M)
+#define VQ(r, b) VQF(c##r##b, b)
 #define VZ(r)                                                                                      \
     do {                                                                                           \
         const __m512i zs_ = _mm512_set1_epi32((int32_t)((uint32_t)j->p->w_zp * (uint32_t)su[r]));  \
@@ -318,9 +331,8 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
 #define VPART(q_, r)                                                                               \
     _mm_mask_storeu_epi8(ob + (size_t)(r)*Cout, m16, _mm512_extracti32x4_epi32(q_, r % 4))
 
-#define VEPI(M_)                                                                                   \
+#define VEPI() /* VQF: the requantisation */                                                       \
     do {                                                                                           \
-        const int M = M_;                                                                          \
         if (NB >= 3) {                                                                             \
             VPX(0);                                                                                \
             VPX(1);                                                                                \
@@ -352,11 +364,11 @@ static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb,
 static inline __attribute__((always_inline)) void vtile(const int NB, const struct vconv_job *j,
                                                         const uint8_t *A, int blk, int p0, int mr,
                                                         const int32_t *su) {
-    const int Kp = j->Kp, G = j->G, Cout = j->os.c, lsh = j->lsh;
+    const int Kp = j->Kp, G = j->G, Cout = j->os.c;
     const size_t bs = (size_t)G * 64;
     const int8_t *w = j->wp + (size_t)blk * bs;
     const int32_t *corr = j->corr + (size_t)blk * 16;
-    const struct rqz *restrict rq = j->rq + blk;
+    const struct rqk *restrict rk = j->rk + blk;
     const __m512i z = _mm512_setzero_si512();
     const __m512i k0 = _mm512_loadu_si512(corr), k1 = NB > 1 ? _mm512_loadu_si512(corr + 16) : z;
     const __m512i k2 = NB > 2 ? _mm512_loadu_si512(corr + 32) : z;
@@ -376,8 +388,8 @@ static inline __attribute__((always_inline)) void vtile(const int NB, const stru
         VSTEP(4);
         VSTEP(5);
     }
-    if (mr == V_MR && j->vec) {
-        /* restrict: the stores do not touch rq[] (else it is reloaded after each) */
+    if (mr == V_MR && j->vec && j->k1) {
+        /* restrict: the stores do not touch rk[] (else it is reloaded after each) */
         int8_t *restrict ob = j->out + (size_t)p0 * Cout + (size_t)blk * 16;
         /* bytes per pixel of these NB blocks: the last block of the layer may be partial (Cout %
          * 16); never more than NB blocks (the next ones may be another thread's slice) */
@@ -393,16 +405,15 @@ static inline __attribute__((always_inline)) void vtile(const int NB, const stru
             VZ(4);
             VZ(5);
         }
-        if (j->k1 && rq->single)
-            VEPI(RQZ_SINGLE_K1);
-        else if (j->k1)
-            VEPI(RQZ_DOUBLE_K1);
-        else if (lsh)
-            VEPI(RQZ_ANY);
-        else if (rq->single)
-            VEPI(RQZ_SINGLE);
-        else
-            VEPI(RQZ_DOUBLE);
+        if (j->p->rounding == ECL_ROUND_SINGLE) {
+#define VQF(x_, b_) rqk_single(x_, rk + (b_))
+            VEPI();
+#undef VQF
+        } else {
+#define VQF(x_, b_) rqk_double(x_, rk + (b_))
+            VEPI();
+#undef VQF
+        }
         return;
     }
     __m512i acc[V_MR][4];
@@ -494,7 +505,7 @@ static struct vconv_job vconv_setup(const struct ecl_conv_params *p, const int8_
     j.Kp = 4 * j.G;
     j.nblk = (os.c + 15) / 16;
     j.corr = (int32_t *)(void *)(j.wp + (size_t)j.nblk * j.G * 64);
-    j.rq = (struct rqz *)(((uintptr_t)(j.corr + (size_t)j.nblk * 16) + 63) & ~(uintptr_t)63);
+    j.rk = (struct rqk *)(((uintptr_t)(j.corr + (size_t)j.nblk * 16) + 63) & ~(uintptr_t)63);
     j.ro = rqo4_make(p->out_zp, p->act_min_q, p->act_max_q);
     return j;
 }

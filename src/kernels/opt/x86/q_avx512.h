@@ -8,6 +8,28 @@
 #include <stdint.h>
 #include "kernels/opt/x86/q_avx2.h"
 
+/* The constants of rqk_single() / rqk_double() below (every shift <= -1): 5 vectors, what an
+ * int8 conv keeps per 16 output channels with its packed weights. add_e / add_o: the 64-bit
+ * term added to the even / odd lanes' products (2^(30+k), plus 2^30 for double rounding). */
+struct rqk {
+    __m512i mult, mult_odd, add_e, add_o, ksh; /* ksh: k - 1 */
+};
+
+static inline struct rqk rqk_from(__m512i mult, __m512i s, int32_t rounding) {
+    struct rqk r;
+    const __m512i z = _mm512_setzero_si512(), one64 = _mm512_set1_epi64(1);
+    const __m512i rsh = _mm512_max_epi32(_mm512_sub_epi32(z, s), z);
+    const __m512i t = _mm512_add_epi32(rsh, _mm512_set1_epi32(30)); /* 30 + k */
+    const __m512i c = _mm512_set1_epi64(rounding == ECL_ROUND_SINGLE ? 0 : 1ll << 30);
+    r.mult = mult;
+    r.mult_odd = _mm512_srli_epi64(mult, 32);
+    r.add_e = _mm512_add_epi64(
+        _mm512_sllv_epi64(one64, _mm512_and_si512(t, _mm512_set1_epi64(0xffffffff))), c);
+    r.add_o = _mm512_add_epi64(_mm512_sllv_epi64(one64, _mm512_srli_epi64(t, 32)), c);
+    r.ksh = _mm512_sub_epi32(rsh, _mm512_set1_epi32(1));
+    return r;
+}
+
 /* 16 lanes of ecl_requant(x, mult, shift): the 8-lane rq_raw() of q_avx2.h (see the argument
  * there) with the blends on mask registers, and the "x < 0" of RoundingDivideByPOT's threshold
  * as the sign bit (h >> 31, logical); single rounding in 64-bit lanes (rqz_single()). Valid
@@ -15,7 +37,7 @@
 struct rqz {
     __m512i mult, mult_odd, lsh, rsh, rmask, rthr;
     __m512i tot_e, tot_o, rnd_e, rnd_o; /* single rounding, even / odd lanes as int64 */
-    __m512i dbl_e, dbl_o, ksh;          /* rqz_double_k1(): 2^30 + 2^(30+k) (int64), k - 1 */
+    struct rqk k;                       /* rqz_single_k1(), rqz_double_k1() */
     int single;                         /* ECL_ROUND_SINGLE */
 };
 
@@ -34,9 +56,7 @@ static inline struct rqz rqz_from(__m512i mult, __m512i s, int32_t rounding) {
     r.tot_o = _mm512_srli_epi64(t, 32);
     r.rnd_e = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.tot_e, one64));
     r.rnd_o = _mm512_sllv_epi64(one64, _mm512_sub_epi64(r.tot_o, one64));
-    r.dbl_e = _mm512_add_epi64(r.rnd_e, _mm512_set1_epi64(1ll << 30));
-    r.dbl_o = _mm512_add_epi64(r.rnd_o, _mm512_set1_epi64(1ll << 30));
-    r.ksh = _mm512_sub_epi32(r.rsh, one);
+    r.k = rqk_from(mult, s, rounding);
     return r;
 }
 
@@ -72,17 +92,17 @@ static inline __m512i rqz_single(__m512i x, const struct rqz *r) {
  * high 32 bits of Q (as int32: |Q| < 2^63 gives |Q / 2^32| < 2^31), gathered from the even
  * lanes' and the odd lanes' products into one vector by vpermt2d, then one 32-bit arithmetic
  * shift by k - 1 for all 16 lanes. */
-static inline __m512i rqz_hi_shift(__m512i qe, __m512i qo, const struct rqz *r) {
+static inline __m512i rqk_hi_shift(__m512i qe, __m512i qo, const struct rqk *r) {
     const __m512i hi = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
     return _mm512_srav_epi32(_mm512_permutex2var_epi32(qe, hi, qo), r->ksh);
 }
 
 /* rqz_single() for k >= 1: Q = P + 2^(30+k) (in range, see rqz_single()). */
-static inline __m512i rqz_single_k1(__m512i x, const struct rqz *r) {
-    __m512i qe = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), r->rnd_e);
+static inline __m512i rqk_single(__m512i x, const struct rqk *r) {
+    __m512i qe = _mm512_add_epi64(_mm512_mul_epi32(x, r->mult), r->add_e);
     __m512i qo =
-        _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd), r->rnd_o);
-    return rqz_hi_shift(qe, qo, r);
+        _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd), r->add_o);
+    return rqk_hi_shift(qe, qo, r);
 }
 
 /* ecl_requant() for k >= 1 (no left shift): with h = SaturatingRoundingDoublingHighMul(x, m)
@@ -91,15 +111,22 @@ static inline __m512i rqz_single_k1(__m512i x, const struct rqz *r) {
  * inner floor (h + c = floor((P + 2^30 + c 2^31) / 2^31) for integer c):
  *   result = floor(Q / 2^(31+k)),  Q = P + 2^30 + 2^(30+k) - [P < -2^30] 2^31,
  * as h < 0 exactly when P + 2^30 < 0. |Q| < 2^62 + 2^61 + 2^31 < 2^63. */
-static inline __m512i rqz_double_k1(__m512i x, const struct rqz *r) {
+static inline __m512i rqk_double(__m512i x, const struct rqk *r) {
     const __m512i lim = _mm512_set1_epi64(-(1ll << 30)), c31 = _mm512_set1_epi64(1ll << 31);
     __m512i pe = _mm512_mul_epi32(x, r->mult);
     __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), r->mult_odd);
     __mmask8 ne = _mm512_cmplt_epi64_mask(pe, lim), no = _mm512_cmplt_epi64_mask(po, lim);
-    __m512i qe = _mm512_add_epi64(pe, r->dbl_e), qo = _mm512_add_epi64(po, r->dbl_o);
+    __m512i qe = _mm512_add_epi64(pe, r->add_e), qo = _mm512_add_epi64(po, r->add_o);
     qe = _mm512_mask_sub_epi64(qe, ne, qe, c31);
     qo = _mm512_mask_sub_epi64(qo, no, qo, c31);
-    return rqz_hi_shift(qe, qo, r);
+    return rqk_hi_shift(qe, qo, r);
+}
+
+static inline __m512i rqz_single_k1(__m512i x, const struct rqz *r) {
+    return rqk_single(x, &r->k);
+}
+static inline __m512i rqz_double_k1(__m512i x, const struct rqz *r) {
+    return rqk_double(x, &r->k);
 }
 
 /* 16 lanes of ecl_requant(x, mult, shift) without the left shift: steps 2-3 of rq_raw() in
@@ -126,19 +153,6 @@ static inline __m512i rqz_raw(__m512i x, const struct rqz *r, int lsh) {
         x = _mm512_mask_blend_epi32(ok, sat, xs);
     }
     return r->single ? rqz_single(x, r) : rqz_double(x, r);
-}
-
-/* rqz_raw() with its branches decided by the caller, for code specialised on them: mode
- * RQZ_SINGLE (single rounding, no shift > 0), RQZ_DOUBLE (double rounding, no shift > 0),
- * RQZ_SINGLE_K1 / RQZ_DOUBLE_K1 (the same, every shift <= -1), anything else: rqz_raw(, , 1). */
-enum { RQZ_DOUBLE = 0, RQZ_SINGLE = 1, RQZ_ANY = 2, RQZ_SINGLE_K1 = 3, RQZ_DOUBLE_K1 = 4 };
-static inline __attribute__((always_inline)) __m512i rqz_mode(__m512i x, const struct rqz *r,
-                                                              const int mode) {
-    return mode == RQZ_SINGLE_K1   ? rqz_single_k1(x, r)
-           : mode == RQZ_DOUBLE_K1 ? rqz_double_k1(x, r)
-           : mode == RQZ_SINGLE    ? rqz_single(x, r)
-           : mode == RQZ_DOUBLE    ? rqz_double(x, r)
-                                   : rqz_raw(x, r, 1);
 }
 
 /* clamp(v + zp, lo, hi) as int8: vpmovsdw, vpaddsw, vpmovswb saturate like the packs of
