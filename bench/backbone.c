@@ -285,6 +285,17 @@ static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int 
         ecl_quantize_multiplier(0.0004 * (1 + c % 7), &mult[c], &shift[c]);
     p.in_zp = -3, p.out_zp = -128, p.act_min_q = -128, p.act_max_q = 127;
     p.out_mult = mult, p.out_shift = shift;
+    /* as the int8 model runs them (src/tflite/ops/conv.c): CONV_2D with single rounding and its
+     * weights packed once at plan time, DEPTHWISE_CONV_2D with double rounding */
+    p.rounding = layers_q && !dw ? ECL_ROUND_SINGLE : ECL_ROUND_DOUBLE;
+    void *packed = NULL;
+    size_t pb = layers_q && !dw && k->conv2d_i8_prepack_bytes
+                    ? k->conv2d_i8_prepack_bytes(&p, is, ws, os)
+                    : 0;
+    if (pb && (packed = aligned_alloc(64, (pb + 63) & ~(size_t)63)) != NULL) {
+        k->conv2d_i8_prepack(&p, is, w, ws, b, os, packed);
+        p.w_packed = packed;
+    }
     struct ecl_kctx kc = {0};
     /* the scratch the kernel asks for, as the interpreter provides it */
     ecl_conv_scratch_fn sf = layers_q ? k->conv2d_i8_scratch : k->conv2d_f32_scratch;
@@ -302,7 +313,7 @@ static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int 
         double t = (double)(ecl_port_now_ns() - t0) * 1e-9;
         if (t < best) best = t;
     }
-    free(in), free(w), free(b), free(o), free(scratch), free(mult), free(shift);
+    free(in), free(w), free(b), free(o), free(scratch), free(mult), free(shift), free(packed);
     *macs = (double)h * h * co * (dw ? 1 : ci) * kk * kk;
     return best;
 }
@@ -367,7 +378,8 @@ static void usage(FILE *f) {
            "            --onnx models/mobilenet_v2.onnx (made by tools/convert/onnx_export.mjs;\n"
            "            with --cut, export the same cut: onnx_export.mjs --until LAYER)\n"
            "  --layers: also time each MobileNetV2 conv layer shape alone (optimised kernels)\n"
-           "  --layers-int8: the same with the int8 kernels (%% of peak: of the float FMA peak)\n"
+           "  --layers-int8: the same with the int8 kernels (%% of peak: of the float FMA peak;\n"
+           "            convs with single rounding and weights packed once, as the int8 model)\n"
            "  --split-profile T: only how evenly one inference splits between T threads: time\n"
            "            outside parallel regions, imbalance, modelled speedup (CPU times of one\n"
            "            thread: independent of the machine's load)\n"

@@ -3,6 +3,11 @@
 # opt-vs-ref agreement (skipped when models/mobilenet_v2.tflite has not been generated).
 ecl_add_test(test_kernels_opt ${CMAKE_SOURCE_DIR}/tests/test_kernels_opt.c)
 target_link_libraries(test_kernels_opt PRIVATE Threads::Threads)
+# The AVX512-VNNI int8 CONV_2D on few input channels and large maps (x86-64 only: it calls the
+# kernel by name; skipped at run time without AVX512-VNNI).
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  ecl_add_test(test_conv_i8_smallk ${CMAKE_SOURCE_DIR}/tests/test_conv_i8_smallk.c)
+endif()
 
 if(TARGET bench_backbone)
   add_test(NAME bench_backbone_cli

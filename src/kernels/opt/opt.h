@@ -107,11 +107,11 @@ int ecl_opt_have_avx512(void);
 /* 1 if ecl_opt_have_avx512() and CPUID also reports AVX512-VNNI (leaf 7 ECX bit 11). */
 int ecl_opt_have_avx512_vnni(void);
 
-/* AVX512-VNNI (vpdpbusd) int8 CONV_2D and FULLY_CONNECTED (x86/avx512_vnni.c; bit-exact with the
- * reference; installed only when ecl_opt_have_avx512_vnni()). conv2d_i8 needs the scratch that
- * ecl_avx512_vnni_conv2d_i8_scratch asks for (packed weights), else it calls the reference;
- * shapes it does not handle go to ecl_avx2_conv2d_i8 (the scratch function then asks for that
- * kernel's scratch). */
+/* AVX512-VNNI (vpdpbusd) int8 CONV_2D and FULLY_CONNECTED (x86/avx512_vnni.c, x86/avx512_vnni_fc.c;
+ * bit-exact with the reference; installed only when ecl_opt_have_avx512_vnni()). conv2d_i8 needs
+ * the scratch that ecl_avx512_vnni_conv2d_i8_scratch asks for (packed weights), else it calls the
+ * reference; shapes it does not handle go to ecl_avx2_conv2d_i8 (the scratch function then asks for
+ * that kernel's scratch). */
 void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                                const int8_t *in, struct ecl_shape4 is, const int8_t *w,
                                struct ecl_shape4 ws, const int32_t *bias, int8_t *out,

@@ -1,4 +1,4 @@
-/* AVX512-VNNI int8 CONV_2D and FULLY_CONNECTED (compiled with -mavx512vnni and the AVX-512
+/* AVX512-VNNI int8 CONV_2D (compiled with -mavx512vnni and the AVX-512
  * flags; installed only when CPUID reports AVX512-VNNI besides AVX-512F/DQ/BW/VL and XCR0 the
  * ZMM state, see opt_install.c). Bit-exact with the reference kernels.
  *
@@ -15,20 +15,23 @@
  * from the tile's accumulators.
  *
  * CONV_2D (any kernel size, stride, dilation, padding): each call packs the OHWI weights into
- * the kernel scratch (ecl_avx512_vnni_conv2d_i8_scratch: roundup(Cout,16) * (K' + 4) bytes),
+ * the kernel scratch (ecl_avx512_vnni_conv2d_i8_scratch: roundup(Cout,16) * (K' + 4) bytes
+ * and one struct rqk per 16 channels),
  * unless the interpreter had them packed once at plan time (conv2d_i8_prepack, p->w_packed), as
  * blocks of 16 output channels x groups of 4 k, one 64-byte vector per (block, group):
  * wp[(blk * G + g) * 64 + ch * 4 + e] = w[16 blk + ch][4 g + e], followed by the folded
- * per-channel constants. Per tile of 6 output pixels the receptive fields are gathered as u8
- * rows on the stack (1x1: one contiguous copy per pixel; KxK: one per filter tap), then the
- * micro-kernel runs 6 pixels x up to 64 channels = 24 zmm accumulators: per group of 4 k, up to
- * 4 weight loads, 6 broadcasts of 4 activation bytes and 24 vpdpbusd. The accumulators are
- * channel-contiguous; requantisation is the AVX2 vector code of q_avx2.h widened to 16 lanes.
+ * per-channel constants and the requantisation constants. Per tile of 6 output pixels the receptive
+ * fields are gathered as u8 rows on the stack (1x1: one contiguous copy per pixel; KxK: one per
+ * filter tap), then the micro-kernel runs 6 pixels x up to 64 channels = 24 zmm accumulators, which
+ * start at the folded constants: per group of 4 k, up to 4 weight loads, 6 broadcasts of 4
+ * activation bytes and 24 vpdpbusd. The accumulators are channel-contiguous; requantisation
+ * (q_avx512.h) uses per-block constants computed at packing (struct rqk after the folded
+ * constants, 64-byte aligned; used when every shift is <= -1, as in real models, else the full
+ * constants are rebuilt per tile), one code path per rounding, and packs 4 vectors to 64 int8 at a
+ * time, stored from the registers in whole tiles (the epilogue is most of the time when K is small:
+ * K/4 vpdpbusd per 16 outputs against ~12 instructions of requantisation and packing).
  *
- * FULLY_CONNECTED: 4 output rows at a time, dot products along in_dim (64 bytes per vpdpbusd)
- * of u = x ^ 0x80 with the weight rows and of a vector of ones with the weight rows (sum w),
- * reduced horizontally, corrected as above (K = in_dim, tails masked to 0 on both sides) and
- * requantised with ecl_requant_out_r(, p->rounding) itself.
+ * FULLY_CONNECTED: avx512_vnni_fc.c.
  *
  * Shapes the conv path does not take (grouped conv, K' > V_MAX_K, an input zero point outside
  * int8, |w_zp| > 255) go to the AVX2 kernel; scratch then asks for what that one needs.
@@ -50,9 +53,12 @@ struct vconv_job {
     const int32_t *bias;
     int8_t *out;
     struct ecl_shape4 is, ws, os;
-    int8_t *wp;    /* packed weights: nblk * G * 64 bytes */
-    int32_t *corr; /* nblk * 16 folded constants */
+    int8_t *wp;     /* packed weights: nblk * G * 64 bytes */
+    int32_t *corr;  /* nblk * 16 folded constants */
+    struct rqk *rk; /* nblk requantisation constants for k >= 1 (64-byte aligned) */
+    struct rqo4 ro;
     int K, G, Kp, nblk, npix, vec, lsh, contig;
+    int k1;              /* every shift <= -1 (rqz_*_k1) */
     struct ecl_split sp; /* items: pixel tiles, cut into 16-channel block slices on small maps */
 };
 
@@ -66,8 +72,8 @@ static int vconv_ok(const struct ecl_conv_params *p, struct ecl_shape4 is, struc
 }
 
 static size_t vconv_bytes(struct ecl_shape4 ws) {
-    size_t Kp = ((size_t)ws.h * ws.w * ws.c + 3) / 4 * 4;
-    return ((size_t)ws.n + 15) / 16 * 16 * (Kp + sizeof(int32_t));
+    size_t Kp = ((size_t)ws.h * ws.w * ws.c + 3) / 4 * 4, nblk = ((size_t)ws.n + 15) / 16;
+    return nblk * 16 * (Kp + sizeof(int32_t)) + 63 + nblk * sizeof(struct rqk);
 }
 
 size_t ecl_avx512_vnni_conv2d_i8_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
@@ -137,6 +143,10 @@ static void vconv_pack(void *ctx, int begin, int end) {
             uint32_t b = j->bias ? (uint32_t)j->bias[o] : 0u;
             j->corr[o] = (int32_t)(b - c * s + (uint32_t)j->Kp * c * zw);
         }
+        const __mmask16 m = (__mmask16)_bzhi_u32(0xffffu, Cout - o0 < 16 ? Cout - o0 : 16);
+        j->rk[blk] =
+            rqk_from(_mm512_mask_loadu_epi32(_mm512_set1_epi32(1 << 30), m, j->p->out_mult + o0),
+                     _mm512_maskz_loadu_epi32(m, j->p->out_shift + o0), j->p->rounding);
     }
 }
 
@@ -219,13 +229,153 @@ static inline int32_t sum_u8(const uint8_t *a, int n) {
         acc[r][0] = c##r##0, acc[r][1] = c##r##1, acc[r][2] = c##r##2, acc[r][3] = c##r##3;        \
     } while (0)
 
-static inline __attribute__((always_inline)) void vtile(const int NB, const uint8_t *A, int Kp,
-                                                        const int8_t *w, size_t bs, int G,
-                                                        __m512i acc[V_MR][4]) {
+/* Epilogue of a tile: the accumulators hold the folded constants already; - zw * sum u per
+ * pixel, requantise, then 4 vectors at a time packed to int8 (rqz_pack4) and stored: one
+ * (masked) 64-byte store where their destinations are adjacent (4 blocks of one pixel, or 4
+ * pixels of a 16-channel output), else 4 (masked) 16-byte ones. */
+static __attribute__((noinline)) void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4],
+                                                  int nb, int blk, int p0, int mr,
+                                                  const int32_t *su) {
+    const struct ecl_conv_params *p = j->p;
+    const int Cout = j->os.c;
+    if (p->w_zp)
+        for (int r = 0; r < mr; r++) {
+            const __m512i zsu = _mm512_set1_epi32((int32_t)((uint32_t)p->w_zp * (uint32_t)su[r]));
+            for (int b = 0; b < nb; b++)
+                acc[r][b] = _mm512_sub_epi32(acc[r][b], zsu);
+        }
+    if (!j->vec) {
+        _Alignas(64) int32_t tmp[16];
+        for (int b = 0; b < nb; b++) {
+            const int o = (blk + b) * 16, nc = Cout - o < 16 ? Cout - o : 16;
+            for (int r = 0; r < mr; r++) {
+                _mm512_store_si512(tmp, acc[r][b]);
+                for (int q = 0; q < nc; q++)
+                    j->out[(size_t)(p0 + r) * Cout + o + q] = (int8_t)ecl_requant_out_r(
+                        tmp[q], p->out_mult[o + q], p->out_shift[o + q], p->out_zp, p->act_min_q,
+                        p->act_max_q, p->rounding);
+            }
+        }
+        return;
+    }
+    __m512i v[V_MR * 4 + 3];
+    int8_t *dst[V_MR * 4 + 3];
+    int nc[V_MR * 4 + 3], n = 0;
+    struct rqz rq[4];
+    for (int b = 0; b < nb; b++) {
+        const int o = (blk + b) * 16;
+        rq[b] =
+            rqz_load(p->out_mult + o, p->out_shift + o, Cout - o < 16 ? Cout - o : 16, p->rounding);
+    }
+    for (int r = 0; r < mr; r++)
+        for (int b = 0; b < nb; b++, n++) {
+            const int o = (blk + b) * 16;
+            v[n] = j->k1 ? (rq[b].single ? rqz_single_k1(acc[r][b], &rq[b])
+                                         : rqz_double_k1(acc[r][b], &rq[b]))
+                         : rqz_raw(acc[r][b], &rq[b], j->lsh);
+            dst[n] = j->out + (size_t)(p0 + r) * Cout + o;
+            nc[n] = Cout - o < 16 ? Cout - o : 16;
+        }
+    for (int i = n; i < n + 3; i++) /* the last group's missing vectors: not stored */
+        v[i] = _mm512_setzero_si512(), dst[i] = dst[n - 1], nc[i] = 0;
+    for (int i = 0; i < n; i += 4) {
+        const __m512i q8 = rqz_pack4(v[i], v[i + 1], v[i + 2], v[i + 3], &j->ro);
+        int8_t *d = dst[i];
+        const int k = n - i < 4 ? n - i : 4; /* vectors of this group */
+        int adj = 1;
+        for (int q = 1; q < k; q++)
+            adj &= dst[i + q] == d + 16 * q && nc[i + q - 1] == 16;
+        if (adj) {
+            unsigned bytes = (unsigned)(16 * (k - 1) + nc[i + k - 1]);
+            if (bytes == 64)
+                _mm512_storeu_si512(d, q8);
+            else
+                _mm512_mask_storeu_epi8(d, _bzhi_u64(~0ull, bytes), q8);
+            continue;
+        }
+#define PART(q)                                                                                    \
+    _mm_mask_storeu_epi8(dst[i + q], (__mmask16)_bzhi_u32(0xffffu, (unsigned)nc[i + q]),           \
+                         _mm512_extracti32x4_epi32(q8, q))
+        PART(0);
+        PART(1);
+        PART(2);
+        PART(3);
+#undef PART
+    }
+}
+
+/* Requantised and packed in registers (rqz_pack4) when the tile is whole (mr = V_MR pixels; the
+ * last block may be partial: masked stores), the vector requantisation applies and every shift
+ * is <= -1 (rqk_single / rqk_double with the packed constants; real models): per pixel 4
+ * blocks (64 bytes) or 3 (48), per 2 pixels 2 blocks (2 x 32), per 4 pixels 1 block (64 adjacent
+ * bytes when Cout = 16, else 4 x 16); anything else goes through acc[][] to vconv_store(). */
+#define VQ(r, b) VQF(c##r##b, b)
+#define VZ(r)                                                                                      \
+    do {                                                                                           \
+        const __m512i zs_ = _mm512_set1_epi32((int32_t)((uint32_t)j->p->w_zp * (uint32_t)su[r]));  \
+        c##r##0 = _mm512_sub_epi32(c##r##0, zs_);                                                  \
+        if (NB > 1) c##r##1 = _mm512_sub_epi32(c##r##1, zs_);                                      \
+        if (NB > 2) c##r##2 = _mm512_sub_epi32(c##r##2, zs_);                                      \
+        if (NB > 3) c##r##3 = _mm512_sub_epi32(c##r##3, zs_);                                      \
+    } while (0)
+#define VPX(r) /* NB 3 or 4: one pixel */                                                          \
+    _mm512_mask_storeu_epi8(                                                                       \
+        ob + (size_t)(r)*Cout, m64,                                                                \
+        rqz_pack4(VQ(r, 0), VQ(r, 1), VQ(r, 2), NB == 4 ? VQ(r, 3) : z, &j->ro))
+#define VPAIR(r, s) /* NB 2: two pixels */                                                         \
+    do {                                                                                           \
+        const __m512i q_ = rqz_pack4(VQ(r, 0), VQ(r, 1), VQ(s, 0), VQ(s, 1), &j->ro);              \
+        _mm256_mask_storeu_epi8(ob + (size_t)(r)*Cout, m32, _mm512_castsi512_si256(q_));           \
+        _mm256_mask_storeu_epi8(ob + (size_t)(s)*Cout, m32, _mm512_extracti64x4_epi64(q_, 1));     \
+    } while (0)
+#define VPART(q_, r)                                                                               \
+    _mm_mask_storeu_epi8(ob + (size_t)(r)*Cout, m16, _mm512_extracti32x4_epi32(q_, r % 4))
+
+#define VEPI() /* VQF: the requantisation */                                                       \
+    do {                                                                                           \
+        if (NB >= 3) {                                                                             \
+            VPX(0);                                                                                \
+            VPX(1);                                                                                \
+            VPX(2);                                                                                \
+            VPX(3);                                                                                \
+            VPX(4);                                                                                \
+            VPX(5);                                                                                \
+        } else if (NB == 2) {                                                                      \
+            VPAIR(0, 1);                                                                           \
+            VPAIR(2, 3);                                                                           \
+            VPAIR(4, 5);                                                                           \
+        } else {                                                                                   \
+            const __m512i q0 = rqz_pack4(VQ(0, 0), VQ(1, 0), VQ(2, 0), VQ(3, 0), &j->ro);          \
+            const __m512i q1 = rqz_pack4(VQ(4, 0), VQ(5, 0), z, z, &j->ro);                        \
+            if (Cout == 16) {                                                                      \
+                _mm512_storeu_si512(ob, q0);                                                       \
+                _mm256_storeu_si256((__m256i *)(ob + 64), _mm512_castsi512_si256(q1));             \
+            } else {                                                                               \
+                VPART(q0, 0);                                                                      \
+                VPART(q0, 1);                                                                      \
+                VPART(q0, 2);                                                                      \
+                VPART(q0, 3);                                                                      \
+                VPART(q1, 4);                                                                      \
+                VPART(q1, 5);                                                                      \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static inline __attribute__((always_inline)) void vtile(const int NB, const struct vconv_job *j,
+                                                        const uint8_t *A, int blk, int p0, int mr,
+                                                        const int32_t *su) {
+    const int Kp = j->Kp, G = j->G, Cout = j->os.c;
+    const size_t bs = (size_t)G * 64;
+    const int8_t *w = j->wp + (size_t)blk * bs;
+    const int32_t *corr = j->corr + (size_t)blk * 16;
+    const struct rqk *restrict rk = j->rk + blk;
     const __m512i z = _mm512_setzero_si512();
-    __m512i c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
-    __m512i c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
-    __m512i c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
+    const __m512i k0 = _mm512_loadu_si512(corr), k1 = NB > 1 ? _mm512_loadu_si512(corr + 16) : z;
+    const __m512i k2 = NB > 2 ? _mm512_loadu_si512(corr + 32) : z;
+    const __m512i k3 = NB > 3 ? _mm512_loadu_si512(corr + 48) : z;
+    __m512i c00 = k0, c01 = k1, c02 = k2, c03 = k3, c10 = k0, c11 = k1, c12 = k2, c13 = k3;
+    __m512i c20 = k0, c21 = k1, c22 = k2, c23 = k3, c30 = k0, c31 = k1, c32 = k2, c33 = k3;
+    __m512i c40 = k0, c41 = k1, c42 = k2, c43 = k3, c50 = k0, c51 = k1, c52 = k2, c53 = k3;
     for (int g = 0; g < G; g++, w += 64) {
         const __m512i w0 = _mm512_loadu_si512(w);
         const __m512i w1 = NB > 1 ? _mm512_loadu_si512(w + bs) : z;
@@ -238,75 +388,69 @@ static inline __attribute__((always_inline)) void vtile(const int NB, const uint
         VSTEP(4);
         VSTEP(5);
     }
+    if (mr == V_MR && j->vec && j->k1) {
+        /* restrict: the stores do not touch rk[] (else it is reloaded after each) */
+        int8_t *restrict ob = j->out + (size_t)p0 * Cout + (size_t)blk * 16;
+        /* bytes per pixel of these NB blocks: the last block of the layer may be partial (Cout %
+         * 16); never more than NB blocks (the next ones may be another thread's slice) */
+        const unsigned nbytes = (unsigned)(Cout - blk * 16 < NB * 16 ? Cout - blk * 16 : NB * 16);
+        const __mmask64 m64 = nbytes >= 64 ? ~0ull : _bzhi_u64(~0ull, nbytes);
+        const __mmask32 m32 = (__mmask32)m64;
+        const __mmask16 m16 = (__mmask16)m64;
+        if (j->p->w_zp) {
+            VZ(0);
+            VZ(1);
+            VZ(2);
+            VZ(3);
+            VZ(4);
+            VZ(5);
+        }
+        if (j->p->rounding == ECL_ROUND_SINGLE) {
+#define VQF(x_, b_) rqk_single(x_, rk + (b_))
+            VEPI();
+#undef VQF
+        } else {
+#define VQF(x_, b_) rqk_double(x_, rk + (b_))
+            VEPI();
+#undef VQF
+        }
+        return;
+    }
+    __m512i acc[V_MR][4];
     VSAVE(0);
     VSAVE(1);
     VSAVE(2);
     VSAVE(3);
     VSAVE(4);
     VSAVE(5);
+    vconv_store(j, acc, NB, blk, p0, mr, su);
 }
+#undef VQ
+#undef VZ
+#undef VPX
+#undef VPAIR
+#undef VPART
+#undef VEPI
 
-static void vtile1(const uint8_t *A, int Kp, const int8_t *w, size_t bs, int G,
-                   __m512i acc[V_MR][4]) {
-    vtile(1, A, Kp, w, bs, G, acc);
+static void vtile1(const struct vconv_job *j, const uint8_t *A, int blk, int p0, int mr,
+                   const int32_t *su) {
+    vtile(1, j, A, blk, p0, mr, su);
 }
-static void vtile2(const uint8_t *A, int Kp, const int8_t *w, size_t bs, int G,
-                   __m512i acc[V_MR][4]) {
-    vtile(2, A, Kp, w, bs, G, acc);
+static void vtile2(const struct vconv_job *j, const uint8_t *A, int blk, int p0, int mr,
+                   const int32_t *su) {
+    vtile(2, j, A, blk, p0, mr, su);
 }
-static void vtile3(const uint8_t *A, int Kp, const int8_t *w, size_t bs, int G,
-                   __m512i acc[V_MR][4]) {
-    vtile(3, A, Kp, w, bs, G, acc);
+static void vtile3(const struct vconv_job *j, const uint8_t *A, int blk, int p0, int mr,
+                   const int32_t *su) {
+    vtile(3, j, A, blk, p0, mr, su);
 }
-static void vtile4(const uint8_t *A, int Kp, const int8_t *w, size_t bs, int G,
-                   __m512i acc[V_MR][4]) {
-    vtile(4, A, Kp, w, bs, G, acc);
-}
-
-/* Epilogue of a tile: for each of the nb blocks of 16 channels, + folded constants, - zw * sum u
- * per pixel, requantise, store the mr pixels' nc <= 16 bytes. */
-static void vconv_store(const struct vconv_job *j, __m512i acc[V_MR][4], int nb, int blk, int p0,
-                        int mr, const int32_t *su) {
-    const struct ecl_conv_params *p = j->p;
-    const int Cout = j->os.c;
-    const struct rqo ro = rqo_make(p);
-    __m512i zsu[V_MR];
-    for (int r = 0; r < mr; r++)
-        zsu[r] = _mm512_set1_epi32((int32_t)((uint32_t)p->w_zp * (uint32_t)su[r]));
-    for (int b = 0; b < nb; b++) {
-        const int o = (blk + b) * 16, nc = Cout - o < 16 ? Cout - o : 16;
-        const __mmask16 m = (__mmask16)_bzhi_u32(0xffffu, (unsigned)nc);
-        const __m512i corr = _mm512_loadu_si512(j->corr + o);
-        int8_t *ob = j->out + (size_t)p0 * Cout + o;
-        if (j->vec) {
-            /* lanes past Cout: any valid multiplier, not stored */
-            struct rqz rq =
-                rqz_from(_mm512_mask_loadu_epi32(_mm512_set1_epi32(1 << 30), m, p->out_mult + o),
-                         _mm512_maskz_loadu_epi32(m, p->out_shift + o), p->rounding);
-            for (int r = 0; r < mr; r++) {
-                __m512i v = _mm512_add_epi32(acc[r][b], corr);
-                if (p->w_zp) v = _mm512_sub_epi32(v, zsu[r]);
-                _mm_mask_storeu_epi8(ob + (size_t)r * Cout, m,
-                                     rqz_pack(rqz_raw(v, &rq, j->lsh), &ro));
-            }
-        } else {
-            _Alignas(64) int32_t tmp[16];
-            for (int r = 0; r < mr; r++) {
-                __m512i v = _mm512_add_epi32(acc[r][b], corr);
-                if (p->w_zp) v = _mm512_sub_epi32(v, zsu[r]);
-                _mm512_store_si512(tmp, v);
-                for (int q = 0; q < nc; q++)
-                    ob[(size_t)r * Cout + q] = (int8_t)ecl_requant_out_r(
-                        tmp[q], p->out_mult[o + q], p->out_shift[o + q], p->out_zp, p->act_min_q,
-                        p->act_max_q, p->rounding);
-            }
-        }
-    }
+static void vtile4(const struct vconv_job *j, const uint8_t *A, int blk, int p0, int mr,
+                   const int32_t *su) {
+    vtile(4, j, A, blk, p0, mr, su);
 }
 
 static void vconv_tile_range(const struct vconv_job *j, int begin, int end, int b_lo, int b_hi) {
-    const int Kp = j->Kp, G = j->G;
-    const size_t bs = (size_t)G * 64;
+    const int Kp = j->Kp;
     _Alignas(64) uint8_t A[V_MR * V_MAX_K];
     int32_t su[V_MR] = {0};
     for (int t = begin; t < end; t++) {
@@ -321,23 +465,9 @@ static void vconv_tile_range(const struct vconv_job *j, int begin, int end, int 
             memcpy(A + (size_t)r * Kp, A, (size_t)Kp);
         for (int blk = b_lo; blk < b_hi;) {
             int nb = b_hi - blk < 4 ? b_hi - blk : 4;
-            __m512i acc[V_MR][4];
-            const int8_t *w = j->wp + (size_t)blk * bs;
-            switch (nb) {
-            case 4:
-                vtile4(A, Kp, w, bs, G, acc);
-                break;
-            case 3:
-                vtile3(A, Kp, w, bs, G, acc);
-                break;
-            case 2:
-                vtile2(A, Kp, w, bs, G, acc);
-                break;
-            default:
-                vtile1(A, Kp, w, bs, G, acc);
-                break;
-            }
-            vconv_store(j, acc, nb, blk, p0, mr, su);
+            static void (*const tile[4])(const struct vconv_job *, const uint8_t *, int, int, int,
+                                         const int32_t *) = {vtile1, vtile2, vtile3, vtile4};
+            tile[nb - 1](j, A, blk, p0, mr, su);
             blk += nb;
         }
     }
@@ -360,13 +490,23 @@ static struct vconv_job vconv_setup(const struct ecl_conv_params *p, const int8_
                                     const int8_t *w, const int32_t *bias, int8_t *out,
                                     struct ecl_shape4 is, struct ecl_shape4 ws,
                                     struct ecl_shape4 os, int8_t *wp) {
-    struct vconv_job j = {p, in, w, bias, out, is, ws, os, wp,          0,
-                          0, 0,  0, 0,    0,   0,  0,  0,  {0, 1, 0, 1}};
+    struct vconv_job j = {.p = p,
+                          .in = in,
+                          .w = w,
+                          .bias = bias,
+                          .out = out,
+                          .is = is,
+                          .ws = ws,
+                          .os = os,
+                          .wp = wp,
+                          .sp = {0, 1, 0, 1}};
     j.K = ws.h * ws.w * ws.c;
     j.G = (j.K + 3) / 4;
     j.Kp = 4 * j.G;
     j.nblk = (os.c + 15) / 16;
     j.corr = (int32_t *)(void *)(j.wp + (size_t)j.nblk * j.G * 64);
+    j.rk = (struct rqk *)(((uintptr_t)(j.corr + (size_t)j.nblk * 16) + 63) & ~(uintptr_t)63);
+    j.ro = rqo4_make(p->out_zp, p->act_min_q, p->act_max_q);
     return j;
 }
 
@@ -405,95 +545,12 @@ void ecl_avx512_vnni_conv2d_i8(const struct ecl_kctx *kc, const struct ecl_conv_
     j.vec = rq_vec_ok(p->out_mult, p->out_shift, os.c, p->out_zp, p->act_min_q, p->act_max_q,
                       p->rounding);
     j.lsh = any_left_shift(p->out_shift, os.c);
+    j.k1 = 1;
+    for (int c = 0; c < os.c; c++)
+        j.k1 &= p->out_shift[c] <= -1;
     j.contig = ws.h == 1 && ws.w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
                p->pad_left == 0 && is.h == os.h && is.w == os.w && j.K == j.Kp;
     if (!p->w_packed) ecl_kctx_run(kc, j.nblk, vconv_pack, &j);
     j.sp = ecl_split_plan(kc, (j.npix + V_MR - 1) / V_MR, j.nblk, 1);
     ecl_kctx_run(kc, ecl_split_items(&j.sp), vconv_tiles, &j);
-}
-
-/* ------------------------------------------------------------------ FULLY_CONNECTED */
-#define VFC_ROWS 32 /* output rows per task */
-
-struct vfc_job {
-    const struct ecl_fc_params *p;
-    const int8_t *in, *w;
-    const int32_t *bias;
-    int8_t *out;
-    int32_t batch, in_dim, out_dim;
-};
-
-static void vfc_rows(void *ctx, int begin, int end) {
-    const struct vfc_job *j = ctx;
-    const struct ecl_fc_params *p = j->p;
-    const int K = j->in_dim;
-    const uint32_t c = (uint32_t)(p->in_zp + 128), zw = (uint32_t)p->w_zp;
-    const __m512i x80 = _mm512_set1_epi8((char)0x80), ones = _mm512_set1_epi8(1);
-    const __mmask64 mt = _bzhi_u64(~0ull, (unsigned)(K % 64));
-    const int K64 = K - K % 64;
-    int o0 = begin * VFC_ROWS, o1 = end * VFC_ROWS < j->out_dim ? end * VFC_ROWS : j->out_dim;
-    for (int32_t b = 0; b < j->batch; b++) {
-        const int8_t *x = j->in + (size_t)b * K;
-        /* sum u over the K inputs */
-        __m512i s = _mm512_setzero_si512();
-        for (int i = 0; i < K64; i += 64)
-            s = _mm512_add_epi64(s,
-                                 _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(x + i), x80),
-                                                 _mm512_setzero_si512()));
-        if (K64 < K)
-            s = _mm512_add_epi64(
-                s, _mm512_sad_epu8(
-                       _mm512_maskz_mov_epi8(
-                           mt, _mm512_xor_si512(_mm512_maskz_loadu_epi8(mt, x + K64), x80)),
-                       _mm512_setzero_si512()));
-        const uint32_t su = (uint32_t)_mm512_reduce_add_epi64(s);
-        for (int o = o0; o < o1; o += 4) {
-            int nr = o1 - o < 4 ? o1 - o : 4;
-            const int8_t *wr[4];
-            for (int r = 0; r < 4; r++)
-                wr[r] = j->w + (size_t)(o + (r < nr ? r : 0)) * K;
-            __m512i d[4], sw[4];
-            for (int r = 0; r < 4; r++)
-                d[r] = sw[r] = _mm512_setzero_si512();
-            for (int i = 0; i < K64; i += 64) {
-                __m512i u = _mm512_xor_si512(_mm512_loadu_si512(x + i), x80);
-                for (int r = 0; r < 4; r++) {
-                    __m512i wv = _mm512_loadu_si512(wr[r] + i);
-                    d[r] = _mm512_dpbusd_epi32(d[r], u, wv);
-                    sw[r] = _mm512_dpbusd_epi32(sw[r], ones, wv);
-                }
-            }
-            if (K64 < K) {
-                __m512i u = _mm512_maskz_mov_epi8(
-                    mt, _mm512_xor_si512(_mm512_maskz_loadu_epi8(mt, x + K64), x80));
-                for (int r = 0; r < 4; r++) {
-                    __m512i wv = _mm512_maskz_loadu_epi8(mt, wr[r] + K64);
-                    d[r] = _mm512_dpbusd_epi32(d[r], u, wv);
-                    sw[r] = _mm512_dpbusd_epi32(sw[r], ones, wv);
-                }
-            }
-            for (int r = 0; r < nr; r++) {
-                uint32_t uw = (uint32_t)_mm512_reduce_add_epi32(d[r]);
-                uint32_t swr = (uint32_t)_mm512_reduce_add_epi32(sw[r]);
-                uint32_t acc = (j->bias ? (uint32_t)j->bias[o + r] : 0u) + uw - c * swr - zw * su +
-                               (uint32_t)K * c * zw;
-                int k = p->per_channel ? o + r : 0;
-                j->out[(size_t)b * j->out_dim + o + r] =
-                    (int8_t)ecl_requant_out_r((int32_t)acc, p->out_mult[k], p->out_shift[k],
-                                              p->out_zp, p->act_min_q, p->act_max_q, p->rounding);
-            }
-        }
-    }
-}
-
-void ecl_avx512_vnni_fc_i8(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
-                           const int8_t *in, int32_t batch, int32_t in_dim, const int8_t *w,
-                           const int32_t *bias, int8_t *out, int32_t out_dim) {
-    if (batch <= 0 || in_dim <= 0 || out_dim <= 0 || p->in_zp < -128 || p->in_zp > 127 ||
-        p->w_zp < -255 || p->w_zp > 255) {
-        ecl_ref_fc_i8(kc, p, in, batch, in_dim, w, bias, out, out_dim);
-        return;
-    }
-    struct vfc_job j = {p, in, w, bias, out, batch, in_dim, out_dim};
-    ecl_kctx_run(kc, (out_dim + VFC_ROWS - 1) / VFC_ROWS, vfc_rows, &j);
 }

@@ -29,8 +29,8 @@ struct vdw_job {
     const int32_t *bias;
     int8_t *out;
     struct ecl_shape4 is, os;
-    int lsh, x_lo, x_hi;
-    struct ecl_split sp; /* output rows, cut into 32-channel slices on small maps */
+    int lsh, k1, x_lo, x_hi; /* k1: every shift <= -1 (q_avx512.h rqz_*_k1) */
+    struct ecl_split sp;     /* output rows, cut into 32-channel slices on small maps */
 };
 
 /* lane e of the lo (hi) half: channel 8 (e / 4) + e % 4 (+ 4) of the 32 */
@@ -90,6 +90,9 @@ static void vdw_block32(const struct vdw_job *j, int c, int begin, int end) {
     const __m512i zp16 = _mm512_set1_epi16((int16_t)p->out_zp);
     const __m256i lo8 = _mm256_set1_epi8((char)p->act_min_q),
                   hi8 = _mm256_set1_epi8((char)p->act_max_q);
+    const int k1 = j->k1, single = p->rounding == ECL_ROUND_SINGLE;
+#define VRQ(x_, r_)                                                                                \
+    (k1 ? (single ? rqz_single_k1(x_, r_) : rqz_double_k1(x_, r_)) : rqz_raw(x_, r_, j->lsh))
 #define VPAIR(q, x0, x1)                                                                           \
     {                                                                                              \
         __m512i a_ = x0, b_ = x1;                                                                  \
@@ -102,7 +105,7 @@ static void vdw_block32(const struct vdw_job *j, int c, int begin, int end) {
     VPAIR(2, LD32(4), LD32(5))                                                                     \
     VPAIR(3, LD32(6), LD32(7))                                                                     \
     VPAIR(4, LD32(8), z) {                                                                         \
-        __m512i w_ = _mm512_packs_epi32(rqz_raw(alo, &rlo, j->lsh), rqz_raw(ahi, &rhi, j->lsh));   \
+        __m512i w_ = _mm512_packs_epi32(VRQ(alo, &rlo), VRQ(ahi, &rhi));                           \
         __m256i b_ = _mm512_cvtsepi16_epi8(_mm512_adds_epi16(w_, zp16));                           \
         _mm256_mask_storeu_epi8(ob + (size_t)x * C, m32,                                           \
                                 _mm256_min_epi8(_mm256_max_epi8(b_, lo8), hi8));                   \
@@ -136,6 +139,7 @@ static void vdw_block32(const struct vdw_job *j, int c, int begin, int end) {
     }
 #undef VTAPS
 #undef VPAIR
+#undef VRQ
 }
 
 static void vdw_rows(void *ctx, int begin, int end) {
@@ -166,9 +170,12 @@ void ecl_avx512_vnni_dwconv_i8(const struct ecl_kctx *kc, const struct ecl_conv_
         ecl_avx2_dwconv_i8(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct vdw_job j = {
-        p, in, w, bias, out, is, os, 0, 0, 0, ecl_split_plan(kc, os.n * os.h, os.c, 32)};
+    struct vdw_job j = {p,  in, w, bias, out, is,
+                        os, 0,  0, 0,    0,   ecl_split_plan(kc, os.n * os.h, os.c, 32)};
     j.lsh = any_left_shift(p->out_shift, os.c);
+    j.k1 = 1;
+    for (int c = 0; c < os.c; c++)
+        j.k1 &= p->out_shift[c] <= -1;
     ecl_interior_cols(p, is, os, 3, &j.x_lo, &j.x_hi);
     ecl_kctx_run(kc, ecl_split_items(&j.sp), vdw_rows, &j);
 }
