@@ -281,9 +281,18 @@ static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int 
     p.in_zp = -3, p.out_zp = -128, p.act_min_q = -128, p.act_max_q = 127;
     p.out_mult = mult, p.out_shift = shift;
     struct ecl_kctx kc = {0};
-    /* the scratch the kernel asks for, as the interpreter provides it */
+    /* float: the weights packed once, as the interpreter does when the table offers it (then no
+     * scratch); else the scratch the kernel asks for, as the interpreter provides it */
+    size_t pbytes = !layers_q && !dw && k->conv2d_f32_prepack_bytes
+                        ? k->conv2d_f32_prepack_bytes(&p, is, ws, os)
+                        : 0;
+    void *packed = pbytes ? aligned_alloc(64, (pbytes + 63) & ~(size_t)63) : NULL;
+    if (packed) {
+        k->conv2d_f32_prepack(&p, is, w, ws, b, os, packed);
+        p.w_packed = packed;
+    }
     ecl_conv_scratch_fn sf = layers_q ? k->conv2d_i8_scratch : k->conv2d_f32_scratch;
-    size_t need = !dw && sf ? sf(&p, is, ws, os, 1) : 0;
+    size_t need = !dw && !packed && sf ? sf(&p, is, ws, os, 1) : 0;
     void *scratch = need ? aligned_alloc(64, (need + 63) & ~(size_t)63) : NULL;
     kc.scratch = scratch;
     kc.scratch_bytes = scratch ? need : 0;
@@ -297,7 +306,7 @@ static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int 
         double t = (double)(ecl_port_now_ns() - t0) * 1e-9;
         if (t < best) best = t;
     }
-    free(in), free(w), free(b), free(o), free(scratch), free(mult), free(shift);
+    free(in), free(w), free(b), free(o), free(scratch), free(mult), free(shift), free(packed);
     *macs = (double)h * h * co * (dw ? 1 : ci) * kk * kk;
     return best;
 }

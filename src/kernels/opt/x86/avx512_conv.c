@@ -29,6 +29,8 @@
 #define PACKED_MIN_PIX 128
 #define PACKED_MAX_BYTES (320u << 10)
 #define PACKED_MAX_K 640 /* GMR*K floats of stack for the last tile: 30 KiB */
+#define SMR 7            /* prepacked small-map GEMM: pixels */
+#define SNB 3            /* prepacked small-map GEMM: 16-channel panels */
 
 static inline __mmask16 kmask(int n) /* lanes [0, n) set, n in 0..16 */
 {
@@ -432,7 +434,7 @@ size_t ecl_avx512_conv2d_f32_scratch(const struct ecl_conv_params *p, struct ecl
 
 struct packed_job {
     const struct conv_job *j;
-    float *pw, *pb;
+    float *pw, *pb; /* read-only when prepacked */
 };
 
 static void pack_task(void *ctx, int begin, int end) {
@@ -456,6 +458,121 @@ static void packed_task(void *ctx, int begin, int end) {
     }
 }
 
+/* ------------------------------------------------------------------ plan-time packing
+ * conv2d_f32_prepack (kernels.h): the panels of pack_panels, once, into persistent bytes. Then
+ * 1x1 stride-1 convs on >= PACKED_MIN_PIX pixels run gemm_tiles without per-call packing, and
+ * those on small maps (7x7: the dot kernel's territory otherwise) a GEMM of SMR-pixel tiles x
+ * up to 3 panels, group of panels outer, tiles inner (each weight panel comes from memory once
+ * and is reused from L2 by every tile). */
+
+enum pack_kind { PK_NONE, PK_TILES, PK_SMALL };
+
+static enum pack_kind pack_kind(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                struct ecl_shape4 ws, struct ecl_shape4 os) {
+    long K = (long)ws.h * ws.w * ws.c, npix = (long)os.n * os.h * os.w;
+    if (ws.h != 1 || ws.w != 1 || p->pad_top != 0 || p->pad_left != 0 || p->stride_h != 1 ||
+        p->stride_w != 1 || p->dil_h != 1 || p->dil_w != 1 || ws.c != is.c || os.c < 1 ||
+        K > IM2COL_MAX_K || npix > 0x7fffff00L || small_k(K, os.c))
+        return PK_NONE;
+    if (npix >= PACKED_MIN_PIX) return packed_bytes(p, is, ws, os) ? PK_TILES : PK_NONE;
+    return npix >= SMR ? PK_SMALL : PK_NONE;
+}
+
+size_t ecl_avx512_conv2d_f32_prepack_bytes(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                           struct ecl_shape4 ws, struct ecl_shape4 os) {
+    if (pack_kind(p, is, ws, os) == PK_NONE) return 0;
+    size_t nob = (size_t)(os.c + 15) / 16, K = (size_t)ws.h * ws.w * ws.c;
+    return (nob * 16 * K + nob * 16) * sizeof(float);
+}
+
+void ecl_avx512_conv2d_f32_prepack(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                   const float *w, struct ecl_shape4 ws, const float *bias,
+                                   struct ecl_shape4 os, void *dst) {
+    struct conv_job j = {
+        p, NULL,        w, bias, NULL, is, ws, os, os.n * os.h * os.w, ws.h * ws.w * ws.c,
+        1, {0, 1, 0, 1}};
+    float *pw = dst;
+    pack_panels(&j, pw, pw + (size_t)((os.c + 15) / 16) * 16 * j.K, 0, (os.c + 15) / 16);
+}
+
+/* SMR pixels (rows at stride lda) x NB panels (at stride wst floats); stores rows [r0, SMR). */
+#define GEMM_SMALL_KERNEL(NAME, NB)                                                                \
+    static void NAME(int K, const float *a, size_t lda, const float *w, size_t wst,                \
+                     const float *pb, float *out, size_t ldo, int r0, int nr, __m512 lo,           \
+                     __m512 hi) {                                                                  \
+        __m512 c[SMR][NB];                                                                         \
+        for (int r = 0; r < SMR; r++)                                                              \
+            for (int b = 0; b < NB; b++)                                                           \
+                c[r][b] = _mm512_load_ps(pb + 16 * b);                                             \
+        for (int k = 0; k < K; k++, w += 16) {                                                     \
+            __m512 v[NB];                                                                          \
+            for (int b = 0; b < NB; b++)                                                           \
+                v[b] = _mm512_load_ps(w + b * wst);                                                \
+            for (int r = 0; r < SMR; r++) {                                                        \
+                __m512 x = _mm512_set1_ps(a[r * lda + k]);                                         \
+                for (int b = 0; b < NB; b++)                                                       \
+                    c[r][b] = _mm512_fmadd_ps(x, v[b], c[r][b]);                                   \
+            }                                                                                      \
+        }                                                                                          \
+        for (int r = r0; r < SMR; r++)                                                             \
+            for (int b = 0; b < NB; b++) {                                                         \
+                __m512 y = _mm512_min_ps(_mm512_max_ps(c[r][b], lo), hi);                          \
+                int n = nr - 16 * b;                                                               \
+                if (n >= 16)                                                                       \
+                    _mm512_storeu_ps(out + r * ldo + 16 * b, y);                                   \
+                else if (n > 0)                                                                    \
+                    _mm512_mask_storeu_ps(out + r * ldo + 16 * b, kmask(n), y);                    \
+            }                                                                                      \
+    }
+GEMM_SMALL_KERNEL(ukr_small_1, 1)
+GEMM_SMALL_KERNEL(ukr_small_2, 2)
+GEMM_SMALL_KERNEL(ukr_small_3, 3)
+
+typedef void (*ukr_small_fn)(int K, const float *a, size_t lda, const float *w, size_t wst,
+                             const float *pb, float *out, size_t ldo, int r0, int nr, __m512 lo,
+                             __m512 hi);
+static const ukr_small_fn ukr_small[SNB + 1] = {0, ukr_small_1, ukr_small_2, ukr_small_3};
+
+/* items: groups of SNB panels (ecl_split rows), cut into ranges of SMR-pixel tiles */
+static void small_task(void *ctx, int begin, int end) {
+    const struct packed_job *pj = ctx;
+    const struct conv_job *j = pj->j;
+    const int K = j->K, cout = j->os.c, nob = (cout + 15) / 16;
+    const __m512 lo = _mm512_set1_ps(j->p->act_min), hi = _mm512_set1_ps(j->p->act_max);
+    for (int it = begin; it < end; it++) {
+        int g, t0, t1;
+        ecl_split_item(&j->sp, it, &g, &t0, &t1);
+        const int ob = g * SNB, nb = nob - ob < SNB ? nob - ob : SNB;
+        const float *w = pj->pw + (size_t)ob * K * 16;
+        for (int t = t0; t < t1; t++) {
+            /* the last tile ends at the last pixel, overlapping its predecessor, whose rows it
+             * does not store again */
+            int q0 = t * SMR, r0 = 0;
+            if (q0 + SMR > j->npix) r0 = q0 + SMR - j->npix, q0 = j->npix - SMR;
+            ukr_small[nb](K, j->in + (size_t)q0 * K, (size_t)K, w, (size_t)K * 16, pj->pb + ob * 16,
+                          j->out + (size_t)q0 * cout + ob * 16, (size_t)cout, r0, cout - ob * 16,
+                          lo, hi);
+        }
+    }
+}
+
+/* Runs the conv with the weights prepacked in p->w_packed; 0 if it has no such path. */
+static int conv_prepacked(const struct ecl_kctx *kc, struct conv_job *j) {
+    enum pack_kind kind = pack_kind(j->p, j->is, j->ws, j->os);
+    if (kind == PK_NONE) return 0;
+    const int nob = (j->os.c + 15) / 16;
+    float *pw = (float *)j->p->w_packed;
+    struct packed_job pj = {j, pw, pw + (size_t)nob * 16 * j->K};
+    if (kind == PK_TILES) {
+        j->sp = ecl_split_plan(kc, (j->npix + GMR - 1) / GMR, (nob + 1) / 2, 1);
+        ecl_kctx_run(kc, ecl_split_items(&j->sp), packed_task, &pj);
+    } else {
+        j->sp = ecl_split_plan(kc, (nob + SNB - 1) / SNB, (j->npix + SMR - 1) / SMR, 1);
+        ecl_kctx_run(kc, ecl_split_items(&j->sp), small_task, &pj);
+    }
+    return 1;
+}
+
 void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                            const float *in, struct ecl_shape4 is, const float *w,
                            struct ecl_shape4 ws, const float *bias, float *out,
@@ -470,6 +587,7 @@ void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
     }
     struct conv_job j = {p,      in,  w,           bias, out, is, ws, os, os.n * os.h * os.w,
                          (int)K, one, {0, 1, 0, 1}};
+    if (p->w_packed && conv_prepacked(kc, &j)) return;
     size_t need = packed_bytes(p, is, ws, os);
     int ntiles = (j.npix + GMR - 1) / GMR;
     if (need && kc && kc->scratch && kc->scratch_bytes >= need) {
