@@ -297,6 +297,16 @@ static void test_conv_kxk_body(void) {
     if (e > worst) worst = e;
     e = conv_case(1, 35, 37, 3, 40, 3, 3, 2, 2, 1, 1); /* Cout 40: 32 + 8-channel panel */
     if (e > worst) worst = e;
+    /* rows >= 24 pixels wide (AVX-512: windows read in place, tiles along the row, borders and
+     * row ends gathered): the real stem, odd widths, a lone last panel, 5x5, batch 2 */
+    e = conv_case(1, 224, 224, 3, 32, 3, 3, 2, 2, 1, 2);
+    if (e > worst) worst = e;
+    e = conv_case(1, 50, 61, 3, 32, 3, 3, 2, 2, 1, 1);
+    if (e > worst) worst = e;
+    e = conv_case(1, 30, 53, 5, 40, 3, 3, 1, 1, 1, 1);
+    if (e > worst) worst = e;
+    e = conv_case(2, 12, 40, 2, 20, 5, 5, 1, 1, 0, 0);
+    if (e > worst) worst = e;
     e = conv_case(1, 9, 9, 40, 20, 3, 3, 1, 1, 1, 0); /* K = 360: dot kernel with im2col */
     if (e > worst) worst = e;
     e = conv_case(1, 9, 9, 8, 8, 1, 1, 1, 1, 1, 0);

@@ -45,6 +45,7 @@ struct conv_job {
     int npix;            /* n*oh*ow */
     int K;               /* kh*kw*cin */
     int direct;          /* 1x1, no padding: rows read in place */
+    int win;             /* small-K kxk conv on wide rows: windows read in place (win_rows) */
     struct ecl_split sp; /* items: pixel tiles, cut into channel slices on small maps */
 };
 
@@ -323,22 +324,28 @@ static void pack_panels(const struct conv_job *j, float *pw, float *pb, int ob0,
     }
 GEMM_KERNEL(ukr_gemm_1, 1)
 
-/* Two panels (32 channels): panel ob at w0, panel ob+1 at w1 = w0 + K*16. */
-static inline void ukr_gemm_pair(int K, const float *a, size_t lda, const float *w0,
-                                 const float *w1, const float *pb, float *out, size_t ldo, int mr,
-                                 int nr, __m512 lo, __m512 hi) {
+/* Two panels (32 channels): panel ob at w0, panel ob+1 at w1 = w0 + K*16 (nr <= 16: w1 and
+ * the second half of pb are not read). Row r's k values are nseg segments of seglen floats,
+ * segment s at a + s*segstride + r*lda (one segment: plain rows; kxk windows read in place: a
+ * segment per filter row). */
+static inline __attribute__((always_inline)) void
+ukr_gemm_pair_seg(int nseg, int seglen, size_t segstride, const float *a, size_t lda,
+                  const float *w0, const float *w1, const float *pb, float *out, size_t ldo, int mr,
+                  int nr, __m512 lo, __m512 hi) {
     __m512 c[GMR][2];
-    __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16);
+    __m512 b0 = _mm512_load_ps(pb), b1 = nr > 16 ? _mm512_load_ps(pb + 16) : b0;
+    if (nr <= 16) w1 = w0;
     for (int r = 0; r < GMR; r++)
         c[r][0] = b0, c[r][1] = b1;
-    for (int k = 0; k < K; k++, w0 += 16, w1 += 16) {
-        __m512 v0 = _mm512_load_ps(w0), v1 = _mm512_load_ps(w1);
-        for (int r = 0; r < GMR; r++) {
-            __m512 x = _mm512_set1_ps(a[r * lda + k]);
-            c[r][0] = _mm512_fmadd_ps(x, v0, c[r][0]);
-            c[r][1] = _mm512_fmadd_ps(x, v1, c[r][1]);
+    for (int s = 0; s < nseg; s++, a += segstride)
+        for (int k = 0; k < seglen; k++, w0 += 16, w1 += 16) {
+            __m512 v0 = _mm512_load_ps(w0), v1 = _mm512_load_ps(w1);
+            for (int r = 0; r < GMR; r++) {
+                __m512 x = _mm512_set1_ps(a[r * lda + k]);
+                c[r][0] = _mm512_fmadd_ps(x, v0, c[r][0]);
+                c[r][1] = _mm512_fmadd_ps(x, v1, c[r][1]);
+            }
         }
-    }
     for (int r = 0; r < mr; r++)
         for (int b = 0; b < 2; b++) {
             __m512 y = _mm512_min_ps(_mm512_max_ps(c[r][b], lo), hi);
@@ -348,6 +355,12 @@ static inline void ukr_gemm_pair(int K, const float *a, size_t lda, const float 
             else if (n > 0)
                 _mm512_mask_storeu_ps(out + r * ldo + 16 * b, kmask(n), y);
         }
+}
+
+static inline void ukr_gemm_pair(int K, const float *a, size_t lda, const float *w0,
+                                 const float *w1, const float *pb, float *out, size_t ldo, int mr,
+                                 int nr, __m512 lo, __m512 hi) {
+    ukr_gemm_pair_seg(1, K, 0, a, lda, w0, w1, pb, out, ldo, mr, nr, lo, hi);
 }
 
 /* Output panels ob and ob + 1 (16 channels each; only ob if it is the last) of the tile of
@@ -399,7 +412,44 @@ static void gemm_tiles(const struct conv_job *j, const float *pw, const float *p
     }
 }
 
-/* small K: each task packs the (small) weights on its stack */
+/* Output rows [begin, end) of an im2col'd conv (the stem) in tiles of GMR pixels along the row:
+ * tiles whose windows lie inside the image read them in place (a segment per filter row), the
+ * others (borders, the last partial tile of a row) are gathered into col. */
+static void win_rows(const struct conv_job *j, const float *pw, const float *pb, float *col,
+                     int begin, int end) {
+    const struct ecl_conv_params *p = j->p;
+    const struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
+    const int K = j->K, cout = os.c, nob = (cout + 15) / 16;
+    const __m512 lo = _mm512_set1_ps(p->act_min), hi = _mm512_set1_ps(p->act_max);
+    int x_lo, x_hi;
+    ecl_interior_cols(p, is, os, ws.w, &x_lo, &x_hi);
+    const size_t rs = (size_t)is.w * is.c, xs = (size_t)p->stride_w * is.c;
+    for (int row = begin; row < end; row++) {
+        const int n = row / os.h, y = row % os.h, iy0 = y * p->stride_h - p->pad_top;
+        const int rows_in = iy0 >= 0 && iy0 + ws.h <= is.h;
+        for (int x0 = 0; x0 < os.w; x0 += GMR) {
+            const int mr = os.w - x0 < GMR ? os.w - x0 : GMR, q0 = row * os.w + x0;
+            if (rows_in && mr == GMR && x0 >= x_lo && x0 + GMR <= x_hi) {
+                const float *a = j->in + ((size_t)n * is.h + iy0) * rs +
+                                 (size_t)(x0 * p->stride_w - p->pad_left) * is.c;
+                for (int ob = 0; ob < nob; ob += 2) {
+                    const float *w0 = pw + (size_t)ob * K * 16;
+                    ukr_gemm_pair_seg(ws.h, ws.w * is.c, rs, a, xs, w0, w0 + (size_t)K * 16,
+                                      pb + ob * 16, j->out + (size_t)q0 * cout + ob * 16,
+                                      (size_t)cout, GMR, cout - ob * 16, lo, hi);
+                }
+            } else {
+                size_t lda;
+                const float *a = tile_rows(j, q0, mr, GMR, col, &lda);
+                for (int ob = 0; ob < nob; ob += 2)
+                    gemm_panels(j, pw, pb, a, lda, q0, mr, ob, lo, hi);
+            }
+        }
+    }
+}
+
+/* small K: each task packs the (small) weights on its stack; items are GMR-pixel tiles, or
+ * output rows (j->win) */
 static void conv_small_k(void *ctx, int begin, int end) {
     const struct conv_job *j = ctx;
     const int nob = (j->os.c + 15) / 16;
@@ -407,7 +457,10 @@ static void conv_small_k(void *ctx, int begin, int end) {
     float pb[SMALLK_MAXW / 16 + 16] __attribute__((aligned(64)));
     float col[GMR * SMALLK_MAX] __attribute__((aligned(64)));
     pack_panels(j, pw, pb, 0, nob);
-    gemm_tiles(j, pw, pb, col, begin, end, 0, nob);
+    if (j->win)
+        win_rows(j, pw, pb, col, begin, end);
+    else
+        gemm_tiles(j, pw, pb, col, begin, end, 0, nob);
 }
 
 static int small_k(long K, int cout) {
@@ -489,8 +542,8 @@ void ecl_avx512_conv2d_f32_prepack(const struct ecl_conv_params *p, struct ecl_s
                                    const float *w, struct ecl_shape4 ws, const float *bias,
                                    struct ecl_shape4 os, void *dst) {
     struct conv_job j = {
-        p, NULL,        w, bias, NULL, is, ws, os, os.n * os.h * os.w, ws.h * ws.w * ws.c,
-        1, {0, 1, 0, 1}};
+        p, NULL, w,           bias, NULL, is, ws, os, os.n * os.h * os.w, ws.h * ws.w * ws.c,
+        1, 0,    {0, 1, 0, 1}};
     float *pw = dst;
     pack_panels(&j, pw, pw + (size_t)((os.c + 15) / 16) * 16 * j.K, 0, (os.c + 15) / 16);
 }
@@ -585,8 +638,8 @@ void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
         ecl_avx2_conv2d_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct conv_job j = {p,      in,  w,           bias, out, is, ws, os, os.n * os.h * os.w,
-                         (int)K, one, {0, 1, 0, 1}};
+    struct conv_job j = {p,      in,  w, bias,        out, is, ws, os, os.n * os.h * os.w,
+                         (int)K, one, 0, {0, 1, 0, 1}};
     if (p->w_packed && conv_prepacked(kc, &j)) return;
     size_t need = packed_bytes(p, is, ws, os);
     int ntiles = (j.npix + GMR - 1) / GMR;
@@ -597,9 +650,10 @@ void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
         ecl_kctx_run(kc, nob, pack_task, &pj);
         j.sp = ecl_split_plan(kc, ntiles, (nob + 1) / 2, 1);
         ecl_kctx_run(kc, ecl_split_items(&j.sp), packed_task, &pj);
-    } else if (small_k(K, os.c))
-        ecl_kctx_run(kc, ntiles, conv_small_k, &j);
-    else {
+    } else if (small_k(K, os.c)) {
+        j.win = !one && os.w >= 2 * GMR;
+        ecl_kctx_run(kc, j.win ? os.n * os.h : ntiles, conv_small_k, &j);
+    } else {
         j.sp = ecl_split_plan(kc, (j.npix + DMR - 1) / DMR, os.c, 16);
         ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_dot, &j);
     }
