@@ -377,6 +377,14 @@ static void test_dwconv_body(void) {
     if (e > worst) worst = e;
     e = dw_case(1, 15, 15, 37, 3, 1, 1, 1, 2); /* 16-lane blocks + a 5-channel tail */
     if (e > worst) worst = e;
+    /* wide rows (AVX-512: groups of 8 / 4 pixels along the row, then single pixels), channel
+     * tails, both strides, padded and not */
+    e = dw_case(2, 23, 45, 21, 3, 1, 1, 1, 1);
+    if (e > worst) worst = e;
+    e = dw_case(1, 31, 42, 35, 3, 2, 1, 1, 2);
+    if (e > worst) worst = e;
+    e = dw_case(1, 26, 29, 48, 3, 2, 0, 1, 0);
+    if (e > worst) worst = e;
     fprintf(stderr, "dwconv (%s) worst rel err %.3g\n", opt.name, worst);
     assert_true(worst <= TOL);
 }
