@@ -1,29 +1,24 @@
-/* AVX-512F float32 CONV_2D and DEPTHWISE_CONV_2D (compiled with -mavx512f -mavx512vl -mfma
- * for this file only; installed by opt_install.c only when the CPU has AVX-512F and the OS
- * saves the ZMM state, else the AVX2 kernels stay).
+/* AVX-512F float32 CONV_2D (compiled with -mavx512f -mavx512vl -mfma for the avx512_*.c files
+ * only; installed by opt_install.c only when the CPU has AVX-512F and the OS saves the ZMM
+ * state, else the AVX2 kernels stay).
  *
  * Same structure as avx2_conv.c, twice the vector width:
- * - packed broadcast GEMM (1x1 convs with enough pixels, small-K convs incl. the im2col'd stem):
- *   weights packed as panels [ob][k][16] (16 output channels per zmm), micro-kernel 12 pixels x
- *   32 channels = 24 zmm accumulators that start at the bias; per k 2 panel loads and 12
- *   broadcast FMAs (embedded broadcast from memory). Packing is per call: on the task's stack
- *   for small weights (Cout*K <= 8192), else once per call into the kernel scratch (parallel).
- * - dot products along k (7x7 layers, large weights, where packing per call does not pay):
- *   4 pixels x 4 channels = 16 zmm accumulators, reduced once per tile by a shuffle tree into
- *   one zmm of 16 outputs (lane group r = pixel r, lane j = channel j).
- * Channel and k tails use AVX-512 masks. Results equal the reference up to float rounding.
+ * - packed broadcast GEMM: weights packed as panels [ob][k][16] (16 output channels per zmm),
+ *   micro-kernel 12 pixels x 32 channels = 24 zmm accumulators that start at the bias; per k 2
+ *   panel loads and 12 broadcast FMAs (embedded broadcast from memory). The panels are packed
+ *   at plan time into persistent bytes (conv2d_f32_prepack: 1x1 stride-1 convs that are not
+ *   small-K; on small maps, 7..127 pixels, those run a 7-pixel x 48-channel kernel instead),
+ *   else per call: on the task's stack for small weights (K <= 64, Cout*K <= 8192: expand
+ *   convs, the stem), or into the kernel scratch (parallel). KxK small-K convs on wide rows
+ *   (the stem) read their windows in place, a segment per filter row.
+ * - dot products along k (avx512_conv_dot.c): what is left (7x7 layers not prepacked, large
+ *   weights, other KxK convs via im2col).
+ * Channel and k tails use AVX-512 masks. Results equal the reference up to float rounding; each
+ * output is computed the same way whatever the split between threads.
  * DEPTHWISE_CONV_2D: avx512_dw.c.
  */
-#include <immintrin.h>
-#include <stdint.h>
-#include <string.h>
-#include "kernels/opt/conv_walk.h"
-#include "kernels/opt/opt.h"
+#include "kernels/opt/x86/avx512_conv.h"
 
-#define IM2COL_MAX_K 2048 /* DMR*K floats on the stack: 32 KiB */
-#define DMR 4             /* dot kernel: pixels */
-#define DNR 4             /* dot kernel: output channels */
-#define GMR 12            /* GEMM kernel: pixels */
 #define SMALLK_MAX 64
 #define SMALLK_MAXW 8192
 #define PACKED_MIN_PIX 128
@@ -31,216 +26,6 @@
 #define PACKED_MAX_K 640 /* GMR*K floats of stack for the last tile: 30 KiB */
 #define SMR 7            /* prepacked small-map GEMM: pixels */
 #define SNB 3            /* prepacked small-map GEMM: 16-channel panels */
-
-static inline __mmask16 kmask(int n) /* lanes [0, n) set, n in 0..16 */
-{
-    return (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1u);
-}
-
-struct conv_job {
-    const struct ecl_conv_params *p;
-    const float *in, *w, *bias;
-    float *out;
-    struct ecl_shape4 is, ws, os;
-    int npix;            /* n*oh*ow */
-    int K;               /* kh*kw*cin */
-    int direct;          /* 1x1, no padding: rows read in place */
-    int win;             /* small-K kxk conv on wide rows: windows read in place (win_rows) */
-    struct ecl_split sp; /* items: pixel tiles, cut into channel slices on small maps */
-};
-
-static inline void copyf(float *d, const float *s, size_t n) {
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + i));
-    if (i < n) {
-        __mmask16 m = kmask((int)(n - i));
-        _mm512_mask_storeu_ps(d + i, m, _mm512_maskz_loadu_ps(m, s + i));
-    }
-}
-
-static inline void zerof(float *d, size_t n) {
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(d + i, _mm512_setzero_ps());
-    if (i < n) _mm512_mask_storeu_ps(d + i, kmask((int)(n - i)), _mm512_setzero_ps());
-}
-
-/* Receptive field of output pixel (n, y, x) in weight order [ky][kx][i], zero outside. */
-static void im2col(const struct conv_job *j, int n, int y, int x, float *dst) {
-    const struct ecl_conv_params *p = j->p;
-    struct ecl_shape4 is = j->is, ws = j->ws;
-    size_t row = (size_t)ws.w * is.c;
-    for (int ky = 0; ky < ws.h; ky++) {
-        int iy = y * p->stride_h - p->pad_top + ky;
-        float *d = dst + ky * row;
-        if (iy < 0 || iy >= is.h) {
-            zerof(d, row);
-            continue;
-        }
-        int ix0 = x * p->stride_w - p->pad_left;
-        const float *src = j->in + (((size_t)n * is.h + iy) * is.w) * is.c;
-        if (ix0 >= 0 && ix0 + ws.w <= is.w) {
-            copyf(d, src + (size_t)ix0 * is.c, row);
-            continue;
-        }
-        for (int kx = 0; kx < ws.w; kx++) {
-            int ix = ix0 + kx;
-            if (ix < 0 || ix >= is.w)
-                zerof(d + (size_t)kx * is.c, (size_t)is.c);
-            else
-                copyf(d + (size_t)kx * is.c, src + (size_t)ix * is.c, (size_t)is.c);
-        }
-    }
-}
-
-/* Activation rows of a tile of mr pixels starting at q0, as (base, stride): 1x1 stride-1 convs
- * read in place; otherwise the rows are gathered into col (nrows rows of K floats; rows past
- * mr repeat the last pixel so they stay readable). */
-static inline const float *tile_rows(const struct conv_job *j, int q0, int mr, int nrows,
-                                     float *col, size_t *lda) {
-    const int K = j->K;
-    if (j->direct && j->p->stride_h == 1 && j->p->stride_w == 1 && q0 + nrows <= j->npix) {
-        *lda = (size_t)K;
-        return j->in + (size_t)q0 * K;
-    }
-    struct ecl_pix px = ecl_pix_of(j->os, q0);
-    for (int r = 0; r < nrows; r++) {
-        if (r >= mr) {
-            copyf(col + (size_t)r * K, col, (size_t)K);
-            continue;
-        }
-        if (j->direct)
-            copyf(col + (size_t)r * K, ecl_pix_1x1(j->in, j->is, j->p, px), (size_t)K);
-        else
-            im2col(j, px.n, px.y, px.x, col + (size_t)r * K);
-        ecl_pix_next(j->os, &px);
-    }
-    *lda = (size_t)K;
-    return col;
-}
-
-/* ------------------------------------------------------------------ dot-product kernel */
-
-/* Sum each of the 16 accumulators c[r*4+j] and return them as one vector, lane 4r+j. */
-static inline __m512 reduce16(const __m512 c[16]) {
-    __m512 v[4];
-    for (int r = 0; r < 4; r++) {
-        const __m512 *q = c + 4 * r;
-        __m512 u01 = _mm512_add_ps(_mm512_unpacklo_ps(q[0], q[1]), _mm512_unpackhi_ps(q[0], q[1]));
-        __m512 u23 = _mm512_add_ps(_mm512_unpacklo_ps(q[2], q[3]), _mm512_unpackhi_ps(q[2], q[3]));
-        __m512d a = _mm512_castps_pd(u01), b = _mm512_castps_pd(u23);
-        v[r] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
-                             _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
-    }
-    __m512 x = _mm512_add_ps(_mm512_shuffle_f32x4(v[0], v[1], 0x88),
-                             _mm512_shuffle_f32x4(v[0], v[1], 0xDD));
-    __m512 y = _mm512_add_ps(_mm512_shuffle_f32x4(v[2], v[3], 0x88),
-                             _mm512_shuffle_f32x4(v[2], v[3], 0xDD));
-    return _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x88), _mm512_shuffle_f32x4(x, y, 0xDD));
-}
-
-/* out row r (< mr), channels [0, nr) = act(bias + dot(a + r*lda, w + j*K)). Rows/channels
- * past mr/nr are computed from repeated (readable) rows and not stored. */
-static inline void ukr_dot(int K, const float *a, size_t lda, const float *w0, const float *w1,
-                           const float *w2, const float *w3, const float *bias, float *out,
-                           size_t ldo, int mr, int nr, __m512 lo, __m512 hi, int rows_ok) {
-    const float *a0 = a, *a1 = rows_ok > 1 ? a + lda : a, *a2 = rows_ok > 2 ? a + 2 * lda : a;
-    const float *a3 = rows_ok > 3 ? a + 3 * lda : a;
-    __m512 c[16];
-    for (int i = 0; i < 16; i++)
-        c[i] = _mm512_setzero_ps();
-    int k = 0;
-#define DOT_STEP(LOAD)                                                                             \
-    {                                                                                              \
-        __m512 x0 = LOAD(a0 + k), x1 = LOAD(a1 + k), x2 = LOAD(a2 + k), x3 = LOAD(a3 + k);         \
-        __m512 v = LOAD(w0 + k);                                                                   \
-        c[0] = _mm512_fmadd_ps(x0, v, c[0]), c[4] = _mm512_fmadd_ps(x1, v, c[4]);                  \
-        c[8] = _mm512_fmadd_ps(x2, v, c[8]), c[12] = _mm512_fmadd_ps(x3, v, c[12]);                \
-        v = LOAD(w1 + k);                                                                          \
-        c[1] = _mm512_fmadd_ps(x0, v, c[1]), c[5] = _mm512_fmadd_ps(x1, v, c[5]);                  \
-        c[9] = _mm512_fmadd_ps(x2, v, c[9]), c[13] = _mm512_fmadd_ps(x3, v, c[13]);                \
-        v = LOAD(w2 + k);                                                                          \
-        c[2] = _mm512_fmadd_ps(x0, v, c[2]), c[6] = _mm512_fmadd_ps(x1, v, c[6]);                  \
-        c[10] = _mm512_fmadd_ps(x2, v, c[10]), c[14] = _mm512_fmadd_ps(x3, v, c[14]);              \
-        v = LOAD(w3 + k);                                                                          \
-        c[3] = _mm512_fmadd_ps(x0, v, c[3]), c[7] = _mm512_fmadd_ps(x1, v, c[7]);                  \
-        c[11] = _mm512_fmadd_ps(x2, v, c[11]), c[15] = _mm512_fmadd_ps(x3, v, c[15]);              \
-    }
-    for (; k + 16 <= K; k += 16)
-        DOT_STEP(_mm512_loadu_ps)
-    if (k < K) {
-        __mmask16 m = kmask(K - k);
-#define MLOAD(p) _mm512_maskz_loadu_ps(m, (p))
-        DOT_STEP(MLOAD)
-#undef MLOAD
-    }
-#undef DOT_STEP
-    __m512 s = reduce16(c);
-    __m512 b;
-    if (nr == DNR)
-        b = bias ? _mm512_broadcast_f32x4(_mm_loadu_ps(bias)) : _mm512_setzero_ps();
-    else
-        b = bias ? _mm512_broadcast_f32x4(_mm_maskz_loadu_ps((__mmask8)((1u << nr) - 1), bias))
-                 : _mm512_setzero_ps();
-    s = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(s, b), lo), hi);
-    __mmask8 om = (__mmask8)((1u << nr) - 1);
-    _mm_mask_storeu_ps(out, om, _mm512_castps512_ps128(s));
-    if (mr > 1) _mm_mask_storeu_ps(out + ldo, om, _mm512_extractf32x4_ps(s, 1));
-    if (mr > 2) _mm_mask_storeu_ps(out + 2 * ldo, om, _mm512_extractf32x4_ps(s, 2));
-    if (mr > 3) _mm_mask_storeu_ps(out + 3 * ldo, om, _mm512_extractf32x4_ps(s, 3));
-}
-
-static void conv_dot_range(const struct conv_job *j, int begin, int end, int c_lo, int c_hi) {
-    const struct ecl_conv_params *p = j->p;
-    const int cout = j->os.c, K = j->K;
-    const __m512 lo = _mm512_set1_ps(p->act_min), hi = _mm512_set1_ps(p->act_max);
-    float col[DMR * IM2COL_MAX_K] __attribute__((aligned(64)));
-    /* Large weights (e.g. 320->1280): walk them in chunks of output channels that stay in L2,
-     * re-reading the smaller activation rows instead. */
-    int ocs = cout;
-    if (j->direct && (size_t)cout * K * sizeof(float) > (256u << 10)) {
-        ocs = (int)((192u << 10) / ((size_t)K * sizeof(float))) & ~(DNR - 1);
-        if (ocs < DNR) ocs = DNR;
-    }
-    for (int oc0 = c_lo; oc0 < c_hi; oc0 += ocs) {
-        int oc1 = c_hi - oc0 < ocs ? c_hi : oc0 + ocs;
-        for (int t = begin; t < end; t++) {
-            int q0 = t * DMR, mr = j->npix - q0 < DMR ? j->npix - q0 : DMR;
-            size_t lda;
-            const float *a;
-            int rows_ok;
-            if (j->direct && p->stride_h == 1 && p->stride_w == 1) {
-                a = j->in + (size_t)q0 * K, lda = (size_t)K, rows_ok = mr;
-            } else {
-                a = tile_rows(j, q0, mr, DMR, col, &lda);
-                rows_ok = DMR;
-            }
-            float *o = j->out + (size_t)q0 * cout;
-            for (int oc = oc0; oc < oc1; oc += DNR) {
-                int nr = cout - oc < DNR ? cout - oc : DNR;
-                const float *w0 = j->w + (size_t)oc * K;
-                const float *w1 = nr > 1 ? w0 + K : w0, *w2 = nr > 2 ? w0 + 2 * K : w0;
-                const float *w3 = nr > 3 ? w0 + 3 * K : w0;
-                ukr_dot(K, a, lda, w0, w1, w2, w3, j->bias ? j->bias + oc : NULL, o + oc,
-                        (size_t)cout, mr, nr, lo, hi, rows_ok);
-            }
-        }
-    }
-}
-
-static void conv_dot(void *ctx, int begin, int end) {
-    const struct conv_job *j = ctx;
-    if (j->sp.slices == 1) { /* items are tiles: keep the L2 blocking over them */
-        conv_dot_range(j, begin, end, 0, j->os.c);
-        return;
-    }
-    for (int it = begin; it < end; it++) {
-        int t, c0, c1;
-        ecl_split_item(&j->sp, it, &t, &c0, &c1);
-        conv_dot_range(j, t, t + 1, c0, c1);
-    }
-}
 
 /* ------------------------------------------------------------------ packed GEMM */
 
@@ -654,7 +439,6 @@ void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
         j.win = !one && os.w >= 2 * GMR;
         ecl_kctx_run(kc, j.win ? os.n * os.h : ntiles, conv_small_k, &j);
     } else {
-        j.sp = ecl_split_plan(kc, (j.npix + DMR - 1) / DMR, os.c, 16);
-        ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_dot, &j);
+        ecl_avx512_conv_dot(kc, &j);
     }
 }
