@@ -297,9 +297,18 @@ static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int 
         p.w_packed = packed;
     }
     struct ecl_kctx kc = {0};
-    /* the scratch the kernel asks for, as the interpreter provides it */
+    /* float: the weights packed once, as the interpreter does when the table offers it (then no
+     * scratch); else the scratch the kernel asks for, as the interpreter provides it */
+    size_t pbytes = !layers_q && !dw && k->conv2d_f32_prepack_bytes
+                        ? k->conv2d_f32_prepack_bytes(&p, is, ws, os)
+                        : 0;
+    void *packed = pbytes ? aligned_alloc(64, (pbytes + 63) & ~(size_t)63) : NULL;
+    if (packed) {
+        k->conv2d_f32_prepack(&p, is, w, ws, b, os, packed);
+        p.w_packed = packed;
+    }
     ecl_conv_scratch_fn sf = layers_q ? k->conv2d_i8_scratch : k->conv2d_f32_scratch;
-    size_t need = !dw && sf ? sf(&p, is, ws, os, 1) : 0;
+    size_t need = !dw && !packed && sf ? sf(&p, is, ws, os, 1) : 0;
     void *scratch = need ? aligned_alloc(64, (need + 63) & ~(size_t)63) : NULL;
     kc.scratch = scratch;
     kc.scratch_bytes = scratch ? need : 0;

@@ -65,6 +65,7 @@ static float *rbuf(size_t n) {
 static struct ecl_kernels opt;
 static int have_opt;
 static int scratch_used;              /* conv cases that ran with a kernel scratch */
+static int prepacked_used;            /* float conv cases that ran with prepacked weights */
 static size_t q_outputs, q_saturated; /* int8 cases: outputs, outputs at the clamp bounds */
 
 /* ---- parallel_for implementations ---- */
@@ -193,6 +194,27 @@ static double conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, i
     pa.act_min = -INFINITY, pa.act_max = INFINITY;
     ecl_ref_conv2d_f32(&kc0, &pa, ai, is, aw, ws, use_bias ? ab : NULL, S, os);
     double e = compare(r, o, S, no);
+    /* weights packed once beforehand (the interpreter does it at plan time): the kernel must
+     * read them, not w and bias (garbage now) nor a scratch (none); the same values on 1 and
+     * on several threads */
+    size_t pb = opt.conv2d_f32_prepack_bytes ? opt.conv2d_f32_prepack_bytes(&p, is, ws, os) : 0;
+    if (pb) {
+        void *packed = aligned_alloc(64, (pb + 63) & ~(size_t)63);
+        assert_non_null(packed);
+        memset(packed, 0xff, pb);
+        opt.conv2d_f32_prepack(&p, is, w, ws, use_bias ? b : NULL, os, packed);
+        float *w2 = rbuf(ecl_shape4_count(ws)), *b2 = rbuf(oc), *o1 = rbuf(no);
+        struct ecl_kctx kc1 = {0}, kc2 = kctx(mode);
+        p.w_packed = packed;
+        opt.conv2d_f32(&kc2, &p, in, is, w2, ws, use_bias ? b2 : NULL, o, os);
+        opt.conv2d_f32(&kc1, &p, in, is, w2, ws, use_bias ? b2 : NULL, o1, os);
+        p.w_packed = NULL;
+        double e2 = compare(r, o, S, no);
+        if (e2 > e || e2 != e2) e = e2;
+        if (memcmp(o, o1, no * sizeof(float)) != 0) e = 1e30; /* thread-dependent result */
+        prepacked_used++;
+        free(packed), free(w2), free(b2), free(o1);
+    }
     free(ai), free(aw), free(ab), free(S);
     if (e > TOL)
         fprintf(stderr, "conv n%d %dx%dx%d -> %d k%dx%d s%dx%d same%d mode%d: err %g\n", n, ih, iw,
@@ -202,7 +224,7 @@ static double conv_case(int n, int ih, int iw, int ic, int oc, int kh, int kw, i
 }
 
 static void test_conv_1x1_body(void) {
-    scratch_used = 0;
+    scratch_used = prepacked_used = 0;
     double worst = 0;
     for (int it = 0; it < 60; it++) {
         int s = rint_(1, 2);
@@ -242,7 +264,21 @@ static void test_conv_1x1_body(void) {
     if (e > worst) worst = e;
     e = conv_case(1, 29, 29, 160, 96, 1, 1, 2, 2, 0, 2);
     if (e > worst) worst = e;
-    fprintf(stderr, "conv cases with kernel scratch: %d\n", scratch_used);
+    /* prepacked small maps (7 .. 127 pixels, AVX-512): tiles of 7 pixels with a last one that
+     * overlaps its predecessor, groups of 3, 2 or 1 panels, channel tails, batch 2; 6 pixels
+     * (no prepacking) */
+    for (int it = 0; it < 16; it++) {
+        int k = rint_(65, 800), co = it < 4 ? 48 * it + rint_(1, 47) : rint_(1, 130);
+        e = conv_case(rint_(1, 2), rint_(1, 9), rint_(1, 9), k, co, 1, 1, 1, 1, 0, it % 3);
+        if (e > worst) worst = e;
+    }
+    e = conv_case(1, 1, 7, 100, 40, 1, 1, 1, 1, 0, 1);
+    if (e > worst) worst = e;
+    e = conv_case(1, 2, 3, 100, 50, 1, 1, 1, 1, 0, 2);
+    if (e > worst) worst = e;
+    fprintf(stderr, "conv cases with kernel scratch: %d, prepacked: %d\n", scratch_used,
+            prepacked_used);
+    if (opt.conv2d_f32_prepack_bytes) assert_true(prepacked_used > 0);
     if (opt.conv2d_f32_scratch) assert_true(scratch_used > 0);
     fprintf(stderr, "conv 1x1 (%s) worst rel err %.3g\n", opt.name, worst);
     assert_true(worst <= TOL);
@@ -260,6 +296,16 @@ static void test_conv_kxk_body(void) {
     double e = conv_case(1, 33, 33, 3, 32, 3, 3, 2, 2, 1, 2);
     if (e > worst) worst = e;
     e = conv_case(1, 35, 37, 3, 40, 3, 3, 2, 2, 1, 1); /* Cout 40: 32 + 8-channel panel */
+    if (e > worst) worst = e;
+    /* rows >= 24 pixels wide (AVX-512: windows read in place, tiles along the row, borders and
+     * row ends gathered): the real stem, odd widths, a lone last panel, 5x5, batch 2 */
+    e = conv_case(1, 224, 224, 3, 32, 3, 3, 2, 2, 1, 2);
+    if (e > worst) worst = e;
+    e = conv_case(1, 50, 61, 3, 32, 3, 3, 2, 2, 1, 1);
+    if (e > worst) worst = e;
+    e = conv_case(1, 30, 53, 5, 40, 3, 3, 1, 1, 1, 1);
+    if (e > worst) worst = e;
+    e = conv_case(2, 12, 40, 2, 20, 5, 5, 1, 1, 0, 0);
     if (e > worst) worst = e;
     e = conv_case(1, 9, 9, 40, 20, 3, 3, 1, 1, 1, 0); /* K = 360: dot kernel with im2col */
     if (e > worst) worst = e;
@@ -330,6 +376,14 @@ static void test_dwconv_body(void) {
     e = dw_case(1, 14, 14, 576, 3, 1, 1, 1, 1);
     if (e > worst) worst = e;
     e = dw_case(1, 15, 15, 37, 3, 1, 1, 1, 2); /* 16-lane blocks + a 5-channel tail */
+    if (e > worst) worst = e;
+    /* wide rows (AVX-512: groups of 8 / 4 pixels along the row, then single pixels), channel
+     * tails, both strides, padded and not */
+    e = dw_case(2, 23, 45, 21, 3, 1, 1, 1, 1);
+    if (e > worst) worst = e;
+    e = dw_case(1, 31, 42, 35, 3, 2, 1, 1, 2);
+    if (e > worst) worst = e;
+    e = dw_case(1, 26, 29, 48, 3, 2, 0, 1, 0);
     if (e > worst) worst = e;
     fprintf(stderr, "dwconv (%s) worst rel err %.3g\n", opt.name, worst);
     assert_true(worst <= TOL);
@@ -873,6 +927,8 @@ static int x86_table(int avx512, struct ecl_kernels *t) {
     t->name = avx512 ? "avx512" : "avx2";
     t->conv2d_f32 = avx512 ? ecl_avx512_conv2d_f32 : ecl_avx2_conv2d_f32;
     t->conv2d_f32_scratch = avx512 ? ecl_avx512_conv2d_f32_scratch : ecl_avx2_conv2d_f32_scratch;
+    t->conv2d_f32_prepack_bytes = avx512 ? ecl_avx512_conv2d_f32_prepack_bytes : 0;
+    t->conv2d_f32_prepack = avx512 ? ecl_avx512_conv2d_f32_prepack : 0;
     t->dwconv_f32 = avx512 ? ecl_avx512_dwconv_f32 : ecl_avx2_dwconv_f32;
     return 1;
 #else

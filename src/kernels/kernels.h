@@ -188,9 +188,9 @@ struct ecl_conv_params {
     const int32_t *out_shift;     /* per output channel */
     int32_t rounding;             /* enum ecl_rounding (0: double) */
     int32_t f32_order;            /* float CONV_2D: enum ecl_f32_order (reference kernel only) */
-    /* int8 CONV_2D: the weights as the table's conv2d_i8_prepack packed them at plan time (into
-     * conv2d_i8_prepack_bytes persistent bytes), for this w, bias and these params; NULL: the
-     * kernel packs per call (or needs no packing). Other kernels ignore it. */
+    /* CONV_2D: the weights as the table's conv2d_i8_prepack / conv2d_f32_prepack packed them at
+     * plan time (into *_prepack_bytes persistent bytes), for this w, bias and these params;
+     * NULL: the kernel packs per call (or needs no packing). Other kernels ignore it. */
     const void *w_packed;
 };
 
@@ -242,15 +242,22 @@ typedef void (*ecl_conv_i8_fn)(const struct ecl_kctx *kc, const struct ecl_conv_
 /* Scratch bytes a conv kernel needs for these shapes (NULL pointer in the table = 0). */
 typedef size_t (*ecl_conv_scratch_fn)(const struct ecl_conv_params *p, struct ecl_shape4 is,
                                       struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
-/* Optional plan-time weight packing of an int8 CONV_2D kernel (NULL pointers in the table: none).
- * prepack_bytes: persistent bytes it wants for these params and shapes (0: no prepacking);
- * prepack: fills dst (64-byte aligned, that long) from the constant w and bias. The caller then
- * sets p->w_packed = dst and keeps w, bias and the params unchanged. */
+/* Optional plan-time weight packing of a CONV_2D kernel, int8 or float (NULL pointers in the
+ * table: none). prepack_bytes: persistent bytes it wants for these params and shapes (0: no
+ * prepacking); prepack: fills dst (64-byte aligned, that long) from the constant w and bias. The
+ * caller then sets p->w_packed = dst and keeps w, bias and the params unchanged; the kernel needs
+ * no per-call scratch then (it may still get one).
+ *
+ *     size_t nb = k.conv2d_f32_prepack_bytes ? k.conv2d_f32_prepack_bytes(&p, is, ws, os) : 0;
+ *     if (nb) { k.conv2d_f32_prepack(&p, is, w, ws, bias, os, dst); p.w_packed = dst; } */
 typedef size_t (*ecl_conv_prepack_bytes_fn)(const struct ecl_conv_params *p, struct ecl_shape4 is,
                                             struct ecl_shape4 ws, struct ecl_shape4 os);
 typedef void (*ecl_conv_i8_prepack_fn)(const struct ecl_conv_params *p, struct ecl_shape4 is,
                                        const int8_t *w, struct ecl_shape4 ws, const int32_t *bias,
                                        struct ecl_shape4 os, void *dst);
+typedef void (*ecl_conv_f32_prepack_fn)(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                        const float *w, struct ecl_shape4 ws, const float *bias,
+                                        struct ecl_shape4 os, void *dst);
 typedef void (*ecl_fc_f32_fn)(const struct ecl_kctx *kc, const struct ecl_fc_params *p,
                               const float *in, int32_t batch, int32_t in_dim, const float *w,
                               const float *bias, float *out, int32_t out_dim);
@@ -288,6 +295,8 @@ struct ecl_kernels {
     const char *name; /* "ref", "avx2", "neon", ... for reports */
     ecl_conv_f32_fn conv2d_f32;
     ecl_conv_scratch_fn conv2d_f32_scratch;
+    ecl_conv_prepack_bytes_fn conv2d_f32_prepack_bytes; /* may be NULL */
+    ecl_conv_f32_prepack_fn conv2d_f32_prepack;         /* may be NULL */
     ecl_conv_i8_fn conv2d_i8;
     ecl_conv_scratch_fn conv2d_i8_scratch;
     ecl_conv_prepack_bytes_fn conv2d_i8_prepack_bytes; /* may be NULL */

@@ -98,6 +98,13 @@ void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
                            struct ecl_shape4 os);
 size_t ecl_avx512_conv2d_f32_scratch(const struct ecl_conv_params *p, struct ecl_shape4 is,
                                      struct ecl_shape4 ws, struct ecl_shape4 os, int n_threads);
+/* Plan-time packing of the weights for ecl_avx512_conv2d_f32 (kernels.h: prepack): 1x1 stride-1
+ * convs that are not small-K. */
+size_t ecl_avx512_conv2d_f32_prepack_bytes(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                           struct ecl_shape4 ws, struct ecl_shape4 os);
+void ecl_avx512_conv2d_f32_prepack(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                   const float *w, struct ecl_shape4 ws, const float *bias,
+                                   struct ecl_shape4 os, void *dst);
 void ecl_avx512_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                            const float *in, struct ecl_shape4 is, const float *w,
                            struct ecl_shape4 ws, const float *bias, float *out,

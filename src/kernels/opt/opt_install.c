@@ -100,6 +100,8 @@ void ecl_kernels_opt_install(struct ecl_kernels *k) {
             k->name = "avx512";
             k->conv2d_f32 = ecl_avx512_conv2d_f32;
             k->conv2d_f32_scratch = ecl_avx512_conv2d_f32_scratch;
+            k->conv2d_f32_prepack_bytes = ecl_avx512_conv2d_f32_prepack_bytes;
+            k->conv2d_f32_prepack = ecl_avx512_conv2d_f32_prepack;
             k->dwconv_f32 = ecl_avx512_dwconv_f32;
             k->add_i8 = ecl_avx512_add_i8;
             if (ecl_opt_have_avx512_vnni()) {

@@ -146,6 +146,40 @@ static enum ecl_status read_options(struct ecl_prep *p, struct ecl_conv_data *d,
     return ECL_OK;
 }
 
+/* Weights packed once for the table's CONV_2D kernel, when it offers that (kernels.h):
+ * persistent arena bytes, filled in the real pass (the sizing pass only counts them). Returns 1
+ * when it asked for them: the kernel then needs no per-call scratch (the same answer in both
+ * passes; should the packing still not happen, the kernel finds no scratch and runs its unpacked
+ * code: slower, same result). */
+static int prepack_i8(struct ecl_prep *p, struct ecl_conv_data *d) {
+    const struct ecl_kernels *k = ecl_prep_kernels(p);
+    const struct ecl_tensor *w = p->in[1], *bias = p->n_in > 2 ? p->in[2] : NULL;
+    d->p.w_packed = NULL;
+    if (!k->conv2d_i8_prepack_bytes || !k->conv2d_i8_prepack) return 0;
+    size_t bytes = k->conv2d_i8_prepack_bytes(&d->p, d->is, d->ws, d->os);
+    if (!bytes) return 0;
+    void *dst = ecl_prep_alloc(p, bytes);
+    if (!dst || ecl_prep_sizing(p) || !w->data || (bias && !bias->data)) return 1;
+    k->conv2d_i8_prepack(&d->p, d->is, w->data, d->ws, bias ? bias->data : NULL, d->os, dst);
+    d->p.w_packed = dst;
+    return 1;
+}
+
+/* The same for the float kernel. */
+static int prepack_f32(struct ecl_prep *p, struct ecl_conv_data *d) {
+    const struct ecl_kernels *k = ecl_prep_kernels(p);
+    const struct ecl_tensor *w = p->in[1], *bias = p->n_in > 2 ? p->in[2] : NULL;
+    d->p.w_packed = NULL;
+    if (!k->conv2d_f32_prepack_bytes || !k->conv2d_f32_prepack) return 0;
+    size_t bytes = k->conv2d_f32_prepack_bytes(&d->p, d->is, d->ws, d->os);
+    if (!bytes) return 0;
+    void *dst = ecl_prep_alloc(p, bytes);
+    if (!dst || ecl_prep_sizing(p) || !w->data || (bias && !bias->data)) return 1;
+    k->conv2d_f32_prepack(&d->p, d->is, w->data, d->ws, bias ? bias->data : NULL, d->os, dst);
+    d->p.w_packed = dst;
+    return 1;
+}
+
 static enum ecl_status prep_float(struct ecl_prep *p, struct ecl_conv_data *d, int dw, int act) {
     struct ecl_tensor *w = p->in[1], *bias = p->n_in > 2 ? p->in[2] : NULL, *out = p->out[0];
     if (out->type != ECL_DT_FLOAT32 || (bias && bias->type != ECL_DT_FLOAT32))
@@ -163,7 +197,7 @@ static enum ecl_status prep_float(struct ecl_prep *p, struct ecl_conv_data *d, i
             return ECL_OK;
         }
         p->eval = dw ? dw_f32 : conv_f32;
-        if (!dw && ecl_prep_kernels(p)->conv2d_f32_scratch)
+        if (!dw && !prepack_f32(p, d) && ecl_prep_kernels(p)->conv2d_f32_scratch)
             ecl_prep_scratch(p, ecl_prep_kernels(p)->conv2d_f32_scratch(
                                     &d->p, d->is, d->ws, d->os, ecl_prep_opts(p)->n_threads));
         return ECL_OK;
@@ -195,25 +229,6 @@ static enum ecl_status prep_float(struct ecl_prep *p, struct ecl_conv_data *d, i
     ecl_prep_scratch(p, ecl_hybrid_scratch(p->in[0]->count, d->is.n));
     p->eval = dw ? dw_hybrid : conv_hybrid;
     return ECL_OK;
-}
-
-/* Weights packed once for the table's int8 CONV_2D kernel, when it offers that (kernels.h):
- * persistent arena bytes, filled in the real pass (the sizing pass only counts them). Returns 1
- * when it asked for them: the kernel then needs no per-call scratch (the same answer in both
- * passes; should the packing still not happen, the kernel finds no scratch and runs the
- * reference code: slower, same result). */
-static int prepack_i8(struct ecl_prep *p, struct ecl_conv_data *d) {
-    const struct ecl_kernels *k = ecl_prep_kernels(p);
-    const struct ecl_tensor *w = p->in[1], *bias = p->n_in > 2 ? p->in[2] : NULL;
-    d->p.w_packed = NULL;
-    if (!k->conv2d_i8_prepack_bytes || !k->conv2d_i8_prepack) return 0;
-    size_t bytes = k->conv2d_i8_prepack_bytes(&d->p, d->is, d->ws, d->os);
-    if (!bytes) return 0;
-    void *dst = ecl_prep_alloc(p, bytes);
-    if (!dst || ecl_prep_sizing(p) || !w->data || (bias && !bias->data)) return 1;
-    k->conv2d_i8_prepack(&d->p, d->is, w->data, d->ws, bias ? bias->data : NULL, d->os, dst);
-    d->p.w_packed = dst;
-    return 1;
 }
 
 static enum ecl_status prep_int8(struct ecl_prep *p, struct ecl_conv_data *d, int dw, int act) {

@@ -1,242 +1,31 @@
-/* AVX-512F float32 CONV_2D and DEPTHWISE_CONV_2D (compiled with -mavx512f -mavx512vl -mfma
- * for this file only; installed by opt_install.c only when the CPU has AVX-512F and the OS
- * saves the ZMM state, else the AVX2 kernels stay).
+/* AVX-512F float32 CONV_2D (compiled with -mavx512f -mavx512vl -mfma for the avx512_*.c files
+ * only; installed by opt_install.c only when the CPU has AVX-512F and the OS saves the ZMM
+ * state, else the AVX2 kernels stay).
  *
  * Same structure as avx2_conv.c, twice the vector width:
- * - packed broadcast GEMM (1x1 convs with enough pixels, small-K convs incl. the im2col'd stem):
- *   weights packed as panels [ob][k][16] (16 output channels per zmm), micro-kernel 12 pixels x
- *   32 channels = 24 zmm accumulators that start at the bias; per k 2 panel loads and 12
- *   broadcast FMAs (embedded broadcast from memory). Packing is per call: on the task's stack
- *   for small weights (Cout*K <= 8192), else once per call into the kernel scratch (parallel).
- * - dot products along k (7x7 layers, large weights, where packing per call does not pay):
- *   4 pixels x 4 channels = 16 zmm accumulators, reduced once per tile by a shuffle tree into
- *   one zmm of 16 outputs (lane group r = pixel r, lane j = channel j).
- * Channel and k tails use AVX-512 masks. Results equal the reference up to float rounding.
+ * - packed broadcast GEMM: weights packed as panels [ob][k][16] (16 output channels per zmm),
+ *   micro-kernel 12 pixels x 32 channels = 24 zmm accumulators that start at the bias; per k 2
+ *   panel loads and 12 broadcast FMAs (embedded broadcast from memory). The panels are packed
+ *   at plan time into persistent bytes (conv2d_f32_prepack: 1x1 stride-1 convs that are not
+ *   small-K; on small maps, 7..127 pixels, those run a 7-pixel x 48-channel kernel instead),
+ *   else per call: on the task's stack for small weights (K <= 64, Cout*K <= 8192: expand
+ *   convs, the stem), or into the kernel scratch (parallel). KxK small-K convs on wide rows
+ *   (the stem) read their windows in place, a segment per filter row.
+ * - dot products along k (avx512_conv_dot.c): what is left (7x7 layers not prepacked, large
+ *   weights, other KxK convs via im2col).
+ * Channel and k tails use AVX-512 masks. Results equal the reference up to float rounding; each
+ * output is computed the same way whatever the split between threads.
+ * DEPTHWISE_CONV_2D: avx512_dw.c.
  */
-#include <immintrin.h>
-#include <stdint.h>
-#include <string.h>
-#include "kernels/opt/conv_walk.h"
-#include "kernels/opt/opt.h"
+#include "kernels/opt/x86/avx512_conv.h"
 
-#define IM2COL_MAX_K 2048 /* DMR*K floats on the stack: 32 KiB */
-#define DMR 4             /* dot kernel: pixels */
-#define DNR 4             /* dot kernel: output channels */
-#define GMR 12            /* GEMM kernel: pixels */
 #define SMALLK_MAX 64
 #define SMALLK_MAXW 8192
 #define PACKED_MIN_PIX 128
 #define PACKED_MAX_BYTES (320u << 10)
 #define PACKED_MAX_K 640 /* GMR*K floats of stack for the last tile: 30 KiB */
-
-static inline __mmask16 kmask(int n) /* lanes [0, n) set, n in 0..16 */
-{
-    return (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1u);
-}
-
-struct conv_job {
-    const struct ecl_conv_params *p;
-    const float *in, *w, *bias;
-    float *out;
-    struct ecl_shape4 is, ws, os;
-    int npix;            /* n*oh*ow */
-    int K;               /* kh*kw*cin */
-    int direct;          /* 1x1, no padding: rows read in place */
-    struct ecl_split sp; /* items: pixel tiles, cut into channel slices on small maps */
-};
-
-static inline void copyf(float *d, const float *s, size_t n) {
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(d + i, _mm512_loadu_ps(s + i));
-    if (i < n) {
-        __mmask16 m = kmask((int)(n - i));
-        _mm512_mask_storeu_ps(d + i, m, _mm512_maskz_loadu_ps(m, s + i));
-    }
-}
-
-static inline void zerof(float *d, size_t n) {
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(d + i, _mm512_setzero_ps());
-    if (i < n) _mm512_mask_storeu_ps(d + i, kmask((int)(n - i)), _mm512_setzero_ps());
-}
-
-/* Receptive field of output pixel (n, y, x) in weight order [ky][kx][i], zero outside. */
-static void im2col(const struct conv_job *j, int n, int y, int x, float *dst) {
-    const struct ecl_conv_params *p = j->p;
-    struct ecl_shape4 is = j->is, ws = j->ws;
-    size_t row = (size_t)ws.w * is.c;
-    for (int ky = 0; ky < ws.h; ky++) {
-        int iy = y * p->stride_h - p->pad_top + ky;
-        float *d = dst + ky * row;
-        if (iy < 0 || iy >= is.h) {
-            zerof(d, row);
-            continue;
-        }
-        int ix0 = x * p->stride_w - p->pad_left;
-        const float *src = j->in + (((size_t)n * is.h + iy) * is.w) * is.c;
-        if (ix0 >= 0 && ix0 + ws.w <= is.w) {
-            copyf(d, src + (size_t)ix0 * is.c, row);
-            continue;
-        }
-        for (int kx = 0; kx < ws.w; kx++) {
-            int ix = ix0 + kx;
-            if (ix < 0 || ix >= is.w)
-                zerof(d + (size_t)kx * is.c, (size_t)is.c);
-            else
-                copyf(d + (size_t)kx * is.c, src + (size_t)ix * is.c, (size_t)is.c);
-        }
-    }
-}
-
-/* Activation rows of a tile of mr pixels starting at q0, as (base, stride): 1x1 stride-1 convs
- * read in place; otherwise the rows are gathered into col (nrows rows of K floats; rows past
- * mr repeat the last pixel so they stay readable). */
-static inline const float *tile_rows(const struct conv_job *j, int q0, int mr, int nrows,
-                                     float *col, size_t *lda) {
-    const int K = j->K;
-    if (j->direct && j->p->stride_h == 1 && j->p->stride_w == 1 && q0 + nrows <= j->npix) {
-        *lda = (size_t)K;
-        return j->in + (size_t)q0 * K;
-    }
-    struct ecl_pix px = ecl_pix_of(j->os, q0);
-    for (int r = 0; r < nrows; r++) {
-        if (r >= mr) {
-            copyf(col + (size_t)r * K, col, (size_t)K);
-            continue;
-        }
-        if (j->direct)
-            copyf(col + (size_t)r * K, ecl_pix_1x1(j->in, j->is, j->p, px), (size_t)K);
-        else
-            im2col(j, px.n, px.y, px.x, col + (size_t)r * K);
-        ecl_pix_next(j->os, &px);
-    }
-    *lda = (size_t)K;
-    return col;
-}
-
-/* ------------------------------------------------------------------ dot-product kernel */
-
-/* Sum each of the 16 accumulators c[r*4+j] and return them as one vector, lane 4r+j. */
-static inline __m512 reduce16(const __m512 c[16]) {
-    __m512 v[4];
-    for (int r = 0; r < 4; r++) {
-        const __m512 *q = c + 4 * r;
-        __m512 u01 = _mm512_add_ps(_mm512_unpacklo_ps(q[0], q[1]), _mm512_unpackhi_ps(q[0], q[1]));
-        __m512 u23 = _mm512_add_ps(_mm512_unpacklo_ps(q[2], q[3]), _mm512_unpackhi_ps(q[2], q[3]));
-        __m512d a = _mm512_castps_pd(u01), b = _mm512_castps_pd(u23);
-        v[r] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
-                             _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
-    }
-    __m512 x = _mm512_add_ps(_mm512_shuffle_f32x4(v[0], v[1], 0x88),
-                             _mm512_shuffle_f32x4(v[0], v[1], 0xDD));
-    __m512 y = _mm512_add_ps(_mm512_shuffle_f32x4(v[2], v[3], 0x88),
-                             _mm512_shuffle_f32x4(v[2], v[3], 0xDD));
-    return _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x88), _mm512_shuffle_f32x4(x, y, 0xDD));
-}
-
-/* out row r (< mr), channels [0, nr) = act(bias + dot(a + r*lda, w + j*K)). Rows/channels
- * past mr/nr are computed from repeated (readable) rows and not stored. */
-static inline void ukr_dot(int K, const float *a, size_t lda, const float *w0, const float *w1,
-                           const float *w2, const float *w3, const float *bias, float *out,
-                           size_t ldo, int mr, int nr, __m512 lo, __m512 hi, int rows_ok) {
-    const float *a0 = a, *a1 = rows_ok > 1 ? a + lda : a, *a2 = rows_ok > 2 ? a + 2 * lda : a;
-    const float *a3 = rows_ok > 3 ? a + 3 * lda : a;
-    __m512 c[16];
-    for (int i = 0; i < 16; i++)
-        c[i] = _mm512_setzero_ps();
-    int k = 0;
-#define DOT_STEP(LOAD)                                                                             \
-    {                                                                                              \
-        __m512 x0 = LOAD(a0 + k), x1 = LOAD(a1 + k), x2 = LOAD(a2 + k), x3 = LOAD(a3 + k);         \
-        __m512 v = LOAD(w0 + k);                                                                   \
-        c[0] = _mm512_fmadd_ps(x0, v, c[0]), c[4] = _mm512_fmadd_ps(x1, v, c[4]);                  \
-        c[8] = _mm512_fmadd_ps(x2, v, c[8]), c[12] = _mm512_fmadd_ps(x3, v, c[12]);                \
-        v = LOAD(w1 + k);                                                                          \
-        c[1] = _mm512_fmadd_ps(x0, v, c[1]), c[5] = _mm512_fmadd_ps(x1, v, c[5]);                  \
-        c[9] = _mm512_fmadd_ps(x2, v, c[9]), c[13] = _mm512_fmadd_ps(x3, v, c[13]);                \
-        v = LOAD(w2 + k);                                                                          \
-        c[2] = _mm512_fmadd_ps(x0, v, c[2]), c[6] = _mm512_fmadd_ps(x1, v, c[6]);                  \
-        c[10] = _mm512_fmadd_ps(x2, v, c[10]), c[14] = _mm512_fmadd_ps(x3, v, c[14]);              \
-        v = LOAD(w3 + k);                                                                          \
-        c[3] = _mm512_fmadd_ps(x0, v, c[3]), c[7] = _mm512_fmadd_ps(x1, v, c[7]);                  \
-        c[11] = _mm512_fmadd_ps(x2, v, c[11]), c[15] = _mm512_fmadd_ps(x3, v, c[15]);              \
-    }
-    for (; k + 16 <= K; k += 16)
-        DOT_STEP(_mm512_loadu_ps)
-    if (k < K) {
-        __mmask16 m = kmask(K - k);
-#define MLOAD(p) _mm512_maskz_loadu_ps(m, (p))
-        DOT_STEP(MLOAD)
-#undef MLOAD
-    }
-#undef DOT_STEP
-    __m512 s = reduce16(c);
-    __m512 b;
-    if (nr == DNR)
-        b = bias ? _mm512_broadcast_f32x4(_mm_loadu_ps(bias)) : _mm512_setzero_ps();
-    else
-        b = bias ? _mm512_broadcast_f32x4(_mm_maskz_loadu_ps((__mmask8)((1u << nr) - 1), bias))
-                 : _mm512_setzero_ps();
-    s = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(s, b), lo), hi);
-    __mmask8 om = (__mmask8)((1u << nr) - 1);
-    _mm_mask_storeu_ps(out, om, _mm512_castps512_ps128(s));
-    if (mr > 1) _mm_mask_storeu_ps(out + ldo, om, _mm512_extractf32x4_ps(s, 1));
-    if (mr > 2) _mm_mask_storeu_ps(out + 2 * ldo, om, _mm512_extractf32x4_ps(s, 2));
-    if (mr > 3) _mm_mask_storeu_ps(out + 3 * ldo, om, _mm512_extractf32x4_ps(s, 3));
-}
-
-static void conv_dot_range(const struct conv_job *j, int begin, int end, int c_lo, int c_hi) {
-    const struct ecl_conv_params *p = j->p;
-    const int cout = j->os.c, K = j->K;
-    const __m512 lo = _mm512_set1_ps(p->act_min), hi = _mm512_set1_ps(p->act_max);
-    float col[DMR * IM2COL_MAX_K] __attribute__((aligned(64)));
-    /* Large weights (e.g. 320->1280): walk them in chunks of output channels that stay in L2,
-     * re-reading the smaller activation rows instead. */
-    int ocs = cout;
-    if (j->direct && (size_t)cout * K * sizeof(float) > (256u << 10)) {
-        ocs = (int)((192u << 10) / ((size_t)K * sizeof(float))) & ~(DNR - 1);
-        if (ocs < DNR) ocs = DNR;
-    }
-    for (int oc0 = c_lo; oc0 < c_hi; oc0 += ocs) {
-        int oc1 = c_hi - oc0 < ocs ? c_hi : oc0 + ocs;
-        for (int t = begin; t < end; t++) {
-            int q0 = t * DMR, mr = j->npix - q0 < DMR ? j->npix - q0 : DMR;
-            size_t lda;
-            const float *a;
-            int rows_ok;
-            if (j->direct && p->stride_h == 1 && p->stride_w == 1) {
-                a = j->in + (size_t)q0 * K, lda = (size_t)K, rows_ok = mr;
-            } else {
-                a = tile_rows(j, q0, mr, DMR, col, &lda);
-                rows_ok = DMR;
-            }
-            float *o = j->out + (size_t)q0 * cout;
-            for (int oc = oc0; oc < oc1; oc += DNR) {
-                int nr = cout - oc < DNR ? cout - oc : DNR;
-                const float *w0 = j->w + (size_t)oc * K;
-                const float *w1 = nr > 1 ? w0 + K : w0, *w2 = nr > 2 ? w0 + 2 * K : w0;
-                const float *w3 = nr > 3 ? w0 + 3 * K : w0;
-                ukr_dot(K, a, lda, w0, w1, w2, w3, j->bias ? j->bias + oc : NULL, o + oc,
-                        (size_t)cout, mr, nr, lo, hi, rows_ok);
-            }
-        }
-    }
-}
-
-static void conv_dot(void *ctx, int begin, int end) {
-    const struct conv_job *j = ctx;
-    if (j->sp.slices == 1) { /* items are tiles: keep the L2 blocking over them */
-        conv_dot_range(j, begin, end, 0, j->os.c);
-        return;
-    }
-    for (int it = begin; it < end; it++) {
-        int t, c0, c1;
-        ecl_split_item(&j->sp, it, &t, &c0, &c1);
-        conv_dot_range(j, t, t + 1, c0, c1);
-    }
-}
+#define SMR 7            /* prepacked small-map GEMM: pixels */
+#define SNB 3            /* prepacked small-map GEMM: 16-channel panels */
 
 /* ------------------------------------------------------------------ packed GEMM */
 
@@ -320,22 +109,28 @@ static void pack_panels(const struct conv_job *j, float *pw, float *pb, int ob0,
     }
 GEMM_KERNEL(ukr_gemm_1, 1)
 
-/* Two panels (32 channels): panel ob at w0, panel ob+1 at w1 = w0 + K*16. */
-static inline void ukr_gemm_pair(int K, const float *a, size_t lda, const float *w0,
-                                 const float *w1, const float *pb, float *out, size_t ldo, int mr,
-                                 int nr, __m512 lo, __m512 hi) {
+/* Two panels (32 channels): panel ob at w0, panel ob+1 at w1 = w0 + K*16 (nr <= 16: w1 and
+ * the second half of pb are not read). Row r's k values are nseg segments of seglen floats,
+ * segment s at a + s*segstride + r*lda (one segment: plain rows; kxk windows read in place: a
+ * segment per filter row). */
+static inline __attribute__((always_inline)) void
+ukr_gemm_pair_seg(int nseg, int seglen, size_t segstride, const float *a, size_t lda,
+                  const float *w0, const float *w1, const float *pb, float *out, size_t ldo, int mr,
+                  int nr, __m512 lo, __m512 hi) {
     __m512 c[GMR][2];
-    __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16);
+    __m512 b0 = _mm512_load_ps(pb), b1 = nr > 16 ? _mm512_load_ps(pb + 16) : b0;
+    if (nr <= 16) w1 = w0;
     for (int r = 0; r < GMR; r++)
         c[r][0] = b0, c[r][1] = b1;
-    for (int k = 0; k < K; k++, w0 += 16, w1 += 16) {
-        __m512 v0 = _mm512_load_ps(w0), v1 = _mm512_load_ps(w1);
-        for (int r = 0; r < GMR; r++) {
-            __m512 x = _mm512_set1_ps(a[r * lda + k]);
-            c[r][0] = _mm512_fmadd_ps(x, v0, c[r][0]);
-            c[r][1] = _mm512_fmadd_ps(x, v1, c[r][1]);
+    for (int s = 0; s < nseg; s++, a += segstride)
+        for (int k = 0; k < seglen; k++, w0 += 16, w1 += 16) {
+            __m512 v0 = _mm512_load_ps(w0), v1 = _mm512_load_ps(w1);
+            for (int r = 0; r < GMR; r++) {
+                __m512 x = _mm512_set1_ps(a[r * lda + k]);
+                c[r][0] = _mm512_fmadd_ps(x, v0, c[r][0]);
+                c[r][1] = _mm512_fmadd_ps(x, v1, c[r][1]);
+            }
         }
-    }
     for (int r = 0; r < mr; r++)
         for (int b = 0; b < 2; b++) {
             __m512 y = _mm512_min_ps(_mm512_max_ps(c[r][b], lo), hi);
@@ -345,6 +140,12 @@ static inline void ukr_gemm_pair(int K, const float *a, size_t lda, const float 
             else if (n > 0)
                 _mm512_mask_storeu_ps(out + r * ldo + 16 * b, kmask(n), y);
         }
+}
+
+static inline void ukr_gemm_pair(int K, const float *a, size_t lda, const float *w0,
+                                 const float *w1, const float *pb, float *out, size_t ldo, int mr,
+                                 int nr, __m512 lo, __m512 hi) {
+    ukr_gemm_pair_seg(1, K, 0, a, lda, w0, w1, pb, out, ldo, mr, nr, lo, hi);
 }
 
 /* Output panels ob and ob + 1 (16 channels each; only ob if it is the last) of the tile of
@@ -396,7 +197,44 @@ static void gemm_tiles(const struct conv_job *j, const float *pw, const float *p
     }
 }
 
-/* small K: each task packs the (small) weights on its stack */
+/* Output rows [begin, end) of an im2col'd conv (the stem) in tiles of GMR pixels along the row:
+ * tiles whose windows lie inside the image read them in place (a segment per filter row), the
+ * others (borders, the last partial tile of a row) are gathered into col. */
+static void win_rows(const struct conv_job *j, const float *pw, const float *pb, float *col,
+                     int begin, int end) {
+    const struct ecl_conv_params *p = j->p;
+    const struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
+    const int K = j->K, cout = os.c, nob = (cout + 15) / 16;
+    const __m512 lo = _mm512_set1_ps(p->act_min), hi = _mm512_set1_ps(p->act_max);
+    int x_lo, x_hi;
+    ecl_interior_cols(p, is, os, ws.w, &x_lo, &x_hi);
+    const size_t rs = (size_t)is.w * is.c, xs = (size_t)p->stride_w * is.c;
+    for (int row = begin; row < end; row++) {
+        const int n = row / os.h, y = row % os.h, iy0 = y * p->stride_h - p->pad_top;
+        const int rows_in = iy0 >= 0 && iy0 + ws.h <= is.h;
+        for (int x0 = 0; x0 < os.w; x0 += GMR) {
+            const int mr = os.w - x0 < GMR ? os.w - x0 : GMR, q0 = row * os.w + x0;
+            if (rows_in && mr == GMR && x0 >= x_lo && x0 + GMR <= x_hi) {
+                const float *a = j->in + ((size_t)n * is.h + iy0) * rs +
+                                 (size_t)(x0 * p->stride_w - p->pad_left) * is.c;
+                for (int ob = 0; ob < nob; ob += 2) {
+                    const float *w0 = pw + (size_t)ob * K * 16;
+                    ukr_gemm_pair_seg(ws.h, ws.w * is.c, rs, a, xs, w0, w0 + (size_t)K * 16,
+                                      pb + ob * 16, j->out + (size_t)q0 * cout + ob * 16,
+                                      (size_t)cout, GMR, cout - ob * 16, lo, hi);
+                }
+            } else {
+                size_t lda;
+                const float *a = tile_rows(j, q0, mr, GMR, col, &lda);
+                for (int ob = 0; ob < nob; ob += 2)
+                    gemm_panels(j, pw, pb, a, lda, q0, mr, ob, lo, hi);
+            }
+        }
+    }
+}
+
+/* small K: each task packs the (small) weights on its stack; items are GMR-pixel tiles, or
+ * output rows (j->win) */
 static void conv_small_k(void *ctx, int begin, int end) {
     const struct conv_job *j = ctx;
     const int nob = (j->os.c + 15) / 16;
@@ -404,7 +242,10 @@ static void conv_small_k(void *ctx, int begin, int end) {
     float pb[SMALLK_MAXW / 16 + 16] __attribute__((aligned(64)));
     float col[GMR * SMALLK_MAX] __attribute__((aligned(64)));
     pack_panels(j, pw, pb, 0, nob);
-    gemm_tiles(j, pw, pb, col, begin, end, 0, nob);
+    if (j->win)
+        win_rows(j, pw, pb, col, begin, end);
+    else
+        gemm_tiles(j, pw, pb, col, begin, end, 0, nob);
 }
 
 static int small_k(long K, int cout) {
@@ -431,7 +272,7 @@ size_t ecl_avx512_conv2d_f32_scratch(const struct ecl_conv_params *p, struct ecl
 
 struct packed_job {
     const struct conv_job *j;
-    float *pw, *pb;
+    float *pw, *pb; /* read-only when prepacked */
 };
 
 static void pack_task(void *ctx, int begin, int end) {
@@ -455,6 +296,121 @@ static void packed_task(void *ctx, int begin, int end) {
     }
 }
 
+/* ------------------------------------------------------------------ plan-time packing
+ * conv2d_f32_prepack (kernels.h): the panels of pack_panels, once, into persistent bytes. Then
+ * 1x1 stride-1 convs on >= PACKED_MIN_PIX pixels run gemm_tiles without per-call packing, and
+ * those on small maps (7x7: the dot kernel's territory otherwise) a GEMM of SMR-pixel tiles x
+ * up to 3 panels, group of panels outer, tiles inner (each weight panel comes from memory once
+ * and is reused from L2 by every tile). */
+
+enum pack_kind { PK_NONE, PK_TILES, PK_SMALL };
+
+static enum pack_kind pack_kind(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                struct ecl_shape4 ws, struct ecl_shape4 os) {
+    long K = (long)ws.h * ws.w * ws.c, npix = (long)os.n * os.h * os.w;
+    if (ws.h != 1 || ws.w != 1 || p->pad_top != 0 || p->pad_left != 0 || p->stride_h != 1 ||
+        p->stride_w != 1 || p->dil_h != 1 || p->dil_w != 1 || ws.c != is.c || os.c < 1 ||
+        K > IM2COL_MAX_K || npix > 0x7fffff00L || small_k(K, os.c))
+        return PK_NONE;
+    if (npix >= PACKED_MIN_PIX) return packed_bytes(p, is, ws, os) ? PK_TILES : PK_NONE;
+    return npix >= SMR ? PK_SMALL : PK_NONE;
+}
+
+size_t ecl_avx512_conv2d_f32_prepack_bytes(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                           struct ecl_shape4 ws, struct ecl_shape4 os) {
+    if (pack_kind(p, is, ws, os) == PK_NONE) return 0;
+    size_t nob = (size_t)(os.c + 15) / 16, K = (size_t)ws.h * ws.w * ws.c;
+    return (nob * 16 * K + nob * 16) * sizeof(float);
+}
+
+void ecl_avx512_conv2d_f32_prepack(const struct ecl_conv_params *p, struct ecl_shape4 is,
+                                   const float *w, struct ecl_shape4 ws, const float *bias,
+                                   struct ecl_shape4 os, void *dst) {
+    struct conv_job j = {
+        p, NULL, w,           bias, NULL, is, ws, os, os.n * os.h * os.w, ws.h * ws.w * ws.c,
+        1, 0,    {0, 1, 0, 1}};
+    float *pw = dst;
+    pack_panels(&j, pw, pw + (size_t)((os.c + 15) / 16) * 16 * j.K, 0, (os.c + 15) / 16);
+}
+
+/* SMR pixels (rows at stride lda) x NB panels (at stride wst floats); stores rows [r0, SMR). */
+#define GEMM_SMALL_KERNEL(NAME, NB)                                                                \
+    static void NAME(int K, const float *a, size_t lda, const float *w, size_t wst,                \
+                     const float *pb, float *out, size_t ldo, int r0, int nr, __m512 lo,           \
+                     __m512 hi) {                                                                  \
+        __m512 c[SMR][NB];                                                                         \
+        for (int r = 0; r < SMR; r++)                                                              \
+            for (int b = 0; b < NB; b++)                                                           \
+                c[r][b] = _mm512_load_ps(pb + 16 * b);                                             \
+        for (int k = 0; k < K; k++, w += 16) {                                                     \
+            __m512 v[NB];                                                                          \
+            for (int b = 0; b < NB; b++)                                                           \
+                v[b] = _mm512_load_ps(w + b * wst);                                                \
+            for (int r = 0; r < SMR; r++) {                                                        \
+                __m512 x = _mm512_set1_ps(a[r * lda + k]);                                         \
+                for (int b = 0; b < NB; b++)                                                       \
+                    c[r][b] = _mm512_fmadd_ps(x, v[b], c[r][b]);                                   \
+            }                                                                                      \
+        }                                                                                          \
+        for (int r = r0; r < SMR; r++)                                                             \
+            for (int b = 0; b < NB; b++) {                                                         \
+                __m512 y = _mm512_min_ps(_mm512_max_ps(c[r][b], lo), hi);                          \
+                int n = nr - 16 * b;                                                               \
+                if (n >= 16)                                                                       \
+                    _mm512_storeu_ps(out + r * ldo + 16 * b, y);                                   \
+                else if (n > 0)                                                                    \
+                    _mm512_mask_storeu_ps(out + r * ldo + 16 * b, kmask(n), y);                    \
+            }                                                                                      \
+    }
+GEMM_SMALL_KERNEL(ukr_small_1, 1)
+GEMM_SMALL_KERNEL(ukr_small_2, 2)
+GEMM_SMALL_KERNEL(ukr_small_3, 3)
+
+typedef void (*ukr_small_fn)(int K, const float *a, size_t lda, const float *w, size_t wst,
+                             const float *pb, float *out, size_t ldo, int r0, int nr, __m512 lo,
+                             __m512 hi);
+static const ukr_small_fn ukr_small[SNB + 1] = {0, ukr_small_1, ukr_small_2, ukr_small_3};
+
+/* items: groups of SNB panels (ecl_split rows), cut into ranges of SMR-pixel tiles */
+static void small_task(void *ctx, int begin, int end) {
+    const struct packed_job *pj = ctx;
+    const struct conv_job *j = pj->j;
+    const int K = j->K, cout = j->os.c, nob = (cout + 15) / 16;
+    const __m512 lo = _mm512_set1_ps(j->p->act_min), hi = _mm512_set1_ps(j->p->act_max);
+    for (int it = begin; it < end; it++) {
+        int g, t0, t1;
+        ecl_split_item(&j->sp, it, &g, &t0, &t1);
+        const int ob = g * SNB, nb = nob - ob < SNB ? nob - ob : SNB;
+        const float *w = pj->pw + (size_t)ob * K * 16;
+        for (int t = t0; t < t1; t++) {
+            /* the last tile ends at the last pixel, overlapping its predecessor, whose rows it
+             * does not store again */
+            int q0 = t * SMR, r0 = 0;
+            if (q0 + SMR > j->npix) r0 = q0 + SMR - j->npix, q0 = j->npix - SMR;
+            ukr_small[nb](K, j->in + (size_t)q0 * K, (size_t)K, w, (size_t)K * 16, pj->pb + ob * 16,
+                          j->out + (size_t)q0 * cout + ob * 16, (size_t)cout, r0, cout - ob * 16,
+                          lo, hi);
+        }
+    }
+}
+
+/* Runs the conv with the weights prepacked in p->w_packed; 0 if it has no such path. */
+static int conv_prepacked(const struct ecl_kctx *kc, struct conv_job *j) {
+    enum pack_kind kind = pack_kind(j->p, j->is, j->ws, j->os);
+    if (kind == PK_NONE) return 0;
+    const int nob = (j->os.c + 15) / 16;
+    float *pw = (float *)j->p->w_packed;
+    struct packed_job pj = {j, pw, pw + (size_t)nob * 16 * j->K};
+    if (kind == PK_TILES) {
+        j->sp = ecl_split_plan(kc, (j->npix + GMR - 1) / GMR, (nob + 1) / 2, 1);
+        ecl_kctx_run(kc, ecl_split_items(&j->sp), packed_task, &pj);
+    } else {
+        j->sp = ecl_split_plan(kc, (nob + SNB - 1) / SNB, (j->npix + SMR - 1) / SMR, 1);
+        ecl_kctx_run(kc, ecl_split_items(&j->sp), small_task, &pj);
+    }
+    return 1;
+}
+
 void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
                            const float *in, struct ecl_shape4 is, const float *w,
                            struct ecl_shape4 ws, const float *bias, float *out,
@@ -467,8 +423,9 @@ void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
         ecl_avx2_conv2d_f32(kc, p, in, is, w, ws, bias, out, os);
         return;
     }
-    struct conv_job j = {p,      in,  w,           bias, out, is, ws, os, os.n * os.h * os.w,
-                         (int)K, one, {0, 1, 0, 1}};
+    struct conv_job j = {p,      in,  w, bias,        out, is, ws, os, os.n * os.h * os.w,
+                         (int)K, one, 0, {0, 1, 0, 1}};
+    if (p->w_packed && conv_prepacked(kc, &j)) return;
     size_t need = packed_bytes(p, is, ws, os);
     int ntiles = (j.npix + GMR - 1) / GMR;
     if (need && kc && kc->scratch && kc->scratch_bytes >= need) {
@@ -478,150 +435,10 @@ void ecl_avx512_conv2d_f32(const struct ecl_kctx *kc, const struct ecl_conv_para
         ecl_kctx_run(kc, nob, pack_task, &pj);
         j.sp = ecl_split_plan(kc, ntiles, (nob + 1) / 2, 1);
         ecl_kctx_run(kc, ecl_split_items(&j.sp), packed_task, &pj);
-    } else if (small_k(K, os.c))
-        ecl_kctx_run(kc, ntiles, conv_small_k, &j);
-    else {
-        j.sp = ecl_split_plan(kc, (j.npix + DMR - 1) / DMR, os.c, 16);
-        ecl_kctx_run(kc, ecl_split_items(&j.sp), conv_dot, &j);
-    }
-}
-
-/* ------------------------------------------------------------------ depthwise
- * Port of avx2_dw.c to 16 channels per zmm: output row -> groups of 4 interior output pixels
- * (3x3) -> blocks of 16 channels (masked tail); border pixels and other kernel sizes take a
- * checked per-pixel path. depth_multiplier != 1 / dilation: the AVX2 kernel (-> reference). */
-struct dw_job {
-    const struct ecl_conv_params *p;
-    const float *in, *w, *bias;
-    float *out;
-    struct ecl_shape4 is, ws, os;
-    struct ecl_split sp; /* output rows, cut into channel slices on small maps */
-};
-
-#define DW_MAXTAPS 49
-#define DW_CHUNK 256 /* channels, multiple of 16 */
-
-/* One output pixel, all channels, taps outside the image skipped. */
-static inline void dw_pixel(const struct dw_job *j, const float *inb, float *ob, int iy0, int ky0,
-                            int ky1, int x, int c0, int c1, __m512 lo, __m512 hi) {
-    const struct ecl_conv_params *p = j->p;
-    const int C = j->os.c, kw = j->ws.w, W = j->is.w;
-    const int ix0 = x * p->stride_w - p->pad_left;
-    const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = W - ix0 < kw ? W - ix0 : kw;
-    for (int c = c0; c < c1; c += 16) {
-        const __mmask16 m = kmask(c1 - c);
-        __m512 acc = j->bias ? _mm512_maskz_loadu_ps(m, j->bias + c) : _mm512_setzero_ps();
-        for (int ky = ky0; ky < ky1; ky++) {
-            const float *ip = inb + (size_t)(iy0 + ky) * W * C + c; /* + (ix0 + kx) C below */
-            const float *wp = j->w + (size_t)ky * kw * C + c;
-            if (m == 0xffff)
-                for (int kx = kx0; kx < kx1; kx++)
-                    acc = _mm512_fmadd_ps(_mm512_loadu_ps(ip + (size_t)(ix0 + kx) * C),
-                                          _mm512_loadu_ps(wp + (size_t)kx * C), acc);
-            else
-                for (int kx = kx0; kx < kx1; kx++)
-                    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, ip + (size_t)(ix0 + kx) * C),
-                                          _mm512_maskz_loadu_ps(m, wp + (size_t)kx * C), acc);
-        }
-        acc = _mm512_min_ps(_mm512_max_ps(acc, lo), hi);
-        _mm512_mask_storeu_ps(ob + (size_t)x * C + c, m, acc);
-    }
-}
-
-/* 4 interior output pixels (3x3 kernel), one block of 16 channels (mask m). Full blocks use
- * plain loads (the compiler drops the all-ones mask). */
-static inline __attribute__((always_inline)) void dw4(const struct dw_job *j, const float *ip0,
-                                                      float *op, int c, __mmask16 m, int ky0,
-                                                      int ky1, size_t rs, size_t xs, __m512 lo,
-                                                      __m512 hi) {
-    const int C = j->os.c;
-    const float *wp = j->w + c;
-    __m512 b = j->bias ? _mm512_maskz_loadu_ps(m, j->bias + c) : _mm512_setzero_ps();
-    __m512 s0 = b, s1 = b, s2 = b, s3 = b;
-#define LD(p) (m == 0xffff ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(m, (p)))
-    for (int ky = ky0; ky < ky1; ky++) {
-        const float *ip = ip0 + ky * rs + c;
-        const float *wk = wp + (size_t)ky * 3 * C;
-        __m512 wa = LD(wk), wb = LD(wk + C), wc = LD(wk + 2 * C);
-#define DW_TAP(off, wv)                                                                            \
-    s0 = _mm512_fmadd_ps(LD(ip + (off)), wv, s0);                                                  \
-    s1 = _mm512_fmadd_ps(LD(ip + (off) + xs), wv, s1);                                             \
-    s2 = _mm512_fmadd_ps(LD(ip + (off) + 2 * xs), wv, s2);                                         \
-    s3 = _mm512_fmadd_ps(LD(ip + (off) + 3 * xs), wv, s3);
-        DW_TAP(0, wa) DW_TAP(C, wb) DW_TAP(2 * C, wc)
-#undef DW_TAP
-    }
-#undef LD
-    if (m == 0xffff) {
-        _mm512_storeu_ps(op + c, _mm512_min_ps(_mm512_max_ps(s0, lo), hi));
-        _mm512_storeu_ps(op + C + c, _mm512_min_ps(_mm512_max_ps(s1, lo), hi));
-        _mm512_storeu_ps(op + 2 * C + c, _mm512_min_ps(_mm512_max_ps(s2, lo), hi));
-        _mm512_storeu_ps(op + 3 * C + c, _mm512_min_ps(_mm512_max_ps(s3, lo), hi));
+    } else if (small_k(K, os.c)) {
+        j.win = !one && os.w >= 2 * GMR;
+        ecl_kctx_run(kc, j.win ? os.n * os.h : ntiles, conv_small_k, &j);
     } else {
-        _mm512_mask_storeu_ps(op + c, m, _mm512_min_ps(_mm512_max_ps(s0, lo), hi));
-        _mm512_mask_storeu_ps(op + C + c, m, _mm512_min_ps(_mm512_max_ps(s1, lo), hi));
-        _mm512_mask_storeu_ps(op + 2 * C + c, m, _mm512_min_ps(_mm512_max_ps(s2, lo), hi));
-        _mm512_mask_storeu_ps(op + 3 * C + c, m, _mm512_min_ps(_mm512_max_ps(s3, lo), hi));
+        ecl_avx512_conv_dot(kc, &j);
     }
-}
-
-static void dw_row_range(const struct dw_job *j, int begin, int end, int c_lo, int c_hi) {
-    const struct ecl_conv_params *p = j->p;
-    struct ecl_shape4 is = j->is, ws = j->ws, os = j->os;
-    const int C = os.c, kh = ws.h, kw = ws.w, sh = p->stride_h, sw = p->stride_w;
-    const __m512 lo = _mm512_set1_ps(p->act_min), hi = _mm512_set1_ps(p->act_max);
-    int x_lo, x_hi; /* interior columns: every kx inside the image */
-    ecl_interior_cols(p, is, os, kw, &x_lo, &x_hi);
-    const int fast = kh == 3 && kw == 3;
-    const size_t rs = (size_t)is.w * C, xs = (size_t)sw * C;
-    for (int r = begin; r < end; r++) {
-        int n = r / os.h, y = r % os.h;
-        int iy0 = y * sh - p->pad_top;
-        int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = is.h - iy0 < kh ? is.h - iy0 : kh;
-        const float *inb = j->in + (size_t)n * is.h * is.w * C;
-        float *ob = j->out + ((size_t)n * os.h + y) * os.w * C;
-        /* channel chunks of DW_CHUNK: the chunk's weights and the input rows under a group of
-         * 4 output pixels stay in L1 (all 576 or 960 channels at once would not) */
-        for (int c0 = c_lo; c0 < c_hi; c0 += DW_CHUNK) {
-            const int c1 = c_hi - c0 < DW_CHUNK ? c_hi : c0 + DW_CHUNK;
-            int x = 0;
-            for (; x < x_lo; x++)
-                dw_pixel(j, inb, ob, iy0, ky0, ky1, x, c0, c1, lo, hi);
-            if (fast) {
-                for (; x + 4 <= x_hi; x += 4) {
-                    const float *ip0 = inb + ((size_t)iy0 * is.w + (x * sw - p->pad_left)) * C;
-                    float *op = ob + (size_t)x * C;
-                    int c = c0;
-                    for (; c + 16 <= c1; c += 16)
-                        dw4(j, ip0, op, c, 0xffff, ky0, ky1, rs, xs, lo, hi);
-                    if (c < c1) dw4(j, ip0, op, c, kmask(c1 - c), ky0, ky1, rs, xs, lo, hi);
-                }
-            }
-            for (; x < os.w; x++)
-                dw_pixel(j, inb, ob, iy0, ky0, ky1, x, c0, c1, lo, hi);
-        }
-    }
-}
-
-static void dw_rows(void *ctx, int begin, int end) {
-    const struct dw_job *j = ctx;
-    for (int it = begin; it < end; it++) {
-        int r, c0, c1;
-        ecl_split_item(&j->sp, it, &r, &c0, &c1);
-        dw_row_range(j, r, r + 1, c0, c1);
-    }
-}
-
-void ecl_avx512_dwconv_f32(const struct ecl_kctx *kc, const struct ecl_conv_params *p,
-                           const float *in, struct ecl_shape4 is, const float *w,
-                           struct ecl_shape4 ws, const float *bias, float *out,
-                           struct ecl_shape4 os) {
-    int dm = p->depth_multiplier > 0 ? p->depth_multiplier : 1;
-    if (dm != 1 || is.c != os.c || ws.c != os.c || p->dil_h != 1 || p->dil_w != 1 ||
-        ws.h * ws.w > DW_MAXTAPS || p->stride_h < 1 || p->stride_w < 1) {
-        ecl_avx2_dwconv_f32(kc, p, in, is, w, ws, bias, out, os);
-        return;
-    }
-    struct dw_job j = {p, in, w, bias, out, is, ws, os, ecl_split_plan(kc, os.n * os.h, os.c, 16)};
-    ecl_kctx_run(kc, ecl_split_items(&j.sp), dw_rows, &j);
 }
