@@ -288,23 +288,20 @@ static double time_conv(const struct ecl_kernels *k, int h, int ci, int co, int 
     /* as the int8 model runs them (src/tflite/ops/conv.c): CONV_2D with single rounding and its
      * weights packed once at plan time, DEPTHWISE_CONV_2D with double rounding */
     p.rounding = layers_q && !dw ? ECL_ROUND_SINGLE : ECL_ROUND_DOUBLE;
-    void *packed = NULL;
-    size_t pb = layers_q && !dw && k->conv2d_i8_prepack_bytes
-                    ? k->conv2d_i8_prepack_bytes(&p, is, ws, os)
-                    : 0;
-    if (pb && (packed = aligned_alloc(64, (pb + 63) & ~(size_t)63)) != NULL) {
-        k->conv2d_i8_prepack(&p, is, w, ws, b, os, packed);
-        p.w_packed = packed;
-    }
     struct ecl_kctx kc = {0};
-    /* float: the weights packed once, as the interpreter does when the table offers it (then no
+    /* the weights packed once, as the interpreter does when the table offers it (then no
      * scratch); else the scratch the kernel asks for, as the interpreter provides it */
-    size_t pbytes = !layers_q && !dw && k->conv2d_f32_prepack_bytes
-                        ? k->conv2d_f32_prepack_bytes(&p, is, ws, os)
-                        : 0;
+    size_t pbytes =
+        dw ? 0
+        : layers_q
+            ? (k->conv2d_i8_prepack_bytes ? k->conv2d_i8_prepack_bytes(&p, is, ws, os) : 0)
+            : (k->conv2d_f32_prepack_bytes ? k->conv2d_f32_prepack_bytes(&p, is, ws, os) : 0);
     void *packed = pbytes ? aligned_alloc(64, (pbytes + 63) & ~(size_t)63) : NULL;
     if (packed) {
-        k->conv2d_f32_prepack(&p, is, w, ws, b, os, packed);
+        if (layers_q)
+            k->conv2d_i8_prepack(&p, is, w, ws, b, os, packed);
+        else
+            k->conv2d_f32_prepack(&p, is, w, ws, b, os, packed);
         p.w_packed = packed;
     }
     ecl_conv_scratch_fn sf = layers_q ? k->conv2d_i8_scratch : k->conv2d_f32_scratch;
