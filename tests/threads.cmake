@@ -3,3 +3,5 @@ if(NOT COMMAND ecl_add_test)
   include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 endif()
 ecl_add_test(test_threads ${CMAKE_SOURCE_DIR}/tests/test_threads.c)
+# Fused inverted-residual blocks (src/tflite/fuse.c): the bytes of the unfused run.
+ecl_add_test(test_fuse ${CMAKE_SOURCE_DIR}/tests/test_fuse.c)

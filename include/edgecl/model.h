@@ -150,6 +150,9 @@ struct ecl_interp_opts {
                     * models measured; ecl_interp_mem_size() reports it */
     int no_fold;   /* 1: run every PAD as written (default 0: a PAD read only by a VALID
                     * conv/depthwise conv is folded into that conv's padding; same results) */
+    int no_fuse;   /* 1: run every op as written (default 0: a large inverted-residual block,
+                    * expand 1x1 -> depthwise -> project 1x1, runs band by band with the inner
+                    * tensors in cache and no arena memory for them; same results) */
     int hybrid;    /* ECL_HYBRID_TFLITE (default) or ECL_HYBRID_DEQUANT, see below */
     int arith;     /* ECL_ARITH_RUNTIME (default) or ECL_ARITH_REFERENCE, see below */
 };
@@ -183,6 +186,7 @@ struct ecl_interp_stats {
     size_t activation_sum;   /* sum of all activation tensors (no sharing) */
     size_t persistent_bytes; /* op/tensor records, requantisation tables, aligned copies */
     int32_t n_ops_run;       /* operators executed per run (those the cut depends on) */
+    int32_t n_fused;         /* inverted-residual blocks run fused (no_fuse, src/tflite/fuse.c) */
     const char *kernels;     /* "ref", "avx2", ... */
 };
 

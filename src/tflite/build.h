@@ -50,7 +50,9 @@ struct ecl_plan {
      * last run position of the tensor that holds it now */
     uint32_t slot_max[ECL_PLAN_SLOTS];
     int16_t slot_last[ECL_PLAN_SLOTS];
-    int32_t outs[ECL_OP_MAX_IO]; /* the requested outputs */
+    uint8_t ckind[ECL_MODEL_MAX_OPS];     /* enum ecl_fuse_kind, set by prepare (fuse.c) */
+    uint8_t nread[ECL_MODEL_MAX_TENSORS]; /* run ops reading the tensor (fuse.c), saturating */
+    int32_t outs[ECL_OP_MAX_IO];          /* the requested outputs */
     /* sizing pass stand-ins */
     struct ecl_tensor slot[2 * ECL_OP_MAX_IO];
     struct ecl_tensor *slot_p[2 * ECL_OP_MAX_IO];
@@ -102,6 +104,11 @@ enum ecl_status ecl_plan_check(struct ecl_build *b, int32_t *n_run);
 /* Activation sizes, lifetimes and offsets; returns the activation area size. */
 enum ecl_status ecl_plan_arena(struct ecl_build *b, int32_t n_run, size_t *act_bytes,
                                size_t *act_sum);
+
+/* fuse.c: expand 1x1 -> depthwise -> project 1x1 run band by band (after every op is
+ * prepared, in both passes; before the arena is planned: the two inner tensors get none). */
+/* Returns the number of blocks fused. */
+int32_t ecl_pass_fuse(struct ecl_build *b, struct ecl_node *N, int32_t n_run);
 
 /* prep.c */
 /* Prepares op i (its registry row known to exist) into node nd (NULL in the sizing pass). */

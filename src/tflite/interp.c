@@ -142,6 +142,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
         if ((st = ecl_prep_op(&b, (int32_t)i, arena ? &N[r] : NULL)) != ECL_OK) return st;
         r++;
     }
+    int32_t n_fused = b.o.no_fuse ? 0 : ecl_pass_fuse(&b, arena ? N : NULL, n_run);
     size_t persistent = b.bump.used;
 
     /* activations and scratch */
@@ -186,6 +187,7 @@ static enum ecl_status build(const struct ecl_model *m, int32_t cut,
     it->st.activation_sum = act_sum;
     it->st.persistent_bytes = persistent;
     it->st.n_ops_run = n_run;
+    it->st.n_fused = n_fused;
     it->st.kernels = b.k.name;
     for (int32_t k = 0; k < it->n_in; k++)
         if (!io_type_ok(T[it->inputs[k]].file_type))

@@ -167,6 +167,17 @@ const struct ecl_kernels *ecl_prep_kernels(const struct ecl_prep *p);
 const struct ecl_interp_opts *ecl_prep_opts(const struct ecl_prep *p);
 /* 1: this model's float convolutions must run the reference kernels (ecl_pass_hybrid). */
 int ecl_prep_f32_exact(const struct ecl_prep *p);
+/* What a convolution offers the fusion pass (src/tflite/fuse.c): a 1x1 stride-1 unpadded
+ * CONV_2D that needs no per-call scratch (pointwise), or a DEPTHWISE_CONV_2D with multiplier 1,
+ * no dilation, stride <= 2 and a filter <= 5 rows; float (optimised kernels) or int8. */
+enum ecl_fuse_kind {
+    ECL_FUSE_NONE = 0,
+    ECL_FUSE_PW_F32,
+    ECL_FUSE_DW_F32,
+    ECL_FUSE_PW_I8,
+    ECL_FUSE_DW_I8
+};
+void ecl_prep_fusable(struct ecl_prep *p, enum ecl_fuse_kind kind);
 /* "<OP> at operator <i>: <what>", returns st. More text may follow via ecl_prep_msg(). */
 enum ecl_status ecl_prep_fail(struct ecl_prep *p, enum ecl_status st, const char *what);
 struct msg *ecl_prep_msg(struct ecl_prep *p);

@@ -19,6 +19,10 @@ void ecl_prep_scratch(struct ecl_prep *p, size_t bytes) {
     if (bytes > p->b->scratch) p->b->scratch = bytes;
 }
 
+void ecl_prep_fusable(struct ecl_prep *p, enum ecl_fuse_kind kind) {
+    p->b->pl->ckind[p->index] = (uint8_t)kind;
+}
+
 const struct ecl_kernels *ecl_prep_kernels(const struct ecl_prep *p) {
     return &p->b->k;
 }

@@ -146,6 +146,19 @@ static enum ecl_status read_options(struct ecl_prep *p, struct ecl_conv_data *d,
     return ECL_OK;
 }
 
+/* What the fusion pass may do with this conv (enum ecl_fuse_kind; scratch: the per-call
+ * scratch bytes it asked for). */
+static void mark_fusable(struct ecl_prep *p, const struct ecl_conv_data *d, int dw, int i8,
+                         size_t scratch) {
+    const struct ecl_conv_params *c = &d->p;
+    if (d->is.n != 1 || c->dil_h != 1 || c->dil_w != 1) return;
+    if (dw && c->depth_multiplier == 1 && c->stride_h <= 2 && d->ws.h <= 5)
+        ecl_prep_fusable(p, i8 ? ECL_FUSE_DW_I8 : ECL_FUSE_DW_F32);
+    else if (!dw && !scratch && d->ws.h == 1 && d->ws.w == 1 && c->stride_h == 1 &&
+             c->stride_w == 1 && c->pad_top == 0 && c->pad_left == 0)
+        ecl_prep_fusable(p, i8 ? ECL_FUSE_PW_I8 : ECL_FUSE_PW_F32);
+}
+
 /* Weights packed once for the table's CONV_2D kernel, when it offers that (kernels.h):
  * persistent arena bytes, filled in the real pass (the sizing pass only counts them). Returns 1
  * when it asked for them: the kernel then needs no per-call scratch (the same answer in both
@@ -197,9 +210,14 @@ static enum ecl_status prep_float(struct ecl_prep *p, struct ecl_conv_data *d, i
             return ECL_OK;
         }
         p->eval = dw ? dw_f32 : conv_f32;
+        size_t scratch = 0;
         if (!dw && !prepack_f32(p, d) && ecl_prep_kernels(p)->conv2d_f32_scratch)
-            ecl_prep_scratch(p, ecl_prep_kernels(p)->conv2d_f32_scratch(
-                                    &d->p, d->is, d->ws, d->os, ecl_prep_opts(p)->n_threads));
+            scratch = ecl_prep_kernels(p)->conv2d_f32_scratch(&d->p, d->is, d->ws, d->os,
+                                                              ecl_prep_opts(p)->n_threads);
+        ecl_prep_scratch(p, scratch);
+        /* the reference CONV_2D's runtime order depends on the pixel's place in the map */
+        if (ecl_prep_kernels(p)->conv2d_f32 != ecl_ref_conv2d_f32)
+            mark_fusable(p, d, dw, 0, scratch);
         return ECL_OK;
     }
     if (w->type != ECL_DT_INT8 || w->n_scales < 1)
@@ -265,9 +283,12 @@ static enum ecl_status prep_int8(struct ecl_prep *p, struct ecl_conv_data *d, in
      * round twice, as its reference kernels do (docs/models.md) */
     int runtime = ecl_prep_opts(p)->arith != ECL_ARITH_REFERENCE;
     d->p.rounding = runtime && !dw && !w->lowered ? ECL_ROUND_SINGLE : ECL_ROUND_DOUBLE;
+    size_t scratch = 0;
     if (!dw && !prepack_i8(p, d) && ecl_prep_kernels(p)->conv2d_i8_scratch)
-        ecl_prep_scratch(p, ecl_prep_kernels(p)->conv2d_i8_scratch(&d->p, d->is, d->ws, d->os,
-                                                                   ecl_prep_opts(p)->n_threads));
+        scratch = ecl_prep_kernels(p)->conv2d_i8_scratch(&d->p, d->is, d->ws, d->os,
+                                                         ecl_prep_opts(p)->n_threads);
+    ecl_prep_scratch(p, scratch);
+    mark_fusable(p, d, dw, 1, scratch);
     p->eval = dw ? dw_i8 : conv_i8;
     return ECL_OK;
 }
