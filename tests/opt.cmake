@@ -1,7 +1,12 @@
 # Optimised kernels vs the reference kernels (src/kernels/opt/), and the backbone benchmark's
 # command line (bench/backbone.c): --help, bad arguments, and one quick end-to-end run that checks
 # opt-vs-ref agreement (skipped when models/mobilenet_v2.tflite has not been generated).
-ecl_add_test(test_kernels_opt ${CMAKE_SOURCE_DIR}/tests/test_kernels_opt.c)
+# One executable from one file per concern (tests/kernels_opt.h); its main() runs them all.
+set(ECL_KERNELS_OPT_TEST_SOURCES
+    ${CMAKE_SOURCE_DIR}/tests/test_kernels_opt.c ${CMAKE_SOURCE_DIR}/tests/test_kernels_opt_f32.c
+    ${CMAKE_SOURCE_DIR}/tests/test_kernels_opt_i8.c ${CMAKE_SOURCE_DIR}/tests/test_kernels_opt_rq.c
+    ${CMAKE_SOURCE_DIR}/tests/test_kernels_opt_tables.c ${CMAKE_SOURCE_DIR}/tests/kernels_opt_util.c)
+ecl_add_test(test_kernels_opt ${ECL_KERNELS_OPT_TEST_SOURCES})
 target_link_libraries(test_kernels_opt PRIVATE Threads::Threads)
 # The AVX512-VNNI int8 CONV_2D on few input channels and large maps (x86-64 only: it calls the
 # kernel by name; skipped at run time without AVX512-VNNI).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # NEON kernels vs reference on AArch64, without ARM hardware: cross-compile
-# tests/test_kernels_opt.c (with a tiny cmocka stand-in) and run it under qemu-user twice:
+# tests/test_kernels_opt*.c (with a tiny cmocka stand-in) and run it under qemu-user twice:
 #   -cpu max         the core has the dot-product extension: the SDOT int8 kernels are installed
 #                    ("kernels: neondot") and tested, and the plain NEON ones explicitly too;
 #   -cpu cortex-a57  Armv8.0, no dot product: the plain NEON int8 kernels are installed
@@ -21,7 +21,10 @@ $cc -std=c11 -O2 -march=armv8.2-a+dotprod -I"$src/src" -I"$src/include" \
     echo "FAIL: cross-compile neon_dot.c"; exit 1; }
 $cc -std=c11 -O2 -static -DECL_TEST_ARM_TABLES -I"$src/src" -I"$src/include" \
     -I"$src/tests/opt/cmocka_shim" \
-    "$src/tests/test_kernels_opt.c" "$src/src/kernels/opt/opt_install.c" \
+    "$src/tests/test_kernels_opt.c" "$src/tests/test_kernels_opt_f32.c" \
+    "$src/tests/test_kernels_opt_i8.c" "$src/tests/test_kernels_opt_rq.c" \
+    "$src/tests/test_kernels_opt_tables.c" "$src/tests/kernels_opt_util.c" \
+    "$src/src/kernels/opt/opt_install.c" \
     "$src/src/kernels/opt/arm/neon_kernels.c" "$src/src/kernels/opt/arm/neon_i8.c" \
     "$src/src/kernels/opt/arm/neon_dw_i8.c" \
     "$tmp/neon_dot.o" "$src"/src/kernels/ref/*.c "$src"/src/core/*.c \

@@ -1,4 +1,4 @@
-/* Minimal stand-in for the cmocka API used by tests/test_kernels_opt.c, for cross-compiled
+/* Minimal stand-in for the cmocka API used by tests/test_kernels_opt*.c, for cross-compiled
  * runs (tests/opt/neon_qemu.sh) where no target cmocka library is installed. Fails fast. */
 #ifndef ECL_CMOCKA_SHIM_H
 #define ECL_CMOCKA_SHIM_H
