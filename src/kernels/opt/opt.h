@@ -7,7 +7,7 @@
  *
  * Same signatures and results as the reference kernels in kernels.h, up to float rounding:
  * FMA (one rounding instead of two) and a different summation order (vector lanes, tiles)
- * change the last bits only. tests/test_kernels_opt.c asserts, per output,
+ * change the last bits only. tests/test_kernels_opt*.c asserts, per output,
  *   |opt - ref| <= 1e-5 * S,   S = |bias| + sum_k |a_k * w_k|
  * (observed: <= 3e-7 * S on x86 AVX2 and on AArch64 under qemu); ADD is bit-exact.
  *

@@ -4,7 +4,7 @@
  * accumulators (of the 32 vector registers), im2col on the stack for non-1x1 convolutions;
  * depthwise vectorised over channels; FC as dot products; ADD element-wise. Kept deliberately
  * simple (no packing, no assembly): correctness first, checked against the reference kernels
- * by tests/test_kernels_opt.c. */
+ * by tests/test_kernels_opt*.c. */
 #if defined(__aarch64__)
 #include <arm_neon.h>
 #include <string.h>

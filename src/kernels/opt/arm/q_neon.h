@@ -9,7 +9,7 @@
  *
  * Bit-exact with ecl_requant_r() on the domain rqn_vec_ok() accepts, through the output stage
  * (rqo_requant; the raw value too except for single rounding with a left shift and a
- * saturating x, see rqn_raw), checked under qemu by tests/test_kernels_opt.c,
+ * saturating x, see rqn_raw), checked under qemu by tests/test_kernels_opt_rq.c,
  * test_requant_neon; other parameters take the scalar function. */
 #ifndef EDGECL_Q_NEON_H
 #define EDGECL_Q_NEON_H
