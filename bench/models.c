@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,11 @@ struct opts {
     const char *models[MAX_MODELS];
     int n_models;
     const char *image;
-    int runs, iters, warmup, check_only;
+    int runs, iters, warmup, check_only, exclusive;
 };
+
+static int exclusive_run; /* --exclusive: SCHED_FIFO (XNNPACK's threads inherit it), edgecl's
+                           * pool without its load rule */
 
 /* One runtime ready to invoke: edgecl (interpreter + pool) or XNNPACK. */
 struct runner {
@@ -94,6 +98,7 @@ static int edgecl_open(struct runner *r, const struct ecl_model *m, int32_t cut,
             fprintf(stderr, "bench_models: edgecl: cannot start %d threads\n", threads);
             return -1;
         }
+        if (exclusive_run) ecl_pool_set_adaptive(r->pool, 0);
         o.parallel_for = ecl_pool_parallel_for;
         o.pf_user = r->pool;
         o.n_threads = ecl_pool_threads(r->pool);
@@ -407,7 +412,7 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: bench_models [--model FILE.tflite]... [--image FILE.bmp] [--runs N] "
             "[--iters K]\n"
-            "                    [--warmup N] [--check]\n"
+            "                    [--warmup N] [--check] [--exclusive]\n"
             "  edgecl vs XNNPACK (the same network built through XNNPACK's subgraph API, as\n"
             "  TFLite's CPU delegate does) on whole models: a check (same input, top-1 and the\n"
             "  largest difference), then 1 and 2 threads, N paired runs of K invocations each,\n"
@@ -417,7 +422,9 @@ static void usage(FILE *f) {
             "            .tflite (int8), absent ones skipped; --image ../shared/images/cat.bmp;\n"
             "            --runs 7 --iters 10 --warmup 2\n"
             "  --check   only the check (no timing); exit 1 if a model disagrees, 77 if none\n"
-            "            was found\n");
+            "            was found\n"
+            "  --exclusive  SCHED_FIFO for both runtimes' threads and edgecl's pool without its\n"
+            "            load rule: two idle cores even while other processes run (needs root)\n");
 }
 
 static int parse_int(const char *s, int lo, int hi, int *v) {
@@ -438,6 +445,9 @@ static int parse_args(int argc, char **argv, struct opts *o) {
             exit(0);
         } else if (!strcmp(a, "--check")) {
             o->check_only = 1;
+            continue;
+        } else if (!strcmp(a, "--exclusive")) {
+            o->exclusive = 1;
             continue;
         } else if (!v) {
             fprintf(stderr, "bench_models: unknown or incomplete argument '%s'\n", a);
@@ -474,6 +484,14 @@ int main(int argc, char **argv) {
     if (parse_args(argc, argv, &o)) {
         usage(stderr);
         return 2;
+    }
+    if (o.exclusive) {
+        struct sched_param sp = {.sched_priority = 10};
+        exclusive_run = 1;
+        printf("exclusive: SCHED_FIFO %s, edgecl's pool without its load rule\n",
+               sched_setscheduler(0, SCHED_FIFO, &sp) == 0
+                   ? "priority 10"
+                   : "refused (needs root or CAP_SYS_NICE): other processes share the cores");
     }
     if (!o.n_models) {
         o.models[o.n_models++] = ECL_SOURCE_DIR "/models/mobilenet_v2.tflite";

@@ -63,7 +63,7 @@ stats "edgecl int8 / edgecl float, 1 thread (CPU time)" "${rc[@]}"
 echo
 if [ -x "$B/bench_models" ]; then
     echo "== edgecl / XNNPACK"
-    "$B/bench_models" --runs "$K" 2>/dev/null
+    "$B/bench_models" --runs "$K" $EXCL 2>/dev/null
 else
     echo "== edgecl / XNNPACK: skipped ($B/bench_models not built: libxnnpack-dev absent)"
 fi
