@@ -7,10 +7,11 @@
  * samples/s, GFLOP/s (2 x the multiply-adds of the forward product, the weight gradients and
  * the hidden layer's input gradient; the update's few flops per weight are not counted) and %
  * of one core's FMA peak measured here (16-wide AVX-512 FMA chains when the CPU has AVX-512,
- * else 8-wide AVX2). Beside it, the replay learner's observe() of 32 new samples (epochs 1,
- * batch 32, 32 replayed, memory of 1500 latents). Then SLDA and NCM on 1280-d latents, 50
- * classes: observe of one sample followed by the first predict (SLDA's classifier refresh),
- * and the steady-state predict.
+ * else 8-wide AVX2). Then the first layer's products alone ("parts": forward, gradient
+ * stored, gradient fused with the SGD / Adam step), the replay learner's observe() of 32 new
+ * samples (epochs 1, batch 32, 32 replayed, memory of 1500 latents), and SLDA and NCM on
+ * 1280-d latents, 50 classes: observe of one sample followed by the first predict (SLDA's
+ * classifier refresh), and the steady-state predict.
  *
  * Times are process CPU time per step (so other processes on a loaded machine do not count as
  * ours, though they still share caches and memory bandwidth), min and median over --runs runs.
@@ -199,6 +200,75 @@ static int bench_head(uint32_t dim, uint32_t hidden, uint32_t classes, enum ecl_
     return 0;
 }
 
+/* The first layer's products alone, through the table the library picks (head_gemm.h), on
+ * separate W, m, v arrays of dim x hidden: the forward product, the weight gradient stored,
+ * and the weight gradient fused with the SGD and with the Adam step. min (median) ms per call
+ * over `runs` runs of `budget` s: where a head step's time goes. */
+static int bench_parts(uint32_t dim, uint32_t hidden, int runs, double budget, double peak) {
+    const uint32_t bs = 32;
+    const struct ecl_head_gemm *t = ecl_head_gemm_best();
+    const size_t nw = (size_t)dim * hidden;
+    float *w = malloc(nw * sizeof(float)), *m = calloc(nw, sizeof(float)),
+          *v = calloc(nw, sizeof(float)), *g = malloc(nw * sizeof(float)),
+          *x = malloc((size_t)dim * bs * sizeof(float)), *d = malloc(hidden * bs * sizeof(float)),
+          *z = malloc(hidden * bs * sizeof(float));
+    if (!w || !m || !v || !g || !x || !d || !z) return 1;
+    fill(x, (size_t)dim * bs);
+    for (size_t j = 0; j < nw; j++)
+        w[j] = frand() - 0.5f;
+    for (size_t j = 0; j < (size_t)hidden * bs; j++)
+        d[j] = (frand() - 0.5f) * 1e-2f;
+    static const char *names[4] = {"forward X.W", "gradient X^T.D stored", "gradient + SGD step",
+                                   "gradient + Adam step"};
+    printf("parts  %ux%u, batch %u, table %s (ms per call, min (median); GFLOP/s of the "
+           "product):\n",
+           dim, hidden, bs, t->name);
+    for (int part = 0; part < 4; part++) {
+        double tt[MAX_RUNS];
+        for (int r = 0; r < runs; r++) {
+            int calls = 0;
+            double t0 = cpu_s(), dt;
+            do {
+                struct ecl_head_upd u;
+                memset(&u, 0, sizeof u);
+                u.kind = part == 3 ? ECL_UPD_ADAM : ECL_UPD_SGD;
+                u.lr_t = 1e-3f;
+                u.eps_t = 1e-7f;
+                u.b1 = 0.9f;
+                u.b2 = 0.999f;
+                u.c1 = 0.1f;
+                u.c2 = 0.001f;
+                u.w = w;
+                u.m = m;
+                u.v = v;
+                u.ld = hidden;
+                if (part == 0)
+                    t->fwd(z, hidden, x, dim, w, hidden, bs, hidden, dim);
+                else if (part == 1)
+                    t->wgrad(g, hidden, x, dim, d, hidden, bs, hidden, dim, NULL);
+                else
+                    t->wgrad(NULL, hidden, x, dim, d, hidden, bs, hidden, dim, &u);
+                calls++;
+                dt = cpu_s() - t0;
+            } while (dt < budget || calls < 3);
+            tt[r] = dt / calls;
+        }
+        struct stats s = summarize(tt, runs);
+        const double flops = 2.0 * nw * bs;
+        printf("  %-24s %.3f (%.3f) ms  %6.1f GFLOP/s = %4.1f %% of peak\n", names[part],
+               1e3 * s.min, 1e3 * s.med, flops / s.min * 1e-9,
+               peak > 0 ? 100 * flops / s.min / peak : 0);
+    }
+    free(w);
+    free(m);
+    free(v);
+    free(g);
+    free(x);
+    free(d);
+    free(z);
+    return 0;
+}
+
 /* replay learner observe() of 32 new samples after the memory is full. */
 static int bench_replay(uint32_t dim, uint32_t hidden, uint32_t classes, int runs, double budget) {
     struct ecl_learner_params lp = ecl_learner_default_params(ECL_LEARNER_REPLAY, dim, classes);
@@ -308,8 +378,9 @@ int main(int argc, char **argv) {
                     "usage: bench_head [--quick] [--runs N]\n"
                     "  head training step (SGD, Adam; optimised and reference products)\n"
                     "  for 20480->128->50 and 1280->128->50 at batch 32 with GFLOP/s and %%\n"
-                    "  of the measured FMA peak, replay observe cost, SLDA/NCM observe +\n"
-                    "  first predict; CPU time, min and median of N runs (default 5)\n");
+                    "  of the measured FMA peak, the first layer's products alone, replay\n"
+                    "  observe cost, SLDA/NCM observe + first predict; CPU time, min and\n"
+                    "  median of N runs (default 5)\n");
             return !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ? 0 : 2;
         }
     }
@@ -334,6 +405,8 @@ int main(int argc, char **argv) {
         for (int o = 0; o < 2; o++)
             if (bench_head(dims[s], 128, 50, o ? ECL_OPT_ADAM : ECL_OPT_SGD, runs, budget, peak))
                 goto fail;
+    for (int s = 0; s < 2; s++)
+        if (bench_parts(dims[s], 128, runs, budget / 2, peak)) goto fail;
     for (int s = 0; s < 2; s++)
         if (bench_replay(dims[s], 128, 50, runs, budget)) goto fail;
     if (bench_stat(ECL_LEARNER_SLDA, 1280, 50, runs, budget) ||

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 #include "train/head_gemm.h"
 #include "train/head_impl.h"
 #include "core_util.h"
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 struct hh {
     struct ecl_head *h;
@@ -512,12 +516,100 @@ static void test_opt_matches_ref(void **state) {
     }
 }
 
+/* Adam moments in the subnormal range (a weight whose input stayed zero for ~800 steps: m
+ * decays by beta1 per step) and dead inputs: the optimised tables may flush subnormals to zero
+ * in the fused step (head_gemm.h). Weights and moments still match the reference within
+ * rounding plus FLT_MIN, everything stays finite, and the caller's floating-point control
+ * state (MXCSR on x86) is the same after the step as before. */
+static void check_subnormal_state(const struct ecl_head_gemm *tab) {
+    const uint32_t dim = 260, hidden = 70, classes = 5, batch = 9;
+    struct ecl_head_params p = ecl_head_default_params(dim, classes);
+    p.hidden[0] = hidden;
+    p.max_batch = batch;
+    p.lr = 0.01f;
+    p.eps = 1e-3f;
+    struct hh A = make_head(&p), R = make_head(&p);
+    assert_non_null(ecl_head_use_reference_(R.h));
+    A.h->gemm = tab;
+    ecl_head_set_n_classes(A.h, classes);
+    ecl_head_set_n_classes(R.h, classes);
+    const size_t nw = (size_t)dim * hidden;
+    for (size_t j = 0; j < nw; j++) { /* both heads: the same subnormal moments */
+        A.h->mw[0][j] = R.h->mw[0][j] = (j % 3 ? 1.0f : -1.0f) * FLT_MIN * (float)(j % 7) / 8.0f;
+        A.h->vw[0][j] = R.h->vw[0][j] = FLT_MIN * (float)(j % 5) / 8.0f;
+    }
+    float *x = malloc(sizeof(float) * dim * batch);
+    int32_t y[9];
+    assert_non_null(x);
+    uint64_t s = ecl_rng_seed(5, 5);
+    for (uint32_t i = 0; i < batch; i++) {
+        for (uint32_t k = 0; k < dim; k++) { /* every fourth input dead */
+            float g = tu_gauss(&s);
+            x[(size_t)i * dim + k] = k % 4 == 0 || g < 0.0f ? 0.0f : g;
+        }
+        y[i] = (int32_t)(i % classes);
+    }
+#if defined(__x86_64__)
+    const unsigned csr0 = _mm_getcsr();
+    _mm_setcsr(csr0 & ~0x8040u);                /* IEEE subnormals, as C programs start */
+    const unsigned csr = _mm_getcsr() & ~0x3fu; /* control bits, not the sticky flags */
+#endif
+    float la, lr_;
+    for (int it = 0; it < 2; it++) {
+        assert_int_equal(ecl_head_train_batch(A.h, x, y, batch, &la), ECL_OK);
+        assert_int_equal(ecl_head_train_batch(R.h, x, y, batch, &lr_), ECL_OK);
+#if defined(__x86_64__)
+        assert_int_equal(_mm_getcsr() & ~0x3fu, csr);
+#endif
+        assert_float_equal(la, lr_, 1e-5f * fabsf(lr_));
+    }
+#if defined(__x86_64__)
+    _mm_setcsr(csr0);
+#endif
+    for (uint32_t t = 0; t < ecl_head_n_param_tensors(A.h); t++) {
+        float *wa, *wr;
+        size_t cnt;
+        ecl_head_param(A.h, t, &wa, NULL, &cnt);
+        ecl_head_param(R.h, t, &wr, NULL, NULL);
+        for (size_t j = 0; j < cnt; j++)
+            assert_true(isfinite(wa[j]));
+        assert_true(tensor_diff(wr, wa, cnt) < 1e-5);
+    }
+    const float *ms[2] = {A.h->mw[0], A.h->vw[0]}, *mr[2] = {R.h->mw[0], R.h->vw[0]};
+    for (int a = 0; a < 2; a++) {
+        double mx = 0.0;
+        for (size_t j = 0; j < nw; j++)
+            mx = fmax(mx, fabs((double)mr[a][j]));
+        assert_true(mx > 0.0);
+        for (size_t j = 0; j < nw; j++)
+            assert_true(fabs((double)ms[a][j] - mr[a][j]) <= 1e-5 * mx + FLT_MIN);
+    }
+    free(x);
+    free(A.mem);
+    free(R.mem);
+}
+
+static void test_opt_subnormal_state(void **state) {
+    (void)state;
+    const struct ecl_head_gemm *tables[2] = {ecl_head_gemm_avx512(), ecl_head_gemm_avx2()};
+    int ran = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!tables[i]) continue;
+        check_subnormal_state(tables[i]);
+        ran++;
+    }
+    if (!ran) {
+        print_message("SKIP: no optimised head products on this CPU (reference only)\n");
+        skip();
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradcheck),       cmocka_unit_test(test_step_rules),
         cmocka_unit_test(test_learns_toy),      cmocka_unit_test(test_add_classes),
         cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_update_exact),
-        cmocka_unit_test(test_opt_matches_ref),
+        cmocka_unit_test(test_opt_matches_ref), cmocka_unit_test(test_opt_subnormal_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,12 @@
  *          through its ReLU; a is that layer's output)
  * The reference skips zero inputs (ReLU outputs); optimised versions may use FMA and another
  * summation order, so they agree with it within float rounding, not bit for bit. The update
- * arithmetic itself (ecl_head_update_) is the same operations in the same order everywhere.
+ * arithmetic itself (ecl_head_update_) is the same operations in the same order everywhere,
+ * with one difference: the optimised wgrad with a step runs with subnormals flushed to zero
+ * (x86 MXCSR FTZ + DAZ for the call, the caller's MXCSR restored after), so a subnormal
+ * operand or result there (|value| < FLT_MIN: m of an input that stayed zero for ~800 steps,
+ * g * g of a tiny gradient) counts as 0 where the reference keeps it: a difference below
+ * FLT_MIN per value, and no microcode assist per operation on such values.
  */
 #ifndef EDGECL_TRAIN_HEAD_GEMM_H
 #define EDGECL_TRAIN_HEAD_GEMM_H
