@@ -20,6 +20,7 @@
 
 #include "edgecl/model.h"
 #include "edgecl/port.h"
+#include "model_input.h"
 
 struct run {
     float *out;
@@ -71,21 +72,9 @@ static int32_t check_model(const char *path, const char *cut_name) {
     assert_int_equal(ecl_model_parse(buf, len, &m, err, sizeof err), ECL_OK);
     int32_t cut = -1;
     if (cut_name) assert_int_equal(ecl_model_find_tensor(&m, cut_name, &cut), ECL_OK);
-    struct ecl_interp_opts o = ecl_interp_default_opts();
-    size_t need = 0;
-    assert_int_equal(ecl_interp_mem_size(&m, cut, &o, &need, err, sizeof err), ECL_OK);
-    void *arena = malloc(need);
-    struct ecl_interp *it = NULL;
-    assert_int_equal(ecl_interp_init(&m, cut, &o, arena, need, &it, err, sizeof err), ECL_OK);
-    size_t n_in = ecl_interp_input_count(it);
-    free(arena);
-    float *in = malloc(n_in * sizeof *in);
+    size_t n_in = 0;
+    float *in = model_input(&m, cut, 77u, &n_in);
     assert_non_null(in);
-    uint32_t s = 77;
-    for (size_t i = 0; i < n_in; i++) {
-        s = s * 1664525u + 1013904223u;
-        in[i] = (float)(s >> 8) / 16777216.0f;
-    }
     struct run ref = run_model(&m, cut, 1, 1, in);
     assert_int_equal(ref.st.n_fused, 0);
     for (int t = 1; t <= 3; t++) {

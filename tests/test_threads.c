@@ -25,6 +25,7 @@
 
 #include "edgecl/model.h"
 #include "edgecl/port.h"
+#include "model_input.h"
 
 /* ------------------------------------------------------------------ pool */
 struct cover {
@@ -162,22 +163,9 @@ static void check_model(const char *path, int force_ref) {
     assert_int_equal(ecl_model_parse(buf, len, &m, err, sizeof err), ECL_OK);
     int32_t cut = -1;
     if (ecl_model_find_tensor(&m, "block_13_expand_relu", &cut) != ECL_OK) cut = -1;
-    /* input size from a serial interpreter's dims */
-    struct ecl_interp_opts o = ecl_interp_default_opts();
-    size_t need = 0;
-    assert_int_equal(ecl_interp_mem_size(&m, cut, &o, &need, err, sizeof err), ECL_OK);
-    void *arena = malloc(need);
-    struct ecl_interp *it = NULL;
-    assert_int_equal(ecl_interp_init(&m, cut, &o, arena, need, &it, err, sizeof err), ECL_OK);
-    size_t n_in = ecl_interp_input_count(it);
-    free(arena);
-    float *in = malloc(n_in * sizeof *in);
+    size_t n_in = 0;
+    float *in = model_input(&m, cut, 2024u, &n_in);
     assert_non_null(in);
-    uint32_t s = 2024;
-    for (size_t i = 0; i < n_in; i++) {
-        s = s * 1664525u + 1013904223u;
-        in[i] = (float)(s >> 8) / 16777216.0f;
-    }
     size_t n1, n2, n3;
     float *o1 = run_model(&m, cut, 1, force_ref, in, &n1);
     float *o2 = run_model(&m, cut, 2, force_ref, in, &n2);
