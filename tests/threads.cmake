@@ -5,3 +5,4 @@ endif()
 ecl_add_test(test_threads ${CMAKE_SOURCE_DIR}/tests/test_threads.c)
 # Fused inverted-residual blocks (src/tflite/fuse.c): the bytes of the unfused run.
 ecl_add_test(test_fuse ${CMAKE_SOURCE_DIR}/tests/test_fuse.c)
+target_link_libraries(test_fuse PRIVATE ecl_test_tflite_builder)

@@ -152,7 +152,11 @@ static void mark_fusable(struct ecl_prep *p, const struct ecl_conv_data *d, int 
                          size_t scratch) {
     const struct ecl_conv_params *c = &d->p;
     if (d->is.n != 1 || c->dil_h != 1 || c->dil_w != 1) return;
-    if (dw && c->depth_multiplier == 1 && c->stride_h <= 2 && d->ws.h <= 5)
+    /* every output row of a fused band reads at least one real input row (a folded PAD can make
+     * rows of padding only: those run unfused) */
+    int rows_real =
+        c->pad_top < d->ws.h && (int64_t)(d->os.h - 1) * c->stride_h - c->pad_top < d->is.h;
+    if (dw && c->depth_multiplier == 1 && c->stride_h <= 2 && d->ws.h <= 5 && rows_real)
         ecl_prep_fusable(p, i8 ? ECL_FUSE_DW_I8 : ECL_FUSE_DW_F32);
     else if (!dw && !scratch && d->ws.h == 1 && d->ws.w == 1 && c->stride_h == 1 &&
              c->stride_w == 1 && c->pad_top == 0 && c->pad_left == 0)
