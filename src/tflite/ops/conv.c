@@ -164,37 +164,46 @@ static void mark_fusable(struct ecl_prep *p, const struct ecl_conv_data *d, int 
 }
 
 /* Weights packed once for the table's CONV_2D kernel, when it offers that (kernels.h):
- * persistent arena bytes, filled in the real pass (the sizing pass only counts them). Returns 1
- * when it asked for them: the kernel then needs no per-call scratch (the same answer in both
- * passes; should the packing still not happen, the kernel finds no scratch and runs its unpacked
- * code: slower, same result). */
-static int prepack_i8(struct ecl_prep *p, struct ecl_conv_data *d) {
-    const struct ecl_kernels *k = ecl_prep_kernels(p);
+ * persistent arena bytes, filled in the real pass (the sizing pass only counts them). The
+ * prepack_* functions return 1 when they asked for them: the kernel then needs no per-call
+ * scratch (the same answer in both passes; should the packing still not happen, the kernel finds
+ * no scratch and runs its unpacked code: slower, same result). prepack_dst: the memory to fill
+ * now, or NULL (none asked, the sizing pass, or constants without data). */
+static void *prepack_dst(struct ecl_prep *p, size_t bytes, int *asked) {
     const struct ecl_tensor *w = p->in[1], *bias = p->n_in > 2 ? p->in[2] : NULL;
-    d->p.w_packed = NULL;
-    if (!k->conv2d_i8_prepack_bytes || !k->conv2d_i8_prepack) return 0;
-    size_t bytes = k->conv2d_i8_prepack_bytes(&d->p, d->is, d->ws, d->os);
-    if (!bytes) return 0;
-    void *dst = ecl_prep_alloc(p, bytes);
-    if (!dst || ecl_prep_sizing(p) || !w->data || (bias && !bias->data)) return 1;
-    k->conv2d_i8_prepack(&d->p, d->is, w->data, d->ws, bias ? bias->data : NULL, d->os, dst);
-    d->p.w_packed = dst;
-    return 1;
+    *asked = bytes != 0;
+    void *dst = bytes ? ecl_prep_alloc(p, bytes) : NULL;
+    return !dst || ecl_prep_sizing(p) || !w->data || (bias && !bias->data) ? NULL : dst;
 }
 
-/* The same for the float kernel. */
+static int prepack_i8(struct ecl_prep *p, struct ecl_conv_data *d) {
+    const struct ecl_kernels *k = ecl_prep_kernels(p);
+    const struct ecl_tensor *bias = p->n_in > 2 ? p->in[2] : NULL;
+    int asked = 0;
+    d->p.w_packed = NULL;
+    if (!k->conv2d_i8_prepack_bytes || !k->conv2d_i8_prepack) return 0;
+    void *dst = prepack_dst(p, k->conv2d_i8_prepack_bytes(&d->p, d->is, d->ws, d->os), &asked);
+    if (dst) {
+        k->conv2d_i8_prepack(&d->p, d->is, p->in[1]->data, d->ws, bias ? bias->data : NULL, d->os,
+                             dst);
+        d->p.w_packed = dst;
+    }
+    return asked;
+}
+
 static int prepack_f32(struct ecl_prep *p, struct ecl_conv_data *d) {
     const struct ecl_kernels *k = ecl_prep_kernels(p);
-    const struct ecl_tensor *w = p->in[1], *bias = p->n_in > 2 ? p->in[2] : NULL;
+    const struct ecl_tensor *bias = p->n_in > 2 ? p->in[2] : NULL;
+    int asked = 0;
     d->p.w_packed = NULL;
     if (!k->conv2d_f32_prepack_bytes || !k->conv2d_f32_prepack) return 0;
-    size_t bytes = k->conv2d_f32_prepack_bytes(&d->p, d->is, d->ws, d->os);
-    if (!bytes) return 0;
-    void *dst = ecl_prep_alloc(p, bytes);
-    if (!dst || ecl_prep_sizing(p) || !w->data || (bias && !bias->data)) return 1;
-    k->conv2d_f32_prepack(&d->p, d->is, w->data, d->ws, bias ? bias->data : NULL, d->os, dst);
-    d->p.w_packed = dst;
-    return 1;
+    void *dst = prepack_dst(p, k->conv2d_f32_prepack_bytes(&d->p, d->is, d->ws, d->os), &asked);
+    if (dst) {
+        k->conv2d_f32_prepack(&d->p, d->is, p->in[1]->data, d->ws, bias ? bias->data : NULL, d->os,
+                              dst);
+        d->p.w_packed = dst;
+    }
+    return asked;
 }
 
 static enum ecl_status prep_float(struct ecl_prep *p, struct ecl_conv_data *d, int dw, int act) {
