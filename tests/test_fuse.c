@@ -20,7 +20,7 @@
 
 #include "edgecl/model.h"
 #include "edgecl/port.h"
-#include "model_input.h"
+#include "model_run.h"
 #include "tflite_builder.h"
 
 struct run {
@@ -38,24 +38,8 @@ static struct run run_model(const struct ecl_model *m, int32_t cut, int threads,
     if (threads > 1) {
         assert_int_equal(ecl_pool_create(threads, &pool), ECL_OK);
         ecl_pool_set_adaptive(pool, 0); /* real threads even on a busy machine */
-        o.parallel_for = ecl_pool_parallel_for;
-        o.pf_user = pool;
-        o.n_threads = ecl_pool_threads(pool);
     }
-    char err[200];
-    size_t need = 0;
-    assert_int_equal(ecl_interp_mem_size(m, cut, &o, &need, err, sizeof err), ECL_OK);
-    void *arena = malloc(need);
-    assert_non_null(arena);
-    struct ecl_interp *it = NULL;
-    assert_int_equal(ecl_interp_init(m, cut, &o, arena, need, &it, err, sizeof err), ECL_OK);
-    r.n = ecl_interp_output_count(it);
-    r.out = malloc(r.n * sizeof *r.out);
-    assert_non_null(r.out);
-    for (int rep = 0; rep < 2; rep++) /* twice: the second run reuses the scratch */
-        assert_int_equal(ecl_interp_run(it, in, r.out), ECL_OK);
-    ecl_interp_get_stats(it, &r.st);
-    free(arena);
+    r.out = model_run(m, cut, o, pool, in, &r.n, &r.st);
     ecl_pool_destroy(pool);
     return r;
 }

@@ -25,7 +25,7 @@
 
 #include "edgecl/model.h"
 #include "edgecl/port.h"
-#include "model_input.h"
+#include "model_run.h"
 
 /* ------------------------------------------------------------------ pool */
 struct cover {
@@ -128,23 +128,8 @@ static float *run_model(const struct ecl_model *m, int32_t cut, int threads, int
         /* 3 threads: workers that always sleep, which also keeps the pool from running jobs on
          * the caller alone when the machine is busy (CI): real threads every time */
         if (threads == 3) ecl_pool_set_spin(pool, 0);
-        o.parallel_for = ecl_pool_parallel_for;
-        o.pf_user = pool;
-        o.n_threads = ecl_pool_threads(pool);
     }
-    char err[200];
-    size_t need = 0;
-    assert_int_equal(ecl_interp_mem_size(m, cut, &o, &need, err, sizeof err), ECL_OK);
-    void *arena = malloc(need);
-    assert_non_null(arena);
-    struct ecl_interp *it = NULL;
-    assert_int_equal(ecl_interp_init(m, cut, &o, arena, need, &it, err, sizeof err), ECL_OK);
-    *n_out = ecl_interp_output_count(it);
-    float *out = malloc(*n_out * sizeof *out);
-    assert_non_null(out);
-    for (int rep = 0; rep < 2; rep++) /* twice: the second run reuses the planned arena */
-        assert_int_equal(ecl_interp_run(it, in, out), ECL_OK);
-    free(arena);
+    float *out = model_run(m, cut, o, pool, in, n_out, NULL);
     ecl_pool_destroy(pool);
     return out;
 }
