@@ -36,6 +36,7 @@
 #endif
 #include "edgecl/model.h"
 #include "edgecl/port.h"
+#include "exclusive.h"
 #include "split_profile.h"
 #include "thread_profile.h"
 #include "kernels/kernels.h" /* --layers: the kernels alone, outside the interpreter */
@@ -531,12 +532,9 @@ int main(int argc, char **argv) {
         return rc ? 1 : 0;
     }
     if (exclusive) {
-        struct sched_param sp = {.sched_priority = 10};
         exclusive_run = 1;
-        printf("exclusive SCHED_FIFO %s, the pool's load rule off\n",
-               sched_setscheduler(0, SCHED_FIFO, &sp) == 0
-                   ? "priority 10 (ONNX Runtime inherits it)"
-                   : "refused (needs root or CAP_SYS_NICE): other processes share the cores");
+        printf("exclusive SCHED_FIFO %s (ONNX Runtime inherits it), the pool's load rule off\n",
+               bench_go_exclusive());
     }
     double macs = count_macs(&m, cut);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);

@@ -21,13 +21,13 @@
  */
 #define _GNU_SOURCE
 #include <math.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "bmp.h"
+#include "exclusive.h"
 #include "edgecl/model.h"
 #include "edgecl/port.h"
 #include "fe.h"
@@ -486,12 +486,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (o.exclusive) {
-        struct sched_param sp = {.sched_priority = 10};
         exclusive_run = 1;
         printf("exclusive: SCHED_FIFO %s, edgecl's pool without its load rule\n",
-               sched_setscheduler(0, SCHED_FIFO, &sp) == 0
-                   ? "priority 10"
-                   : "refused (needs root or CAP_SYS_NICE): other processes share the cores");
+               bench_go_exclusive());
     }
     if (!o.n_models) {
         o.models[o.n_models++] = ECL_SOURCE_DIR "/models/mobilenet_v2.tflite";

@@ -2,12 +2,12 @@
 #define _GNU_SOURCE
 #include "thread_profile.h"
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "edgecl/port.h"
+#include "exclusive.h"
 #include "split_profile.h" /* sp_fn_name */
 
 #define TP_MAX_REGIONS 512
@@ -73,15 +73,6 @@ static double med(const double *v, size_t stride, int n, double *tmp) {
         tmp[i] = v[(size_t)i * stride];
     qsort(tmp, (size_t)n, sizeof *tmp, cmp_d);
     return n % 2 ? tmp[n / 2] : 0.5 * (tmp[n / 2 - 1] + tmp[n / 2]);
-}
-
-static void go_exclusive(FILE *out) {
-    struct sched_param sp = {.sched_priority = 10};
-    if (sched_setscheduler(0, SCHED_FIFO, &sp) == 0)
-        fprintf(out, "  exclusive: SCHED_FIFO priority 10, the pool's load rule off\n");
-    else
-        fprintf(out, "  exclusive: SCHED_FIFO refused (needs root or CAP_SYS_NICE): other "
-                     "processes still share the cores; the pool's load rule off\n");
 }
 
 /* Baseline in the same run: the streaming loop a[i] = a[i] * 0.5 + b[i] on private buffers of
@@ -186,7 +177,9 @@ int thread_profile(const struct ecl_model *m, int32_t cut, const float *input, i
             "thread profile, 2 threads vs 1 (the same split; %d runs of each after %d "
             "warm-up runs):\n",
             runs, runs / 10 + 2);
-    if (exclusive) go_exclusive(out);
+    if (exclusive)
+        fprintf(out, "  exclusive: SCHED_FIFO %s; the pool's load rule off\n",
+                bench_go_exclusive());
     int rc = -1, n_regions = 0;
     double whole[2] = {0, 0};
     char err[200];
